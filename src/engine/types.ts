@@ -1,0 +1,94 @@
+/** Severities from most to least serious. */
+export const SEVERITIES = ["critical", "high", "medium", "low", "info"] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export type Confidence = "high" | "medium" | "low";
+
+/** Languages the engine can read. */
+export type Language = "typescript" | "javascript" | "python" | "mcp-config";
+
+/** One file handed to the engine: a POSIX path relative to the scanned root, and its text. */
+export interface SourceInput {
+  path: string;
+  content: string;
+}
+
+/**
+ * A security finding. JSON output, SARIF, check annotations and review comments are all
+ * rendered from this shape.
+ */
+export interface Finding {
+  ruleId: string;
+  title: string;
+  severity: Severity;
+  confidence: Confidence;
+  /** e.g. "CWE-78" */
+  cwe: string;
+  /** POSIX, relative to the scanned root. */
+  path: string;
+  /** 1-based. */
+  line: number;
+  endLine: number;
+  /** 1-based. */
+  column: number;
+  /** What was found and why it is dangerous, about this code. */
+  message: string;
+  /** Markdown: how to fix this code. */
+  remediation: string;
+  /** Stable across unrelated edits: rule + path + normalized code, never line numbers. */
+  fingerprint: string;
+}
+
+/** Why a file was not analyzed. */
+export type SkipReason =
+  | "removed"
+  | "binary"
+  | "too-large"
+  | "ignored"
+  | "unsupported"
+  | "parse-error"
+  | "fetch-failed"
+  | "limit";
+
+export interface SkippedFile {
+  path: string;
+  reason: SkipReason;
+  detail?: string;
+}
+
+/** A rule that threw on a file: reported, never fatal to the review. */
+export interface RuleError {
+  ruleId: string;
+  path: string;
+  message: string;
+}
+
+/** Per-rule settings from the repository config: "off" or a new severity. */
+export type RuleSettings = Record<string, "off" | Severity>;
+
+export interface AnalyzeOptions {
+  rules?: RuleSettings;
+}
+
+export interface AnalysisStats {
+  filesAnalyzed: number;
+  linesAnalyzed: number;
+  durationMs: number;
+}
+
+export interface AnalysisResult {
+  findings: Finding[];
+  skipped: SkippedFile[];
+  errors: RuleError[];
+  stats: AnalysisStats;
+}
+
+/** Ordinal of a severity: 0 is the most serious. */
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.indexOf(severity);
+}
+
+/** True when `severity` is at least as serious as `threshold`. */
+export function atOrAbove(severity: Severity, threshold: Severity): boolean {
+  return severityRank(severity) <= severityRank(threshold);
+}

@@ -1,0 +1,74 @@
+import { DEFAULT_CONFIG, ignoreMatcher, parseRepoConfig } from "../../src/config/repo-config.js";
+
+describe("parseRepoConfig", () => {
+  it("returns the defaults for a missing or empty file", () => {
+    expect(parseRepoConfig(undefined)).toEqual({ config: DEFAULT_CONFIG, errors: [] });
+    expect(parseRepoConfig("  \n")).toEqual({ config: DEFAULT_CONFIG, errors: [] });
+  });
+
+  it("reads every key", () => {
+    const { config, errors } = parseRepoConfig(
+      [
+        "fail_on: medium",
+        "review_drafts: true",
+        "ignore: ['test/**', 'docs/**']",
+        "rules: { command-injection: off, tool-poisoning: critical }",
+        "comments: annotations",
+        "max_comments: 5",
+        "max_file_size_kb: 100",
+        "max_files: 50",
+      ].join("\n"),
+    );
+    expect(errors).toEqual([]);
+    expect(config).toEqual({
+      fail_on: "medium",
+      review_drafts: true,
+      ignore: ["test/**", "docs/**"],
+      rules: { "command-injection": "off", "tool-poisoning": "critical" },
+      comments: "annotations",
+      max_comments: 5,
+      max_file_size_kb: 100,
+      max_files: 50,
+    });
+  });
+
+  it("names the bad key and keeps the default for it only", () => {
+    const { config, errors } = parseRepoConfig("fail_on: hgh\nmax_comments: 3\n");
+    expect(config.fail_on).toBe("high");
+    expect(config.max_comments).toBe(3);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^`fail_on`: .*\(got "hgh"\); using the default "high"$/);
+  });
+
+  it("points into nested values", () => {
+    const { config, errors } = parseRepoConfig("rules:\n  command-injection: loud\n");
+    expect(config.rules).toEqual({});
+    expect(errors[0]).toMatch(/^`rules\.command-injection`:/);
+  });
+
+  it("reports unknown keys", () => {
+    const { errors } = parseRepoConfig("fail-on: low\n");
+    expect(errors[0]).toMatch(/^unknown key `fail-on`/);
+  });
+
+  it("reports broken YAML with its position and falls back to defaults", () => {
+    const { config, errors } = parseRepoConfig("fail_on: [high\nrules: {\n");
+    expect(config).toEqual(DEFAULT_CONFIG);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/is not valid YAML at line \d+, column \d+/);
+  });
+
+  it("refuses a document that is not a mapping", () => {
+    expect(parseRepoConfig("- a\n- b\n").errors[0]).toMatch(/must be a mapping/);
+  });
+});
+
+describe("ignoreMatcher", () => {
+  it("matches globs against POSIX paths, dotfiles included", () => {
+    const ignored = ignoreMatcher({ ignore: ["test/**", "**/*.min.js"] });
+    expect(ignored("test/a/b.ts")).toBe(true);
+    expect(ignored("src/vendor/x.min.js")).toBe(true);
+    expect(ignored("src/server.ts")).toBe(false);
+    expect(ignoreMatcher({ ignore: [] })("anything")).toBe(false);
+  });
+});
