@@ -29,3 +29,25 @@ export interface ReviewQueue {
   enqueue(job: ReviewJob, options: EnqueueOptions): Promise<EnqueueResult>;
   close(): Promise<void>;
 }
+
+/** A running consumer of review jobs. `close()` lets active jobs finish, then stops. */
+export interface ReviewWorker {
+  close(): Promise<void>;
+}
+
+/** The part of a pino (Probot) logger the queues use. */
+export interface QueueLogger {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
+
+/** False only for an error that says so (`retryable === false`): retrying cannot help. */
+export function isRetryable(error: unknown): boolean {
+  return !(typeof error === "object" && error !== null && (error as { retryable?: unknown }).retryable === false);
+}
+
+/** What a processor threw, as an Error (a thrown string or object is wrapped). */
+export function asError(thrown: unknown): Error {
+  return thrown instanceof Error ? thrown : new Error(typeof thrown === "string" ? thrown : JSON.stringify(thrown));
+}
