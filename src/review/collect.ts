@@ -1,0 +1,160 @@
+import { CONFIG_PATH, ignoreMatcher, parseRepoConfig, type RepoConfig } from "../config/repo-config.js";
+import { isAnalyzable } from "../engine/index.js";
+import type { SkippedFile, SourceInput } from "../engine/types.js";
+import { allLines, parsePatch, type DiffLines } from "./diff-lines.js";
+import { statusOf, toReviewError } from "./github-errors.js";
+import type { GitHub } from "./github.js";
+import type { ReviewJob } from "./review-job.js";
+
+/** Files fetched at once: enough to hide latency, few enough to stay clear of abuse limits. */
+const FETCH_CONCURRENCY = 8;
+
+export interface PullRequestState {
+  number: number;
+  state: string;
+  headSha: string;
+  baseSha: string;
+  baseRef: string;
+  draft: boolean;
+}
+
+export interface Collected {
+  config: RepoConfig;
+  configErrors: string[];
+  files: SourceInput[];
+  /** Changed lines per analyzed path. */
+  diff: Map<string, DiffLines>;
+  skipped: SkippedFile[];
+  /** Paths the pull request touches, analyzed or not. */
+  changedPaths: Set<string>;
+}
+
+interface PullFile {
+  filename: string;
+  status: string;
+  patch?: string;
+  changes: number;
+}
+
+/** Read the pull request as it is now. */
+export async function loadPullRequest(github: GitHub, job: ReviewJob): Promise<PullRequestState> {
+  try {
+    const { data } = await github.rest.pulls.get({ owner: job.owner, repo: job.repo, pull_number: job.pullNumber });
+    return {
+      number: data.number,
+      state: data.state,
+      headSha: data.head.sha,
+      baseSha: data.base.sha,
+      baseRef: data.base.ref,
+      draft: Boolean(data.draft),
+    };
+  } catch (error) {
+    throw toReviewError(`reading pull request #${job.pullNumber}`, error);
+  }
+}
+
+/**
+ * Read the repository config from the base branch, so that a pull request cannot switch off
+ * its own review. A missing file means defaults.
+ */
+export async function loadRepoConfig(github: GitHub, owner: string, repo: string, ref: string): Promise<{ config: RepoConfig; errors: string[] }> {
+  let text: string | undefined;
+  try {
+    const { data } = await github.rest.repos.getContent({ owner, repo, path: CONFIG_PATH, ref });
+    if (!Array.isArray(data) && data.type === "file" && "content" in data) {
+      text = Buffer.from(data.content, "base64").toString("utf8");
+    }
+  } catch (error) {
+    if (statusOf(error) !== 404) throw toReviewError(`reading ${CONFIG_PATH}`, error);
+  }
+  return parseRepoConfig(text);
+}
+
+/** Step 1 of a review: everything the engine needs, read from GitHub once. */
+export async function collect(github: GitHub, job: ReviewJob, pull: PullRequestState): Promise<Collected> {
+  const { config, errors: configErrors } = await loadRepoConfig(github, job.owner, job.repo, pull.baseSha);
+  const isIgnored = ignoreMatcher(config);
+
+  let pullFiles: PullFile[];
+  try {
+    pullFiles = await github.paginate(github.rest.pulls.listFiles, {
+      owner: job.owner,
+      repo: job.repo,
+      pull_number: job.pullNumber,
+      per_page: 100,
+    });
+  } catch (error) {
+    throw toReviewError("listing the pull request's files", error);
+  }
+
+  const skipped: SkippedFile[] = [];
+  const wanted: PullFile[] = [];
+  const changedPaths = new Set<string>();
+  for (const file of pullFiles) {
+    changedPaths.add(file.filename);
+    if (file.status === "removed") skipped.push({ path: file.filename, reason: "removed" });
+    else if (isIgnored(file.filename)) skipped.push({ path: file.filename, reason: "ignored", detail: "matches `ignore` in the config" });
+    else if (!isAnalyzable(file.filename)) skipped.push({ path: file.filename, reason: "unsupported" });
+    else if (wanted.length >= config.max_files) skipped.push({ path: file.filename, reason: "limit", detail: `over max_files (${config.max_files})` });
+    else wanted.push(file);
+  }
+
+  const files: SourceInput[] = [];
+  const diff = new Map<string, DiffLines>();
+  const maxBytes = config.max_file_size_kb * 1024;
+  await forEachLimited(wanted, FETCH_CONCURRENCY, async (file) => {
+    const fetched = await fetchText(github, job, file.filename, maxBytes);
+    if ("skip" in fetched) {
+      skipped.push({ path: file.filename, ...fetched.skip });
+      return;
+    }
+    files.push({ path: file.filename, content: fetched.text });
+    if (file.patch !== undefined) diff.set(file.filename, parsePatch(file.patch));
+    else if (file.status === "added") diff.set(file.filename, allLines(fetched.text)); // GitHub omits very large patches
+  });
+
+  files.sort((a, b) => a.path.localeCompare(b.path));
+  skipped.sort((a, b) => a.path.localeCompare(b.path));
+  return { config, configErrors, files, diff, skipped, changedPaths };
+}
+
+type Fetched = { text: string } | { skip: Omit<SkippedFile, "path"> };
+
+async function fetchText(github: GitHub, job: ReviewJob, path: string, maxBytes: number): Promise<Fetched> {
+  let data;
+  try {
+    ({ data } = await github.rest.repos.getContent({ owner: job.owner, repo: job.repo, path, ref: job.headSha }));
+  } catch (error) {
+    if (statusOf(error) === 404) return { skip: { reason: "fetch-failed", detail: "not found at the head commit" } };
+    throw toReviewError(`reading ${path}`, error);
+  }
+  if (Array.isArray(data) || data.type !== "file" || !("content" in data)) {
+    return { skip: { reason: "unsupported", detail: "not a regular file (symlink or submodule)" } };
+  }
+  if (data.size > maxBytes || (data.encoding === "none" && data.size > 0)) {
+    return { skip: { reason: "too-large", detail: `${formatKb(data.size)} is over max_file_size_kb (${maxBytes / 1024})` } };
+  }
+  const bytes = Buffer.from(data.content, "base64");
+  if (bytes.subarray(0, 8000).includes(0)) return { skip: { reason: "binary" } };
+  try {
+    return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
+  } catch {
+    return { skip: { reason: "binary", detail: "not valid UTF-8 text" } };
+  }
+}
+
+function formatKb(bytes: number): string {
+  return `${Math.ceil(bytes / 1024)} KB`;
+}
+
+/** Run `fn` over `items` with at most `limit` in flight; the first failure rejects. */
+export async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await fn(item);
+    }
+  });
+  await Promise.all(runners);
+}

@@ -1,0 +1,223 @@
+import type { RepoConfig } from "../config/repo-config.js";
+import { atOrAbove, SEVERITIES, type Finding, type RuleError, type Severity, type SkippedFile } from "../engine/types.js";
+import type { DiffLines } from "./diff-lines.js";
+
+/** The checks API takes at most this many annotations per request. */
+export const MAX_ANNOTATIONS_PER_REQUEST = 50;
+/** Annotations beyond this are counted in the summary, not sent. */
+export const MAX_ANNOTATIONS = 1000;
+/** The checks API rejects an output summary longer than this. */
+export const MAX_SUMMARY_CHARS = 65535;
+
+const MARKER = /<!-- mcp-review:fingerprint=([A-Za-z0-9_-]+) -->/;
+const FIXED_MARKER = "<!-- mcp-review:fixed -->";
+
+export type Conclusion = "success" | "neutral" | "failure";
+
+export interface Annotation {
+  path: string;
+  start_line: number;
+  end_line: number;
+  annotation_level: "failure" | "warning" | "notice";
+  title: string;
+  message: string;
+  raw_details?: string;
+}
+
+export interface InlineComment {
+  fingerprint: string;
+  path: string;
+  line: number;
+  body: string;
+}
+
+/** A finding placed against the diff. */
+export interface PlacedFinding {
+  finding: Finding;
+  /** The changed line it sits on, if any: only these count against the pull request. */
+  changedLine?: number;
+}
+
+export interface RuleDoc {
+  description?: string;
+}
+
+/** Where each finding falls relative to the pull request's changes. */
+export function placeFindings(findings: Finding[], diff: Map<string, DiffLines>): PlacedFinding[] {
+  return findings.map((finding) => {
+    const lines = diff.get(finding.path);
+    if (!lines) return { finding };
+    for (let line = finding.line; line <= Math.max(finding.line, finding.endLine); line++) {
+      if (lines.added.has(line)) return { finding, changedLine: line };
+    }
+    return { finding };
+  });
+}
+
+export function conclusionFor(placed: PlacedFinding[], failOn: RepoConfig["fail_on"]): Conclusion {
+  const onChanges = placed.filter((p) => p.changedLine !== undefined);
+  if (failOn !== "none" && onChanges.some((p) => atOrAbove(p.finding.severity, failOn))) return "failure";
+  return onChanges.length > 0 ? "neutral" : "success";
+}
+
+export function annotationsFor(placed: PlacedFinding[]): Annotation[] {
+  return placed.slice(0, MAX_ANNOTATIONS).map(({ finding }) => ({
+    path: finding.path,
+    start_line: finding.line,
+    end_line: Math.max(finding.line, finding.endLine),
+    annotation_level: annotationLevel(finding.severity),
+    title: `${finding.title} (${finding.cwe}, ${finding.severity})`,
+    message: finding.message,
+    raw_details: stripMarkdown(finding.remediation).slice(0, 64000),
+  }));
+}
+
+/** The inline comment for a finding: what, why, how to fix this code, and a hidden fingerprint. */
+export function commentBody(finding: Finding, doc: RuleDoc | undefined): string {
+  const parts = [
+    `**${SEVERITY_ICON[finding.severity]} ${finding.title}** · ${finding.severity} · ${cweLink(finding.cwe)} · \`${finding.ruleId}\``,
+    finding.message,
+  ];
+  if (doc?.description) parts.push(`**Why it matters:** ${doc.description}`);
+  parts.push(`**How to fix:**\n\n${finding.remediation}`);
+  parts.push(`<sub>To silence a false positive, tell us in this thread; \`/mcp-review rescan\` reviews again.</sub>`);
+  parts.push(`<!-- mcp-review:fingerprint=${finding.fingerprint} -->`);
+  return parts.join("\n\n");
+}
+
+/** The fingerprint in a comment the app wrote, or undefined. */
+export function fingerprintOf(body: string): string | undefined {
+  return MARKER.exec(body)?.[1];
+}
+
+export function isMarkedFixed(body: string): boolean {
+  return body.includes(FIXED_MARKER);
+}
+
+/** A comment's body once its finding is no longer reported. */
+export function fixedBody(body: string, headSha: string): string {
+  return `${FIXED_MARKER}\n✅ **Fixed** in ${headSha.slice(0, 7)}: mcp-review no longer reports this.\n\n<details><summary>Original comment</summary>\n\n${body}\n\n</details>`;
+}
+
+export interface SummaryInput {
+  placed: PlacedFinding[];
+  config: RepoConfig;
+  configErrors: string[];
+  skipped: SkippedFile[];
+  ruleErrors: RuleError[];
+  filesAnalyzed: number;
+  headSha: string;
+  comments: { posted: number; alreadyPosted: number; markedFixed: number; overLimit: number; rejected: number };
+  annotationsDropped: number;
+}
+
+export function titleFor(placed: PlacedFinding[], conclusion: Conclusion): string {
+  const onChanges = placed.filter((p) => p.changedLine !== undefined).map((p) => p.finding);
+  if (onChanges.length === 0) return "No MCP security findings on changed lines";
+  const worst = SEVERITIES.find((s) => onChanges.some((f) => f.severity === s))!;
+  const n = onChanges.length;
+  return `${n} finding${n === 1 ? "" : "s"} on changed lines (worst: ${worst})${conclusion === "failure" ? "" : ", below the fail level"}`;
+}
+
+export function summaryFor(input: SummaryInput): string {
+  const { placed, config } = input;
+  const onChanges = placed.filter((p) => p.changedLine !== undefined);
+  const elsewhere = placed.filter((p) => p.changedLine === undefined);
+  const out: string[] = [];
+
+  out.push(
+    `Reviewed ${input.filesAnalyzed} file${input.filesAnalyzed === 1 ? "" : "s"} at ${input.headSha.slice(0, 7)}. ` +
+      (config.fail_on === "none" ? "This repository's config never fails the check." : `Findings at or above **${config.fail_on}** on changed lines fail the check.`),
+  );
+
+  if (input.configErrors.length > 0) {
+    out.push(`### ⚠️ Configuration problems\nThe review ran with defaults for these keys of \`.github/mcp-review.yml\` (read from the base branch):\n${input.configErrors.map((e) => `- ${e}`).join("\n")}`);
+  }
+
+  if (placed.length > 0) {
+    out.push(`### Findings\n| severity | on changed lines | elsewhere in changed files |\n|---|---|---|\n${SEVERITIES.map((s) => [s, count(onChanges, s), count(elsewhere, s)] as const)
+      .filter(([, a, b]) => a + b > 0)
+      .map(([s, a, b]) => `| ${SEVERITY_ICON[s]} ${s} | ${a} | ${b} |`)
+      .join("\n")}`);
+    const byRule = new Map<string, { title: string; cwe: string; n: number }>();
+    for (const { finding } of placed) {
+      const entry = byRule.get(finding.ruleId) ?? { title: finding.title, cwe: finding.cwe, n: 0 };
+      entry.n++;
+      byRule.set(finding.ruleId, entry);
+    }
+    out.push(`| rule | | count |\n|---|---|---|\n${[...byRule].sort(([a], [b]) => a.localeCompare(b)).map(([id, r]) => `| \`${id}\` | ${r.title} (${r.cwe}) | ${r.n} |`).join("\n")}`);
+    out.push(findingList("On changed lines", onChanges));
+    if (elsewhere.length > 0) out.push(findingList("Elsewhere in changed files (not counted against this pull request)", elsewhere));
+  }
+
+  const c = input.comments;
+  const commentLines: string[] = [];
+  if (c.posted) commentLines.push(`${c.posted} new inline comment${c.posted === 1 ? "" : "s"}`);
+  if (c.alreadyPosted) commentLines.push(`${c.alreadyPosted} already commented earlier`);
+  if (c.markedFixed) commentLines.push(`${c.markedFixed} earlier comment${c.markedFixed === 1 ? "" : "s"} marked fixed`);
+  if (c.overLimit) commentLines.push(`${c.overLimit} not commented inline: over max_comments (${config.max_comments})`);
+  if (c.rejected) commentLines.push(`${c.rejected} not commented inline: GitHub refused the line`);
+  if (input.annotationsDropped) commentLines.push(`${input.annotationsDropped} annotations left out (over ${MAX_ANNOTATIONS})`);
+  if (commentLines.length > 0) out.push(`### Comments\n${commentLines.map((l) => `- ${l}`).join("\n")}`);
+
+  if (input.skipped.length > 0) {
+    const reasons = new Map<string, number>();
+    for (const s of input.skipped) reasons.set(s.reason, (reasons.get(s.reason) ?? 0) + 1);
+    const listed = input.skipped.filter((s) => s.reason !== "unsupported" && s.reason !== "removed").slice(0, 50);
+    out.push(
+      `### Skipped files\n${[...reasons].map(([reason, n]) => `- ${SKIP_LABEL[reason] ?? reason}: ${n}`).join("\n")}` +
+        (listed.length > 0 ? `\n\n${listed.map((s) => `- \`${s.path}\`: ${SKIP_LABEL[s.reason] ?? s.reason}${s.detail ? ` (${s.detail})` : ""}`).join("\n")}` : ""),
+    );
+  }
+
+  if (input.ruleErrors.length > 0) {
+    out.push(`### Rule errors\nThese rules failed on a file; the other rules still ran:\n${input.ruleErrors.slice(0, 20).map((e) => `- \`${e.ruleId}\` on \`${e.path}\`: ${e.message}`).join("\n")}`);
+  }
+
+  let summary = out.join("\n\n");
+  if (summary.length > MAX_SUMMARY_CHARS) summary = summary.slice(0, MAX_SUMMARY_CHARS - 40) + "\n\n…(summary truncated)";
+  return summary;
+}
+
+const SEVERITY_ICON: Record<Severity, string> = { critical: "🔴", high: "🟠", medium: "🟡", low: "🔵", info: "⚪" };
+
+const SKIP_LABEL: Record<string, string> = {
+  removed: "removed by the pull request",
+  binary: "binary or not UTF-8",
+  "too-large": "too large",
+  ignored: "ignored by config",
+  unsupported: "no rules for this file type",
+  "parse-error": "could not be parsed",
+  "fetch-failed": "could not be read",
+  limit: "over the file limit",
+};
+
+function annotationLevel(severity: Severity): Annotation["annotation_level"] {
+  if (severity === "critical" || severity === "high") return "failure";
+  return severity === "medium" ? "warning" : "notice";
+}
+
+function count(placed: PlacedFinding[], severity: Severity): number {
+  return placed.filter((p) => p.finding.severity === severity).length;
+}
+
+function findingList(heading: string, placed: PlacedFinding[]): string {
+  const shown = placed.slice(0, 50);
+  const rows = shown.map(({ finding: f }) => `- ${SEVERITY_ICON[f.severity]} \`${f.path}:${f.line}\` ${f.title} (${f.cwe}): ${firstSentence(f.message)}`);
+  if (placed.length > shown.length) rows.push(`- …and ${placed.length - shown.length} more`);
+  return `**${heading}**\n${rows.join("\n")}`;
+}
+
+function firstSentence(text: string): string {
+  const line = text.split("\n")[0]!;
+  return line.length > 200 ? `${line.slice(0, 197)}…` : line;
+}
+
+function cweLink(cwe: string): string {
+  const id = /^CWE-(\d+)$/.exec(cwe)?.[1];
+  return id ? `[${cwe}](https://cwe.mitre.org/data/definitions/${id}.html)` : cwe;
+}
+
+function stripMarkdown(text: string): string {
+  return text.replace(/`/g, "");
+}

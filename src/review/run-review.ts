@@ -1,0 +1,144 @@
+import { analyze, listRules } from "../engine/index.js";
+import type { AttemptInfo } from "../queue/review-queue.js";
+import { collect, loadPullRequest, type PullRequestState } from "./collect.js";
+import { statusOf, toReviewError } from "./github-errors.js";
+import type { GitHub, GitHubFactory } from "./github.js";
+import { completeCheckRun, listAppComments, markFixed, planComments, postReview } from "./publish.js";
+import {
+  MAX_ANNOTATIONS,
+  annotationsFor,
+  commentBody,
+  conclusionFor,
+  placeFindings,
+  summaryFor,
+  titleFor,
+  type InlineComment,
+  type RuleDoc,
+} from "./render.js";
+import type { ReviewJob } from "./review-job.js";
+
+export interface ReviewDeps {
+  github: GitHubFactory;
+  now?: () => Date;
+  log?: { info(obj: object, msg?: string): void };
+}
+
+export type ReviewOutcome = "completed" | "stale" | "closed";
+
+/** The named pipeline of one review job: load, analyze, render, publish. */
+export async function runReview(job: ReviewJob, deps: ReviewDeps, _attempt?: AttemptInfo): Promise<ReviewOutcome> {
+  const now = deps.now ?? (() => new Date());
+  const github = await deps.github(job.installationId);
+
+  await cancelSuperseded(github, job, now());
+
+  const pull = await loadPullRequest(github, job);
+  const gone = await endIfStale(github, job, pull, now());
+  if (gone) return gone;
+
+  await markInProgress(github, job, now());
+  const collected = await collect(github, job, pull);
+  const result = analyze(collected.files, { rules: collected.config.rules });
+
+  // The head may have moved while we worked: a review of old code must not gate the new one.
+  const latest = await loadPullRequest(github, job);
+  const goneNow = await endIfStale(github, job, latest, now());
+  if (goneNow) return goneNow;
+
+  const { config } = collected;
+  const placed = placeFindings(result.findings, collected.diff);
+  const conclusion = conclusionFor(placed, config.fail_on);
+  const docs = new Map<string, RuleDoc>(listRules().map((r) => [r.id, { description: r.description }]));
+
+  const candidates: InlineComment[] = placed
+    .filter((p) => p.changedLine !== undefined)
+    .map((p) => ({ fingerprint: p.finding.fingerprint, path: p.finding.path, line: p.changedLine!, body: commentBody(p.finding, docs.get(p.finding.ruleId)) }));
+  // A comment's finding is known to be gone only where this run saw the file's current state.
+  const unparsed = new Set(result.skipped.map((s) => s.path));
+  const analyzed = new Set(collected.files.map((f) => f.path).filter((p) => !unparsed.has(p)));
+  const removed = new Set(collected.skipped.filter((s) => s.reason === "removed").map((s) => s.path));
+  const settled = (path: string) => analyzed.has(path) || removed.has(path) || !collected.changedPaths.has(path);
+
+  const existing = config.comments === "annotations" ? [] : await listAppComments(github, job);
+  const plan = planComments(candidates, new Set(result.findings.map((f) => f.fingerprint)), existing, settled, config);
+  const { posted, rejected } = await postReview(github, job, plan.toPost, reviewBody(plan.toPost.length));
+  const markedFixed = await markFixed(github, job, plan.toMarkFixed);
+
+  const annotations = config.comments === "review" ? [] : annotationsFor(placed);
+  const summary = summaryFor({
+    placed,
+    config,
+    configErrors: collected.configErrors,
+    skipped: [...collected.skipped, ...result.skipped],
+    ruleErrors: result.errors,
+    filesAnalyzed: result.stats.filesAnalyzed,
+    headSha: job.headSha,
+    comments: { posted, alreadyPosted: plan.alreadyPosted, markedFixed, overLimit: plan.overLimit, rejected },
+    annotationsDropped: config.comments === "review" ? 0 : Math.max(0, placed.length - MAX_ANNOTATIONS),
+  });
+  await completeCheckRun(github, job, job.checkRunId, conclusion, { title: titleFor(placed, conclusion), summary, annotations }, now());
+  deps.log?.info({ job: jobLabel(job), conclusion, findings: result.findings.length, posted, markedFixed }, "review completed");
+  return "completed";
+}
+
+/** Complete the check run of a job that failed for good, so the pull request is never left waiting. */
+export async function failReview(job: ReviewJob, error: Error, deps: ReviewDeps): Promise<void> {
+  const github = await deps.github(job.installationId);
+  const now = deps.now ?? (() => new Date());
+  await completeCheckRun(
+    github,
+    job,
+    job.checkRunId,
+    "neutral",
+    {
+      title: "The review could not finish",
+      summary: `mcp-review could not complete this review, so it neither passes nor fails the pull request.\n\n**Reason:** ${error.message}\n\nComment \`/mcp-review rescan\` or use the Re-run button to try again.`,
+    },
+    now(),
+  );
+}
+
+async function cancelSuperseded(github: GitHub, job: ReviewJob, now: Date): Promise<void> {
+  for (const id of job.supersededCheckRunIds ?? []) {
+    try {
+      await completeCheckRun(github, job, id, "cancelled", { title: "Superseded", summary: `A newer review request for this pull request replaced this one (check run ${job.checkRunId}).` }, now);
+    } catch (error) {
+      if (statusOf((error as { cause?: unknown }).cause) !== 404) throw error; // 404: check run deleted
+    }
+  }
+}
+
+async function endIfStale(github: GitHub, job: ReviewJob, pull: PullRequestState, now: Date): Promise<ReviewOutcome | undefined> {
+  if (pull.state !== "open") {
+    await completeCheckRun(github, job, job.checkRunId, "cancelled", { title: "Pull request closed", summary: `Pull request #${job.pullNumber} was closed before the review finished.` }, now);
+    return "closed";
+  }
+  if (pull.headSha !== job.headSha) {
+    await completeCheckRun(
+      github,
+      job,
+      job.checkRunId,
+      "cancelled",
+      { title: "Superseded by a newer commit", summary: `The pull request's head moved from ${job.headSha.slice(0, 7)} to ${pull.headSha.slice(0, 7)} during the review; the newer commit gets its own review.` },
+      now,
+    );
+    return "stale";
+  }
+  return undefined;
+}
+
+async function markInProgress(github: GitHub, job: ReviewJob, now: Date): Promise<void> {
+  try {
+    await github.rest.checks.update({ owner: job.owner, repo: job.repo, check_run_id: job.checkRunId, status: "in_progress", started_at: now.toISOString() });
+  } catch (error) {
+    throw toReviewError("starting the check run", error);
+  }
+}
+
+function reviewBody(count: number): string {
+  return `mcp-review found ${count} new security issue${count === 1 ? "" : "s"} on the changed lines. The **MCP security review** check has the full summary.`;
+}
+
+function jobLabel(job: ReviewJob): string {
+  return `${job.owner}/${job.repo}#${job.pullNumber}@${job.headSha.slice(0, 7)}`;
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+import { createProbot } from "probot";
+import { startBullmqReviewWorker } from "./queue/bullmq-worker.js";
+import { reviewHandlers } from "./review/review-handlers.js";
+
+/**
+ * A worker process: takes review jobs from Redis. Run as many as the load needs, on as many
+ * machines; SIGTERM lets the jobs in hand finish (or go back to the queue) before exiting.
+ */
+const redisUrl = process.env.REDIS_URL;
+if (!redisUrl) {
+  console.error("mcp-review worker: REDIS_URL is not set; without Redis, `npm start` reviews in-process and needs no worker");
+  process.exit(2);
+}
+
+const probot = createProbot();
+const handlers = reviewHandlers({ github: (id) => probot.auth(id), log: probot.log });
+const worker = startBullmqReviewWorker({
+  connection: redisUrl,
+  ...handlers,
+  concurrency: Number(process.env.WORKER_CONCURRENCY ?? 2),
+  logger: probot.log,
+});
+probot.log.info("mcp-review worker is waiting for reviews");
+
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, async () => {
+    probot.log.info({ signal }, "draining the worker");
+    await worker.close();
+    process.exit(0);
+  });
+}
