@@ -21,7 +21,7 @@ export interface RepoConfig {
   comments: CommentMode;
   /** At most this many inline comments per review; the rest are listed in the check run. */
   max_comments: number;
-  /** Files larger than this are skipped and reported. */
+  /** Files larger than this (at most 1024, the contents API limit) are skipped and reported. */
   max_file_size_kb: number;
   /** At most this many files of a pull request are analyzed; the rest are reported. */
   max_files: number;
@@ -47,7 +47,7 @@ const FIELDS: { [K in keyof RepoConfig]: z.ZodType<RepoConfig[K]> } = {
   rules: z.record(z.string().regex(/^[a-z0-9-]+$/, "rule ids are lowercase-with-dashes"), z.union([z.literal("off"), severity])),
   comments: z.enum(["review", "annotations", "both"]),
   max_comments: z.number().int().min(0).max(100),
-  max_file_size_kb: z.number().int().min(1).max(10240),
+  max_file_size_kb: z.number().int().min(1).max(1024),
   max_files: z.number().int().min(1).max(3000),
 };
 
