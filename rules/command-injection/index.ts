@@ -1,0 +1,186 @@
+import { Node, SyntaxKind, type CallExpression } from "ts-morph";
+import { moduleRefOf, type ModuleRef } from "../../src/engine/imports.js";
+import type { Rule, RuleContext } from "../../src/engine/rule.js";
+import { abbreviate, constantString, followConst, propertyValue, unwrap } from "../../src/engine/values.js";
+import { commandPieces, toArgv } from "./remediation.js";
+
+const SHELL_COMMANDS = new Set(["exec", "execSync"]);
+const PROCESS_COMMANDS = new Set(["spawn", "spawnSync", "execFile", "execFileSync"]);
+const SHELL_PROGRAM = /^(?:\/(?:usr\/)?bin\/)?(?:sh|bash|zsh|dash|ksh|fish|cmd(?:\.exe)?|powershell(?:\.exe)?|pwsh)$/i;
+const SHELL_FLAG = /^(?:-c|\/c|-command)$/i;
+
+export const commandInjection: Rule = {
+  meta: {
+    id: "command-injection",
+    title: "Tool input reaches a shell command",
+    severity: "high",
+    cwe: "CWE-78",
+    confidence: "high",
+    languages: ["typescript", "javascript"],
+    references: [
+      "https://cwe.mitre.org/data/definitions/78.html",
+      "https://nodejs.org/api/child_process.html#spawning-shell-commands",
+      "https://owasp.org/www-community/attacks/Command_Injection",
+      "https://modelcontextprotocol.io/specification/2025-06-18/basic/security_best_practices",
+    ],
+    description:
+      "An MCP tool handler passes its input to a child_process function that runs a shell (exec, execSync, spawn with shell: true, sh -c). The model chooses tool arguments, and a prompt injection in anything it reads can choose them too: shell syntax in the argument runs arbitrary commands with the server's privileges.",
+    mentions: /child_process/,
+  },
+  check(ctx) {
+    for (const call of ctx.sourceFile.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+      const ref = moduleRefOf(call.getExpression());
+      if (!ref || ref.module !== "child_process") continue;
+      if (SHELL_COMMANDS.has(ref.name)) checkShellCommand(ctx, call, ref);
+      else if (PROCESS_COMMANDS.has(ref.name)) checkProcessCommand(ctx, call, ref);
+    }
+  },
+};
+
+function checkShellCommand(ctx: RuleContext, call: CallExpression, ref: ModuleRef): void {
+  const command = call.getArguments()[0];
+  if (!command || !ctx.taint.isTainted(command)) return;
+  const fn = calleeText(call);
+  ctx.report({
+    node: call,
+    severity: "critical",
+    message:
+      `${toolsOf(ctx, command)} input reaches \`${fn}(${abbreviate(command)})\`. ${ref.name} runs the command through a shell, ` +
+      "so shell syntax in the input (`;`, `|`, `&&`, `$(...)`, backticks) runs arbitrary commands on the host with the server's privileges. " +
+      "The arguments of a tool call are chosen by the model, and a prompt injection in any document, web page or issue the model reads can choose them.",
+    remediation: remediationFor(call, command, ref, ref.name === "execSync" ? "execFileSync" : "execFile"),
+  });
+}
+
+function checkProcessCommand(ctx: RuleContext, call: CallExpression, ref: ModuleRef): void {
+  const args = call.getArguments();
+  const program = args[0];
+  if (!program) return;
+  const argv = args[1] && !isOptionsObject(args[1]) ? args[1] : undefined;
+  const options = args.find(isOptionsObject);
+  const shellValue = options ? propertyValue(options, "shell") : undefined;
+  const usesShell = shellValue !== undefined && unwrap(shellValue).getKind() !== SyntaxKind.FalseKeyword && !/^(undefined|null|0|"")$/.test(shellValue.getText());
+  const fn = calleeText(call);
+
+  if (usesShell) {
+    const tainted = [program, argv].find((a) => a && ctx.taint.isTainted(a));
+    if (!tainted) return;
+    ctx.report({
+      node: call,
+      severity: "critical",
+      message:
+        `${toolsOf(ctx, tainted)} input reaches \`${fn}(...)\` with \`shell: true\`: the program and its arguments are joined into one shell command line, ` +
+        "so shell syntax in the input (`;`, `|`, `$(...)`) runs arbitrary commands on the host.",
+      remediation: remediationFor(call, program, ref, ref.name, argv),
+    });
+    return;
+  }
+
+  const programName = constantString(program);
+  const argList = argv ? followConst(argv) : undefined;
+  if (programName && SHELL_PROGRAM.test(programName.trim()) && argList && Node.isArrayLiteralExpression(argList)) {
+    const elements = argList.getElements();
+    const flag = elements.findIndex((e) => SHELL_FLAG.test(constantString(e) ?? ""));
+    const script = flag >= 0 ? elements[flag + 1] : undefined;
+    if (script && ctx.taint.isTainted(script)) {
+      ctx.report({
+        node: call,
+        severity: "critical",
+        message:
+          `${toolsOf(ctx, script)} input reaches the script of \`${fn}(${JSON.stringify(programName)}, [${constantString(elements[flag]!) ? JSON.stringify(constantString(elements[flag]!)) : "…"}, ${abbreviate(script)}])\`: ` +
+          `${programName} interprets it as shell code, so \`;\`, \`|\` or \`$(...)\` in the input run arbitrary commands on the host.`,
+        remediation: remediationFor(call, script, ref, ref.name),
+      });
+    }
+    return;
+  }
+
+  if (programName === undefined && ctx.taint.isTainted(program)) {
+    ctx.report({
+      node: call,
+      message:
+        `${toolsOf(ctx, program)} input chooses the program that \`${fn}(${abbreviate(program)}, ...)\` runs: ` +
+        "whoever controls the tool arguments can run any executable on the host (`/bin/sh`, `curl … | sh`, an interpreter with inline code).",
+      remediation: [
+        `Do not let tool input name the program. Declare the choice as a fixed set — e.g. \`z.enum(["status", "log"])\` in the tool's input schema — and map each value to a literal program and argument list:`,
+        "",
+        "```ts",
+        `const COMMANDS = { status: ["git", ["status"]], log: ["git", ["log", "-n", "20"]] } as const;`,
+        `const [program, programArgs] = COMMANDS[action];`,
+        `${fn}(program, [...programArgs]);`,
+        "```",
+      ].join("\n"),
+    });
+  }
+}
+
+function isOptionsObject(node: Node): boolean {
+  return Node.isObjectLiteralExpression(followConst(node));
+}
+
+function calleeText(call: CallExpression): string {
+  return call.getExpression().getText().replace(/\s+/g, "");
+}
+
+function toolsOf(ctx: RuleContext, expr: Node): string {
+  const names = ctx.taint.sourcesOf(expr).map((h) => h.toolName).filter((n): n is string => !!n);
+  return names.length > 0 ? `Tool ${names.map((n) => `\`${n}\``).join(", ")}: tool` : "Tool";
+}
+
+/**
+ * A fix written for this call: when the command starts with a literal program name, the same
+ * command as `execFile(program, [args])` with the real expressions; otherwise, advice to replace
+ * a free-form command with a fixed set.
+ */
+function remediationFor(call: CallExpression, command: Node, ref: ModuleRef, safeFn: string, argv?: Node): string {
+  const pieces = argv ? undefined : commandPieces(command);
+  const rewrite = pieces ? toArgv(pieces) : undefined;
+  const callee = call.getExpression();
+  const fn = ref.promisified
+    ? `promisify(${safeFn})`
+    : Node.isPropertyAccessExpression(callee)
+      ? `${callee.getExpression().getText()}.${safeFn}`
+      : safeFn;
+  const rest = call
+    .getArguments()
+    .slice(ref.name === "exec" || ref.name === "execSync" ? 1 : argv ? 2 : 1)
+    .map(withoutShellOption)
+    .filter((a): a is string => a !== undefined);
+  const trailing = rest.length > 0 ? `, ${rest.join(", ")}` : "";
+  const noShell = ref.name === "exec" || ref.name === "execSync" ? "" : " (without `shell: true`)";
+
+  if (rewrite && "program" in rewrite) {
+    const inputs = rewrite.args.filter((a) => !a.startsWith("'"));
+    const code = `${fn}(${rewrite.program}, [${rewrite.args.join(", ")}]${trailing})`;
+    return [
+      `Run the program directly, without a shell${noShell}, and pass each value as its own argument:`,
+      "",
+      "```ts",
+      code,
+      "```",
+      "",
+      `Without a shell, \`;\`, \`|\` or \`$(...)\` in ${inputs.map((i) => `\`${i}\``).join(", ") || "the input"} are plain characters of one argument.` +
+        (rewrite.args.includes("'--'") ? " The `'--'` ends option parsing, so a value starting with `-` cannot become an option." : "") +
+        " Also constrain the input in the tool's schema (a `z.enum`, or `z.string().regex(/^[\\w./-]+$/)`).",
+    ].join("\n");
+  }
+  if (rewrite && "shellSyntax" in rewrite) {
+    return [
+      `This command line uses shell syntax (\`${rewrite.shellSyntax}\`), which \`${safeFn}\` cannot express. Run each program with \`${fn}(program, [args])\` and do the piping, redirection or sequencing in JavaScript, passing tool input only as separate arguments.`,
+      "Constrain the input in the tool's schema as well (a `z.enum`, or `z.string().regex(/^[\\w./-]+$/)`).",
+    ].join("\n\n");
+  }
+  const what = abbreviate(command);
+  return [
+    `\`${what}\` decides the whole command line. Do not run tool input as a command: declare the operations the tool supports as a fixed set (\`z.enum([...])\` in its input schema) and map each to a literal program and arguments run with \`${fn}(program, [args])\`, without a shell.`,
+    "If running arbitrary commands is the purpose of the tool, say so in its description, require the client to confirm each call with the user, and run it in a sandbox (container, restricted user) rather than on the host.",
+  ].join("\n\n");
+}
+
+/** An argument as it should read after the fix: `shell` removed from an options object. */
+function withoutShellOption(arg: Node): string | undefined {
+  const obj = unwrap(arg);
+  if (!Node.isObjectLiteralExpression(obj) || propertyValue(obj, "shell") === undefined) return abbreviate(arg);
+  const kept = obj.getProperties().filter((p) => !(Node.isPropertyAssignment(p) || Node.isShorthandPropertyAssignment(p)) || p.getName() !== "shell");
+  return kept.length === 0 ? undefined : `{ ${kept.map((p) => p.getText()).join(", ")} }`;
+}

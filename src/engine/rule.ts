@@ -1,0 +1,54 @@
+import type { Node, SourceFile } from "ts-morph";
+import type { McpFile } from "./mcp.js";
+import type { TaintQueries } from "./taint.js";
+import type { Confidence, Language, Severity } from "./types.js";
+
+/** What a rule states about itself; the engine copies title, severity and cwe into findings. */
+export interface RuleMeta {
+  /** Permanent id, equal to the rule's folder name under rules/. */
+  id: string;
+  title: string;
+  severity: Severity;
+  /** e.g. "CWE-78" */
+  cwe: string;
+  confidence: Confidence;
+  languages: readonly Language[];
+  references: readonly string[];
+  /** One paragraph: what the rule finds and why it matters. */
+  description: string;
+  /**
+   * A cheap test on the raw text: the rule can only fire on files it matches. Files that no
+   * rule can fire on are not parsed at all, which is where most of the engine's speed comes from.
+   */
+  mentions?: RegExp;
+}
+
+/** A problem found by a rule. The engine adds location, severity, title, cwe and fingerprint. */
+export interface Problem {
+  /** The code the finding points at; its text also makes the fingerprint. */
+  node: Node;
+  /** What was found and why it is dangerous, about this code. */
+  message: string;
+  /** Markdown: how to fix this code. */
+  remediation: string;
+  /** Overrides the rule's own severity for this problem (e.g. critical when a shell runs it). */
+  severity?: Severity;
+}
+
+/** Everything a rule may know about the file under analysis. */
+export interface RuleContext {
+  readonly sourceFile: SourceFile;
+  /** POSIX path relative to the scanned root. */
+  readonly path: string;
+  readonly language: Language;
+  /** MCP facts about this file: tool handlers, description texts, imports. Computed once per file. */
+  readonly mcp: McpFile;
+  /** Taint queries: does tool input reach this expression? */
+  readonly taint: TaintQueries;
+  report(problem: Problem): void;
+}
+
+export interface Rule {
+  meta: RuleMeta;
+  check(ctx: RuleContext): void;
+}

@@ -1,0 +1,148 @@
+import { Node, SyntaxKind, type Identifier, type ShorthandPropertyAssignment } from "ts-morph";
+
+/** Strips parentheses, `as`, `!`, `satisfies` and `<T>x`: they change types, never values. */
+export function unwrap(node: Node): Node {
+  let current = node;
+  for (;;) {
+    if (
+      Node.isParenthesizedExpression(current) ||
+      Node.isAsExpression(current) ||
+      Node.isNonNullExpression(current) ||
+      Node.isSatisfiesExpression(current) ||
+      Node.isTypeAssertion(current)
+    ) {
+      current = current.getExpression();
+    } else {
+      return current;
+    }
+  }
+}
+
+/** The declaration an identifier (or a `{ x }` shorthand) refers to, resolved within its file. */
+export function declarationOf(node: Identifier | ShorthandPropertyAssignment): Node | undefined {
+  try {
+    if (Node.isShorthandPropertyAssignment(node)) return node.getValueSymbol()?.getDeclarations()[0];
+    return node.getSymbol()?.getDeclarations()[0];
+  } catch {
+    return undefined;
+  }
+}
+
+/** The initializer of a `const` declaration, or of a `let`/`var` that is never reassigned. */
+export function constInitializer(decl: Node): Node | undefined {
+  if (!Node.isVariableDeclaration(decl)) return undefined;
+  const init = decl.getInitializer();
+  if (!init) return undefined;
+  const list = decl.getVariableStatement()?.getDeclarationKindKeywords()[0]?.getText();
+  if (list === "const") return init;
+  const name = decl.getName();
+  const scope = decl.getSourceFile();
+  const reassigned = scope
+    .getDescendantsOfKind(SyntaxKind.BinaryExpression)
+    .some((b) => b.getOperatorToken().getText().endsWith("=") && isAssignmentOperator(b.getOperatorToken().getKind()) && b.getLeft().getText() === name);
+  return reassigned ? undefined : init;
+}
+
+export function isAssignmentOperator(kind: SyntaxKind): boolean {
+  return kind >= SyntaxKind.FirstAssignment && kind <= SyntaxKind.LastAssignment;
+}
+
+/**
+ * The value of an expression when it is a compile-time string: literals, templates and `+` of
+ * constants, `const` identifiers, and `[...].join(sep)` of constants. `undefined` otherwise.
+ */
+export function constantString(expr: Node, depth = 0): string | undefined {
+  if (depth > 8) return undefined;
+  const node = unwrap(expr);
+  if (Node.isStringLiteral(node) || Node.isNoSubstitutionTemplateLiteral(node)) return node.getLiteralValue();
+  if (Node.isNumericLiteral(node)) return String(node.getLiteralValue());
+  if (Node.isTemplateExpression(node)) {
+    let out = node.getHead().getLiteralText();
+    for (const span of node.getTemplateSpans()) {
+      const value = constantString(span.getExpression(), depth + 1);
+      if (value === undefined) return undefined;
+      out += value + span.getLiteral().getLiteralText();
+    }
+    return out;
+  }
+  if (Node.isBinaryExpression(node) && node.getOperatorToken().getKind() === SyntaxKind.PlusToken) {
+    const left = constantString(node.getLeft(), depth + 1);
+    const right = left === undefined ? undefined : constantString(node.getRight(), depth + 1);
+    return left !== undefined && right !== undefined ? left + right : undefined;
+  }
+  if (Node.isIdentifier(node)) {
+    const decl = declarationOf(node);
+    const init = decl ? constInitializer(decl) : undefined;
+    return init ? constantString(init, depth + 1) : undefined;
+  }
+  if (Node.isCallExpression(node)) {
+    const callee = node.getExpression();
+    if (Node.isPropertyAccessExpression(callee) && callee.getName() === "join") {
+      const target = unwrap(callee.getExpression());
+      const array = Node.isIdentifier(target) ? resolveConst(target) : target;
+      if (array && Node.isArrayLiteralExpression(array)) {
+        const parts = array.getElements().map((e) => constantString(e, depth + 1));
+        if (parts.some((p) => p === undefined)) return undefined;
+        const sepArg = node.getArguments()[0];
+        const sep = sepArg ? constantString(sepArg, depth + 1) : ",";
+        return sep === undefined ? undefined : parts.join(sep);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Follows an identifier to the initializer of the constant it names, if any. */
+export function resolveConst(id: Identifier): Node | undefined {
+  const decl = declarationOf(id);
+  const init = decl ? constInitializer(decl) : undefined;
+  return init ? unwrap(init) : undefined;
+}
+
+/** An expression or, when it is an identifier naming a constant, that constant's initializer. */
+export function followConst(expr: Node): Node {
+  const node = unwrap(expr);
+  if (Node.isIdentifier(node)) return resolveConst(node) ?? node;
+  return node;
+}
+
+/** The name of a property in an object literal, when static. */
+export function propertyName(prop: Node): string | undefined {
+  if (Node.isPropertyAssignment(prop) || Node.isShorthandPropertyAssignment(prop) || Node.isMethodDeclaration(prop)) {
+    const name = prop.getNameNode();
+    if (Node.isIdentifier(name) || Node.isPrivateIdentifier(name)) return name.getText();
+    if (Node.isStringLiteral(name) || Node.isNumericLiteral(name) || Node.isNoSubstitutionTemplateLiteral(name)) return String(name.getLiteralValue());
+    if (Node.isComputedPropertyName(name)) return constantString(name.getExpression());
+  }
+  return undefined;
+}
+
+/** The value of `name` in an object literal (a shorthand `{ name }` yields its identifier). */
+export function propertyValue(object: Node, name: string): Node | undefined {
+  const obj = followConst(object);
+  if (!Node.isObjectLiteralExpression(obj)) return undefined;
+  for (const prop of obj.getProperties()) {
+    if (propertyName(prop) !== name) continue;
+    if (Node.isPropertyAssignment(prop)) return prop.getInitializer();
+    if (Node.isShorthandPropertyAssignment(prop)) return prop.getNameNode();
+  }
+  return undefined;
+}
+
+/** Whitespace-normalized text of a node: the basis of fingerprints and of quoted code. */
+export function normalizedText(node: Node): string {
+  return node.getText().replace(/\s+/g, " ").trim();
+}
+
+/** Short source text for messages: long or multi-line arguments become `(…) => { … }` or `…`. */
+export function abbreviate(node: Node, max = 40): string {
+  const text = node.getText();
+  if (!text.includes("\n") && text.length <= max) return text;
+  const inner = unwrap(node);
+  if (Node.isArrowFunction(inner) || Node.isFunctionExpression(inner)) {
+    const params = inner.getParameters().map((p) => p.getText()).join(", ");
+    const head = Node.isArrowFunction(inner) ? `${inner.isAsync() ? "async " : ""}(${params}) =>` : `${inner.isAsync() ? "async " : ""}function (${params})`;
+    return `${head} { … }`;
+  }
+  return `${text.replace(/\s+/g, " ").slice(0, max - 1)}…`;
+}
