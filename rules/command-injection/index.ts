@@ -48,7 +48,7 @@ function checkShellCommand(ctx: RuleContext, call: CallExpression, ref: ModuleRe
       `${toolsOf(ctx, command)} input reaches \`${fn}(${abbreviate(command)})\`. ${ref.name} runs the command through a shell, ` +
       "so shell syntax in the input (`;`, `|`, `&&`, `$(...)`, backticks) runs arbitrary commands on the host with the server's privileges. " +
       "The arguments of a tool call are chosen by the model, and a prompt injection in any document, web page or issue the model reads can choose them.",
-    remediation: remediationFor(call, command, ref, ref.name === "execSync" ? "execFileSync" : "execFile"),
+    remediation: remediationFor(ctx, call, command, ref, ref.name === "execSync" ? "execFileSync" : "execFile"),
   });
 }
 
@@ -71,7 +71,7 @@ function checkProcessCommand(ctx: RuleContext, call: CallExpression, ref: Module
       message:
         `${toolsOf(ctx, tainted)} input reaches \`${fn}(...)\` with \`shell: true\`: the program and its arguments are joined into one shell command line, ` +
         "so shell syntax in the input (`;`, `|`, `$(...)`) runs arbitrary commands on the host.",
-      remediation: remediationFor(call, program, ref, ref.name, argv),
+      remediation: remediationFor(ctx, call, program, ref, ref.name, argv),
     });
     return;
   }
@@ -89,7 +89,7 @@ function checkProcessCommand(ctx: RuleContext, call: CallExpression, ref: Module
         message:
           `${toolsOf(ctx, script)} input reaches the script of \`${fn}(${JSON.stringify(programName)}, [${constantString(elements[flag]!) ? JSON.stringify(constantString(elements[flag]!)) : "…"}, ${abbreviate(script)}])\`: ` +
           `${programName} interprets it as shell code, so \`;\`, \`|\` or \`$(...)\` in the input run arbitrary commands on the host.`,
-        remediation: remediationFor(call, script, ref, ref.name),
+        remediation: remediationFor(ctx, call, script, ref, ref.name),
       });
     }
     return;
@@ -132,9 +132,9 @@ function toolsOf(ctx: RuleContext, expr: Node): string {
  * command as `execFile(program, [args])` with the real expressions; otherwise, advice to replace
  * a free-form command with a fixed set.
  */
-function remediationFor(call: CallExpression, command: Node, ref: ModuleRef, safeFn: string, argv?: Node): string {
+function remediationFor(ctx: RuleContext, call: CallExpression, command: Node, ref: ModuleRef, safeFn: string, argv?: Node): string {
   const pieces = argv ? undefined : commandPieces(command);
-  const rewrite = pieces ? toArgv(pieces) : undefined;
+  const rewrite = pieces ? toArgv(pieces, (node) => ctx.taint.isTainted(node)) : undefined;
   const callee = call.getExpression();
   const fn = ref.promisified
     ? `promisify(${safeFn})`
@@ -170,10 +170,21 @@ function remediationFor(call: CallExpression, command: Node, ref: ModuleRef, saf
       "Constrain the input in the tool's schema as well (a `z.enum`, or `z.string().regex(/^[\\w./-]+$/)`).",
     ].join("\n\n");
   }
+  if (argv && constantString(command) !== undefined) {
+    return [
+      "Remove `shell: true`: the program then receives its arguments as they are, and shell syntax in them is plain text:",
+      "",
+      "```ts",
+      `${fn}(${command.getText()}, ${abbreviate(argv, 60)}${trailing})`,
+      "```",
+      "",
+      "If the program needs shell features (globs, pipes), do them in JavaScript instead. Also constrain the input in the tool's schema (a `z.enum`, or `z.string().regex(/^[\\w./-]+$/)`).",
+    ].join("\n");
+  }
   const what = abbreviate(command);
   return [
-    `\`${what}\` decides the whole command line. Do not run tool input as a command: declare the operations the tool supports as a fixed set (\`z.enum([...])\` in its input schema) and map each to a literal program and arguments run with \`${fn}(program, [args])\`, without a shell.`,
-    "If running arbitrary commands is the purpose of the tool, say so in its description, require the client to confirm each call with the user, and run it in a sandbox (container, restricted user) rather than on the host.",
+    `\`${what}\` is run by a shell and carries tool input. If it is a fixed program with arguments, run that program with \`${fn}("program", [arg1, arg2])\`, without a shell, passing each tool-input value as its own array element (after \`"--"\` where the program accepts it).`,
+    "If tool input decides the whole command, do not run it: declare the operations the tool supports as a fixed set (`z.enum([...])` in its input schema) and map each to a literal program and argument list. If running arbitrary commands is the purpose of the tool, say so in its description, have the client confirm each call with the user, and run it in a sandbox (container, restricted user) rather than on the host.",
   ].join("\n\n");
 }
 

@@ -1,0 +1,68 @@
+import type { RuleMeta } from "../engine/rule.js";
+import type { Severity } from "../engine/types.js";
+import { ruleReadme } from "./package-info.js";
+import type { ScanReport } from "./scan-report.js";
+
+/** GitHub code scanning sorts and filters security alerts by this score. */
+const SECURITY_SEVERITY: Record<Severity, string> = { critical: "9.5", high: "8.0", medium: "5.5", low: "3.0", info: "1.0" };
+const LEVEL: Record<Severity, "error" | "warning" | "note"> = { critical: "error", high: "error", medium: "warning", low: "note", info: "note" };
+const INFORMATION_URI = "https://github.com/apps/mcp-review";
+
+/** SARIF 2.1.0 as GitHub code scanning accepts it. */
+export function formatSarif(report: ScanReport, rules: readonly RuleMeta[], version: string): string {
+  const index = new Map(rules.map((rule, i) => [rule.id, i]));
+  const sarif = {
+    $schema: "https://json.schemastore.org/sarif-2.1.0.json",
+    version: "2.1.0",
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: "mcp-review",
+            version,
+            semanticVersion: version,
+            informationUri: INFORMATION_URI,
+            rules: rules.map((rule) => ({
+              id: rule.id,
+              name: pascalCase(rule.id),
+              shortDescription: { text: rule.title },
+              fullDescription: { text: rule.description },
+              help: {
+                text: `${rule.description}\n\nReferences:\n${rule.references.map((r) => `- ${r}`).join("\n")}`,
+                markdown: ruleReadme(rule.id) ?? `${rule.description}\n\n${rule.references.map((r) => `- ${r}`).join("\n")}`,
+              },
+              defaultConfiguration: { level: LEVEL[rule.severity] },
+              properties: {
+                tags: ["security", `external/cwe/${rule.cwe.toLowerCase()}`],
+                precision: rule.confidence,
+                "security-severity": SECURITY_SEVERITY[rule.severity],
+              },
+            })),
+          },
+        },
+        columnKind: "utf16CodeUnits",
+        results: report.findings.map((f) => ({
+          ruleId: f.ruleId,
+          ruleIndex: index.get(f.ruleId) ?? -1,
+          level: LEVEL[f.severity],
+          message: { text: `${f.message}\n\n${f.remediation}` },
+          locations: [
+            {
+              physicalLocation: {
+                artifactLocation: { uri: encodeURI(f.path), uriBaseId: "%SRCROOT%" },
+                region: { startLine: f.line, startColumn: f.column, endLine: f.endLine },
+              },
+            },
+          ],
+          partialFingerprints: { "mcpReview/v1": f.fingerprint },
+          properties: { severity: f.severity, "security-severity": SECURITY_SEVERITY[f.severity], cwe: f.cwe },
+        })),
+      },
+    ],
+  };
+  return `${JSON.stringify(sarif, null, 2)}\n`;
+}
+
+function pascalCase(id: string): string {
+  return id.replace(/(^|-)([a-z0-9])/g, (_m, _dash, c: string) => c.toUpperCase());
+}

@@ -1,0 +1,158 @@
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { CONFIG_PATH, ignoreMatcher, parseRepoConfig } from "../config/repo-config.js";
+import { analyze, listRules } from "../engine/index.js";
+import { atOrAbove, SEVERITIES, type Severity } from "../engine/types.js";
+import { collectFiles } from "./collect-files.js";
+import { formatSarif } from "./format-sarif.js";
+import { formatText } from "./format-text.js";
+import { packageVersion } from "./package-info.js";
+import { scanReport } from "./scan-report.js";
+
+export interface CliIo {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  cwd: string;
+  env: Record<string, string | undefined>;
+}
+
+const FORMATS = ["text", "json", "sarif"] as const;
+type Format = (typeof FORMATS)[number];
+const FAIL_LEVELS = [...SEVERITIES, "none"] as const;
+type FailLevel = Severity | "none";
+
+const HELP = `Usage: mcp-review scan [PATH] [options]
+
+Scan the MCP server code under PATH (a folder or a file; default ".") for security flaws.
+
+Options:
+  --format text|json|sarif   output format (default: text)
+  --output FILE              write the report to FILE instead of standard output
+  --fail-on LEVEL            exit 1 when a finding is at or above LEVEL:
+                             critical, high, medium, low, info or none
+                             (default: fail_on from ${CONFIG_PATH}, else high)
+  --help                     show this help
+  --version                  show the version
+
+Exit status: 0 no finding at or above the fail level, 1 findings, 2 usage or I/O error.
+`;
+
+class UsageError extends Error {}
+
+interface ScanArgs {
+  path: string;
+  format: Format;
+  output?: string;
+  failOn?: FailLevel;
+}
+
+/** Runs `mcp-review` with arguments (without node and script) and returns the exit status. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  try {
+    if (argv.includes("--help") || argv.includes("-h")) {
+      io.stdout.write(HELP);
+      return 0;
+    }
+    if (argv.includes("--version")) {
+      io.stdout.write(`${packageVersion()}\n`);
+      return 0;
+    }
+    const [command, ...rest] = argv;
+    if (command !== "scan") throw new UsageError(command === undefined ? "missing command; try `mcp-review scan .`" : `unknown command \`${command}\`; try \`mcp-review scan .\``);
+    return scan(parseScanArgs(rest), io);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`mcp-review: ${message.split("\n")[0]}\n`);
+    return 2;
+  }
+}
+
+function parseScanArgs(args: string[]): ScanArgs {
+  const out: Partial<ScanArgs> = {};
+  const positional: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (!arg.startsWith("-") || arg === "-") {
+      positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const name = eq >= 0 ? arg.slice(0, eq) : arg;
+    const value = () => {
+      if (eq >= 0) return arg.slice(eq + 1);
+      const next = args[++i];
+      if (next === undefined) throw new UsageError(`${name} needs a value`);
+      return next;
+    };
+    switch (name) {
+      case "--format": {
+        const format = value();
+        if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(", ")} (got "${format}")`);
+        out.format = format as Format;
+        break;
+      }
+      case "--output":
+      case "-o":
+        out.output = value();
+        break;
+      case "--fail-on": {
+        const level = value();
+        if (!(FAIL_LEVELS as readonly string[]).includes(level)) throw new UsageError(`--fail-on must be one of ${FAIL_LEVELS.join(", ")} (got "${level}")`);
+        out.failOn = level as FailLevel;
+        break;
+      }
+      default:
+        throw new UsageError(`unknown option ${name}`);
+    }
+  }
+  if (positional.length > 1) throw new UsageError(`expected one PATH, got ${positional.length}: ${positional.join(" ")}`);
+  return { path: positional[0] ?? ".", format: out.format ?? "text", output: out.output, failOn: out.failOn };
+}
+
+function scan(args: ScanArgs, io: CliIo): number {
+  const started = performance.now();
+  const target = resolve(io.cwd, args.path);
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(target).isDirectory();
+  } catch {
+    throw new Error(`no such file or folder: ${args.path}`);
+  }
+
+  let configText: string | undefined;
+  if (isDirectory) {
+    try {
+      configText = readFileSync(resolve(target, CONFIG_PATH), "utf8");
+    } catch {
+      configText = undefined;
+    }
+  }
+  const { config, errors } = parseRepoConfig(configText);
+  for (const error of errors) io.stderr.write(`mcp-review: warning: ${CONFIG_PATH}: ${error}\n`);
+
+  const collected = collectFiles(target, isDirectory, { ignored: ignoreMatcher(config), maxFileBytes: config.max_file_size_kb * 1024 });
+  const result = analyze(collected.files, { rules: config.rules });
+  for (const error of result.errors) io.stderr.write(`mcp-review: warning: rule ${error.ruleId} failed on ${error.path}: ${error.message}\n`);
+  const report = scanReport(result, collected.skipped, Math.round(performance.now() - started));
+
+  const rendered =
+    args.format === "json"
+      ? `${JSON.stringify(report, null, 2)}\n`
+      : args.format === "sarif"
+        ? formatSarif(report, listRules(), packageVersion())
+        : formatText(report);
+  if (args.output) {
+    const file = resolve(io.cwd, args.output);
+    try {
+      writeFileSync(file, rendered);
+    } catch (error) {
+      throw new Error(`cannot write ${args.output}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  } else {
+    io.stdout.write(rendered);
+  }
+
+  const failOn = args.failOn ?? config.fail_on;
+  if (failOn === "none") return 0;
+  return report.findings.some((f) => atOrAbove(f.severity, failOn)) ? 1 : 0;
+}
