@@ -140,6 +140,22 @@ describe("BullMQ review queue and worker", () => {
     expect(runs.map((run) => run.job)).toEqual([first, second]);
   });
 
+  it("runs manual reviews before automatic ones", async () => {
+    const runs: Run[] = [];
+    const hold = gate();
+    const queue = reviewQueue();
+    worker(runs, (job) => (job.pullNumber === 99 ? hold.promise : Promise.resolve()), { concurrency: 1 });
+    await queue.enqueue(reviewJob({ pullNumber: 99 }), { manual: false });
+    await until(() => runs.length === 1);
+    const automatic = reviewJob({ pullNumber: 2 });
+    const manual = reviewJob({ pullNumber: 3, trigger: "comment" });
+    await queue.enqueue(automatic, { manual: false });
+    await queue.enqueue(manual, { manual: true });
+    hold.open();
+    await until(() => runs.length === 3);
+    expect(runs.slice(1).map((run) => run.job)).toEqual([manual, automatic]);
+  });
+
   it("retries transient failures and does not report a job that then succeeds", async () => {
     const runs: Run[] = [];
     const queue = reviewQueue();

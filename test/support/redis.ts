@@ -10,12 +10,13 @@ export function redisUrl(): string {
 export async function requireRedis(): Promise<void> {
   const url = redisUrl();
   const redis = new Redis(url, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  redis.on("error", () => {});
+  let lastError: Error | undefined;
+  redis.on("error", (error: Error) => (lastError = error));
   try {
     await redis.connect();
     if ((await redis.ping()) !== "PONG") throw new Error("PING did not answer PONG");
   } catch (error) {
-    throw new Error(`Redis is not reachable at ${url}: start redis-server (see .ci/run) (${(error as Error).message})`);
+    throw new Error(`Redis is not reachable at ${url}: start redis-server (see .ci/run) (${(lastError ?? (error as Error)).message})`);
   } finally {
     redis.disconnect();
   }
