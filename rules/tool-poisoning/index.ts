@@ -66,7 +66,8 @@ export const toolPoisoning: Rule = {
       const reasons: string[] = [];
       const hidden = INVISIBLE.test(text) ? describeInvisible(text) : undefined;
       if (hidden) reasons.push(hidden);
-      const visible = decodeTags(text);
+      // Patterns are matched on the text as the model reads it: tags decoded, zero-width characters dropped.
+      const visible = decodeTags(text).replace(/[\u200B-\u200F\u2060-\u2064\uFEFF\u202A-\u202E\u2066-\u2069]/g, "");
       for (const detector of DETECTORS) {
         const match = visible.match(detector.pattern);
         if (match) reasons.push(`${detector.label} ("${excerpt(match[0])}")`);
