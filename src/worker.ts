@@ -13,7 +13,7 @@ if (!redisUrl) {
   process.exit(2);
 }
 
-const probot = createProbot();
+const probot = await createProbot().ready(); // its logger exists only once it is ready
 const handlers = reviewHandlers({ github: (id) => probot.auth(id), log: probot.log });
 const worker = startBullmqReviewWorker({
   connection: redisUrl,

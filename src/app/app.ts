@@ -105,6 +105,23 @@ async function startReview(context: RepoContext, queue: ReviewQueue, pullNumber:
     checkRunId,
     trigger,
   };
-  const { jobId, replaced } = await queue.enqueue(job, { manual: trigger !== "pull_request" });
-  context.log.info({ jobId, pull: pullNumber, headSha, trigger, replaced }, "review queued");
+  let queued;
+  try {
+    queued = await queue.enqueue(job, { manual: trigger !== "pull_request" });
+  } catch (error) {
+    // Never leave a check run queued forever: say why, and fail the delivery so it can be redelivered.
+    await context.octokit.rest.checks.update({
+      owner,
+      repo,
+      check_run_id: checkRunId,
+      status: "completed",
+      conclusion: "neutral",
+      output: {
+        title: "The review could not be queued",
+        summary: `mcp-review could not queue this review (${(error as Error).message}). Comment \`/mcp-review rescan\` or use the Re-run button to try again.`,
+      },
+    });
+    throw error;
+  }
+  context.log.info({ jobId: queued.jobId, pull: pullNumber, headSha, trigger, replaced: queued.replaced }, "review queued");
 }

@@ -140,8 +140,8 @@ function emptyCapture(): Captured {
 
 describe("a pull request through the app and the worker", () => {
   let app: TestApp;
-  beforeEach(() => {
-    app = createTestApp();
+  beforeEach(async () => {
+    app = await createTestApp();
   });
   afterEach(async () => {
     await app.close();
@@ -171,7 +171,7 @@ describe("a pull request through the app and the worker", () => {
     expect(completed.status).toBe("completed");
     expect(completed.conclusion).toBe("failure");
     expect(completed.completed_at).toBe("2026-11-26T12:00:00.000Z");
-    expect(completed.output.title).toBe("2 findings on changed lines (worst: high)");
+    expect(completed.output.title).toBe("2 findings on changed lines (worst: critical)");
 
     const annotations = completed.output.annotations.map((a: any) => [a.path, a.start_line, a.annotation_level]);
     expect(annotations).toEqual([
@@ -284,7 +284,7 @@ describe("a pull request through the app and the worker", () => {
   });
 
   it("completes the check run as neutral with the reason when GitHub keeps failing", async () => {
-    const failing = createTestApp({ attempts: 2 });
+    const failing = await createTestApp({ attempts: 2 });
     try {
       const updates: any[] = [];
       mockInstallationToken();
@@ -376,8 +376,8 @@ describe("a pull request through the app and the worker", () => {
 
 describe("rescans", () => {
   let app: TestApp;
-  beforeEach(() => {
-    app = createTestApp();
+  beforeEach(async () => {
+    app = await createTestApp();
   });
   afterEach(async () => {
     await app.close();
@@ -519,5 +519,30 @@ describe("rescans", () => {
     expect(app.unmatched).toEqual([]);
     lookups.done();
     review.done();
+  });
+});
+
+describe("when the queue is down", () => {
+  it("completes the new check run as neutral with the reason and fails the delivery", async () => {
+    const app = await createTestApp();
+    try {
+      await app.queue.close(); // a closed queue refuses work, as a queue whose Redis went away does
+      mockInstallationToken();
+      const updates: any[] = [];
+      const scope = nock(API)
+        .post(`${REPO_PATH}/check-runs`)
+        .reply(201, { id: CHECK_RUN })
+        .patch(`${REPO_PATH}/check-runs/${CHECK_RUN}`, (body) => {
+          updates.push(body);
+          return true;
+        })
+        .reply(200, { id: CHECK_RUN });
+      await expect(app.deliver("pull_request", pullRequestPayload("opened", { number: PULL, head: HEAD, base: BASE }))).rejects.toThrow();
+      expect(app.unmatched).toEqual([]);
+      scope.done();
+      expect(updates[0]).toMatchObject({ status: "completed", conclusion: "neutral", output: { title: "The review could not be queued" } });
+    } finally {
+      await app.close();
+    }
   });
 });

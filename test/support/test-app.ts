@@ -32,18 +32,24 @@ export interface TestApp {
  * The real app and the real review pipeline on an in-process queue; GitHub is nock. Octokit's
  * own retries and throttling are off so every HTTP call is visible to the test.
  */
-export function createTestApp(options: { attempts?: number } = {}): TestApp {
+export async function createTestApp(options: { attempts?: number } = {}): Promise<TestApp> {
   nock.disableNetConnect();
   const probot = new Probot({
     appId: 123,
     privateKey,
     secret: WEBHOOK_SECRET,
     logLevel: "fatal",
-    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+    // The function form runs after Probot's own defaults, which replace a plain `throttle` object.
+    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+      ...options,
+      retry: { enabled: false },
+      throttle: { ...(options.throttle as object), enabled: false },
+    })),
   });
+  await probot.ready(); // its logger exists only from here on
   const handlers = reviewHandlers({ github: (id) => probot.auth(id), now: () => new Date("2026-11-26T12:00:00Z") });
-  const queue = createMemoryReviewQueue({ ...handlers, concurrency: 2, attempts: options.attempts ?? 3, backoffMs: 5 });
-  probot.load(mcpReviewApp({ queue }));
+  const queue = createMemoryReviewQueue({ ...handlers, concurrency: 2, attempts: options.attempts ?? 3, backoffMs: 5, logger: probot.log });
+  await probot.load(mcpReviewApp({ queue }));
 
   const unmatched: string[] = [];
   const onNoMatch = (req: { method?: string; path?: string; href?: string }) => unmatched.push(`${req.method} ${req.path ?? req.href}`);
