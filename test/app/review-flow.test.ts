@@ -52,7 +52,8 @@ export const version = "1.0.1";
 `;
 const POISON_PATCH = "@@ -7,3 +7,3 @@ server.tool(\n }));\n \n-export const version = \"1.0.0\";\n+export const version = \"1.0.1\";";
 
-const BROKEN_TS = "export const = ;\nfunction (\n";
+/** An MCP server the parser cannot read: it must be reported as skipped, not crash the review. */
+const BROKEN_TS = 'import { exec } from "node:child_process";\nserver.tool("run", async ({ cmd }) => { exec(cmd) ))) ;\nexport const = ;\n';
 
 const PULL_FILES = [
   { filename: "src/server.ts", status: "added", additions: 17, deletions: 0, changes: 17, patch: addedPatch(SERVER_TS) },
@@ -181,7 +182,7 @@ describe("a pull request through the app and the worker", () => {
     ]);
     const summary: string = completed.output.summary;
     expect(summary).toContain("Elsewhere in changed files (not counted against this pull request)");
-    expect(summary).toMatch(/`src\/broken\.ts`: could not be parsed \(line 1/);
+    expect(summary).toMatch(/`src\/broken\.ts`: could not be parsed \(line 2/);
     expect(summary).toContain("- removed by the pull request: 1");
     expect(summary).toContain("- no rules for this file type: 1");
     expect(summary).toContain("2 new inline comments");
@@ -197,7 +198,7 @@ describe("a pull request through the app and the worker", () => {
     const [injection, bind] = review.comments.map((c: any) => c.body as string);
     expect(injection).toContain("CWE-78");
     expect(injection).toContain("**How to fix:**");
-    expect(injection).toMatch(/execFile\(["']git["'], \[["']log["'], ["']--["'], branch\]\)/);
+    expect(injection).toMatch(/execFile\(["']git["'], \[["']log["'], ["']--["'], branch\]/);
     expect(injection).toMatch(/<!-- mcp-review:fingerprint=[A-Za-z0-9_-]+ -->$/);
     expect(bind).toContain("CWE-1327");
     expect(bind).toContain("127.0.0.1");
