@@ -1,6 +1,6 @@
 import { Node, SyntaxKind, type CallExpression } from "ts-morph";
 import type { Rule } from "../../src/engine/rule.js";
-import { abbreviate, constantString, declarationOf, propertyName, propertyValue, unwrap } from "../../src/engine/values.js";
+import { abbreviate, constantString, declarationOf, propertyName, propertyValue, unwrap, descendantsOfKind } from "../../src/engine/values.js";
 
 const ALL_INTERFACES = new Set(["0.0.0.0", "::", "::0", "0:0:0:0:0:0:0:0", "[::]", "*"]);
 
@@ -33,7 +33,7 @@ export const bindAllInterfaces: Rule = {
   },
   check(ctx) {
     if (!ctx.mcp.isMcpServer) return;
-    for (const call of ctx.sourceFile.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+    for (const call of descendantsOfKind(ctx.sourceFile, SyntaxKind.CallExpression)) {
       const callee = call.getExpression();
       if (!Node.isPropertyAccessExpression(callee) || callee.getName() !== "listen") continue;
       const verdict = judge(call);

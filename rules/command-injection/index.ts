@@ -1,7 +1,7 @@
 import { Node, SyntaxKind, type CallExpression } from "ts-morph";
 import { moduleRefOf, type ModuleRef } from "../../src/engine/imports.js";
 import type { Rule, RuleContext } from "../../src/engine/rule.js";
-import { abbreviate, constantString, followConst, propertyValue, unwrap } from "../../src/engine/values.js";
+import { abbreviate, constantString, followConst, propertyValue, unwrap, descendantsOfKind } from "../../src/engine/values.js";
 import { commandPieces, toArgv } from "./remediation.js";
 
 const SHELL_COMMANDS = new Set(["exec", "execSync"]);
@@ -28,7 +28,7 @@ export const commandInjection: Rule = {
     mentions: /child_process/,
   },
   check(ctx) {
-    for (const call of ctx.sourceFile.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+    for (const call of descendantsOfKind(ctx.sourceFile, SyntaxKind.CallExpression)) {
       const ref = moduleRefOf(call.getExpression());
       if (!ref || ref.module !== "child_process") continue;
       if (SHELL_COMMANDS.has(ref.name)) checkShellCommand(ctx, call, ref);

@@ -1,6 +1,6 @@
 import { Node, SyntaxKind, type CallExpression, type SourceFile } from "ts-morph";
 import { importedModules } from "./imports.js";
-import { constantString, declarationOf, followConst, propertyName, propertyValue, unwrap } from "./values.js";
+import { constantString, declarationOf, followConst, propertyName, propertyValue, unwrap, descendantsOfKind } from "./values.js";
 
 /** A function whose body can be analyzed. */
 export type FunctionLike =
@@ -65,7 +65,7 @@ export function createMcpFile(sourceFile: SourceFile): McpFile {
 
 function methodCalls(sourceFile: SourceFile, names: ReadonlySet<string>): { call: CallExpression; method: string }[] {
   const out: { call: CallExpression; method: string }[] = [];
-  for (const call of sourceFile.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+  for (const call of descendantsOfKind(sourceFile, SyntaxKind.CallExpression)) {
     const callee = call.getExpression();
     if (Node.isPropertyAccessExpression(callee) && names.has(callee.getName())) out.push({ call, method: callee.getName() });
   }
@@ -211,11 +211,11 @@ export function findDescriptions(sourceFile: SourceFile): DescriptionText[] {
     out.push({ node: written, text, toolName });
   };
   const addDescriptionsIn = (root: Node, toolName?: string) => {
-    for (const prop of root.getDescendantsOfKind(SyntaxKind.PropertyAssignment)) {
+    for (const prop of descendantsOfKind(root, SyntaxKind.PropertyAssignment)) {
       if (propertyName(prop) === "description") add(prop.getInitializer(), toolName ?? nameBeside(prop));
     }
   };
-  for (const call of sourceFile.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+  for (const call of descendantsOfKind(sourceFile, SyntaxKind.CallExpression)) {
     const callee = call.getExpression();
     if (!Node.isPropertyAccessExpression(callee)) continue;
     const method = callee.getName();
@@ -234,7 +234,7 @@ export function findDescriptions(sourceFile: SourceFile): DescriptionText[] {
       const fn = functionOf(args[1]);
       if (fn) {
         addDescriptionsIn(fn);
-        for (const id of fn.getDescendantsOfKind(SyntaxKind.Identifier)) {
+        for (const id of descendantsOfKind(fn, SyntaxKind.Identifier)) {
           const value = followConst(id);
           if (value !== id && (Node.isArrayLiteralExpression(value) || Node.isObjectLiteralExpression(value))) addDescriptionsIn(value);
         }
@@ -242,7 +242,7 @@ export function findDescriptions(sourceFile: SourceFile): DescriptionText[] {
     }
   }
   // Tool definition objects kept in constants: { name, description, inputSchema }.
-  for (const obj of sourceFile.getDescendantsOfKind(SyntaxKind.ObjectLiteralExpression)) {
+  for (const obj of descendantsOfKind(sourceFile, SyntaxKind.ObjectLiteralExpression)) {
     const names = new Set(obj.getProperties().map(propertyName));
     if (names.has("description") && names.has("inputSchema")) addDescriptionsIn(obj);
   }

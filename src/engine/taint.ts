@@ -1,7 +1,7 @@
 import { Node, SyntaxKind, type CallExpression, type Identifier, type SourceFile } from "ts-morph";
 import { moduleRefOf } from "./imports.js";
 import { functionOf, isStrictRegex, type FunctionLike, type McpFile, type ToolHandler } from "./mcp.js";
-import { declarationOf, isAssignmentOperator, unwrap } from "./values.js";
+import { declarationOf, isAssignmentOperator, unwrap, descendantsOfKind } from "./values.js";
 
 /**
  * How tool input sits in a value. `path: []` means the value is attacker-controlled; a
@@ -110,7 +110,7 @@ export class FileTaint implements TaintQueries {
   private callSitesOf(name: string): CallExpression[] {
     if (!this.callSites) {
       this.callSites = new Map();
-      for (const call of this.sourceFile.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+      for (const call of descendantsOfKind(this.sourceFile, SyntaxKind.CallExpression)) {
         const callee = call.getExpression();
         const key = Node.isIdentifier(callee) ? callee.getText() : Node.isPropertyAccessExpression(callee) ? callee.getName() : undefined;
         if (key === undefined) continue;
@@ -309,7 +309,7 @@ export class FileTaint implements TaintQueries {
     // Reassignments anywhere in the enclosing function.
     const scope = decl.getFirstAncestor((a) => isFunctionLike(a)) ?? decl.getSourceFile();
     const name = decl.getName();
-    for (const assignment of scope.getDescendantsOfKind(SyntaxKind.BinaryExpression)) {
+    for (const assignment of descendantsOfKind(scope, SyntaxKind.BinaryExpression)) {
       if (!isAssignmentOperator(assignment.getOperatorToken().getKind())) continue;
       const left = assignment.getLeft();
       if (!Node.isIdentifier(left) || left.getText() !== name || declarationOf(left) !== decl) continue;
@@ -364,7 +364,7 @@ function returnExpressions(fn: FunctionLike): Node[] {
   if (!body) return [];
   if (!Node.isBlock(body)) return [body];
   const out: Node[] = [];
-  for (const ret of body.getDescendantsOfKind(SyntaxKind.ReturnStatement)) {
+  for (const ret of descendantsOfKind(body, SyntaxKind.ReturnStatement)) {
     if (ret.getFirstAncestor(isFunctionLike) !== fn) continue;
     const e = ret.getExpression();
     if (e) out.push(e);

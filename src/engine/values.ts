@@ -36,10 +36,7 @@ export function constInitializer(decl: Node): Node | undefined {
   const list = decl.getVariableStatement()?.getDeclarationKindKeywords()[0]?.getText();
   if (list === "const") return init;
   const name = decl.getName();
-  const scope = decl.getSourceFile();
-  const reassigned = scope
-    .getDescendantsOfKind(SyntaxKind.BinaryExpression)
-    .some((b) => b.getOperatorToken().getText().endsWith("=") && isAssignmentOperator(b.getOperatorToken().getKind()) && b.getLeft().getText() === name);
+  const reassigned = descendantsOfKind(decl.getSourceFile(), SyntaxKind.BinaryExpression).some((b) => b.getOperatorToken().getText().endsWith("=") && isAssignmentOperator(b.getOperatorToken().getKind()) && b.getLeft().getText() === name);
   return reassigned ? undefined : init;
 }
 
@@ -145,4 +142,28 @@ export function abbreviate(node: Node, max = 40): string {
     return `${head} { … }`;
   }
   return `${text.replace(/\s+/g, " ").slice(0, max - 1)}…`;
+}
+
+const descendantCache = new WeakMap<Node, Map<SyntaxKind, Node[]>>();
+
+/**
+ * Descendants of a kind, in source order. Walking the tree is the engine's main cost, so each
+ * kind is collected once per file and scopes below the file filter that list by position.
+ */
+export function descendantsOfKind<K extends SyntaxKind>(scope: Node, kind: K): import("ts-morph").KindToNodeMappings[K][] {
+  const sourceFile = scope.getSourceFile();
+  let byKind = descendantCache.get(sourceFile);
+  if (!byKind) {
+    byKind = new Map();
+    descendantCache.set(sourceFile, byKind);
+  }
+  let all = byKind.get(kind);
+  if (!all) {
+    all = sourceFile.getDescendantsOfKind(kind);
+    byKind.set(kind, all);
+  }
+  if (scope === sourceFile) return all as import("ts-morph").KindToNodeMappings[K][];
+  const start = scope.getPos();
+  const end = scope.getEnd();
+  return all.filter((n) => n.getPos() >= start && n.getEnd() <= end && n !== scope) as import("ts-morph").KindToNodeMappings[K][];
 }
