@@ -2,7 +2,10 @@ import { createHmac, generateKeyPairSync, randomUUID } from "node:crypto";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
 import { mcpReviewApp } from "../../src/app/app.js";
+import { createBullmqReviewQueue } from "../../src/queue/bullmq-queue.js";
+import { startBullmqReviewWorker } from "../../src/queue/bullmq-worker.js";
 import { createMemoryReviewQueue, type MemoryReviewQueue } from "../../src/queue/memory-queue.js";
+import type { ReviewQueue } from "../../src/queue/review-queue.js";
 import { reviewHandlers } from "../../src/review/review-handlers.js";
 
 export const WEBHOOK_SECRET = "test-webhook-secret";
@@ -20,7 +23,7 @@ const { privateKey } = generateKeyPairSync("rsa", {
 
 export interface TestApp {
   probot: Probot;
-  queue: MemoryReviewQueue;
+  queue: Pick<MemoryReviewQueue, "drain" | "close">;
   /** Deliver a webhook the way GitHub does: JSON text with an HMAC-SHA256 signature. */
   deliver(name: string, payload: object, options?: { signature?: string }): Promise<void>;
   /** Requests that reached nock without a matching interceptor. */
@@ -32,7 +35,7 @@ export interface TestApp {
  * The real app and the real review pipeline on an in-process queue; GitHub is nock. Octokit's
  * own retries and throttling are off so every HTTP call is visible to the test.
  */
-export async function createTestApp(options: { attempts?: number } = {}): Promise<TestApp> {
+export async function createTestApp(options: { attempts?: number; redis?: { url: string; prefix: string } } = {}): Promise<TestApp> {
   nock.disableNetConnect();
   const probot = new Probot({
     appId: 123,
@@ -48,7 +51,7 @@ export async function createTestApp(options: { attempts?: number } = {}): Promis
   });
   await probot.ready(); // its logger exists only from here on
   const handlers = reviewHandlers({ github: (id) => probot.auth(id), now: () => new Date("2026-11-26T12:00:00Z") });
-  const queue = createMemoryReviewQueue({ ...handlers, concurrency: 2, attempts: options.attempts ?? 3, backoffMs: 5, logger: probot.log });
+  const queue = options.redis ? bullmqQueue(options.redis, handlers, probot) : createMemoryReviewQueue({ ...handlers, concurrency: 2, attempts: options.attempts ?? 3, backoffMs: 5, logger: probot.log });
   await probot.load(mcpReviewApp({ queue }));
 
   const unmatched: string[] = [];
@@ -73,6 +76,45 @@ export async function createTestApp(options: { attempts?: number } = {}): Promis
       nock.emitter.removeListener("no match", onNoMatch);
       nock.cleanAll();
       nock.enableNetConnect();
+    },
+  };
+}
+
+/**
+ * The web side enqueues into BullMQ on a real Redis and a worker consumes, as in production with
+ * REDIS_URL; `drain` waits until every job enqueued so far has been processed or failed.
+ */
+function bullmqQueue(redis: { url: string; prefix: string }, handlers: ReturnType<typeof reviewHandlers>, probot: Probot): ReviewQueue & { drain(): Promise<void> } {
+  let enqueued = 0;
+  let finished = 0;
+  let wake = () => {};
+  const finish = () => {
+    finished++;
+    wake();
+  };
+  const queue = createBullmqReviewQueue({ connection: redis.url, prefix: redis.prefix, backoffMs: 5 });
+  const worker = startBullmqReviewWorker({
+    connection: redis.url,
+    prefix: redis.prefix,
+    logger: probot.log,
+    processor: (job, attempt) => handlers.processor(job, attempt).then(finish, (error) => {
+      if (attempt.attempt === attempt.maxAttempts) finish();
+      throw error;
+    }),
+    onFailed: handlers.onFailed,
+  });
+  return {
+    async enqueue(job, enqueueOptions) {
+      const result = await queue.enqueue(job, enqueueOptions);
+      enqueued++;
+      return result;
+    },
+    async drain() {
+      while (finished < enqueued) await new Promise<void>((resolve) => (wake = resolve));
+    },
+    async close() {
+      await worker.close();
+      await queue.close();
     },
   };
 }
