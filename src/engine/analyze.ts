@@ -51,7 +51,7 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
       skipped.push({ path: file.path, reason: "unsupported" });
       return;
     }
-    const applicable = active.filter((r) => r.meta.languages.includes(language) && (!r.meta.mentions || r.meta.mentions.test(file.content)));
+    const applicable = active.filter((r) => r.check && r.meta.languages.includes(language) && (!r.meta.mentions || r.meta.mentions.test(file.content)));
     if (applicable.length > 0) {
       project ??= createProject();
       const sourceFile = project.createSourceFile(`/${index}/${file.path}`, file.content, { overwrite: true });
@@ -86,7 +86,7 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
         report,
       };
       try {
-        rule.check(ctx);
+        rule.check!(ctx);
       } catch (error) {
         errors.push({ ruleId: meta.id, path: file.path, message: error instanceof Error ? error.message : String(error) });
       }

@@ -48,7 +48,12 @@ export interface RuleContext {
   report(problem: Problem): void;
 }
 
+/**
+ * A rule: one identity (meta) and one check per language family it covers. The same id runs
+ * on every language where the flaw applies, so a finding reads the same whatever the language.
+ */
 export interface Rule {
   meta: RuleMeta;
-  check(ctx: RuleContext): void;
+  /** The TypeScript and JavaScript check (meta.languages names which of the two). */
+  check?(ctx: RuleContext): void;
 }
