@@ -1,11 +1,14 @@
 import { Project, ts, type Node, type SourceFile } from "ts-morph";
 import { RULES } from "../../rules/index.js";
+import { parseDependencies, parseMcpConfig, type McpConfigFile } from "./config/index.js";
 import { fingerprintFindings } from "./fingerprint.js";
 import { languageOf } from "./language.js";
 import { createMcpFile } from "./mcp.js";
-import type { Problem, Rule, RuleContext } from "./rule.js";
+import type { ConfigRuleContext, Problem, Rule, RuleContext, TextProblem, TextRuleContext } from "./rule.js";
+import { findSuppressions, suppressionFor, type Suppression } from "./suppressions.js";
 import { FileTaint } from "./taint.js";
-import type { AnalysisResult, AnalyzeOptions, Finding, Language, RuleError, SkippedFile, SourceInput } from "./types.js";
+import { Workspace } from "./workspace.js";
+import type { AnalysisResult, AnalyzeOptions, Finding, Language, RuleError, SkippedFile, SourceInput, SuppressedFinding } from "./types.js";
 
 /**
  * Analyzes files with every registered rule. Pure and synchronous: files in, findings out.
@@ -14,6 +17,9 @@ import type { AnalysisResult, AnalyzeOptions, Finding, Language, RuleError, Skip
  * - Files the engine cannot read are skipped as "unsupported"; files with syntax errors are
  *   skipped as "parse-error" with the first error's line and message.
  * - Files that no rule can fire on (see `RuleMeta.mentions`) are counted but not parsed.
+ * - MCP client configs and dependency manifests go to `checkConfig`, raw text to `checkText`.
+ * - A finding silenced by an `mcp-review-ignore <rule-id> -- <reason>` comment moves to
+ *   `suppressed` unless `options.allowSuppressions === false`.
  * - A rule that throws is reported in `errors`; other rules and files still run.
  * - Findings are sorted by path, line, column and rule id.
  */
@@ -26,6 +32,8 @@ interface Parsed {
   path: string;
   language: Language;
   rules: Rule[];
+  index: number;
+  base?: string;
 }
 
 interface Pending extends Omit<Finding, "fingerprint"> {
@@ -41,6 +49,8 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
   const skipped: SkippedFile[] = [];
   const errors: RuleError[] = [];
   const parsed: Parsed[] = [];
+  const pending: Pending[] = [];
+  const suppressions = new Map<string, Suppression[]>();
   let filesAnalyzed = 0;
   let linesAnalyzed = 0;
   let project: Project | undefined;
@@ -51,6 +61,18 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
       skipped.push({ path: file.path, reason: "unsupported" });
       return;
     }
+    if (file.content.includes("mcp-review-ignore")) suppressions.set(file.path, findSuppressions(file.content));
+    if (language === "mcp-config" || language === "manifest") {
+      const problem = runConfigRules(active, file, language, settings, pending, errors);
+      if (problem) {
+        skipped.push({ path: file.path, reason: "parse-error", detail: problem });
+        return;
+      }
+      filesAnalyzed++;
+      linesAnalyzed += countLines(file.content);
+      return;
+    }
+    runTextRules(active, file, language, settings, pending, errors);
     const applicable = active.filter((r) => r.check && r.meta.languages.includes(language) && (!r.meta.mentions || r.meta.mentions.test(file.content)));
     if (applicable.length > 0) {
       project ??= createProject();
@@ -60,16 +82,26 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
         skipped.push({ path: file.path, reason: "parse-error", detail: problem });
         return;
       }
-      parsed.push({ sourceFile, path: file.path, language, rules: applicable });
+      parsed.push({ sourceFile, path: file.path, language, rules: applicable, index, base: file.base });
     }
     filesAnalyzed++;
     linesAnalyzed += countLines(file.content);
   });
 
-  const pending: Pending[] = [];
+  // MCP server files that import analyzed files are parsed too, so taint can follow calls across files.
+  const workspace = new Workspace(files);
+  for (const file of parsed) workspace.register(file.path, file.sourceFile);
+  workspace.link((path, content) => {
+    const sourceFile = project!.createSourceFile(`/linked/${path}`, content, { overwrite: true });
+    if (!firstSyntaxError(sourceFile)) return sourceFile;
+    project!.removeSourceFile(sourceFile);
+    return undefined;
+  });
+
   for (const file of parsed) {
-    const mcp = createMcpFile(file.sourceFile);
+    const mcp = workspace.mcpOf(file.sourceFile);
     let taint: FileTaint | undefined;
+    let base: SourceFile | undefined;
     for (const rule of file.rules) {
       const meta = rule.meta;
       const regrade = settings[meta.id];
@@ -80,8 +112,13 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
         language: file.language,
         mcp,
         get taint() {
-          taint ??= new FileTaint(file.sourceFile, mcp);
+          taint ??= new FileTaint(file.sourceFile, mcp, workspace);
           return taint;
+        },
+        get base() {
+          if (file.base === undefined) return undefined;
+          base ??= project!.createSourceFile(`/${file.index}/base/${file.path}`, file.base, { overwrite: true });
+          return base;
         },
         report,
       };
@@ -100,12 +137,20 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
     list.sort((a, b) => a.line - b.line || a.column - b.column || a.ruleId.localeCompare(b.ruleId));
     fingerprintFindings(list);
   }
-  const findings: Finding[] = pending
+  const all: Finding[] = pending
     .map(({ code: _code, fingerprint, ...rest }) => ({ ...rest, fingerprint: fingerprint! }))
     .sort(compareFindings);
+  const findings: Finding[] = [];
+  const suppressed: SuppressedFinding[] = [];
+  for (const finding of all) {
+    const by = options.allowSuppressions === false ? undefined : suppressionFor(suppressions.get(finding.path) ?? [], finding.ruleId, finding.line);
+    if (by) suppressed.push({ finding, reason: by.reason });
+    else findings.push(finding);
+  }
 
   return {
     findings,
+    suppressed,
     skipped,
     errors,
     stats: { filesAnalyzed, linesAnalyzed, durationMs: Math.round(performance.now() - started) },
@@ -158,6 +203,79 @@ function toFinding(rule: Rule, path: string, problem: Problem, regrade: Finding[
     remediation: problem.remediation,
     code: node.getText(),
   };
+}
+
+/** Runs the config rules on an MCP client config or a manifest; returns a parse error, if any. */
+function runConfigRules(active: readonly Rule[], file: SourceInput, language: Language, settings: AnalyzeOptions["rules"] & object, pending: Pending[], errors: RuleError[]): string | undefined {
+  let config: McpConfigFile = { servers: [] };
+  if (language === "mcp-config") {
+    config = parseMcpConfig(file.content);
+    if (config.parseError) return config.parseError;
+  }
+  let dependencies: ConfigRuleContext["dependencies"] | undefined;
+  for (const rule of active) {
+    if (!rule.meta.languages.includes(language) || (!rule.checkConfig && !rule.checkText)) continue;
+    const ctx: ConfigRuleContext = {
+      path: file.path,
+      language,
+      text: file.content,
+      config,
+      get dependencies() {
+        dependencies ??= language === "manifest" ? parseDependencies(file.path, file.content) : [];
+        return dependencies;
+      },
+      report: (problem) => pending.push(textFinding(rule, file.path, file.content, problem, settings[rule.meta.id])),
+    };
+    try {
+      rule.checkConfig?.(ctx);
+      rule.checkText?.(ctx);
+    } catch (error) {
+      errors.push({ ruleId: rule.meta.id, path: file.path, message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return undefined;
+}
+
+/** Runs the rules that read a source file's raw text (its comments, for example). */
+function runTextRules(active: readonly Rule[], file: SourceInput, language: Language, settings: AnalyzeOptions["rules"] & object, pending: Pending[], errors: RuleError[]): void {
+  for (const rule of active) {
+    if (!rule.checkText || !rule.meta.languages.includes(language)) continue;
+    const ctx: TextRuleContext = { path: file.path, language, text: file.content, report: (problem) => pending.push(textFinding(rule, file.path, file.content, problem, settings[rule.meta.id])) };
+    try {
+      rule.checkText(ctx);
+    } catch (error) {
+      errors.push({ ruleId: rule.meta.id, path: file.path, message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+}
+
+function textFinding(rule: Rule, path: string, text: string, problem: TextProblem, regrade: "off" | Finding["severity"] | undefined): Pending {
+  const start = lineAndColumn(text, problem.offset);
+  const end = lineAndColumn(text, problem.offset + Math.max(0, problem.length - 1));
+  return {
+    ruleId: rule.meta.id,
+    title: rule.meta.title,
+    severity: (regrade === "off" ? undefined : regrade) ?? problem.severity ?? rule.meta.severity,
+    confidence: rule.meta.confidence,
+    cwe: rule.meta.cwe,
+    path,
+    line: start.line,
+    endLine: end.line,
+    column: start.column,
+    message: problem.message,
+    remediation: problem.remediation,
+    code: text.slice(problem.offset, problem.offset + problem.length),
+  };
+}
+
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf("\n"); i >= 0 && i < offset; i = text.indexOf("\n", i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart + 1 };
 }
 
 function compareFindings(a: Finding, b: Finding): number {

@@ -9,21 +9,28 @@ export type FunctionLike =
   | import("ts-morph").FunctionDeclaration
   | import("ts-morph").MethodDeclaration;
 
-/** Where a handler's tool input sits inside its first parameter. */
+/** Where attacker-controlled input sits inside one parameter of a handler. */
 export interface InputShape {
-  /** Property path from the parameter to the arguments: [] for `server.tool`, ["params","arguments"] for CallToolRequest. */
+  /** Property path from the parameter to the input: [] for `server.tool`, ["params","arguments"] for CallToolRequest. */
   path: readonly string[];
   /** Arguments whose schema (z.enum, z.number, z.boolean, z.literal, strict regex) cannot carry an attack. */
   safeKeys: ReadonlySet<string>;
+  /** Only these properties of the parameter carry input (an HTTP request: query, body, headers, params). */
+  fields?: ReadonlySet<string>;
 }
 
-/** An MCP tool handler: a function whose first parameter carries tool input. */
+/** Kinds of handlers whose parameters carry attacker-influenced input. */
+export type HandlerKind = "tool" | "registerTool" | "callTool" | "resource" | "prompt" | "http";
+
+/** A handler whose parameters carry input chosen by the model, a prompt injection or a network peer. */
 export interface ToolHandler {
-  kind: "tool" | "registerTool" | "callTool";
+  kind: HandlerKind;
   registration: CallExpression;
+  /** The tool, resource or prompt name, or the route of an HTTP handler. */
   toolName?: string;
   fn: FunctionLike;
-  input: InputShape;
+  /** Input carried by each parameter, by position; `undefined` for a clean parameter. */
+  inputs: readonly (InputShape | undefined)[];
 }
 
 /** A text the model reads as part of a tool's definition. */
@@ -47,13 +54,16 @@ export function createMcpFile(sourceFile: SourceFile): McpFile {
   let isMcp: boolean | undefined;
   let handlers: ToolHandler[] | undefined;
   let descriptions: DescriptionText[] | undefined;
+  const isMcpServer = () => {
+    isMcp ??= importedModules(sourceFile).some((m) => m.startsWith("@modelcontextprotocol/sdk")) || SERVER_MARKERS.test(sourceFile.getFullText());
+    return isMcp;
+  };
   return {
     get isMcpServer() {
-      isMcp ??= importedModules(sourceFile).some((m) => m.startsWith("@modelcontextprotocol/sdk")) || SERVER_MARKERS.test(sourceFile.getFullText());
-      return isMcp;
+      return isMcpServer();
     },
     get handlers() {
-      handlers ??= findToolHandlers(sourceFile);
+      handlers ??= findToolHandlers(sourceFile, isMcpServer);
       return handlers;
     },
     get descriptions() {
@@ -63,45 +73,115 @@ export function createMcpFile(sourceFile: SourceFile): McpFile {
   };
 }
 
-function methodCalls(sourceFile: SourceFile, names: ReadonlySet<string>): { call: CallExpression; method: string }[] {
-  const out: { call: CallExpression; method: string }[] = [];
+const REGISTRATION_METHODS = new Set(["tool", "registerTool", "setRequestHandler", "resource", "registerResource", "prompt", "registerPrompt"]);
+const HTTP_METHODS = new Set(["get", "post", "put", "delete", "patch", "all", "use", "createServer"]);
+const HTTP_FIELDS: ReadonlySet<string> = new Set(["query", "body", "headers", "params", "url", "cookies", "originalUrl", "path", "rawHeaders"]);
+/** Request schemas of the low-level Server whose handlers receive client input, and where it sits. */
+const REQUEST_SCHEMAS: readonly [RegExp, HandlerKind, readonly string[]][] = [
+  [/CallToolRequestSchema$/, "callTool", ["params", "arguments"]],
+  [/ReadResourceRequestSchema$/, "resource", ["params", "uri"]],
+  [/GetPromptRequestSchema$/, "prompt", ["params", "arguments"]],
+];
+
+function shape(path: readonly string[], safeKeys: ReadonlySet<string> = new Set()): InputShape {
+  return { path, safeKeys };
+}
+
+/**
+ * Finds the handlers whose parameters carry input: `server.tool(...)` in all its overloads,
+ * `registerTool`, `setRequestHandler(CallToolRequestSchema | ReadResourceRequestSchema |
+ * GetPromptRequestSchema, ...)`, resource templates (`resource`/`registerResource` with a
+ * `ResourceTemplate`), prompts (`prompt`/`registerPrompt`), and, in MCP server files, HTTP route
+ * handlers (`app.post("/mcp", (req, res) => ...)`, `createServer((req, res) => ...)`).
+ */
+export function findToolHandlers(sourceFile: SourceFile, isMcpServer: () => boolean = () => true): ToolHandler[] {
+  const out: ToolHandler[] = [];
   for (const call of descendantsOfKind(sourceFile, SyntaxKind.CallExpression)) {
     const callee = call.getExpression();
-    if (Node.isPropertyAccessExpression(callee) && names.has(callee.getName())) out.push({ call, method: callee.getName() });
+    const method = Node.isPropertyAccessExpression(callee) ? callee.getName() : Node.isIdentifier(callee) ? callee.getText() : undefined;
+    if (method === undefined) continue;
+    if (REGISTRATION_METHODS.has(method) && Node.isPropertyAccessExpression(callee)) registration(call, method, out);
+    else if (HTTP_METHODS.has(method)) httpHandlers(call, method, isMcpServer, out);
   }
   return out;
 }
 
-const REGISTRATION_METHODS = new Set(["tool", "registerTool", "setRequestHandler"]);
-
-/** Finds `server.tool(...)`, `server.registerTool(...)` and `setRequestHandler(CallToolRequestSchema, ...)` handlers. */
-export function findToolHandlers(sourceFile: SourceFile): ToolHandler[] {
-  const out: ToolHandler[] = [];
-  for (const { call, method } of methodCalls(sourceFile, REGISTRATION_METHODS)) {
-    const args = call.getArguments();
-    if (method === "setRequestHandler") {
-      if (!args[0] || !/CallToolRequestSchema$/.test(args[0].getText())) continue;
-      const fn = args[1] ? functionOf(args[1]) : undefined;
-      if (fn) out.push({ kind: "callTool", registration: call, fn, input: { path: ["params", "arguments"], safeKeys: new Set() } });
-      continue;
-    }
-    if (args.length < 2) continue;
-    const toolName = constantString(args[0]!);
-    let fn: FunctionLike | undefined;
-    for (let i = args.length - 1; i >= 1 && !fn; i--) fn = functionOf(args[i]!);
-    if (!fn) continue;
-    const shapes: Node[] = [];
-    if (method === "registerTool") {
-      const schema = args[1] ? propertyValue(args[1], "inputSchema") : undefined;
-      if (schema) shapes.push(schema);
-    } else {
-      for (const arg of args.slice(1)) if (Node.isObjectLiteralExpression(followConst(arg))) shapes.push(arg);
-    }
-    const safeKeys = new Set<string>();
-    for (const shape of shapes) for (const key of constrainedKeys(shape)) safeKeys.add(key);
-    out.push({ kind: method === "tool" ? "tool" : "registerTool", registration: call, toolName, fn, input: { path: [], safeKeys } });
+function registration(call: CallExpression, method: string, out: ToolHandler[]): void {
+  const args = call.getArguments();
+  if (method === "setRequestHandler") {
+    const schema = args[0]?.getText() ?? "";
+    const known = REQUEST_SCHEMAS.find(([pattern]) => pattern.test(schema));
+    const fn = known && args[1] ? functionOf(args[1]) : undefined;
+    if (known && fn) out.push({ kind: known[1], registration: call, fn, inputs: [shape(known[2])] });
+    return;
   }
-  return out;
+  if (args.length < 2) return;
+  const name = constantString(args[0]!);
+  let fn: FunctionLike | undefined;
+  for (let i = args.length - 1; i >= 1 && !fn; i--) fn = functionOf(args[i]!);
+  if (!fn) return;
+  if (method === "resource" || method === "registerResource") {
+    // A fixed URI gives the handler a fixed URL; only a template's variables come from the client.
+    if (!isResourceTemplate(args[1]!)) return;
+    out.push({ kind: "resource", registration: call, toolName: name, fn, inputs: [shape([]), shape([])] });
+    return;
+  }
+  const shapes: Node[] = [];
+  if (method === "registerTool" || method === "registerPrompt") {
+    const schema = propertyValue(args[1]!, method === "registerTool" ? "inputSchema" : "argsSchema");
+    if (schema) shapes.push(schema);
+  } else {
+    for (const arg of args.slice(1)) if (Node.isObjectLiteralExpression(followConst(arg))) shapes.push(arg);
+  }
+  const safeKeys = new Set<string>();
+  for (const s of shapes) for (const key of constrainedKeys(s)) safeKeys.add(key);
+  const kind: HandlerKind = method === "tool" ? "tool" : method === "registerTool" ? "registerTool" : "prompt";
+  out.push({ kind, registration: call, toolName: name, fn, inputs: [shape([], safeKeys)] });
+}
+
+function isResourceTemplate(arg: Node): boolean {
+  const node = followConst(arg);
+  if (Node.isNewExpression(node)) return /ResourceTemplate$/.test(node.getExpression().getText());
+  const text = constantString(node);
+  return text !== undefined && /\{[^}]+\}/.test(text);
+}
+
+/** Route handlers of an HTTP server in an MCP server file: `(req, res) => ...` with two or more parameters. */
+function httpHandlers(call: CallExpression, method: string, isMcpServer: () => boolean, out: ToolHandler[]): void {
+  const args = call.getArguments();
+  if (args.length === 0) return;
+  const route = method === "createServer" ? undefined : constantString(args[0]!);
+  for (const arg of args) {
+    const inner = unwrap(arg);
+    if (!(Node.isArrowFunction(inner) || Node.isFunctionExpression(inner)) || inner.getParameters().length < 2) continue;
+    if (!isMcpServer()) return;
+    out.push({ kind: "http", registration: call, toolName: route, fn: inner, inputs: [{ path: [], safeKeys: new Set(), fields: HTTP_FIELDS }] });
+  }
+}
+
+/** How a message names where input came from: "Tool `git_log` input", "HTTP request data". */
+export function describeSources(handlers: readonly ToolHandler[]): string {
+  const kinds = new Set(handlers.map((h) => h.kind));
+  const names = (kind: (k: HandlerKind) => boolean) =>
+    [...new Set(handlers.filter((h) => kind(h.kind) && h.toolName).map((h) => `\`${h.toolName}\``))].join(", ");
+  const parts: string[] = [];
+  if (kinds.has("tool") || kinds.has("registerTool") || kinds.has("callTool")) {
+    const n = names((k) => k === "tool" || k === "registerTool" || k === "callTool");
+    parts.push(n ? `Tool ${n} input` : "Tool input");
+  }
+  if (kinds.has("resource")) {
+    const n = names((k) => k === "resource");
+    parts.push(n ? `The URI of resource template ${n}` : "A resource URI");
+  }
+  if (kinds.has("prompt")) {
+    const n = names((k) => k === "prompt");
+    parts.push(n ? `Prompt ${n} arguments` : "Prompt arguments");
+  }
+  if (kinds.has("http")) {
+    const n = names((k) => k === "http");
+    parts.push(n ? `HTTP request data (route ${n})` : "HTTP request data");
+  }
+  return parts.length > 0 ? parts.join(" and ") : "Tool input";
 }
 
 /** The function an argument is or names (an inline function, or an identifier declared in this file). */

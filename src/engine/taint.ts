@@ -1,7 +1,8 @@
 import { Node, SyntaxKind, type CallExpression, type Identifier, type SourceFile } from "ts-morph";
 import { moduleRefOf } from "./imports.js";
-import { functionOf, isStrictRegex, type FunctionLike, type McpFile, type ToolHandler } from "./mcp.js";
+import { functionOf, isStrictRegex, type FunctionLike, type InputShape, type McpFile, type ToolHandler } from "./mcp.js";
 import { declarationOf, isAssignmentOperator, unwrap, descendantsOfKind } from "./values.js";
+import { exportedFunction, exportNamesOf, type Workspace } from "./workspace.js";
 
 /**
  * How tool input sits in a value. `path: []` means the value is attacker-controlled; a
@@ -11,6 +12,21 @@ import { declarationOf, isAssignmentOperator, unwrap, descendantsOfKind } from "
 export interface Taint {
   path: readonly string[];
   safeKeys?: ReadonlySet<string>;
+  /** Only these properties carry input (an HTTP request object). */
+  fields?: ReadonlySet<string>;
+}
+
+/**
+ * What makes a value safe for one kind of sink, on top of the checks that make it safe for all
+ * (allowlists, constrained schemas, numeric conversion). `text` is the source text of the use.
+ */
+export interface Sanitizer {
+  /** The condition holds only when the value is safe (it guards the branch it opens). */
+  allows?(cond: Node, text: string): boolean;
+  /** The condition holds whenever the value is unsafe (an early exit on it guards what follows). */
+  rejects?(cond: Node, text: string): boolean;
+  /** A call whose result is safe whatever its arguments (shell quoting, a containment helper). */
+  cleans?(call: CallExpression): boolean;
 }
 
 const FULL: Taint = { path: [] };
@@ -18,9 +34,9 @@ const FULL: Taint = { path: [] };
 /** Taint questions a rule may ask about expressions of one file. */
 export interface TaintQueries {
   /** True when tool input reaches the value of `expr` (not merely an object that holds it). */
-  isTainted(expr: Node): boolean;
-  /** The tool handlers whose input reaches `expr`. */
-  sourcesOf(expr: Node): ToolHandler[];
+  isTainted(expr: Node, sanitizer?: Sanitizer): boolean;
+  /** The handlers whose input reaches `expr`. */
+  sourcesOf(expr: Node, sanitizer?: Sanitizer): ToolHandler[];
 }
 
 /** Parameter bindings of one analysis context: a handler, or a helper called from one. */
@@ -29,6 +45,8 @@ class Env {
   constructor(
     readonly handler: ToolHandler,
     readonly params: ReadonlyMap<Node, Taint | undefined>,
+    readonly sanitizer: Sanitizer | undefined,
+    readonly depth: number,
   ) {}
 }
 
@@ -36,90 +54,169 @@ const STRING_METHODS = new Set([
   "trim", "trimStart", "trimEnd", "toLowerCase", "toUpperCase", "toLocaleLowerCase", "toLocaleUpperCase",
   "slice", "substring", "substr", "replace", "replaceAll", "split", "join", "concat", "padStart", "padEnd",
   "at", "charAt", "toString", "normalize", "repeat", "valueOf", "map", "filter", "flat", "flatMap", "reverse",
-  "sort", "toSorted", "find", "pop", "shift", "values", "trimLeft", "trimRight",
+  "sort", "toSorted", "find", "pop", "shift", "values", "trimLeft", "trimRight", "get", "getAll", "toJSON",
+  "toFixed", "entries", "keys", "href",
 ]);
 /** Methods whose arguments also flow into the result. */
 const ARGUMENT_METHODS = new Set(["concat", "replace", "replaceAll", "padStart", "padEnd"]);
 const ITERATION_METHODS = new Set(["map", "forEach", "filter", "flatMap", "some", "every", "find", "findIndex"]);
 const PROPAGATING_FUNCTIONS = new Set(["String", "decodeURIComponent", "decodeURI", "escape", "unescape"]);
 const PROPAGATING_MODULE_FUNCTIONS: Record<string, ReadonlySet<string>> = {
-  path: new Set(["join", "resolve", "normalize", "relative", "basename", "dirname", "format"]),
+  path: new Set(["join", "resolve", "normalize", "relative", "basename", "dirname", "format", "toNamespacedPath"]),
   util: new Set(["format"]),
+  fs: new Set(["realpathSync", "realpath"]),
+  "fs/promises": new Set(["realpath"]),
+  url: new Set(["format", "resolve", "fileURLToPath", "pathToFileURL"]),
+  querystring: new Set(["stringify", "escape", "unescape"]),
 };
+/** Constructors whose instance carries their argument: `new URL(input)`. */
+const PROPAGATING_CONSTRUCTORS = new Set(["URL", "String", "URLSearchParams"]);
 const CLEANSING_FUNCTIONS = new Set(["Number", "parseInt", "parseFloat", "Boolean", "isNaN", "isFinite"]);
 const MAX_CALL_DEPTH = 3;
 
 /**
- * Intra-file taint tracking from MCP tool input. Each query finds the contexts the expression
- * runs in — the tool handler around it, or a helper function called (up to three levels) from a
- * handler — binds parameters, and evaluates the expression backwards through declarations,
- * assignments and expressions. Growth point: `contextsFor` and `evalCall` are where
- * cross-file helpers will plug in.
+ * Taint tracking from MCP tool input (and resource, prompt and HTTP request input). Each query
+ * finds the contexts the expression runs in — the handler around it, or a function called (up to
+ * three levels) from a handler, in this file or, through relative imports, in another file of the
+ * analysis — binds parameters, and evaluates the expression backwards through declarations,
+ * assignments and expressions. A file the analysis does not have simply ends the trail.
  */
 export class FileTaint implements TaintQueries {
-  private readonly handlerByFn = new Map<Node, ToolHandler>();
+  private readonly handlerMaps = new Map<SourceFile, Map<Node, ToolHandler[]>>();
   private readonly active = new Set<Node>();
-  private callSites?: Map<string, CallExpression[]>;
+  private readonly callSites = new Map<SourceFile, Map<string, CallExpression[]>>();
+  private readonly importedCalls = new Map<SourceFile, Map<FunctionLike, CallExpression[]>>();
 
   constructor(
     private readonly sourceFile: SourceFile,
-    mcp: McpFile,
-  ) {
-    for (const handler of mcp.handlers) this.handlerByFn.set(handler.fn, handler);
+    private readonly mcp: McpFile,
+    private readonly workspace?: Workspace,
+  ) {}
+
+  isTainted(expr: Node, sanitizer?: Sanitizer): boolean {
+    return this.sourcesOf(expr, sanitizer).length > 0;
   }
 
-  isTainted(expr: Node): boolean {
-    return this.sourcesOf(expr).length > 0;
-  }
-
-  sourcesOf(expr: Node): ToolHandler[] {
-    if (this.handlerByFn.size === 0) return [];
+  sourcesOf(expr: Node, sanitizer?: Sanitizer): ToolHandler[] {
+    if (this.mcp.handlers.length === 0 && !this.workspace?.hasImporters(expr.getSourceFile())) return [];
     const out: ToolHandler[] = [];
-    for (const env of this.contextsFor(expr, 0)) {
+    for (const env of this.contextsFor(expr, 0, sanitizer)) {
       const t = this.eval(expr, env);
-      if (t && t.path.length === 0 && !out.includes(env.handler)) out.push(env.handler);
+      if (isFull(t) && !out.includes(env.handler)) out.push(env.handler);
     }
     return out;
   }
 
-  private contextsFor(node: Node, depth: number): Env[] {
+  private handlersAt(node: Node): ToolHandler[] | undefined {
+    const sf = node.getSourceFile();
+    let map = this.handlerMaps.get(sf);
+    if (!map) {
+      map = new Map();
+      const mcp = sf === this.sourceFile ? this.mcp : this.workspace?.mcpOf(sf);
+      for (const handler of mcp?.handlers ?? []) map.set(handler.fn, [...(map.get(handler.fn) ?? []), handler]);
+      this.handlerMaps.set(sf, map);
+    }
+    return map.size === 0 ? undefined : map.get(node);
+  }
+
+  private contextsFor(node: Node, depth: number, sanitizer: Sanitizer | undefined): Env[] {
     for (let cur: Node | undefined = node; cur; cur = cur.getParent()) {
-      const handler = this.handlerByFn.get(cur);
-      if (handler) {
-        const param = handler.fn.getParameters()[0];
-        const input: Taint = { path: handler.input.path, safeKeys: handler.input.safeKeys };
-        return [new Env(handler, new Map(param ? [[param, input]] : []))];
-      }
+      const handlers = this.handlersAt(cur);
+      if (handlers) return handlers.map((h) => handlerEnv(h, sanitizer));
     }
     if (depth >= MAX_CALL_DEPTH) return [];
-    // Not inside a handler: is it inside a helper that a handler calls?
+    // Not inside a handler: is it inside a function that a handler calls, here or in an importer?
     for (let cur: Node | undefined = node.getParent(); cur; cur = cur.getParent()) {
       if (!isFunctionLike(cur)) continue;
       const name = functionName(cur);
       if (!name) continue;
       const envs: Env[] = [];
-      for (const site of this.callSitesOf(name)) {
-        if (calleeFunction(site) !== cur) continue;
-        for (const outer of this.contextsFor(site, depth + 1)) envs.push(this.bindCall(cur, site, outer));
+      const sites = this.callSitesOf(cur.getSourceFile(), name).filter((site) => calleeFunction(site) === cur);
+      if (this.workspace) sites.push(...this.callersElsewhere(cur));
+      for (const site of sites) {
+        for (const outer of this.contextsFor(site, depth + 1, sanitizer)) envs.push(this.bindCall(cur, site, outer));
       }
       return envs;
     }
     return [];
   }
 
-  private callSitesOf(name: string): CallExpression[] {
-    if (!this.callSites) {
-      this.callSites = new Map();
-      for (const call of descendantsOfKind(this.sourceFile, SyntaxKind.CallExpression)) {
+  /** Calls of an exported function from the files that import its module by a relative path. */
+  private callersElsewhere(fn: FunctionLike): CallExpression[] {
+    const home = fn.getSourceFile();
+    if (exportNamesOf(fn).length === 0) return [];
+    const out: CallExpression[] = [];
+    for (const importer of this.workspace!.importersOf(home)) out.push(...(this.importedCallsOf(importer).get(fn) ?? []));
+    return out;
+  }
+
+  private importedCallsOf(file: SourceFile): Map<FunctionLike, CallExpression[]> {
+    let map = this.importedCalls.get(file);
+    if (!map) {
+      map = new Map();
+      for (const call of descendantsOfKind(file, SyntaxKind.CallExpression)) {
+        const fn = this.importedFunction(call.getExpression());
+        if (fn) map.set(fn, [...(map.get(fn) ?? []), call]);
+      }
+      this.importedCalls.set(file, map);
+    }
+    return map;
+  }
+
+  /** The function a callee names in another file of the analysis, through a relative import or require. */
+  private importedFunction(callee: Node): FunctionLike | undefined {
+    if (!this.workspace) return undefined;
+    const node = unwrap(callee);
+    const from = node.getSourceFile();
+    if (Node.isIdentifier(node)) {
+      const decl = declarationOf(node);
+      if (!decl) return undefined;
+      if (Node.isImportSpecifier(decl)) {
+        const target = this.workspace.resolve(from, decl.getImportDeclaration().getModuleSpecifierValue());
+        return target ? exportedFunction(target, decl.getName()) : undefined;
+      }
+      if (Node.isImportClause(decl)) {
+        const owner = decl.getParent();
+        const target = Node.isImportDeclaration(owner) ? this.workspace.resolve(from, owner.getModuleSpecifierValue()) : undefined;
+        return target ? exportedFunction(target, "default") : undefined;
+      }
+      if (Node.isBindingElement(decl)) {
+        const owner = decl.getParent().getParent();
+        const spec = Node.isVariableDeclaration(owner) ? requiredSpecifier(owner.getInitializer()) : undefined;
+        const target = spec ? this.workspace.resolve(from, spec) : undefined;
+        return target ? exportedFunction(target, decl.getPropertyNameNode()?.getText() ?? decl.getName()) : undefined;
+      }
+      return undefined;
+    }
+    if (Node.isPropertyAccessExpression(node)) {
+      const base = unwrap(node.getExpression());
+      if (!Node.isIdentifier(base)) return undefined;
+      const decl = declarationOf(base);
+      let spec: string | undefined;
+      if (decl && Node.isNamespaceImport(decl)) spec = decl.getFirstAncestorByKind(SyntaxKind.ImportDeclaration)?.getModuleSpecifierValue();
+      else if (decl && Node.isImportClause(decl)) spec = (decl.getParent() as import("ts-morph").ImportDeclaration).getModuleSpecifierValue();
+      else if (decl && Node.isVariableDeclaration(decl)) spec = requiredSpecifier(decl.getInitializer());
+      const target = spec ? this.workspace.resolve(from, spec) : undefined;
+      return target ? exportedFunction(target, node.getName()) : undefined;
+    }
+    return undefined;
+  }
+
+  private callSitesOf(file: SourceFile, name: string): CallExpression[] {
+    let index = this.callSites.get(file);
+    if (!index) {
+      index = new Map();
+      for (const call of descendantsOfKind(file, SyntaxKind.CallExpression)) {
         const callee = call.getExpression();
         const key = Node.isIdentifier(callee) ? callee.getText() : Node.isPropertyAccessExpression(callee) ? callee.getName() : undefined;
         if (key === undefined) continue;
-        const list = this.callSites.get(key) ?? [];
+        const list = index.get(key) ?? [];
         list.push(call);
-        this.callSites.set(key, list);
+        index.set(key, list);
       }
+      this.callSites.set(file, index);
     }
-    return this.callSites.get(name) ?? [];
+    return [...(index.get(name) ?? [])];
   }
 
   private bindCall(fn: FunctionLike, call: CallExpression, outer: Env): Env {
@@ -128,12 +225,12 @@ export class FileTaint implements TaintQueries {
     fn.getParameters().forEach((param, i) => {
       if (param.isRestParameter()) {
         const rest = args.slice(i).map((a) => this.eval(a, outer));
-        params.set(param, rest.some((t) => t && t.path.length === 0) ? FULL : undefined);
+        params.set(param, rest.some(isFull) ? FULL : undefined);
       } else {
         params.set(param, args[i] ? this.eval(args[i]!, outer) : undefined);
       }
     });
-    return new Env(outer.handler, params);
+    return new Env(outer.handler, params, outer.sanitizer, outer.depth + 1);
   }
 
   /** The taint of an expression's value in a context; `undefined` when clean. */
@@ -193,20 +290,25 @@ export class FileTaint implements TaintQueries {
     }
     if (Node.isIdentifier(node)) return this.evalIdentifier(node, env);
     if (Node.isPropertyAccessExpression(node)) {
-      if (isGuarded(node)) return undefined;
+      if (isGuardedBy(node, env.sanitizer)) return undefined;
       const name = node.getName();
       if (name === "length") return undefined;
       return step(this.eval(node.getExpression(), env), name);
     }
     if (Node.isElementAccessExpression(node)) {
-      if (isGuarded(node)) return undefined;
+      if (isGuardedBy(node, env.sanitizer)) return undefined;
       const base = this.eval(node.getExpression(), env);
       const arg = node.getArgumentExpression();
       const key = arg && (Node.isStringLiteral(arg) || Node.isNumericLiteral(arg) || Node.isNoSubstitutionTemplateLiteral(arg)) ? String(arg.getLiteralValue()) : undefined;
       if (key !== undefined) return step(base, key);
-      return isFull(base) && !base!.safeKeys?.size ? FULL : undefined;
+      return isFull(base) && !base.safeKeys?.size ? FULL : undefined;
     }
     if (Node.isCallExpression(node)) return this.evalCall(node, env);
+    if (Node.isNewExpression(node)) {
+      const ctor = node.getExpression().getText().replace(/^(?:globalThis|url)\./, "");
+      if (!PROPAGATING_CONSTRUCTORS.has(ctor)) return undefined;
+      return (node.getArguments() ?? []).slice(0, 1).some((a) => isFull(this.eval(a, env))) ? FULL : undefined;
+    }
     return undefined;
   }
 
@@ -231,6 +333,7 @@ export class FileTaint implements TaintQueries {
   }
 
   private evalCall(call: CallExpression, env: Env): Taint | undefined {
+    if (env.sanitizer?.cleans?.(call)) return undefined;
     const callee = unwrap(call.getExpression());
     const args = call.getArguments();
     const anyArgTainted = () => args.some((a) => isFull(this.eval(a, env)));
@@ -245,7 +348,7 @@ export class FileTaint implements TaintQueries {
       if (receiverText === "Math" || receiverText === "Number") return undefined;
       if (receiverText === "JSON" && method === "stringify") return anyArgTainted() ? FULL : undefined;
       if (receiverText === "JSON" && method === "parse") return anyArgTainted() ? FULL : undefined;
-      if ((receiverText === "Array" && method === "from") || (receiverText === "Object" && method === "values")) return anyArgTainted() ? FULL : undefined;
+      if ((receiverText === "Array" && method === "from") || (receiverText === "Object" && method === "values") || (receiverText === "Buffer" && method === "from")) return anyArgTainted() ? FULL : undefined;
       const ref = moduleRefOf(callee);
       if (ref && PROPAGATING_MODULE_FUNCTIONS[ref.module]?.has(ref.name)) return anyArgTainted() ? FULL : undefined;
       if (STRING_METHODS.has(method)) {
@@ -253,8 +356,10 @@ export class FileTaint implements TaintQueries {
         if (ARGUMENT_METHODS.has(method) && anyArgTainted()) return FULL;
       }
     }
-    // A helper in this file: its result is tainted when a return value is, given these arguments.
-    const fn = calleeFunction(call);
+    // A function of this file or of a relatively imported module: its result is tainted when a
+    // return value is, given these arguments.
+    const local = calleeFunction(call);
+    const fn = local ?? (env.depth < MAX_CALL_DEPTH + 2 ? this.importedFunction(callee) : undefined);
     if (fn && !this.active.has(fn)) {
       this.active.add(fn);
       try {
@@ -268,7 +373,7 @@ export class FileTaint implements TaintQueries {
   }
 
   private evalIdentifier(id: Identifier, env: Env): Taint | undefined {
-    if (id.getText() === "undefined" || isGuarded(id)) return undefined;
+    if (id.getText() === "undefined" || isGuardedBy(id, env.sanitizer)) return undefined;
     const decl = declarationOf(id);
     return decl ? this.evalDeclaration(decl, env) : undefined;
   }
@@ -332,13 +437,32 @@ export class FileTaint implements TaintQueries {
   }
 }
 
+function handlerEnv(handler: ToolHandler, sanitizer: Sanitizer | undefined): Env {
+  const params = new Map<Node, Taint | undefined>();
+  handler.fn.getParameters().forEach((param, i) => params.set(param, inputTaint(handler.inputs[i])));
+  return new Env(handler, params, sanitizer, 0);
+}
+
+function inputTaint(shape: InputShape | undefined): Taint | undefined {
+  return shape ? { path: shape.path, safeKeys: shape.safeKeys, fields: shape.fields } : undefined;
+}
+
+function requiredSpecifier(init: Node | undefined): string | undefined {
+  const node = init ? unwrap(init) : undefined;
+  if (!node || !Node.isCallExpression(node)) return undefined;
+  const callee = node.getExpression();
+  const arg = node.getArguments()[0];
+  return Node.isIdentifier(callee) && callee.getText() === "require" && arg && Node.isStringLiteral(arg) ? arg.getLiteralValue() : undefined;
+}
+
 function isFull(t: Taint | undefined): t is Taint {
-  return t !== undefined && t.path.length === 0;
+  return t !== undefined && t.path.length === 0 && !t.fields;
 }
 
 function step(t: Taint | undefined, key: string): Taint | undefined {
   if (!t) return undefined;
-  if (t.path.length > 0) return t.path[0] === key ? { path: t.path.slice(1), safeKeys: t.safeKeys } : undefined;
+  if (t.path.length > 0) return t.path[0] === key ? { path: t.path.slice(1), safeKeys: t.safeKeys, fields: t.fields } : undefined;
+  if (t.fields) return t.fields.has(key) ? FULL : undefined;
   if (t.safeKeys?.has(key)) return undefined;
   return FULL;
 }
@@ -351,6 +475,8 @@ function functionName(fn: FunctionLike): string | undefined {
   if (Node.isFunctionDeclaration(fn) || Node.isMethodDeclaration(fn)) return fn.getName();
   const parent = fn.getParent();
   if (parent && Node.isVariableDeclaration(parent)) return parent.getName();
+  if (parent && Node.isPropertyAssignment(parent)) return parent.getName();
+  if (parent && Node.isBinaryExpression(parent) && Node.isPropertyAccessExpression(parent.getLeft())) return (parent.getLeft() as import("ts-morph").PropertyAccessExpression).getName();
   return undefined;
 }
 
@@ -379,12 +505,21 @@ function returnExpressions(fn: FunctionLike): Node[] {
  * an earlier `if (!ALLOWED.has(x)) return|throw`, or `use` inside `if (ALLOWED.includes(x)) {...}`.
  */
 export function isGuarded(use: Node): boolean {
+  return isGuardedBy(use, undefined);
+}
+
+/** `isGuarded`, also accepting the checks a sink-specific sanitizer understands. */
+export function isGuardedBy(use: Node, sanitizer: Sanitizer | undefined): boolean {
   const text = use.getText();
+  const allowsUse = (cond: Node) => allows(cond, text, sanitizer);
+  const rejectsUse = (cond: Node) => rejects(cond, text, sanitizer);
   let child: Node = use;
   for (let cur = use.getParent(); cur; child = cur, cur = cur.getParent()) {
-    if (Node.isIfStatement(cur) && cur.getThenStatement() === child && allows(cur.getExpression(), text)) return true;
-    if (Node.isIfStatement(cur) && cur.getElseStatement() === child && rejects(cur.getExpression(), text)) return true;
-    if (Node.isConditionalExpression(cur) && cur.getWhenTrue() === child && allows(cur.getCondition(), text)) return true;
+    if (Node.isIfStatement(cur) && cur.getThenStatement() === child && allowsUse(cur.getExpression())) return true;
+    if (Node.isIfStatement(cur) && cur.getElseStatement() === child && rejectsUse(cur.getExpression())) return true;
+    if (Node.isConditionalExpression(cur) && cur.getWhenTrue() === child && allowsUse(cur.getCondition())) return true;
+    if (Node.isConditionalExpression(cur) && cur.getWhenFalse() === child && rejectsUse(cur.getCondition())) return true;
+    if (Node.isBinaryExpression(cur) && cur.getRight() === child && cur.getOperatorToken().getKind() === SyntaxKind.AmpersandAmpersandToken && allowsUse(cur.getLeft())) return true;
     if (Node.isCaseClause(cur) && cur.getParent()?.getParent() && Node.isSwitchStatement(cur.getParent()!.getParent()!)) {
       const sw = cur.getParent()!.getParent() as import("ts-morph").SwitchStatement;
       if (sw.getExpression().getText() === text && !Node.isDefaultClause(cur)) return true;
@@ -394,7 +529,7 @@ export function isGuarded(use: Node): boolean {
       const index = statements.indexOf(child as never);
       for (let i = 0; i < index; i++) {
         const s = statements[i]!;
-        if (Node.isIfStatement(s) && !s.getElseStatement() && exits(s.getThenStatement()) && rejects(s.getExpression(), text)) return true;
+        if (Node.isIfStatement(s) && !s.getElseStatement() && exits(s.getThenStatement()) && rejectsUse(s.getExpression())) return true;
       }
     }
     if (isFunctionLike(cur)) return false;
@@ -403,9 +538,10 @@ export function isGuarded(use: Node): boolean {
 }
 
 /** The condition holds only when `text` has an allowed value. */
-function allows(cond: Node, text: string): boolean {
+function allows(cond: Node, text: string, sanitizer: Sanitizer | undefined): boolean {
   const node = unwrap(cond);
-  if (Node.isPrefixUnaryExpression(node) && node.getOperatorToken() === SyntaxKind.ExclamationToken) return rejects(node.getOperand(), text);
+  if (sanitizer?.allows?.(node, text)) return true;
+  if (Node.isPrefixUnaryExpression(node) && node.getOperatorToken() === SyntaxKind.ExclamationToken) return rejects(node.getOperand(), text, sanitizer);
   if (Node.isCallExpression(node)) {
     const callee = node.getExpression();
     const args = node.getArguments();
@@ -424,16 +560,17 @@ function allows(cond: Node, text: string): boolean {
       return (left.getText() === text && isLiteral(right)) || (right.getText() === text && isLiteral(left));
     }
     if (op === SyntaxKind.InKeyword) return left.getText() === text;
-    if (op === SyntaxKind.BarBarToken) return allows(left, text) && allows(right, text);
-    if (op === SyntaxKind.AmpersandAmpersandToken) return allows(left, text) || allows(right, text);
+    if (op === SyntaxKind.BarBarToken) return allows(left, text, sanitizer) && allows(right, text, sanitizer);
+    if (op === SyntaxKind.AmpersandAmpersandToken) return allows(left, text, sanitizer) || allows(right, text, sanitizer);
   }
   return false;
 }
 
 /** The condition holds whenever `text` does not have an allowed value. */
-function rejects(cond: Node, text: string): boolean {
+function rejects(cond: Node, text: string, sanitizer: Sanitizer | undefined): boolean {
   const node = unwrap(cond);
-  if (Node.isPrefixUnaryExpression(node) && node.getOperatorToken() === SyntaxKind.ExclamationToken) return allows(node.getOperand(), text);
+  if (sanitizer?.rejects?.(node, text)) return true;
+  if (Node.isPrefixUnaryExpression(node) && node.getOperatorToken() === SyntaxKind.ExclamationToken) return allows(node.getOperand(), text, sanitizer);
   if (Node.isBinaryExpression(node)) {
     const op = node.getOperatorToken().getKind();
     const left = node.getLeft();
@@ -441,8 +578,8 @@ function rejects(cond: Node, text: string): boolean {
     if (op === SyntaxKind.ExclamationEqualsEqualsToken || op === SyntaxKind.ExclamationEqualsToken) {
       return (left.getText() === text && isLiteral(right)) || (right.getText() === text && isLiteral(left));
     }
-    if (op === SyntaxKind.BarBarToken) return rejects(left, text) || rejects(right, text);
-    if (op === SyntaxKind.AmpersandAmpersandToken) return rejects(left, text) && rejects(right, text);
+    if (op === SyntaxKind.BarBarToken) return rejects(left, text, sanitizer) || rejects(right, text, sanitizer);
+    if (op === SyntaxKind.AmpersandAmpersandToken) return rejects(left, text, sanitizer) && rejects(right, text, sanitizer);
   }
   return false;
 }
