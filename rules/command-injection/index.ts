@@ -3,6 +3,7 @@ import { moduleRefOf, type ModuleRef } from "../../src/engine/imports.js";
 import type { Rule, RuleContext } from "../../src/engine/rule.js";
 import { abbreviate, constantString, followConst, propertyValue, unwrap, descendantsOfKind } from "../../src/engine/values.js";
 import { commandPieces, toArgv } from "./remediation.js";
+import { checkPython, MENTIONS_PY } from "./python.js";
 
 const SHELL_COMMANDS = new Set(["exec", "execSync"]);
 const PROCESS_COMMANDS = new Set(["spawn", "spawnSync", "execFile", "execFileSync"]);
@@ -16,7 +17,7 @@ export const commandInjection: Rule = {
     severity: "high",
     cwe: "CWE-78",
     confidence: "high",
-    languages: ["typescript", "javascript"],
+    languages: ["typescript", "javascript", "python"],
     references: [
       "https://cwe.mitre.org/data/definitions/78.html",
       "https://nodejs.org/api/child_process.html#spawning-shell-commands",
@@ -26,7 +27,9 @@ export const commandInjection: Rule = {
     description:
       "An MCP tool handler passes its input to a child_process function that runs a shell (exec, execSync, spawn with shell: true, sh -c). The model chooses tool arguments, and a prompt injection in anything it reads can choose them too: shell syntax in the argument runs arbitrary commands with the server's privileges.",
     mentions: /child_process/,
+    mentionsPython: MENTIONS_PY,
   },
+  checkPython,
   check(ctx) {
     for (const call of descendantsOfKind(ctx.sourceFile, SyntaxKind.CallExpression)) {
       const ref = moduleRefOf(call.getExpression());

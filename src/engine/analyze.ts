@@ -3,6 +3,7 @@ import { RULES } from "../../rules/index.js";
 import { parseDependencies, parseMcpConfig, type McpConfigFile } from "./config/index.js";
 import { fingerprintFindings } from "./fingerprint.js";
 import { languageOf } from "./language.js";
+import { PythonAnalysis } from "./python/run.js";
 import { createMcpFile } from "./mcp.js";
 import type { ConfigRuleContext, Problem, Rule, RuleContext, TextProblem, TextRuleContext } from "./rule.js";
 import { findSuppressions, suppressionFor, type Suppression } from "./suppressions.js";
@@ -54,6 +55,8 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
   let filesAnalyzed = 0;
   let linesAnalyzed = 0;
   let project: Project | undefined;
+  let python: PythonAnalysis | undefined;
+  const pythonFiles: { path: string; rules: Rule[] }[] = [];
 
   files.forEach((file, index) => {
     const language = languageOf(file.path);
@@ -73,6 +76,21 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
       return;
     }
     runTextRules(active, file, language, settings, pending, errors);
+    if (language === "python") {
+      const forFile = active.filter((r) => r.checkPython && r.meta.languages.includes("python") && (!r.meta.mentionsPython || r.meta.mentionsPython.test(file.content)));
+      if (forFile.length > 0) {
+        python ??= new PythonAnalysis(new Map(files.filter((f) => languageOf(f.path) === "python").map((f) => [f.path, f.content])));
+        const problem = python.syntaxError(file.path);
+        if (problem) {
+          skipped.push({ path: file.path, reason: "parse-error", detail: problem });
+          return;
+        }
+        pythonFiles.push({ path: file.path, rules: forFile });
+      }
+      filesAnalyzed++;
+      linesAnalyzed += countLines(file.content);
+      return;
+    }
     const applicable = active.filter((r) => r.check && r.meta.languages.includes(language) && (!r.meta.mentions || r.meta.mentions.test(file.content)));
     if (applicable.length > 0) {
       project ??= createProject();
@@ -129,6 +147,8 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
       }
     }
   }
+
+  if (python) pending.push(...runPythonRules(python, pythonFiles, settings, errors));
 
   const byPath = new Map<string, Pending[]>();
   for (const p of pending) byPath.set(p.path, [...(byPath.get(p.path) ?? []), p]);
@@ -287,4 +307,36 @@ function countLines(text: string): number {
   let n = 1;
   for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
   return n;
+}
+
+/** Runs the Python checks on the Python files that some rule can fire on, then frees the trees. */
+function runPythonRules(python: PythonAnalysis, files: readonly { path: string; rules: Rule[] }[], settings: AnalyzeOptions["rules"] & object, errors: RuleError[]): Pending[] {
+  const out: Pending[] = [];
+  try {
+    for (const file of files) {
+      for (const rule of file.rules) {
+        const regrade = settings[rule.meta.id];
+        try {
+          python.check(file.path, rule.checkPython!, (problem, where) =>
+            out.push({
+              ruleId: rule.meta.id,
+              title: rule.meta.title,
+              severity: (regrade === "off" ? undefined : regrade) ?? problem.severity ?? rule.meta.severity,
+              confidence: rule.meta.confidence,
+              cwe: rule.meta.cwe,
+              path: file.path,
+              ...where,
+              message: problem.message,
+              remediation: problem.remediation,
+            }),
+          );
+        } catch (error) {
+          errors.push({ ruleId: rule.meta.id, path: file.path, message: error instanceof Error ? error.message : String(error) });
+        }
+      }
+    }
+  } finally {
+    python.dispose();
+  }
+  return out;
 }

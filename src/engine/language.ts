@@ -9,6 +9,7 @@ const EXTENSIONS: Record<string, Language> = {
   ".jsx": "javascript",
   ".mjs": "javascript",
   ".cjs": "javascript",
+  ".py": "python",
 };
 
 /** The language of a path the engine reads, or undefined. */

@@ -1,5 +1,6 @@
 import type { Node, SourceFile } from "ts-morph";
 import type { McpFile } from "./mcp.js";
+import type { PythonRuleContext } from "./python/context.js";
 import type { TaintQueries } from "./taint.js";
 import type { Confidence, Language, Severity } from "./types.js";
 
@@ -21,6 +22,8 @@ export interface RuleMeta {
    * rule can fire on are not parsed at all, which is where most of the engine's speed comes from.
    */
   mentions?: RegExp;
+  /** The same pre-filter for Python files: a Python file is parsed only if some rule's `mentionsPython` matches it. */
+  mentionsPython?: RegExp;
 }
 
 /** A problem found by a rule. The engine adds location, severity, title, cwe and fingerprint. */
@@ -56,4 +59,6 @@ export interface Rule {
   meta: RuleMeta;
   /** The TypeScript and JavaScript check (meta.languages names which of the two). */
   check?(ctx: RuleContext): void;
+  /** The Python check: same id, same finding, read from a tree-sitter tree (see src/engine/python). */
+  checkPython?(ctx: PythonRuleContext): void;
 }

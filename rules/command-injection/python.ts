@@ -1,0 +1,279 @@
+import type { PythonRuleContext } from "../../src/engine/python/context.js";
+import { inputLabel } from "../../src/engine/python/describe.js";
+import type { PyNode } from "../../src/engine/python/parser.js";
+import { abbreviatePy, callArgs, constantString, unwrapPy } from "../../src/engine/python/values.js";
+
+const SUBPROCESS = new Set(["subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen"]);
+const ALWAYS_SHELL = new Set(["os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput", "commands.getoutput", "asyncio.create_subprocess_shell", "pty.spawn_shell"]);
+const SHELL_PROGRAM = /^(?:\/(?:usr\/)?bin\/)?(?:sh|bash|zsh|dash|ksh|fish|cmd(?:\.exe)?|powershell(?:\.exe)?|pwsh)$/i;
+const SHELL_SYNTAX = /[|&;<>`]|\$\(|\$\{|\n/;
+/** Programs for which `--` would be printed or misread rather than end option parsing. */
+const NO_DOUBLE_DASH = new Set(["echo", "printf", "python", "python3", "node", "sh", "bash"]);
+
+/** Text pre-filter: a Python file is parsed for this rule only if it mentions a shell-running API. */
+export const MENTIONS_PY = /\b(?:subprocess|os\.system|os\.popen|system|popen|create_subprocess_shell|getoutput)\b/;
+
+/** The Python check of command-injection: `subprocess.*` with `shell=True`, `os.system`, `os.popen`, `asyncio.create_subprocess_shell`, `sh -c`. */
+export function checkPython(ctx: PythonRuleContext): void {
+  for (const call of ctx.module.nodesOf("call")) {
+    const fn = ctx.module.qualifiedName(call.childForFieldName("function")!);
+    if (!fn) continue;
+    if (ALWAYS_SHELL.has(fn)) checkShell(ctx, call, fn);
+    else if (SUBPROCESS.has(fn)) checkSubprocess(ctx, call, fn);
+  }
+}
+
+function checkShell(ctx: PythonRuleContext, call: PyNode, fn: string): void {
+  const args = callArgs(call);
+  const command = args.positional[0] ?? args.keywords.get("cmd") ?? args.keywords.get("command");
+  if (!command || !ctx.taint.isTainted(command)) return;
+  ctx.report({
+    node: call,
+    severity: "critical",
+    message:
+      `${inputLabel(ctx.taint.sourcesOf(command))} reaches \`${calleeText(call)}(${abbreviatePy(command)})\`. ${fn} runs the command through a shell, ` +
+      "so shell syntax in the input (`;`, `|`, `&&`, `$(...)`, backticks) runs arbitrary commands on the host with the server's privileges. " +
+      "The arguments of a tool call are chosen by the model, and a prompt injection in any document, web page or issue the model reads can choose them.",
+    remediation: remediation(ctx, call, fn, command),
+  });
+}
+
+function checkSubprocess(ctx: PythonRuleContext, call: PyNode, fn: string): void {
+  const args = callArgs(call);
+  const command = args.positional[0] ?? args.keywords.get("args");
+  if (!command) return;
+  const shell = args.keywords.get("shell");
+  const usesShell = !!shell && !["False", "None", "0", '""', "''"].includes(shell.text);
+  if (usesShell) {
+    if (!ctx.taint.isTainted(command)) return;
+    ctx.report({
+      node: call,
+      severity: "critical",
+      message:
+        `${inputLabel(ctx.taint.sourcesOf(command))} reaches \`${calleeText(call)}(${abbreviatePy(command)}, shell=True)\`: with \`shell=True\` the command is run by \`/bin/sh\`, ` +
+        "so shell syntax in the input (`;`, `|`, `&&`, `$(...)`) runs arbitrary commands on the host with the server's privileges.",
+      remediation: remediation(ctx, call, fn, command),
+    });
+    return;
+  }
+  const list = unwrapPy(command);
+  if (list.type === "list" || list.type === "tuple") {
+    const elements = list.namedChildren.filter((e): e is PyNode => !!e && e.type !== "comment");
+    const program = elements[0] ? constantString(elements[0], ctx.module) : undefined;
+    if (program && SHELL_PROGRAM.test(program.trim())) {
+      const flag = elements.findIndex((e) => /^(?:-c|\/c|-command)$/i.test(constantString(e, ctx.module) ?? ""));
+      const script = flag >= 0 ? elements[flag + 1] : undefined;
+      if (script && ctx.taint.isTainted(script)) {
+        ctx.report({
+          node: call,
+          severity: "critical",
+          message:
+            `${inputLabel(ctx.taint.sourcesOf(script))} reaches the script of \`${calleeText(call)}([${JSON.stringify(program)}, ${JSON.stringify(constantString(elements[flag]!, ctx.module))}, ${abbreviatePy(script)}])\`: ` +
+            `${program} interprets it as shell code, so \`;\`, \`|\` or \`$(...)\` in the input run arbitrary commands on the host.`,
+          remediation: remediation(ctx, call, fn, script),
+        });
+      }
+      return;
+    }
+    if (elements[0] && program === undefined && ctx.taint.isTainted(elements[0])) reportProgramChoice(ctx, call, elements[0]);
+    return;
+  }
+  if (constantString(list, ctx.module) === undefined && ctx.taint.isTainted(list)) reportProgramChoice(ctx, call, list);
+}
+
+function reportProgramChoice(ctx: PythonRuleContext, call: PyNode, program: PyNode): void {
+  ctx.report({
+    node: call,
+    message:
+      `${inputLabel(ctx.taint.sourcesOf(program))} chooses the program that \`${calleeText(call)}(${abbreviatePy(program)}, ...)\` runs: ` +
+      "whoever controls the tool arguments can run any executable on the host (`/bin/sh`, `curl … | sh`, an interpreter with inline code).",
+    remediation: [
+      "Do not let tool input name the program. Declare the choice as a fixed set — a `Literal[\"status\", \"log\"]` or `Enum` parameter type — and map each value to a literal argument list:",
+      "",
+      "```python",
+      'COMMANDS = {"status": ["git", "status"], "log": ["git", "log", "-n", "20"]}',
+      `${calleeText(call)}(COMMANDS[action], check=True)`,
+      "```",
+    ].join("\n"),
+  });
+}
+
+type Piece = { literal: string } | { expr: string; node: PyNode };
+
+/**
+ * Flattens a command string into literal and interpolated pieces: f-strings, `+`, `%` and
+ * `.format` on a literal, following one local variable.
+ */
+export function commandPieces(ctx: PythonRuleContext, expr: PyNode, follow = true): Piece[] | undefined {
+  const node = unwrapPy(expr);
+  const literal = constantString(node, ctx.module);
+  if (literal !== undefined) return [{ literal }];
+  if (node.type === "string") {
+    const pieces: Piece[] = [];
+    for (const part of node.namedChildren) {
+      if (part?.type === "string_content") pieces.push({ literal: part.text });
+      else if (part?.type === "interpolation") {
+        const inner = part.namedChildren[0]!;
+        pieces.push({ expr: inner.text, node: inner });
+      }
+    }
+    return pieces;
+  }
+  if (node.type === "binary_operator") {
+    const op = node.childForFieldName("operator")!.type;
+    const left = node.childForFieldName("left")!;
+    const right = node.childForFieldName("right")!;
+    if (op === "+") {
+      const l = commandPieces(ctx, left, false) ?? [{ expr: left.text, node: left }];
+      const r = commandPieces(ctx, right, false) ?? [{ expr: right.text, node: right }];
+      return [...l, ...r];
+    }
+    const format = op === "%" ? constantString(left, ctx.module) : undefined;
+    if (format !== undefined) {
+      const r = unwrapPy(right);
+      const values = r.type === "tuple" ? r.namedChildren.filter((c): c is PyNode => !!c) : [r];
+      return splitFormat(format, /%[-#0 +]*\d*(?:\.\d+)?[sdrif]/g, values);
+    }
+  }
+  if (node.type === "call") {
+    const callee = node.childForFieldName("function")!;
+    if (callee.type === "attribute" && callee.childForFieldName("attribute")!.text === "format") {
+      const format = constantString(callee.childForFieldName("object")!, ctx.module);
+      if (format !== undefined) {
+        const args = callArgs(node);
+        let next = 0;
+        const pieces: Piece[] = [];
+        let last = 0;
+        for (const m of format.matchAll(/\{([^{}]*)\}/g)) {
+          pieces.push({ literal: format.slice(last, m.index) });
+          const key = m[1]!.split(/[!:]/)[0]!;
+          const value = key === "" ? args.positional[next++] : /^\d+$/.test(key) ? args.positional[Number(key)] : args.keywords.get(key);
+          if (!value) return undefined;
+          pieces.push({ expr: value.text, node: value });
+          last = m.index! + m[0].length;
+        }
+        pieces.push({ literal: format.slice(last) });
+        return pieces;
+      }
+    }
+  }
+  if (follow && node.type === "identifier") {
+    const assigned = lastAssignment(node);
+    return assigned ? commandPieces(ctx, assigned, false) : undefined;
+  }
+  return undefined;
+}
+
+function splitFormat(format: string, placeholder: RegExp, values: PyNode[]): Piece[] | undefined {
+  const pieces: Piece[] = [];
+  let last = 0;
+  let i = 0;
+  for (const m of format.matchAll(placeholder)) {
+    const value = values[i++];
+    if (!value) return undefined;
+    pieces.push({ literal: format.slice(last, m.index) }, { expr: value.text, node: value });
+    last = m.index! + m[0].length;
+  }
+  pieces.push({ literal: format.slice(last) });
+  return pieces;
+}
+
+/** `name = value` as the only plain assignment to `name` before `use` in its function. */
+function lastAssignment(use: PyNode): PyNode | undefined {
+  let fn: PyNode | null = use.parent;
+  while (fn && fn.type !== "function_definition") fn = fn.parent;
+  if (!fn) return undefined;
+  const values: PyNode[] = [];
+  for (const a of fn.descendantsOfType(["assignment", "augmented_assignment"])) {
+    if (!a || a.startIndex > use.startIndex) continue;
+    if (a.childForFieldName("left")?.text !== use.text) continue;
+    if (a.type === "augmented_assignment") return undefined;
+    values.push(a.childForFieldName("right")!);
+  }
+  return values.length === 1 ? values[0] : undefined;
+}
+
+/** Splits pieces into argv words the way a shell would; undefined when shell syntax or no literal program. */
+export function toArgv(pieces: Piece[], isInput: (node: PyNode) => boolean): { program: string; args: string[] } | { shellSyntax: string } | undefined {
+  for (const p of pieces) if ("literal" in p && SHELL_SYNTAX.test(p.literal)) return { shellSyntax: p.literal.match(SHELL_SYNTAX)![0].trim() || "newline" };
+  const words: Piece[][] = [];
+  let current: Piece[] = [];
+  for (const piece of pieces) {
+    if ("expr" in piece) {
+      current.push(piece);
+      continue;
+    }
+    piece.literal.replace(/["']/g, "").split(/\s+/).forEach((part, i) => {
+      if (i > 0 && current.length > 0) {
+        words.push(current);
+        current = [];
+      }
+      if (part) current.push({ literal: part });
+    });
+  }
+  if (current.length > 0) words.push(current);
+  const first = words[0];
+  if (!first || first.length !== 1 || !("literal" in first[0]!)) return undefined;
+  const program = first[0].literal;
+  const args = words.slice(1).map(renderWord);
+  const firstInput = words.slice(1).findIndex((w) => w.length === 1 && "expr" in w[0]! && isInput(w[0].node));
+  const laterOption = words.slice(1 + Math.max(firstInput, 0)).some((w) => "literal" in w[0]! && w[0].literal.startsWith("-"));
+  if (firstInput >= 0 && !laterOption && !NO_DOUBLE_DASH.has(program) && !args.includes("'--'")) args.splice(firstInput, 0, "'--'");
+  return { program: pyString(program), args };
+}
+
+function renderWord(word: Piece[]): string {
+  if (word.length === 1) {
+    const only = word[0]!;
+    return "expr" in only ? (/^\w+$/.test(only.expr) || only.expr.includes("(") ? only.expr : `str(${only.expr})`) : pyString(only.literal);
+  }
+  return 'f"' + word.map((p) => ("expr" in p ? `{${p.expr}}` : p.literal.replace(/[{}"]/g, (c) => (c === '"' ? '\\"' : c + c)))).join("") + '"';
+}
+
+function pyString(text: string): string {
+  return `'${text.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+}
+
+function calleeText(call: PyNode): string {
+  return call.childForFieldName("function")!.text.replace(/\s+/g, "");
+}
+
+/** A fix written for this call: the same command as an argument list run without a shell, when it can be split. */
+function remediation(ctx: PythonRuleContext, call: PyNode, fn: string, command: PyNode): string {
+  const pieces = commandPieces(ctx, command);
+  const rewrite = pieces ? toArgv(pieces, (n) => ctx.taint.isTainted(n)) : undefined;
+  const keep = [...callArgs(call).keywords.entries()].filter(([k]) => k !== "shell" && k !== "args" && k !== "cmd").map(([k, v]) => `${k}=${abbreviatePy(v, 40)}`);
+  if (rewrite && "program" in rewrite) {
+    const argv = `[${[rewrite.program, ...rewrite.args].join(", ")}]`;
+    const code =
+      fn === "asyncio.create_subprocess_shell"
+        ? `await asyncio.create_subprocess_exec(${[rewrite.program, ...rewrite.args, ...keep].join(", ")})`
+        : fn === "os.popen" || fn.startsWith("subprocess.getoutput") || fn.endsWith("getstatusoutput") || fn === "commands.getoutput"
+          ? `subprocess.run(${argv}, capture_output=True, text=True, check=True).stdout`
+          : fn === "os.system"
+            ? `subprocess.run(${argv}, check=True)`
+            : `${calleeText(call)}(${[argv, ...keep].join(", ")})`;
+    const inputs = rewrite.args.filter((a) => !a.startsWith("'") && !a.startsWith('f"'));
+    return [
+      "Run the program directly, without a shell, and pass each value as its own list element:",
+      "",
+      "```python",
+      code,
+      "```",
+      "",
+      `Without a shell, \`;\`, \`|\` or \`$(...)\` in ${inputs.map((i) => `\`${i}\``).join(", ") || "the input"} are plain characters of one argument.` +
+        (rewrite.args.includes("'--'") ? " The `'--'` ends option parsing, so a value starting with `-` cannot become an option." : "") +
+        ' Also constrain the input: a `Literal["a", "b"]` parameter type, or a check such as `re.fullmatch(r"[\\w./-]+", value)`.',
+    ].join("\n");
+  }
+  if (rewrite && "shellSyntax" in rewrite) {
+    return [
+      `This command line uses shell syntax (\`${rewrite.shellSyntax}\`), which an argument list cannot express. Run each program with \`subprocess.run([program, arg1, ...])\` (no \`shell=True\`) and do the piping, redirection or sequencing in Python, passing tool input only as separate list elements.`,
+      'Constrain the input as well: a `Literal[...]` parameter type, or `re.fullmatch(r"[\\w./-]+", value)`.',
+    ].join("\n\n");
+  }
+  return [
+    `\`${abbreviatePy(command)}\` is run by a shell and carries tool input. If it is a fixed program with arguments, run \`subprocess.run(["program", arg1, arg2], check=True)\` without \`shell=True\`, passing each tool-input value as its own list element (after \`"--"\` where the program accepts it).`,
+    "If tool input decides the whole command, do not run it: declare the operations the tool supports as a fixed set (a `Literal[...]` or `Enum` parameter) and map each to a literal argument list. If running arbitrary commands is the purpose of the tool, say so in its description, have the client confirm each call with the user, and run it in a sandbox rather than on the host. As a last resort, `shlex.quote()` each value interpolated into the command.",
+  ].join("\n\n");
+}

@@ -1,0 +1,31 @@
+import type { PythonMcpFile } from "./mcp.js";
+import type { PythonModule } from "./module.js";
+import type { PyNode } from "./parser.js";
+import type { PythonTaintQueries } from "./taint.js";
+import type { Severity } from "../types.js";
+
+/** A problem found by a Python check. The engine adds location, title, cwe and fingerprint. */
+export interface PythonProblem {
+  /** The code the finding points at; its text also makes the fingerprint. */
+  node: PyNode;
+  /** What was found and why it is dangerous, about this code. */
+  message: string;
+  /** Markdown: how to fix this code. */
+  remediation: string;
+  /** Overrides the rule's own severity for this problem. */
+  severity?: Severity;
+}
+
+/** Everything a Python check may know about the module under analysis. */
+export interface PythonRuleContext {
+  /** POSIX path relative to the scanned root. */
+  readonly path: string;
+  readonly language: "python";
+  /** The parsed module: tree, nodes by kind, imports, functions. */
+  readonly module: PythonModule;
+  /** MCP facts: FastMCP tools, resources and prompts, low-level call_tool handlers, HTTP endpoints, descriptions. */
+  readonly mcp: PythonMcpFile;
+  /** Does tool input reach this expression? */
+  readonly taint: PythonTaintQueries;
+  report(problem: PythonProblem): void;
+}

@@ -1,0 +1,202 @@
+import type { PythonModule } from "./module.js";
+import type { PyNode } from "./parser.js";
+import { callArgs, constantString, docstringOf, parametersOf } from "./values.js";
+
+/** A Python function whose parameters carry input an attacker may choose. */
+export interface PyToolHandler {
+  /** `tool`, `resource` and `prompt` are FastMCP registrations; `callTool` the low-level server; `route` an HTTP endpoint. */
+  kind: "tool" | "resource" | "prompt" | "callTool" | "route";
+  fn: PyNode;
+  /** The decorator or `add_tool(...)` call that registers it. */
+  registration: PyNode;
+  toolName?: string;
+  /** Parameters that carry input: typed `Literal`, `Enum`, `int`, `float`, `bool` and `Context` ones are left out. */
+  tainted: ReadonlySet<string>;
+}
+
+/** A text the model reads as part of a tool, prompt or resource definition. */
+export interface PyDescription {
+  node: PyNode;
+  text: string;
+  toolName?: string;
+}
+
+/** MCP facts about one Python module, computed on first use and shared by all rules. */
+export interface PythonMcpFile {
+  /** Imports the `mcp` SDK or `fastmcp`. */
+  readonly isMcpServer: boolean;
+  readonly handlers: readonly PyToolHandler[];
+  readonly descriptions: readonly PyDescription[];
+}
+
+const REGISTRATIONS = new Set(["tool", "resource", "prompt", "call_tool", "custom_route"]);
+const HTTP_ROUTES = new Set(["get", "post", "put", "patch", "delete", "api_route", "route", "websocket"]);
+const SAFE_SCALARS = /^(?:int|float|bool|complex|decimal\.Decimal|Decimal|UUID|uuid\.UUID|datetime|date|time|timedelta|datetime\.\w+|None)$/;
+const CONTEXT_TYPES = /^(?:Context|fastmcp\.Context|RequestContext)\b/;
+
+export function createPythonMcpFile(module: PythonModule): PythonMcpFile {
+  let isMcp: boolean | undefined;
+  let handlers: PyToolHandler[] | undefined;
+  let descriptions: PyDescription[] | undefined;
+  return {
+    get isMcpServer() {
+      isMcp ??= module.importsModule("mcp", "fastmcp");
+      return isMcp;
+    },
+    get handlers() {
+      handlers ??= this.isMcpServer ? findHandlers(module) : [];
+      return handlers;
+    },
+    get descriptions() {
+      descriptions ??= this.isMcpServer ? findDescriptions(module, this.handlers) : [];
+      return descriptions;
+    },
+  };
+}
+
+function findHandlers(module: PythonModule): PyToolHandler[] {
+  const out: PyToolHandler[] = [];
+  const enums = enumClasses(module);
+  const fastapi = module.importsModule("fastapi");
+  const seen = new Set<number>();
+  const add = (h: PyToolHandler) => {
+    if (seen.has(h.fn.id)) return;
+    seen.add(h.fn.id);
+    out.push(h);
+  };
+
+  for (const decorated of module.nodesOf("decorated_definition")) {
+    const fn = decorated.childForFieldName("definition");
+    if (fn?.type !== "function_definition") continue;
+    for (const decorator of decorated.namedChildren) {
+      if (decorator?.type !== "decorator") continue;
+      const expr = decorator.namedChildren[0];
+      if (!expr) continue;
+      const call = expr.type === "call" ? expr : undefined;
+      const callee = call ? call.childForFieldName("function") : expr;
+      if (callee?.type !== "attribute") continue;
+      const method = callee.childForFieldName("attribute")!.text;
+      if (REGISTRATIONS.has(method)) {
+        const kind = method === "call_tool" ? "callTool" : method === "custom_route" ? "route" : (method as "tool" | "resource" | "prompt");
+        const named = call ? callArgs(call).keywords.get("name") : undefined;
+        const firstString = call && kind === "tool" ? callArgs(call).positional[0] : undefined;
+        const toolName = kind === "callTool" || kind === "route" ? undefined : ((named && constantString(named, module)) ?? (firstString && constantString(firstString, module)) ?? fn.childForFieldName("name")?.text);
+        add({ kind, fn, registration: decorator, toolName, tainted: taintedParams(fn, kind, enums) });
+      } else if (fastapi && HTTP_ROUTES.has(method)) {
+        add({ kind: "route", fn, registration: decorator, tainted: taintedParams(fn, "tool", enums) });
+      }
+    }
+  }
+
+  for (const call of module.nodesOf("call")) {
+    const callee = call.childForFieldName("function");
+    if (callee?.type !== "attribute" || callee.childForFieldName("attribute")?.text !== "add_tool") continue;
+    const args = callArgs(call);
+    const target = args.positional[0] ?? args.keywords.get("fn");
+    if (target?.type !== "identifier") continue;
+    const fn = module.functions.get(target.text);
+    if (!fn) continue;
+    const named = args.keywords.get("name");
+    add({ kind: "tool", fn, registration: call, toolName: (named && constantString(named, module)) ?? target.text, tainted: taintedParams(fn, "tool", enums) });
+  }
+
+  // Starlette and FastAPI endpoints of an MCP HTTP app: whatever the request carries is input.
+  for (const fn of module.nodesOf("function_definition")) {
+    if (seen.has(fn.id)) continue;
+    const requests = parametersOf(fn).filter((p) => p.type && /^(?:starlette\.requests\.)?Request$/.test(p.type.trim()));
+    if (requests.length > 0) add({ kind: "route", fn, registration: fn, tainted: new Set(requests.map((p) => p.name)) });
+  }
+  return out;
+}
+
+function taintedParams(fn: PyNode, kind: PyToolHandler["kind"], enums: ReadonlySet<string>): Set<string> {
+  const params = parametersOf(fn).filter((p) => p.name !== "self" && p.name !== "cls");
+  if (kind === "callTool") return new Set(params.slice(1, 2).map((p) => p.name));
+  if (kind === "route") return new Set(params.filter((p) => !p.type || /Request\b/.test(p.type)).map((p) => p.name).slice(0, 1));
+  return new Set(params.filter((p) => !p.type || !isSafeType(p.type, enums)).map((p) => p.name));
+}
+
+/** `Literal[...]`, an Enum class of the module, numbers, booleans, `Context`: types that cannot carry an attack string. */
+export function isSafeType(type: string, enums: ReadonlySet<string>): boolean {
+  let t = type.replace(/\s+/g, "");
+  for (;;) {
+    const inner = /^(?:typing\.)?(?:Optional|Annotated)\[(.*)\]$/.exec(t);
+    if (!inner) break;
+    t = splitTop(inner[1]!)[0]!;
+  }
+  const union = t.split("|");
+  if (union.length > 1) return union.every((u) => isSafeType(u, enums));
+  if (/^(?:typing\.)?Literal\[/.test(t)) return true;
+  if (CONTEXT_TYPES.test(t)) return true;
+  const list = /^(?:list|List|tuple|Tuple|set|Set|Sequence|typing\.List)\[(.*)\]$/.exec(t);
+  if (list) return splitTop(list[1]!).every((e) => e === "..." || isSafeType(e, enums));
+  return SAFE_SCALARS.test(t) || enums.has(t);
+}
+
+function splitTop(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "[" || c === "(") depth++;
+    else if (c === "]" || c === ")") depth--;
+    else if (c === "," && depth === 0) {
+      out.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(text.slice(start));
+  return out;
+}
+
+function enumClasses(module: PythonModule): Set<string> {
+  const out = new Set<string>();
+  for (const cls of module.nodesOf("class_definition")) {
+    const bases = cls.childForFieldName("superclasses")?.text ?? "";
+    if (/\b(?:Enum|IntEnum|StrEnum|Flag|IntFlag)\b/.test(bases)) out.add(cls.childForFieldName("name")!.text);
+  }
+  return out;
+}
+
+function findDescriptions(module: PythonModule, handlers: readonly PyToolHandler[]): PyDescription[] {
+  const out: PyDescription[] = [];
+  for (const h of handlers) {
+    if (h.kind === "callTool" || h.kind === "route") continue;
+    const args = h.registration.type === "call" ? callArgs(h.registration) : h.registration.namedChildren[0]?.type === "call" ? callArgs(h.registration.namedChildren[0]) : undefined;
+    const description = args?.keywords.get("description");
+    const text = description ? constantString(description, module) : undefined;
+    if (description && text !== undefined) out.push({ node: description, text, toolName: h.toolName });
+    else {
+      const doc = docstringOf(h.fn);
+      if (doc) out.push({ ...doc, toolName: h.toolName });
+    }
+    // Parameter descriptions: `Annotated[str, Field(description=...)]` and `= Field(description=...)`.
+    for (const param of parametersOf(h.fn)) {
+      for (const call of param.node.descendantsOfType("call")) {
+        if (!call || !/(?:^|\.)Field$/.test(call.childForFieldName("function")?.text ?? "")) continue;
+        const d = callArgs(call).keywords.get("description");
+        const t = d ? constantString(d, module) : undefined;
+        if (d && t !== undefined) out.push({ node: d, text: t, toolName: h.toolName });
+      }
+    }
+  }
+  // The low-level server lists tools as `types.Tool(name=..., description=..., inputSchema={...})`.
+  for (const call of module.nodesOf("call")) {
+    if (!/(?:^|\.)Tool$/.test(call.childForFieldName("function")?.text ?? "")) continue;
+    const args = callArgs(call);
+    const nameNode = args.keywords.get("name");
+    const toolName = nameNode ? constantString(nameNode, module) : undefined;
+    const d = args.keywords.get("description");
+    const t = d ? constantString(d, module) : undefined;
+    if (d && t !== undefined) out.push({ node: d, text: t, toolName });
+    const schema = args.keywords.get("inputSchema") ?? args.keywords.get("input_schema");
+    for (const pair of schema?.descendantsOfType("pair") ?? []) {
+      if (!pair || constantString(pair.childForFieldName("key")!) !== "description") continue;
+      const value = pair.childForFieldName("value")!;
+      const text = constantString(value, module);
+      if (text !== undefined) out.push({ node: value, text, toolName });
+    }
+  }
+  return out;
+}

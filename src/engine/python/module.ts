@@ -1,0 +1,150 @@
+import { parsePython, type PyNode, type PyTree } from "./parser.js";
+
+/** What a local name was imported as: `subprocess`, `os.path`, `subprocess.run`, or a relative module. */
+export interface ImportBinding {
+  /** Dotted absolute name (`subprocess.run`), or `.helpers.run` style for relative imports. */
+  qualified: string;
+  /** For relative imports: the resolved module path (POSIX, like the file paths) and the imported name. */
+  relative?: { path: string; name?: string };
+}
+
+/**
+ * One parsed Python file: its tree, its nodes by kind (collected once), its imports and its
+ * top-level functions. Rules and the taint engine read it; they never walk the tree themselves
+ * when a by-kind list will do.
+ */
+export class PythonModule {
+  readonly root: PyNode;
+  private byKind?: Map<string, PyNode[]>;
+  private importMap?: Map<string, ImportBinding>;
+  private functionMap?: Map<string, PyNode>;
+
+  constructor(
+    readonly path: string,
+    readonly text: string,
+    readonly tree: PyTree,
+  ) {
+    this.root = tree.rootNode;
+  }
+
+  static parse(path: string, text: string): PythonModule {
+    return new PythonModule(path, text, parsePython(text));
+  }
+
+  /** Every node of one of these kinds, in source order. */
+  nodesOf(...kinds: string[]): PyNode[] {
+    if (!this.byKind) this.byKind = collect(this.root);
+    if (kinds.length === 1) return this.byKind.get(kinds[0]!) ?? [];
+    return kinds.flatMap((k) => this.byKind!.get(k) ?? []).sort((a, b) => a.startIndex - b.startIndex);
+  }
+
+  /** Local name → what it was imported as. */
+  get imports(): ReadonlyMap<string, ImportBinding> {
+    this.importMap ??= readImports(this);
+    return this.importMap;
+  }
+
+  /** Top-level functions and methods by name (the first definition wins). */
+  get functions(): ReadonlyMap<string, PyNode> {
+    if (!this.functionMap) {
+      this.functionMap = new Map();
+      for (const fn of this.nodesOf("function_definition")) {
+        const name = fn.childForFieldName("name")?.text;
+        if (name && !this.functionMap.has(name)) this.functionMap.set(name, fn);
+      }
+    }
+    return this.functionMap;
+  }
+
+  /** True when the module imports a module whose dotted name starts with one of these. */
+  importsModule(...prefixes: string[]): boolean {
+    for (const b of this.imports.values()) if (prefixes.some((p) => b.qualified === p || b.qualified.startsWith(`${p}.`))) return true;
+    return false;
+  }
+
+  /**
+   * The dotted name an expression refers to through the imports: `sp.run` → `subprocess.run`,
+   * `run` (from subprocess import run) → `subprocess.run`, `os.path.join` → `os.path.join`.
+   * Builtins and local names come back as written.
+   */
+  qualifiedName(expr: PyNode): string | undefined {
+    if (expr.type === "identifier") return this.imports.get(expr.text)?.qualified ?? expr.text;
+    if (expr.type === "attribute") {
+      const base = expr.childForFieldName("object");
+      const attr = expr.childForFieldName("attribute")?.text;
+      if (!base || !attr) return undefined;
+      const left = this.qualifiedName(base);
+      return left ? `${left}.${attr}` : undefined;
+    }
+    return undefined;
+  }
+}
+
+function collect(root: PyNode): Map<string, PyNode[]> {
+  const out = new Map<string, PyNode[]>();
+  const cursor = root.walk();
+  try {
+    for (;;) {
+      if (cursor.nodeIsNamed) {
+        const type = cursor.nodeType;
+        let list = out.get(type);
+        if (!list) out.set(type, (list = []));
+        list.push(cursor.currentNode);
+      }
+      if (cursor.gotoFirstChild()) continue;
+      while (!cursor.gotoNextSibling()) if (!cursor.gotoParent()) return out;
+    }
+  } finally {
+    cursor.delete();
+  }
+}
+
+function readImports(module: PythonModule): Map<string, ImportBinding> {
+  const out = new Map<string, ImportBinding>();
+  for (const stmt of module.nodesOf("import_statement")) {
+    for (const name of stmt.childrenForFieldName("name")) {
+      if (name.type === "aliased_import") {
+        const dotted = name.childForFieldName("name")!.text;
+        out.set(name.childForFieldName("alias")!.text, { qualified: dotted });
+      } else {
+        // `import os.path` binds `os`.
+        const first = name.text.split(".")[0]!;
+        out.set(first, { qualified: first });
+      }
+    }
+  }
+  for (const stmt of module.nodesOf("import_from_statement")) {
+    const from = stmt.childForFieldName("module_name");
+    if (!from) continue;
+    const relative = from.type === "relative_import" ? resolveRelative(module.path, from.text) : undefined;
+    for (const name of stmt.childrenForFieldName("name")) {
+      const imported = name.type === "aliased_import" ? name.childForFieldName("name")!.text : name.text;
+      const local = name.type === "aliased_import" ? name.childForFieldName("alias")!.text : imported;
+      if (relative) {
+        // `from . import helpers` names a module; `from .helpers import run` names a function.
+        const asModule = from.text.replace(/^\.+/, "") === "" ? joinModule(relative, imported) : undefined;
+        out.set(local, {
+          qualified: `${from.text}${from.text.endsWith(".") ? "" : "."}${imported}`,
+          relative: asModule ? { path: asModule } : { path: relative, name: imported },
+        });
+      } else {
+        out.set(local, { qualified: `${from.text}.${imported}` });
+      }
+    }
+  }
+  return out;
+}
+
+/** `.helpers` seen from `pkg/server.py` → `pkg/helpers.py`; `..` climbs one package. */
+function resolveRelative(fromPath: string, spec: string): string {
+  const dots = spec.match(/^\.+/)![0].length;
+  const parts = fromPath.split("/").slice(0, -1);
+  for (let i = 1; i < dots; i++) parts.pop();
+  const rest = spec.slice(dots);
+  return rest ? joinModule(parts.join("/"), rest) : parts.join("/");
+}
+
+function joinModule(dir: string, dotted: string): string {
+  const tail = dotted.split(".").join("/");
+  return dir ? `${dir}/${tail}` : tail;
+}

@@ -1,0 +1,41 @@
+import { createRequire } from "node:module";
+import { Language, Parser, type Node, type Tree } from "web-tree-sitter";
+
+/** A node of a Python syntax tree (tree-sitter). Positions are 0-based rows and UTF-16 columns. */
+export type PyNode = Node;
+export type PyTree = Tree;
+
+// web-tree-sitter only initializes asynchronously; doing it once at module load keeps analyze()
+// synchronous for its callers. The grammar is the wasm file the tree-sitter-python package ships.
+const require = createRequire(import.meta.url);
+await Parser.init();
+const PYTHON = await Language.load(require.resolve("tree-sitter-python/tree-sitter-python.wasm"));
+const parser = new Parser();
+parser.setLanguage(PYTHON);
+
+/** Parses Python source. The tree lives in WebAssembly memory: call `tree.delete()` when done. */
+export function parsePython(text: string): PyTree {
+  const tree = parser.parse(text);
+  if (!tree) throw new Error("tree-sitter returned no tree");
+  return tree;
+}
+
+/** "line N: message" for the first syntax error of a tree, or undefined when the file parses. */
+export function firstPythonSyntaxError(tree: PyTree): string | undefined {
+  if (!tree.rootNode.hasError) return undefined;
+  const cursor = tree.walk();
+  try {
+    for (;;) {
+      const node = cursor.currentNode;
+      if (node.isMissing) return `line ${node.startPosition.row + 1}: missing ${JSON.stringify(node.type)}`;
+      if (node.type === "ERROR") {
+        const text = node.text.split("\n")[0]!.trim();
+        return `line ${node.startPosition.row + 1}: invalid syntax${text ? ` near ${JSON.stringify(text.length > 40 ? `${text.slice(0, 39)}…` : text)}` : ""}`;
+      }
+      if (node.hasError && cursor.gotoFirstChild()) continue;
+      while (!cursor.gotoNextSibling()) if (!cursor.gotoParent()) return "line 1: invalid syntax";
+    }
+  } finally {
+    cursor.delete();
+  }
+}

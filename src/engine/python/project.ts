@@ -1,0 +1,92 @@
+import { PythonModule } from "./module.js";
+import type { PyNode } from "./parser.js";
+
+/** A function definition and the module it lives in. */
+export interface PyFunction {
+  module: PythonModule;
+  fn: PyNode;
+}
+
+/**
+ * The Python files of one analysis, parsed on first use, so that relative imports can be
+ * followed into modules no rule needed on their own. Trees live in WebAssembly memory:
+ * `dispose()` frees them.
+ */
+export class PythonProject {
+  private readonly modules = new Map<string, PythonModule | null>();
+
+  constructor(private readonly sources: ReadonlyMap<string, string>) {}
+
+  /** The parsed module at a POSIX path, or undefined when it is not part of the analysis. */
+  module(path: string): PythonModule | undefined {
+    const cached = this.modules.get(path);
+    if (cached !== undefined) return cached ?? undefined;
+    const text = this.sources.get(path);
+    const module = text === undefined ? null : PythonModule.parse(path, text);
+    this.modules.set(path, module);
+    return module ?? undefined;
+  }
+
+  /** A module by its dotted-path form without extension (`pkg/helpers`): `pkg/helpers.py` or `pkg/helpers/__init__.py`. */
+  moduleAt(base: string): PythonModule | undefined {
+    for (const candidate of [`${base}.py`, `${base}/__init__.py`]) {
+      if (this.sources.has(candidate)) return this.module(candidate);
+    }
+    return undefined;
+  }
+
+  /** Resolves a called name or `module.function` attribute to its definition, in this module or a relatively imported one. */
+  resolveFunction(module: PythonModule, callee: PyNode): PyFunction | undefined {
+    if (callee.type === "identifier") {
+      const name = callee.text;
+      const local = module.functions.get(name);
+      if (local && !isMethod(local)) return { module, fn: local };
+      const binding = module.imports.get(name);
+      if (binding?.relative?.name) {
+        const target = this.moduleAt(binding.relative.path);
+        const fn = target?.functions.get(binding.relative.name);
+        if (target && fn) return { module: target, fn };
+      }
+      return undefined;
+    }
+    if (callee.type === "attribute") {
+      const base = callee.childForFieldName("object");
+      const name = callee.childForFieldName("attribute")?.text;
+      if (base?.type !== "identifier" || !name) return undefined;
+      const binding = module.imports.get(base.text);
+      if (!binding?.relative) return undefined;
+      const target = this.moduleAt(binding.relative.name ? `${binding.relative.path}/${binding.relative.name}` : binding.relative.path);
+      const fn = target?.functions.get(name);
+      return target && fn ? { module: target, fn } : undefined;
+    }
+    return undefined;
+  }
+
+  /** Modules already parsed that import `path` relatively: where callers of its functions may live. */
+  importersOf(path: string): PythonModule[] {
+    const base = path.replace(/(?:\/__init__)?\.py$/, "");
+    const out: PythonModule[] = [];
+    const stem = base.split("/").pop()!;
+    for (const [candidate, text] of this.sources) {
+      if (candidate === path || !text.includes(stem)) continue;
+      const module = this.module(candidate);
+      if (!module) continue;
+      for (const b of module.imports.values()) {
+        if (b.relative && (b.relative.path === base || `${b.relative.path}/${b.relative.name}` === base)) {
+          out.push(module);
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  dispose(): void {
+    for (const module of this.modules.values()) module?.tree.delete();
+    this.modules.clear();
+  }
+}
+
+function isMethod(fn: PyNode): boolean {
+  return fn.parent?.parent?.type === "class_definition" || fn.parent?.parent?.parent?.type === "class_definition";
+}

@@ -1,0 +1,488 @@
+import type { PyToolHandler, PythonMcpFile } from "./mcp.js";
+import type { PythonModule } from "./module.js";
+import type { PyNode } from "./parser.js";
+import type { PythonProject } from "./project.js";
+import { callArgs, constantString, parametersOf, unwrapPy } from "./values.js";
+
+/** Taint questions a Python rule may ask about expressions of its module. */
+export interface PythonTaintQueries {
+  /** True when tool input reaches the value of `expr`. */
+  isTainted(expr: PyNode): boolean;
+  /** The handlers whose input reaches `expr`. */
+  sourcesOf(expr: PyNode): PyToolHandler[];
+}
+
+/** Parameter bindings of one analysis context: a handler, or a helper called from one. */
+interface Env {
+  handler: PyToolHandler;
+  fn: PyNode;
+  module: PythonModule;
+  params: ReadonlyMap<string, boolean>;
+  depth: number;
+  memo: Map<number, boolean>;
+}
+
+const MAX_CALL_DEPTH = 3;
+const FUNCTION_SCOPES = new Set(["function_definition", "lambda"]);
+const NESTED_SCOPES = new Set(["function_definition", "class_definition", "lambda", "list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression"]);
+const COMPREHENSIONS = new Set(["list_comprehension", "set_comprehension", "dictionary_comprehension", "generator_expression"]);
+/** Calls whose result cannot carry an attack string, whatever their argument. */
+const CLEANSING = new Set([
+  "int", "float", "bool", "len", "hash", "abs", "round", "ord", "isinstance", "issubclass", "callable", "id", "complex",
+  "shlex.quote", "pipes.quote", "os.path.exists", "os.path.isfile", "os.path.isdir", "os.path.getsize", "uuid.UUID",
+  "ipaddress.ip_address", "ipaddress.ip_network", "math.floor", "math.ceil", "max", "min", "sum", "any", "all",
+]);
+/** Methods that answer a question about their receiver rather than return it. */
+const QUESTION_METHODS = new Set([
+  "startswith", "endswith", "isdigit", "isalnum", "isalpha", "isnumeric", "isdecimal", "isidentifier", "isspace", "islower", "isupper",
+  "exists", "is_file", "is_dir", "is_symlink", "is_absolute", "is_relative_to", "count", "find", "rfind", "index", "rindex", "stat", "__contains__", "fullmatch", "match", "search",
+]);
+const STRING_GUARD_METHODS = new Set(["isdigit", "isalnum", "isalpha", "isnumeric", "isdecimal", "isidentifier"]);
+const SUBJECT_METHODS = new Set(["lower", "upper", "strip", "lstrip", "rstrip", "casefold"]);
+const URL_PARSERS = /(?:^|\.)(?:urlparse|urlsplit|URL|urlopen_parse)$/;
+const EXITS = new Set(["raise_statement", "return_statement", "continue_statement", "break_statement"]);
+
+/**
+ * Taint tracking from MCP tool input through Python code: assignments, f-strings, `%`,
+ * `.format`, concatenation, `+=`, containers, and helper functions of the same module or of
+ * relatively imported modules (three calls deep). Allowlist checks, `int()`, `shlex.quote`,
+ * anchored full-match regexes and resolved-path containment checks end it.
+ */
+export class PythonTaint {
+  private readonly contexts = new Map<number, Env[]>();
+  private readonly active = new Set<number>();
+
+  constructor(
+    private readonly project: PythonProject,
+    private readonly mcpOf: (module: PythonModule) => PythonMcpFile,
+  ) {}
+
+  queriesFor(module: PythonModule): PythonTaintQueries {
+    return {
+      isTainted: (expr) => this.sourcesOf(module, expr).length > 0,
+      sourcesOf: (expr) => this.sourcesOf(module, expr),
+    };
+  }
+
+  sourcesOf(module: PythonModule, expr: PyNode): PyToolHandler[] {
+    const out: PyToolHandler[] = [];
+    for (const env of this.contextsFor(module, expr, 0)) {
+      if (!out.includes(env.handler) && this.eval(env, expr)) out.push(env.handler);
+    }
+    return out;
+  }
+
+  /** The contexts a node runs in: the handler around it, or a helper's call sites in handlers. */
+  private contextsFor(module: PythonModule, node: PyNode, depth: number): Env[] {
+    const chain: PyNode[] = [];
+    for (let n = node.parent; n; n = n.parent) if (n.type === "function_definition") chain.push(n);
+    if (chain.length === 0) return [];
+    const handlers = this.mcpOf(module).handlers;
+    for (const fn of chain) {
+      const handler = handlers.find((h) => h.fn.id === fn.id);
+      if (handler) return [this.handlerEnv(module, handler)];
+    }
+    const fn = chain[0]!;
+    const cached = this.contexts.get(fn.id);
+    if (cached) return cached;
+    if (depth >= MAX_CALL_DEPTH || this.active.has(fn.id)) return [];
+    this.active.add(fn.id);
+    const out: Env[] = [];
+    try {
+      for (const { module: callerModule, call } of this.callSitesOf(module, fn)) {
+        for (const callerEnv of this.contextsFor(callerModule, call, depth + 1)) {
+          const params = this.bind(callerEnv, fn, call);
+          if ([...params.values()].some(Boolean)) out.push({ handler: callerEnv.handler, fn, module, params, depth: callerEnv.depth + 1, memo: new Map() });
+        }
+      }
+    } finally {
+      this.active.delete(fn.id);
+    }
+    if (depth === 0) this.contexts.set(fn.id, out);
+    return out;
+  }
+
+  private handlerEnv(module: PythonModule, handler: PyToolHandler): Env {
+    const key = -handler.fn.id - 1;
+    const cached = this.contexts.get(key);
+    if (cached) return cached[0]!;
+    const params = new Map(parametersOf(handler.fn).map((p) => [p.name, handler.tainted.has(p.name)]));
+    const env: Env = { handler, fn: handler.fn, module, params, depth: 0, memo: new Map() };
+    this.contexts.set(key, [env]);
+    return env;
+  }
+
+  private callSitesOf(module: PythonModule, fn: PyNode): { module: PythonModule; call: PyNode }[] {
+    const name = fn.childForFieldName("name")?.text;
+    if (!name) return [];
+    const out: { module: PythonModule; call: PyNode }[] = [];
+    for (const m of [module, ...this.project.importersOf(module.path)]) {
+      for (const call of m.nodesOf("call")) {
+        const callee = call.childForFieldName("function");
+        if (!callee || !callee.text.endsWith(name)) continue;
+        const target = this.project.resolveFunction(m, callee);
+        if (target && target.fn.id === fn.id && target.module === module) out.push({ module: m, call });
+      }
+    }
+    return out;
+  }
+
+  /** Binds a function's parameters to the taint of a call's arguments. */
+  private bind(env: Env, fn: PyNode, call: PyNode): Map<string, boolean> {
+    const args = callArgs(call);
+    const params = parametersOf(fn).filter((p, i) => !(i === 0 && (p.name === "self" || p.name === "cls")));
+    const out = new Map<string, boolean>();
+    params.forEach((p, i) => {
+      const arg = args.keywords.get(p.name) ?? (p.node.type.includes("splat") ? undefined : args.positional[i]);
+      const splat = p.node.type === "list_splat_pattern" ? args.positional.slice(i).some((a) => this.eval(env, a)) : false;
+      out.set(p.name, splat || (arg ? this.eval(env, arg) : false));
+    });
+    return out;
+  }
+
+  private eval(env: Env, node: PyNode): boolean {
+    const memo = env.memo.get(node.id);
+    if (memo !== undefined) return memo;
+    env.memo.set(node.id, false);
+    const value = this.compute(env, node);
+    env.memo.set(node.id, value);
+    return value;
+  }
+
+  private compute(env: Env, node: PyNode): boolean {
+    switch (node.type) {
+      case "identifier":
+        return this.evalName(env, node);
+      case "string":
+        return node.namedChildren.some((c) => c?.type === "interpolation" && this.eval(env, c.namedChildren[0]!));
+      case "attribute":
+        return this.eval(env, node.childForFieldName("object")!);
+      case "subscript":
+        return this.eval(env, node.childForFieldName("value")!);
+      case "call":
+        return this.evalCall(env, node);
+      case "conditional_expression": {
+        const [whenTrue, , whenFalse] = node.namedChildren;
+        return (!!whenTrue && this.eval(env, whenTrue)) || (!!whenFalse && this.eval(env, whenFalse));
+      }
+      case "comparison_operator":
+      case "not_operator":
+      case "lambda":
+      case "integer":
+      case "float":
+      case "true":
+      case "false":
+      case "none":
+        return false;
+      case "list_comprehension":
+      case "set_comprehension":
+      case "generator_expression":
+        return this.eval(env, node.childForFieldName("body")!);
+      case "dictionary_comprehension":
+        return this.eval(env, node.childForFieldName("body")!);
+      case "keyword_argument":
+        return this.eval(env, node.childForFieldName("value")!);
+      default:
+        // Containers, operators (+, %, / on paths), concatenation, await, parentheses, splats.
+        return node.namedChildren.some((c) => !!c && c.type !== "comment" && this.eval(env, c));
+    }
+  }
+
+  private evalCall(env: Env, call: PyNode): boolean {
+    const callee = call.childForFieldName("function")!;
+    const args = callArgs(call);
+    const anyArg = () => [...args.positional, ...args.keywords.values()].some((a) => this.eval(env, a));
+    const qualified = env.module.qualifiedName(callee);
+    if (qualified && CLEANSING.has(qualified)) return false;
+    const target = this.project.resolveFunction(env.module, callee);
+    if (target) return this.evalReturn(env, target.module, target.fn, call);
+    if (callee.type === "attribute") {
+      const method = callee.childForFieldName("attribute")!.text;
+      const receiver = callee.childForFieldName("object")!;
+      if (QUESTION_METHODS.has(method)) return false;
+      // A module function (`os.path.join`, `json.dumps`): the result carries its arguments.
+      if (receiver.type === "identifier" && env.module.imports.has(receiver.text) && !this.isLocalName(env, receiver)) return anyArg();
+      if (method === "get" || method === "pop" || method === "setdefault") return this.eval(env, receiver);
+      return this.eval(env, receiver) || anyArg();
+    }
+    if (callee.type === "identifier") {
+      const local = env.module.functions.get(callee.text);
+      if (local) return this.evalReturn(env, env.module, local, call);
+    }
+    return anyArg();
+  }
+
+  /** A helper's result: its return values with the parameters bound to the call's arguments. */
+  private evalReturn(env: Env, module: PythonModule, fn: PyNode, call: PyNode): boolean {
+    if (env.depth >= MAX_CALL_DEPTH || this.active.has(-fn.id)) return false;
+    const params = this.bind(env, fn, call);
+    if (![...params.values()].some(Boolean)) return false;
+    this.active.add(-fn.id);
+    try {
+      const inner: Env = { handler: env.handler, fn, module, params, depth: env.depth + 1, memo: new Map() };
+      for (const ret of fn.descendantsOfType(["return_statement", "yield"])) {
+        if (!ret || !belongsTo(ret, fn)) continue;
+        const value = ret.namedChildren[0];
+        if (value && this.eval(inner, value)) return true;
+      }
+      return false;
+    } finally {
+      this.active.delete(-fn.id);
+    }
+  }
+
+  private isLocalName(env: Env, ident: PyNode): boolean {
+    return env.params.has(ident.text);
+  }
+
+  private evalName(env: Env, use: PyNode): boolean {
+    const name = use.text;
+    const values = this.reaching(env, name, use);
+    if (values === undefined) return false;
+    if (!values.some((v) => (v === "param" ? env.params.get(name) === true : this.eval(env, v)))) return false;
+    return !this.guarded(env, name, use);
+  }
+
+  /**
+   * The values a name may hold at a use: the last plain assignment before it in the enclosing
+   * blocks, plus conditional and augmented assignments in between. "param" when the value comes
+   * from the parameter of the context's function. Undefined for names of other scopes.
+   */
+  private reaching(env: Env, name: string, use: PyNode): (PyNode | "param")[] | undefined {
+    const out: (PyNode | "param")[] = [];
+    let cur = use;
+    for (let parent = use.parent; parent; cur = parent, parent = parent.parent) {
+      if (COMPREHENSIONS.has(parent.type)) {
+        for (const clause of parent.namedChildren) {
+          if (clause?.type === "for_in_clause" && bindsName(clause.childForFieldName("left"), name)) return [...out, clause.childForFieldName("right")!];
+        }
+        continue;
+      }
+      if (parent.type === "for_statement" && cur.type === "block" && bindsName(parent.childForFieldName("left"), name)) return [...out, parent.childForFieldName("right")!];
+      if (parent.type === "block" || parent.type === "module") {
+        for (let sibling = cur.previousNamedSibling; sibling; sibling = sibling.previousNamedSibling) {
+          const kill = definiteAssignment(sibling, name);
+          if (kill) return [...out, kill];
+          out.push(...bindingsIn(sibling, name));
+        }
+        if (parent.type === "module") return out.length > 0 ? out : undefined;
+        continue;
+      }
+      if (FUNCTION_SCOPES.has(parent.type)) {
+        if (parametersOf(parent).some((p) => p.name === name)) {
+          return parent.id === env.fn.id ? [...out, "param"] : out;
+        }
+        if (parent.id === env.fn.id) return out;
+        // A closure: keep looking in the enclosing function.
+      }
+    }
+    return out;
+  }
+
+  /** True when a check on the path from the function to `use` leaves only safe values for `name`. */
+  private guarded(env: Env, name: string, use: PyNode): boolean {
+    let cur = use;
+    for (let parent = use.parent; parent; cur = parent, parent = parent.parent) {
+      if ((parent.type === "if_statement" || parent.type === "elif_clause") && cur.id === parent.childForFieldName("consequence")?.id) {
+        if (this.positive(env, parent.childForFieldName("condition")!, name)) return true;
+      }
+      if (parent.type === "else_clause" && parent.parent?.type === "if_statement") {
+        if (this.negative(env, parent.parent.childForFieldName("condition")!, name)) return true;
+      }
+      if (parent.type === "conditional_expression" && parent.namedChildren[0]?.id === cur.id) {
+        if (this.positive(env, parent.namedChildren[1]!, name)) return true;
+      }
+      if (parent.type === "block" || parent.type === "module") {
+        for (let s = cur.previousNamedSibling; s; s = s.previousNamedSibling) {
+          if (s.type === "if_statement" && this.negative(env, s.childForFieldName("condition")!, name) && exits(s.childForFieldName("consequence"))) return true;
+          if (s.type === "assert_statement" && s.namedChildren[0] && this.positive(env, s.namedChildren[0], name)) return true;
+          if (definiteAssignment(s, name)) break;
+        }
+      }
+      if (parent.id === env.fn.id) return false;
+    }
+    return false;
+  }
+
+  /** The condition holds only when `name` is safe. */
+  private positive(env: Env, cond: PyNode, name: string): boolean {
+    const c = unwrapPy(cond);
+    if (c.type === "not_operator") return this.negative(env, c.childForFieldName("argument")!, name);
+    if (c.type === "boolean_operator") {
+      const op = c.childForFieldName("operator")?.type;
+      const [l, r] = [c.childForFieldName("left")!, c.childForFieldName("right")!];
+      return op === "and" ? this.positive(env, l, name) || this.positive(env, r, name) : this.positive(env, l, name) && this.positive(env, r, name);
+    }
+    if (c.type === "comparison_operator") return this.comparison(env, c, name, ["in", "=="]);
+    if (c.type === "call") return this.guardCall(env, c, name);
+    return false;
+  }
+
+  /** The condition holds whenever `name` may be unsafe (the body of `if cond: raise` is the rejection). */
+  private negative(env: Env, cond: PyNode, name: string): boolean {
+    const c = unwrapPy(cond);
+    if (c.type === "not_operator") return this.positive(env, c.childForFieldName("argument")!, name);
+    if (c.type === "boolean_operator") {
+      const op = c.childForFieldName("operator")?.type;
+      const [l, r] = [c.childForFieldName("left")!, c.childForFieldName("right")!];
+      return op === "or" ? this.negative(env, l, name) || this.negative(env, r, name) : this.negative(env, l, name) && this.negative(env, r, name);
+    }
+    if (c.type === "comparison_operator") return this.comparison(env, c, name, ["not in", "!="]);
+    return false;
+  }
+
+  private comparison(env: Env, c: PyNode, name: string, ops: readonly string[]): boolean {
+    const operands = c.namedChildren.filter((n): n is PyNode => !!n);
+    if (operands.length !== 2) return false;
+    const op = c.children.filter((n): n is PyNode => !!n && !n.isNamed).map((n) => n.type).join(" ");
+    if (!ops.includes(op)) return false;
+    const [left, right] = operands as [PyNode, PyNode];
+    if (op === "in" || op === "not in") return !this.eval(env, right) && this.subjects(env, left).includes(name);
+    // `os.path.commonpath([base, p]) == base`
+    for (const [a, b] of [[left, right], [right, left]] as const) {
+      if (a.type === "call" && /commonpath$/.test(a.childForFieldName("function")!.text)) {
+        return !this.eval(env, b) && a.descendantsOfType("identifier").some((i) => i?.text === name);
+      }
+    }
+    const isConstant = (n: PyNode) => constantString(n, env.module) !== undefined || n.type === "integer" || n.type === "none";
+    return (isConstant(right) && this.subjects(env, left).includes(name)) || (isConstant(left) && this.subjects(env, right).includes(name));
+  }
+
+  private guardCall(env: Env, call: PyNode, name: string): boolean {
+    const callee = call.childForFieldName("function")!;
+    const args = callArgs(call);
+    const qualified = env.module.qualifiedName(callee) ?? "";
+    if (qualified === "re.fullmatch" || qualified === "re.match") {
+      const pattern = args.positional[0] ? constantString(args.positional[0], env.module) : undefined;
+      const subject = args.positional[1];
+      return !!subject && this.subjects(env, subject).includes(name) && (qualified === "re.fullmatch" || isAnchored(pattern));
+    }
+    if (callee.type !== "attribute") return false;
+    const method = callee.childForFieldName("attribute")!.text;
+    const receiver = callee.childForFieldName("object")!;
+    if (method === "fullmatch" || method === "match") {
+      const subject = args.positional[0];
+      if (!subject || !this.subjects(env, subject).includes(name)) return false;
+      if (method === "fullmatch") return true;
+      const compiled = receiver.type === "identifier" ? env.module.functions.get(receiver.text) : undefined;
+      return !compiled && isAnchored(compiledPattern(env.module, receiver));
+    }
+    if (STRING_GUARD_METHODS.has(method)) return this.subjects(env, receiver).includes(name);
+    if (method === "is_relative_to") {
+      // Only a resolved path is contained: `(base / "../x").is_relative_to(base)` is True.
+      if (!this.subjects(env, receiver).includes(name)) return false;
+      return /\.resolve\(|realpath\(/.test(receiver.text) || (receiver.type === "identifier" && this.resolvedName(env, receiver));
+    }
+    return false;
+  }
+
+  /** Names a guard expression checks: `x`, `x.lower()`, `urlparse(x).hostname`, and `u` when `parsed = urlparse(u)`. */
+  private subjects(env: Env, expr: PyNode): string[] {
+    const e = unwrapPy(expr);
+    if (e.type === "identifier") {
+      const out = [e.text];
+      const origin = this.assignedValue(env, e);
+      if (origin?.type === "call" && URL_PARSERS.test(origin.childForFieldName("function")!.text)) {
+        const arg = callArgs(origin).positional[0];
+        if (arg) out.push(...this.subjects(env, arg));
+      }
+      return out;
+    }
+    if (e.type === "attribute") return this.subjects(env, e.childForFieldName("object")!);
+    if (e.type === "call") {
+      const callee = e.childForFieldName("function")!;
+      if (callee.type === "attribute" && SUBJECT_METHODS.has(callee.childForFieldName("attribute")!.text)) return this.subjects(env, callee.childForFieldName("object")!);
+      if (URL_PARSERS.test(callee.text) || callee.text === "str") {
+        const arg = callArgs(e).positional[0];
+        return arg ? this.subjects(env, arg) : [];
+      }
+      if (callee.type === "attribute" && callee.childForFieldName("attribute")!.text === "resolve") return this.subjects(env, callee.childForFieldName("object")!);
+    }
+    return [];
+  }
+
+  /** The value of the last plain assignment to an identifier before it, in its function. */
+  private assignedValue(env: Env, ident: PyNode): PyNode | undefined {
+    const values = this.reaching(env, ident.text, ident);
+    const last = values?.[values.length - 1];
+    return last && last !== "param" ? last : undefined;
+  }
+
+  private resolvedName(env: Env, ident: PyNode): boolean {
+    const value = this.assignedValue(env, ident);
+    return !!value && /\.resolve\(|realpath\(/.test(value.text);
+  }
+}
+
+function isAnchored(pattern: string | undefined): boolean {
+  return !!pattern && /^\^/.test(pattern) && /(?:\$|\\Z)$/.test(pattern) && !/[^\\]\.\*|\|/.test(pattern);
+}
+
+/** `re.compile(r"^...$")` assigned at module level to a name, or inline. */
+function compiledPattern(module: PythonModule, receiver: PyNode): string | undefined {
+  let value: PyNode | undefined = receiver;
+  if (receiver.type === "identifier") {
+    for (const stmt of module.root.namedChildren) {
+      const assign = stmt?.type === "expression_statement" ? stmt.namedChildren[0] : undefined;
+      if (assign?.type === "assignment" && assign.childForFieldName("left")?.text === receiver.text) value = assign.childForFieldName("right") ?? undefined;
+    }
+  }
+  if (value?.type !== "call" || !/(?:^|\.)compile$/.test(value.childForFieldName("function")!.text)) return undefined;
+  const first = callArgs(value).positional[0];
+  return first ? constantString(first, module) : undefined;
+}
+
+function exits(block: PyNode | null): boolean {
+  const last = block?.namedChildren.filter((c) => c?.type !== "comment").pop();
+  if (!last) return false;
+  if (EXITS.has(last.type)) return true;
+  // `sys.exit(...)`, `abort(...)`
+  return last.type === "expression_statement" && /^(?:sys\.exit|exit|os\._exit)\(/.test(last.text);
+}
+
+function belongsTo(node: PyNode, fn: PyNode): boolean {
+  for (let n = node.parent; n; n = n.parent) {
+    if (n.id === fn.id) return true;
+    if (NESTED_SCOPES.has(n.type) && n.type !== "generator_expression" && !COMPREHENSIONS.has(n.type)) return false;
+  }
+  return false;
+}
+
+/** True when an assignment target (a name or a tuple/list pattern) binds `name`. */
+function bindsName(target: PyNode | null, name: string): boolean {
+  if (!target) return false;
+  if (target.type === "identifier") return target.text === name;
+  if (!/pattern|tuple|list/.test(target.type)) return false;
+  return target.namedChildren.some((c) => !!c && bindsName(c.type === "list_splat_pattern" ? c.namedChildren[0] ?? null : c, name));
+}
+
+/** `name = value` as a statement of its own: everything before it is overwritten. */
+function definiteAssignment(stmt: PyNode, name: string): PyNode | undefined {
+  if (stmt.type !== "expression_statement") return undefined;
+  const expr = stmt.namedChildren[0];
+  if (expr?.type !== "assignment") return undefined;
+  const right = expr.childForFieldName("right");
+  return right && bindsName(expr.childForFieldName("left"), name) ? right : undefined;
+}
+
+/** Values a statement may assign to `name`, nested blocks included, nested functions excluded. */
+function bindingsIn(stmt: PyNode, name: string): PyNode[] {
+  if (!stmt.text.includes(name)) return [];
+  const out: PyNode[] = [];
+  const visit = (n: PyNode) => {
+    if (NESTED_SCOPES.has(n.type)) return;
+    if (n.type === "assignment" || n.type === "augmented_assignment") {
+      const right = n.childForFieldName("right");
+      if (right && bindsName(n.childForFieldName("left"), name)) out.push(right);
+    } else if (n.type === "named_expression" && n.childForFieldName("name")?.text === name) {
+      out.push(n.childForFieldName("value")!);
+    } else if (n.type === "for_statement" && bindsName(n.childForFieldName("left"), name)) {
+      out.push(n.childForFieldName("right")!);
+    } else if (n.type === "as_pattern" && n.childForFieldName("alias")?.text === name) {
+      out.push(n.namedChildren[0]!);
+    }
+    for (const c of n.namedChildren) if (c) visit(c);
+  };
+  visit(stmt);
+  return out;
+}
