@@ -26,33 +26,55 @@ function annotations(text: string): { mark: Mark; ruleId: string; line: number }
 
 const ruleFolders = readdirSync(RULES_DIR).filter((name) => statSync(join(RULES_DIR, name)).isDirectory());
 
+/** Files under `dir/sub`, recursively, as paths relative to `dir`. */
+function filesUnder(dir: string, sub: string): string[] {
+  return readdirSync(join(dir, sub))
+    .sort()
+    .flatMap((name) => (statSync(join(dir, sub, name)).isDirectory() ? filesUnder(dir, `${sub}/${name}`) : [`${sub}/${name}`]));
+}
+
+/**
+ * One case per fixture file; a folder under fixtures/ is one case whose files are analyzed
+ * together (cross-file flow), each file checked against its own annotations.
+ */
 const cases = RULES.flatMap((rule) => {
   const dir = join(RULES_DIR, rule.meta.id, "fixtures");
   return readdirSync(dir)
     .sort()
-    .map((file) => ({ ruleId: rule.meta.id, rule, file: `${rule.meta.id}/fixtures/${file}`, text: readFileSync(join(dir, file), "utf8") }));
+    .map((name) => {
+      const full = join(dir, name);
+      const names = statSync(full).isDirectory() ? filesUnder(dir, name) : [name];
+      const files = names.map((n) => ({ path: `${rule.meta.id}/fixtures/${n}`, content: readFileSync(join(dir, n), "utf8") }));
+      return { ruleId: rule.meta.id, rule, file: `${rule.meta.id}/fixtures/${name}`, files, text: files.map((f) => f.content).join("\n") };
+    });
 });
 
 describe("rule fixtures", () => {
-  it.each(cases.map((c) => [c.file, c] as const))("%s", (_name, { rule, ruleId, file, text }) => {
-    const marks = annotations(text).filter((a) => a.ruleId === ruleId);
-    expect(marks.length).toBeGreaterThan(0);
-    const result = analyzeWith([rule], [{ path: file, content: text }]);
+  it.each(cases.map((c) => [c.file, c] as const))("%s", (_name, { rule, ruleId, files }) => {
+    const result = analyzeWith([rule], files);
     expect(result.skipped).toEqual([]);
     expect(result.errors).toEqual([]);
-    const firing = new Set(result.findings.map((f) => f.line));
     const problems: string[] = [];
-    for (const { mark, line } of marks) {
-      const fired = firing.has(line);
-      if (mark === "ruleid" && !fired) problems.push(`line ${line}: expected ${ruleId} to fire`);
-      if (mark === "ok" && fired) problems.push(`line ${line}: ${ruleId} fired on an ok: line`);
-      if (mark === "todoruleid" && fired) problems.push(`line ${line}: a known miss now fires — change todoruleid: to ruleid:`);
-      if (mark === "todook" && !fired) problems.push(`line ${line}: a known false positive is gone — change todook: to ok:`);
+    let marked = 0;
+    for (const { path, content } of files) {
+      const marks = annotations(content).filter((a) => a.ruleId === ruleId);
+      marked += marks.length;
+      const findings = result.findings.filter((f) => f.path === path);
+      const firing = new Set(findings.map((f) => f.line));
+      const where = files.length > 1 ? `${path.split("/").pop()} ` : "";
+      for (const { mark, line } of marks) {
+        const fired = firing.has(line);
+        if (mark === "ruleid" && !fired) problems.push(`${where}line ${line}: expected ${ruleId} to fire`);
+        if (mark === "ok" && fired) problems.push(`${where}line ${line}: ${ruleId} fired on an ok: line`);
+        if (mark === "todoruleid" && fired) problems.push(`${where}line ${line}: a known miss now fires — change todoruleid: to ruleid:`);
+        if (mark === "todook" && !fired) problems.push(`${where}line ${line}: a known false positive is gone — change todook: to ok:`);
+      }
+      const expected = new Set(marks.filter((m) => m.mark === "ruleid" || m.mark === "todook").map((m) => m.line));
+      for (const finding of findings) {
+        if (!expected.has(finding.line)) problems.push(`${where}line ${finding.line}: unannotated finding: ${finding.message}`);
+      }
     }
-    const expected = new Set(marks.filter((m) => m.mark === "ruleid" || m.mark === "todook").map((m) => m.line));
-    for (const finding of result.findings) {
-      if (!expected.has(finding.line)) problems.push(`line ${finding.line}: unannotated finding: ${finding.message}`);
-    }
+    expect(marked).toBeGreaterThan(0);
     expect(problems).toEqual([]);
   });
 

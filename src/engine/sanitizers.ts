@@ -1,0 +1,137 @@
+import { Node, SyntaxKind, type CallExpression } from "ts-morph";
+import { moduleRefOf } from "./imports.js";
+import type { Sanitizer } from "./taint.js";
+import { constantString, declarationOf, unwrap } from "./values.js";
+
+/** Names of validation helpers that, by their name, check that a path stays inside a root. */
+const CONTAINMENT_HELPER = /(?:within|inside|contained|allowed|permitted|sandbox|jail)|^(?:validate|resolve|ensure|check|assert|sanitize|safe|secure)\w*Path/i;
+const URL_PARTS = new Set(["hostname", "host", "origin"]);
+
+/** True when `node` is the use `text`, or a variable initialized from a call on it (`path.resolve(text)`, `new URL(text)`). */
+function derivesFrom(node: Node, text: string, depth = 0): boolean {
+  const n = unwrap(node);
+  if (n.getText() === text) return true;
+  if (depth > 3) return false;
+  if (Node.isIdentifier(n)) {
+    const decl = declarationOf(n);
+    const init = decl && Node.isVariableDeclaration(decl) ? decl.getInitializer() : undefined;
+    return init ? derivesFrom(init, text, depth + 1) : false;
+  }
+  if (Node.isAwaitExpression(n)) return derivesFrom(n.getExpression(), text, depth + 1);
+  if (Node.isCallExpression(n) || Node.isNewExpression(n)) return (n.getArguments() ?? []).some((a) => derivesFrom(a, text, depth + 1));
+  return false;
+}
+
+/** `path.relative(root, x)` where x is (or derives from) the use. */
+function isRelativeOf(node: Node, text: string): boolean {
+  let n = unwrap(node);
+  if (Node.isIdentifier(n)) {
+    const decl = declarationOf(n);
+    const init = decl && Node.isVariableDeclaration(decl) ? decl.getInitializer() : undefined;
+    if (!init) return false;
+    n = unwrap(init);
+  }
+  if (!Node.isCallExpression(n)) return false;
+  const ref = moduleRefOf(n.getExpression());
+  const isRelative = (ref?.module === "path" && ref.name === "relative") || /\brelative$/.test(n.getExpression().getText());
+  const target = n.getArguments()[1];
+  return isRelative && !!target && derivesFrom(target, text);
+}
+
+function methodCall(node: Node, method: string): { receiver: Node; args: Node[] } | undefined {
+  if (!Node.isCallExpression(node)) return undefined;
+  const callee = node.getExpression();
+  if (!Node.isPropertyAccessExpression(callee) || callee.getName() !== method) return undefined;
+  return { receiver: callee.getExpression(), args: node.getArguments() };
+}
+
+function calleeName(call: CallExpression): string {
+  const callee = call.getExpression();
+  return Node.isPropertyAccessExpression(callee) ? callee.getName() : callee.getText();
+}
+
+/**
+ * Path containment done right: `path.relative(root, full)` checked for `..` (and for an
+ * absolute result), `full.startsWith(root + path.sep)`, a containment helper named as one
+ * (`isPathWithinAllowedDirectories(full, ...)`, `validatePath(p)`), or `path.basename(p)`.
+ * A prefix check without a separator counts as a guard here; the path-traversal rule reports
+ * that check itself, where the fix belongs.
+ */
+export const PATH_CONTAINMENT: Sanitizer = {
+  allows(cond, text) {
+    const starts = methodCall(cond, "startsWith");
+    if (starts && derivesFrom(starts.receiver, text)) return true;
+    if (Node.isCallExpression(cond) && CONTAINMENT_HELPER.test(calleeName(cond)) && cond.getArguments().some((a) => derivesFrom(a, text))) return true;
+    return false;
+  },
+  rejects(cond, text) {
+    const starts = methodCall(cond, "startsWith");
+    if (starts && isRelativeOf(starts.receiver, text) && /^\.\./.test(constantString(starts.args[0] ?? starts.receiver) ?? starts.args[0]?.getText() ?? "")) return true;
+    if (Node.isBinaryExpression(cond) && cond.getOperatorToken().getKind() === SyntaxKind.EqualsEqualsEqualsToken && isRelativeOf(cond.getLeft(), text) && constantString(cond.getRight()) === "..") return true;
+    if (Node.isCallExpression(cond) && /isAbsolute$/.test(cond.getExpression().getText()) && cond.getArguments()[0] && isRelativeOf(cond.getArguments()[0]!, text)) return true;
+    return false;
+  },
+  cleans(call) {
+    const ref = moduleRefOf(call.getExpression());
+    if (ref?.module === "path" && ref.name === "basename") return true;
+    return CONTAINMENT_HELPER.test(calleeName(call)) && !/^(?:resolve|join|normalize)$/.test(calleeName(call));
+  },
+};
+
+/** A URL host allowlist: `ALLOWED.has(new URL(u).hostname)`, `url.hostname === "api.example.com"`, `u.startsWith("https://api.example.com/")`. */
+export const URL_HOST_ALLOWLIST: Sanitizer = {
+  allows(cond, text) {
+    const hostOf = (node: Node) => {
+      const n = unwrap(node);
+      return Node.isPropertyAccessExpression(n) && URL_PARTS.has(n.getName()) && derivesFrom(n.getExpression(), text);
+    };
+    if (Node.isCallExpression(cond)) {
+      const callee = cond.getExpression();
+      const method = Node.isPropertyAccessExpression(callee) ? callee.getName() : "";
+      const args = cond.getArguments();
+      if ((method === "has" || method === "includes") && args[0] && hostOf(args[0])) return true;
+      if ((method === "endsWith" || method === "startsWith") && Node.isPropertyAccessExpression(callee) && hostOf(callee.getExpression())) return /^\./.test(constantString(args[0] ?? callee) ?? "") || method === "startsWith";
+      if (method === "startsWith" && Node.isPropertyAccessExpression(callee) && derivesFrom(callee.getExpression(), text)) {
+        const prefix = args[0] ? constantString(args[0]) : undefined;
+        return prefix !== undefined && /^[a-z][a-z0-9+.-]*:\/\/[^/?#]+[/?#]/i.test(prefix);
+      }
+      if (/(?:allowed|trusted|permitted)\w*(?:host|url|domain|origin)/i.test(calleeName(cond)) && args.some((a) => derivesFrom(a, text))) return true;
+    }
+    if (Node.isBinaryExpression(cond) && cond.getOperatorToken().getKind() === SyntaxKind.EqualsEqualsEqualsToken) {
+      return (hostOf(cond.getLeft()) && constantString(cond.getRight()) !== undefined) || (hostOf(cond.getRight()) && constantString(cond.getLeft()) !== undefined);
+    }
+    return false;
+  },
+  rejects(cond, text) {
+    if (Node.isBinaryExpression(cond) && cond.getOperatorToken().getKind() === SyntaxKind.ExclamationEqualsEqualsToken) {
+      const hostOf = (node: Node) => Node.isPropertyAccessExpression(unwrap(node)) && URL_PARTS.has((unwrap(node) as import("ts-morph").PropertyAccessExpression).getName()) && derivesFrom((unwrap(node) as import("ts-morph").PropertyAccessExpression).getExpression(), text);
+      return (hostOf(cond.getLeft()) && constantString(cond.getRight()) !== undefined) || (hostOf(cond.getRight()) && constantString(cond.getLeft()) !== undefined);
+    }
+    return false;
+  },
+};
+
+/** A value that cannot start with `-`: rejected when it does, or written after a constant prefix. */
+export const NOT_AN_OPTION: Sanitizer = {
+  rejects(cond, text) {
+    const starts = methodCall(cond, "startsWith");
+    if (starts && derivesFrom(starts.receiver, text) && constantString(starts.args[0] ?? starts.receiver) === "-") return true;
+    if (Node.isBinaryExpression(cond) && /^===?$/.test(cond.getOperatorToken().getText())) {
+      const left = unwrap(cond.getLeft());
+      const indexed = (Node.isElementAccessExpression(left) && left.getArgumentExpression()?.getText() === "0") || (Node.isCallExpression(left) && /\.charAt\(0\)$|\.at\(0\)$/.test(left.getText()));
+      if (indexed && constantString(cond.getRight()) === "-" && left.getText().startsWith(text)) return true;
+    }
+    const test = methodCall(cond, "test");
+    if (test && test.args[0] && derivesFrom(test.args[0], text) && /^\/\^-/.test(test.receiver.getText())) return true;
+    return false;
+  },
+};
+
+/** Shell quoting that makes a value one literal word: `shell-quote`'s `quote`, `shescape`, an `escapeShellArg`-style helper. */
+export const SHELL_QUOTING: Sanitizer = {
+  cleans(call) {
+    const ref = moduleRefOf(call.getExpression());
+    if (ref && (ref.module === "shell-quote" || ref.module === "shescape" || ref.module === "shell-escape") ) return true;
+    return /^(?:quote|shellQuote|shellEscape|escapeShellArg|escapeShellArgument|shEscape|quoteShellArg)$/i.test(calleeName(call));
+  },
+};
