@@ -1,8 +1,31 @@
 import type { Rule } from "../src/engine/rule.js";
 import { bindAllInterfaces } from "./bind-all-interfaces/index.js";
 import { commandInjection } from "./command-injection/index.js";
+import { configCleartextTransport } from "./config-cleartext-transport/index.js";
+import { configExcessivePermissions } from "./config-excessive-permissions/index.js";
+import { configHardcodedSecret } from "./config-hardcoded-secret/index.js";
+import { configShellLaunch } from "./config-shell-launch/index.js";
+import { configUnpinnedServer } from "./config-unpinned-server/index.js";
 import { pathTraversal } from "./path-traversal/index.js";
+import { ssrf } from "./ssrf/index.js";
+import { suppressionWithoutReason } from "./suppression-without-reason/index.js";
+import { toolDefinitionChange } from "./tool-definition-change/index.js";
 import { toolPoisoning } from "./tool-poisoning/index.js";
+import { vulnerableMcpDependency } from "./vulnerable-mcp-dependency/index.js";
 
 /** Every rule, sorted by id. A test checks that this list and the rule folders agree. */
-export const RULES: readonly Rule[] = [bindAllInterfaces, commandInjection, pathTraversal, toolPoisoning];
+export const RULES: readonly Rule[] = [
+  bindAllInterfaces,
+  commandInjection,
+  configCleartextTransport,
+  configExcessivePermissions,
+  configHardcodedSecret,
+  configShellLaunch,
+  configUnpinnedServer,
+  pathTraversal,
+  ssrf,
+  suppressionWithoutReason,
+  toolDefinitionChange,
+  toolPoisoning,
+  vulnerableMcpDependency,
+];

@@ -12,15 +12,27 @@ const EXTENSIONS: Record<string, Language> = {
   ".py": "python",
 };
 
+/**
+ * Where MCP clients keep their server lists: VS Code and Cursor (`mcp.json`), Claude Code
+ * (`.mcp.json`, `~/.claude.json`), Claude Desktop, Gemini CLI, Windsurf and Cline. Other JSON
+ * files are not read.
+ */
+const MCP_CONFIG = /(?:^|\/)(?:(?:[^/]*[._-])?mcp\.json|claude_desktop_config\.json|\.claude\.json|mcp_config\.json|cline_mcp_settings\.json|\.gemini\/settings\.json)$/i;
+
+/** Dependency manifests and lockfiles that can pin a vulnerable MCP package. */
+const MANIFEST = /(?:^|\/)(?:package\.json|package-lock\.json|pyproject\.toml|requirements[^/]*\.txt|uv\.lock)$/i;
+
 /** The language of a path the engine reads, or undefined. */
 export function languageOf(path: string): Language | undefined {
+  if (MCP_CONFIG.test(path)) return "mcp-config";
+  if (MANIFEST.test(path)) return "manifest";
   if (/\.d\.[mc]?ts$/i.test(path)) return undefined;
   const dot = path.lastIndexOf(".");
   if (dot < 0 || dot < path.lastIndexOf("/")) return undefined;
   return EXTENSIONS[path.slice(dot).toLowerCase()];
 }
 
-/** True for files the engine analyzes today: TypeScript and JavaScript sources, not `.d.ts`. */
+/** True for files the engine analyzes: sources (not `.d.ts`), MCP client configs and dependency manifests. */
 export function isAnalyzable(path: string): boolean {
   return languageOf(path) !== undefined;
 }

@@ -1,4 +1,5 @@
 import type { Node, SourceFile } from "ts-morph";
+import type { Dependency, McpConfigFile } from "./config/index.js";
 import type { McpFile } from "./mcp.js";
 import type { PythonRuleContext } from "./python/context.js";
 import type { TaintQueries } from "./taint.js";
@@ -48,7 +49,36 @@ export interface RuleContext {
   readonly mcp: McpFile;
   /** Taint queries: does tool input reach this expression? */
   readonly taint: TaintQueries;
+  /** The file before the change under review, when the caller gave one (`SourceInput.base`). */
+  readonly base?: SourceFile;
   report(problem: Problem): void;
+}
+
+/** A problem located by character offsets in a file's text (configs, manifests, comments). */
+export interface TextProblem {
+  /** Offset of the first character the finding points at; its text also makes the fingerprint. */
+  offset: number;
+  length: number;
+  message: string;
+  remediation: string;
+  severity?: Severity;
+}
+
+/** What a rule may know about a file it reads as text: MCP client configs, manifests, comments. */
+export interface TextRuleContext {
+  /** POSIX path relative to the scanned root. */
+  readonly path: string;
+  readonly language: Language;
+  readonly text: string;
+  report(problem: TextProblem): void;
+}
+
+/** An MCP client config or a dependency manifest, parsed once and shared by all rules. */
+export interface ConfigRuleContext extends TextRuleContext {
+  /** The servers of an MCP client config (empty for manifests). */
+  readonly config: McpConfigFile;
+  /** The dependencies a manifest or lockfile declares (empty for client configs). */
+  readonly dependencies: readonly Dependency[];
 }
 
 /**
@@ -61,4 +91,8 @@ export interface Rule {
   check?(ctx: RuleContext): void;
   /** The Python check: same id, same finding, read from a tree-sitter tree (see src/engine/python). */
   checkPython?(ctx: PythonRuleContext): void;
+  /** The check of MCP client configs ("mcp-config") and dependency manifests ("manifest"). */
+  checkConfig?(ctx: ConfigRuleContext): void;
+  /** A check of the raw text of any file in meta.languages, e.g. its comments. */
+  checkText?(ctx: TextRuleContext): void;
 }

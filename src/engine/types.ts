@@ -5,12 +5,17 @@ export type Severity = (typeof SEVERITIES)[number];
 export type Confidence = "high" | "medium" | "low";
 
 /** Languages the engine can read. */
-export type Language = "typescript" | "javascript" | "python" | "mcp-config";
+export type Language = "typescript" | "javascript" | "python" | "mcp-config" | "manifest";
 
 /** One file handed to the engine: a POSIX path relative to the scanned root, and its text. */
 export interface SourceInput {
   path: string;
   content: string;
+  /**
+   * The file as it was before the change under review (a pull request's base), when the caller
+   * has it. Rules that judge a change, such as a tool whose definition changed, compare the two.
+   */
+  base?: string;
 }
 
 /**
@@ -68,6 +73,14 @@ export type RuleSettings = Record<string, "off" | Severity>;
 
 export interface AnalyzeOptions {
   rules?: RuleSettings;
+  /** Honor `mcp-review-ignore <rule-id> -- <reason>` comments (default true). */
+  allowSuppressions?: boolean;
+}
+
+/** A finding that an inline `mcp-review-ignore` comment silenced, with the reason it gives. */
+export interface SuppressedFinding {
+  finding: Finding;
+  reason: string;
 }
 
 export interface AnalysisStats {
@@ -78,6 +91,8 @@ export interface AnalysisStats {
 
 export interface AnalysisResult {
   findings: Finding[];
+  /** Findings silenced by an inline suppression with a reason; not in `findings`. */
+  suppressed: SuppressedFinding[];
   skipped: SkippedFile[];
   errors: RuleError[];
   stats: AnalysisStats;

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { analyzeWith } from "../../src/engine/analyze.js";
@@ -33,6 +33,14 @@ function filesUnder(dir: string, sub: string): string[] {
     .flatMap((name) => (statSync(join(dir, sub, name)).isDirectory() ? filesUnder(dir, `${sub}/${name}`) : [`${sub}/${name}`]));
 }
 
+/** `x.before.ts` is the base version of `x.ts` (for rules that judge a change), not a case of its own. */
+const BASE_VERSION = /\.before(\.[^./]+)$/;
+
+function withBase(dir: string, name: string, content: string): { content: string; base?: string } {
+  const basePath = join(dir, name.replace(/(\.[^./]+)$/, ".before$1"));
+  return existsSync(basePath) ? { content, base: readFileSync(basePath, "utf8") } : { content };
+}
+
 /**
  * One case per fixture file; a folder under fixtures/ is one case whose files are analyzed
  * together (cross-file flow), each file checked against its own annotations.
@@ -40,11 +48,12 @@ function filesUnder(dir: string, sub: string): string[] {
 const cases = RULES.flatMap((rule) => {
   const dir = join(RULES_DIR, rule.meta.id, "fixtures");
   return readdirSync(dir)
+    .filter((name) => !BASE_VERSION.test(name))
     .sort()
     .map((name) => {
       const full = join(dir, name);
       const names = statSync(full).isDirectory() ? filesUnder(dir, name) : [name];
-      const files = names.map((n) => ({ path: `${rule.meta.id}/fixtures/${n}`, content: readFileSync(join(dir, n), "utf8") }));
+      const files = names.map((n) => ({ path: `${rule.meta.id}/fixtures/${n}`, ...withBase(dir, n, readFileSync(join(dir, n), "utf8")) }));
       return { ruleId: rule.meta.id, rule, file: `${rule.meta.id}/fixtures/${name}`, files, text: files.map((f) => f.content).join("\n") };
     });
 });

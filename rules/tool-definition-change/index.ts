@@ -1,0 +1,155 @@
+import { Node, SyntaxKind, type SourceFile } from "ts-morph";
+import type { Rule } from "../../src/engine/rule.js";
+
+/** A tool as its server defines it: what the model reads. */
+interface ToolDefinition {
+  name: string;
+  nameNode: Node;
+  description?: { text: string; node: Node };
+  schema?: { text: string; node: Node };
+}
+
+const HIDDEN = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]|[\u{E0000}-\u{E007F}]/u;
+const INSTRUCTION =
+  /<\/?(?:important|system|instructions?|secret)>|ignore (?:all |any )?(?:previous|prior|above)|do not (?:tell|mention|inform|show)|don'?t (?:tell|mention|inform|show)|without (?:telling|asking|informing)|you (?:must|should) (?:always|first|never)|\b(?:always|first|never) (?:call|use|run|pass|send|read|include)\b|before (?:using|calling) (?:this|any)|~\/\.ssh|id_rsa|\.env\b|mcp\.json|api[_ ]?key|password|credentials?/i;
+const TOOL_REFERENCE = /\b(?:call|use|invoke|run|prefer|instead of)\s+(?:the\s+)?[`'"]?[A-Za-z_][\w-]*[`'"]?\s+tool\b/i;
+
+export const toolDefinitionChange: Rule = {
+  meta: {
+    id: "tool-definition-change",
+    title: "MCP tool definition changed",
+    severity: "medium",
+    cwe: "CWE-1427",
+    confidence: "medium",
+    languages: ["typescript", "javascript"],
+    references: [
+      "https://cwe.mitre.org/data/definitions/1427.html",
+      "https://invariantlabs.ai/blog/mcp-security-notification-tool-poisoning-attacks",
+      "https://modelcontextprotocol.io/specification/2025-06-18/server/tools#security-considerations",
+    ],
+    description:
+      "A tool's name, description and input schema are what users and clients approve and what the model reads as instructions. A change to them after people trusted the tool (a \"rug pull\") changes what the model does without anyone approving it again, so each change deserves a reviewer's eyes — above all when the new text adds instructions, hidden characters or references to other tools.",
+    mentions: /\b(?:tool|registerTool|inputSchema)\b/,
+  },
+  check(ctx) {
+    if (!ctx.base) return;
+    const before = toolDefinitions(ctx.base);
+    const after = toolDefinitions(ctx.sourceFile);
+    const beforeByName = new Map(before.map((t) => [t.name, t]));
+    const afterNames = new Set(after.map((t) => t.name));
+    const removed = before.filter((t) => !afterNames.has(t.name));
+    const added = after.filter((t) => !beforeByName.has(t.name));
+    const otherNames = new Set([...before, ...after].map((t) => t.name));
+
+    for (const tool of after) {
+      let old = beforeByName.get(tool.name);
+      let renamedFrom: string | undefined;
+      // One tool gone and one new in the same file is a rename.
+      if (!old && removed.length === 1 && added.length === 1) {
+        old = removed[0]!;
+        renamedFrom = old.name;
+      }
+      if (!old) continue;
+      const rows: [string, string, string][] = [];
+      if (renamedFrom !== undefined) rows.push(["name", renamedFrom, tool.name]);
+      if ((old.description?.text ?? "") !== (tool.description?.text ?? "")) rows.push(["description", old.description?.text ?? "", tool.description?.text ?? ""]);
+      if ((old.schema?.text ?? "") !== (tool.schema?.text ?? "")) rows.push(["input schema", old.schema?.text ?? "", tool.schema?.text ?? ""]);
+      if (rows.length === 0) continue;
+
+      const oldText = rows.map((r) => r[1]).join("\n");
+      const newText = rows.map((r) => r[2]).join("\n");
+      const raised: string[] = [];
+      if (HIDDEN.test(newText) && !HIDDEN.test(oldText)) raised.push("adds invisible characters");
+      if (INSTRUCTION.test(newText) && !INSTRUCTION.test(oldText)) raised.push("adds instructions to the model");
+      const mentioned = [...otherNames].filter((n) => n !== tool.name && n !== renamedFrom && mentions(newText, n) && !mentions(oldText, n));
+      if (mentioned.length > 0 || (TOOL_REFERENCE.test(newText) && !TOOL_REFERENCE.test(oldText))) raised.push(mentioned.length > 0 ? `refers to other tools (${mentioned.map((n) => `\`${n}\``).join(", ")})` : "refers to other tools");
+
+      const changed = rows.map((r) => r[0]).join(", ");
+      const node = rows.some((r) => r[0] === "description") ? tool.description!.node : rows.some((r) => r[0] === "input schema") ? tool.schema!.node : tool.nameNode;
+      const table = `| | before | after |\n|---|---|---|\n${rows.map(([what, a, b]) => `| ${what} | ${cell(a)} | ${cell(b)} |`).join("\n")}`;
+      ctx.report({
+        node,
+        severity: raised.length > 0 ? "high" : undefined,
+        message:
+          `Tool \`${tool.name}\` changes its ${changed}${raised.length > 0 ? `, and the new text ${raised.join(" and ")}` : ""}: clients that approved the tool will follow the new definition without asking again.\n\n${table}`,
+        remediation:
+          raised.length > 0
+            ? "Keep the definition to what the tool does and what its parameters mean, in plain visible text; remove instructions to the model, invisible characters and references to other tools. If you did not write this change, treat it as a supply-chain compromise."
+            : "Check that the new definition says only what the tool does, and mention the change in the release notes so that users re-approve the tool knowingly.",
+      });
+    }
+  },
+};
+
+function mentions(text: string, name: string): boolean {
+  return new RegExp(`(?:^|[^\\w-])${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?:[^\\w-]|$)`).test(text);
+}
+
+function cell(text: string): string {
+  const shown = [...text].map((ch) => (HIDDEN.test(ch) ? `\\u${ch.codePointAt(0)!.toString(16).padStart(4, "0")}` : ch)).join("");
+  return shown === "" ? "*(none)*" : `\`${shown.replace(/\|/g, "\\|").replace(/`/g, "'").replace(/\s*\n\s*/g, " ⏎ ")}\``;
+}
+
+/** Tools defined in a file: `server.tool(...)`, `server.registerTool(...)` and `{ name, description, inputSchema }` objects. */
+export function toolDefinitions(sourceFile: SourceFile): ToolDefinition[] {
+  const out: ToolDefinition[] = [];
+  for (const call of sourceFile.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+    const callee = call.getExpression();
+    if (!Node.isPropertyAccessExpression(callee)) continue;
+    const method = callee.getName();
+    const args = call.getArguments();
+    const nameNode = args[0];
+    const name = nameNode ? literal(nameNode) : undefined;
+    if (!nameNode || name === undefined) continue;
+    if (method === "tool" && args.length >= 2) {
+      const tool: ToolDefinition = { name, nameNode };
+      for (const arg of args.slice(1)) {
+        const text = literal(arg);
+        if (text !== undefined && !tool.description && !tool.schema) tool.description = { text, node: arg };
+        else if (Node.isObjectLiteralExpression(arg) && !tool.schema) tool.schema = { text: normalize(arg.getText()), node: arg };
+      }
+      out.push(tool);
+    } else if (method === "registerTool" && args[1] && Node.isObjectLiteralExpression(args[1])) {
+      out.push({ name, nameNode, ...fieldsOf(args[1]) });
+    }
+  }
+  for (const obj of sourceFile.getDescendantsOfKind(SyntaxKind.ObjectLiteralExpression)) {
+    const nameProp = property(obj, "name");
+    if (!nameProp || !property(obj, "inputSchema")) continue;
+    const name = literal(nameProp);
+    if (name !== undefined) out.push({ name, nameNode: nameProp, ...fieldsOf(obj) });
+  }
+  return out;
+}
+
+function fieldsOf(obj: Node): Pick<ToolDefinition, "description" | "schema"> {
+  const description = property(obj, "description");
+  const schema = property(obj, "inputSchema");
+  const text = description ? literal(description) : undefined;
+  return {
+    description: description && text !== undefined ? { text, node: description } : undefined,
+    schema: schema ? { text: normalize(schema.getText()), node: schema } : undefined,
+  };
+}
+
+function property(obj: Node, name: string): Node | undefined {
+  if (!Node.isObjectLiteralExpression(obj)) return undefined;
+  const prop = obj.getProperty(name);
+  return prop && Node.isPropertyAssignment(prop) ? prop.getInitializer() : undefined;
+}
+
+/** The text of a string literal, a template without substitutions, or a `+` of those. */
+function literal(node: Node): string | undefined {
+  if (Node.isStringLiteral(node) || Node.isNoSubstitutionTemplateLiteral(node)) return node.getLiteralText();
+  if (Node.isParenthesizedExpression(node)) return literal(node.getExpression());
+  if (Node.isBinaryExpression(node) && node.getOperatorToken().getKind() === SyntaxKind.PlusToken) {
+    const left = literal(node.getLeft());
+    const right = literal(node.getRight());
+    return left !== undefined && right !== undefined ? left + right : undefined;
+  }
+  return undefined;
+}
+
+function normalize(code: string): string {
+  return code.replace(/\s+/g, " ").replace(/,\s*([}\]])/g, " $1").trim();
+}

@@ -1,0 +1,110 @@
+import semver from "semver";
+import { launchedPackage, launchWords, normalizePypi, type Span } from "../../src/engine/config/index.js";
+import type { Rule } from "../../src/engine/rule.js";
+import data from "./advisories.json" with { type: "json" };
+
+/** One published advisory, as kept in advisories.json. */
+export interface Advisory {
+  id: string;
+  cve?: string;
+  ecosystem: "npm" | "pypi";
+  package: string;
+  /** node-semver range of affected versions. */
+  affected: string;
+  /** First version without the flaw. */
+  fixed: string;
+  summary: string;
+  url: string;
+}
+
+export const ADVISORIES: readonly Advisory[] = (data as { advisories: Advisory[] }).advisories;
+
+export const vulnerableMcpDependency: Rule = {
+  meta: {
+    id: "vulnerable-mcp-dependency",
+    title: "MCP package pinned to a version with a published advisory",
+    severity: "high",
+    cwe: "CWE-1395",
+    confidence: "high",
+    languages: ["manifest", "mcp-config"],
+    references: [
+      "https://cwe.mitre.org/data/definitions/1395.html",
+      "https://github.com/modelcontextprotocol/typescript-sdk/security/advisories/GHSA-w48q-cv73-mx4w",
+      "https://github.com/advisories/GHSA-9h52-p55h-vw2f",
+      "https://nvd.nist.gov/vuln/detail/CVE-2025-6514",
+      "https://github.com/modelcontextprotocol/inspector/security/advisories/GHSA-7f8r-222p-6f5g",
+      "https://github.com/modelcontextprotocol/servers/security/advisories/GHSA-j22h-9j4x-23w5",
+    ],
+    description:
+      "A manifest, lockfile or MCP client config that pins an MCP SDK, server or tool to a version with a published advisory (DNS rebinding in the SDKs, command injection in mcp-remote, the Inspector's unauthenticated proxy, path checks in the reference filesystem and git servers) ships a known, documented hole.",
+  },
+  checkConfig(ctx) {
+    if (ctx.language === "manifest") {
+      for (const dep of ctx.dependencies) check(dep.ecosystem, dep.name, dep.spec, dep.exact, dep, ctx.report);
+      return;
+    }
+    for (const server of ctx.config.servers) {
+      const pkg = launchedPackage(launchWords(server));
+      if (!pkg || pkg.ecosystem === "docker" || pkg.version === undefined) continue;
+      const exact = /^\d+\.\d+\.\d+/.test(pkg.version);
+      check(pkg.ecosystem, pkg.name, pkg.ecosystem === "pypi" && exact ? `==${pkg.version}` : pkg.version, exact, pkg.word, ctx.report);
+    }
+  },
+};
+
+type Report = Parameters<NonNullable<Rule["checkConfig"]>>[0]["report"];
+
+function check(ecosystem: "npm" | "pypi", name: string, spec: string, exact: boolean, at: Span, report: Report): void {
+  const key = ecosystem === "pypi" ? normalizePypi(name) : name;
+  const candidates = ADVISORIES.filter((a) => a.ecosystem === ecosystem && (ecosystem === "pypi" ? normalizePypi(a.package) : a.package) === key);
+  if (candidates.length === 0) return;
+  const range = ecosystem === "pypi" ? pep440ToSemver(spec) : spec.trim();
+  if (range === undefined) return;
+  const version = exact ? semver.coerce(range.replace(/^=+/, ""), { includePrerelease: false })?.version : undefined;
+  const hits = candidates.filter((a) => {
+    if (version) return semver.satisfies(version, a.affected);
+    const valid = semver.validRange(range);
+    // A range is only reported when every version it allows is affected: it cannot reach the fix.
+    return valid !== null && valid !== "*" && semver.subset(valid, a.affected);
+  });
+  if (hits.length === 0) return;
+  const fixed = hits.map((a) => a.fixed).sort(semver.compare).at(-1)!;
+  const ids = hits.map((a) => (a.cve ? `${a.id} (${a.cve})` : a.id));
+  const written = version ?? spec;
+  report({
+    offset: at.offset,
+    length: at.length,
+    message: `\`${name}\` ${written} is affected by ${ids.join(", ")}: ${hits.map((a) => a.summary).join("; ")}. Fixed in ${fixed}.`,
+    remediation:
+      `Move \`${name}\` to ${fixed} or later: ` +
+      (ecosystem === "npm" ? `\`npm install ${name}@^${fixed}\`` : `\`${name}>=${fixed}\` in the manifest, then refresh the lockfile (\`uv lock --upgrade-package ${name}\`)`) +
+      `.\n\n${hits.map((a) => `- [${a.id}](${a.url})`).join("\n")}`,
+  });
+}
+
+/** A PEP 440 specifier as a node-semver range, for the forms manifests use; undefined when unknown. */
+export function pep440ToSemver(spec: string): string | undefined {
+  const clauses = spec.split(",").map((c) => c.trim()).filter(Boolean);
+  if (clauses.length === 0) return "*";
+  const out: string[] = [];
+  for (const clause of clauses) {
+    const m = /^(===|==|~=|!=|<=|>=|<|>|\^|~)?\s*([0-9][0-9A-Za-z.*+!-]*)$/.exec(clause);
+    if (!m) return undefined;
+    const op = m[1] ?? "==";
+    const raw = m[2]!;
+    if (op === "!=") continue;
+    if (raw.includes("*")) {
+      out.push(raw.replace(/\.\*$/, ".x"));
+      continue;
+    }
+    const v = semver.coerce(raw)?.version;
+    if (!v) return undefined;
+    if (op === "==" || op === "===") out.push(v);
+    else if (op === "~=") {
+      const parts = raw.split(".").length;
+      const [major, minor] = v.split(".").map(Number) as [number, number];
+      out.push(parts <= 2 ? `>=${v} <${major + 1}.0.0` : `>=${v} <${major}.${minor + 1}.0`);
+    } else out.push(`${op}${v}`);
+  }
+  return out.join(" ") || "*";
+}
