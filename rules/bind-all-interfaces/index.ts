@@ -1,6 +1,7 @@
 import { Node, SyntaxKind, type CallExpression } from "ts-morph";
 import type { Rule } from "../../src/engine/rule.js";
 import { abbreviate, constantString, declarationOf, propertyName, propertyValue, unwrap, descendantsOfKind } from "../../src/engine/values.js";
+import { checkPython, MENTIONS_PY } from "./python.js";
 
 const ALL_INTERFACES = new Set(["0.0.0.0", "::", "::0", "0:0:0:0:0:0:0:0", "[::]", "*"]);
 
@@ -20,7 +21,7 @@ export const bindAllInterfaces: Rule = {
     severity: "high",
     cwe: "CWE-1327",
     confidence: "medium",
-    languages: ["typescript", "javascript"],
+    languages: ["typescript", "javascript", "python"],
     references: [
       "https://cwe.mitre.org/data/definitions/1327.html",
       "https://nodejs.org/api/net.html#serverlistenport-host-backlog-callback",
@@ -30,7 +31,9 @@ export const bindAllInterfaces: Rule = {
     description:
       "An MCP server over HTTP/SSE that listens on 0.0.0.0, ::, or on no explicit host (Node's default is every interface) can be reached by anyone on the same network — café Wi-Fi, an office LAN, other containers — who can then call its tools (\"NeighborJack\").",
     mentions: /\.listen\s*\(/,
+    mentionsPython: MENTIONS_PY,
   },
+  checkPython,
   check(ctx) {
     if (!ctx.mcp.isMcpServer) return;
     for (const call of descendantsOfKind(ctx.sourceFile, SyntaxKind.CallExpression)) {

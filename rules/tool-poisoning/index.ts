@@ -1,4 +1,5 @@
 import type { Rule } from "../../src/engine/rule.js";
+import { checkPython, MENTIONS_PY } from "./python.js";
 
 /** One kind of hidden instruction, and how it reads in the message. */
 interface Detector {
@@ -49,7 +50,7 @@ export const toolPoisoning: Rule = {
     severity: "high",
     cwe: "CWE-1427",
     confidence: "medium",
-    languages: ["typescript", "javascript"],
+    languages: ["typescript", "javascript", "python"],
     references: [
       "https://cwe.mitre.org/data/definitions/1427.html",
       "https://invariantlabs.ai/blog/mcp-security-notification-tool-poisoning-attacks",
@@ -59,39 +60,51 @@ export const toolPoisoning: Rule = {
     description:
       "Tool descriptions are read by the model as trusted context, but users rarely see them in full. Instructions hidden there — <IMPORTANT> blocks, \"do not tell the user\", requests to read ~/.ssh or API keys, invisible Unicode — make the model act against the user.",
     mentions: /\.(?:tool|registerTool|describe|setRequestHandler)\s*\(|inputSchema/,
+    mentionsPython: MENTIONS_PY,
   },
+  checkPython,
   check(ctx) {
     if (!ctx.mcp.isMcpServer) return;
     for (const { node, text, toolName } of ctx.mcp.descriptions) {
-      const reasons: string[] = [];
-      const hidden = INVISIBLE.test(text) ? describeInvisible(text) : undefined;
-      if (hidden) reasons.push(hidden);
-      // Patterns are matched on the text as the model reads it: tags decoded, zero-width characters dropped.
-      const visible = decodeTags(text).replace(/[\u200B-\u200F\u2060-\u2064\uFEFF\u202A-\u202E\u2066-\u2069]/g, "");
-      for (const detector of DETECTORS) {
-        const match = visible.match(detector.pattern);
-        if (match) reasons.push(`${detector.label} ("${excerpt(match[0])}")`);
-      }
+      const reasons = poisoningReasons(text);
       if (reasons.length === 0) continue;
-      const where = toolName ? `The description of tool \`${toolName}\`` : "This tool description text";
-      ctx.report({
-        node,
-        message:
-          `${where} contains ${reasons.join("; ")}. The model reads tool descriptions as trusted instructions while the user usually sees only the tool name, ` +
-          "so this text can make the model leak files or secrets, call other tools, or hide what it did (tool poisoning).",
-        remediation: [
-          "Keep descriptions to what the tool does and what its parameters mean, in plain visible text:",
-          "",
-          "- remove instruction tags and any text addressed to the model rather than describing the tool;",
-          "- never ask the model to read files, keys or configuration, or to pass data to this or other tools — if the tool needs a secret, read it on the server from its own configuration;",
-          "- remove invisible characters (zero-width, bidirectional controls, Unicode tags); they have no place in a description.",
-          "",
-          "If this text comes from a dependency or generated code you did not write, treat the server as compromised and do not ship it.",
-        ].join("\n"),
-      });
+      ctx.report({ node, message: poisoningMessage(toolName, reasons), remediation: POISONING_REMEDIATION });
     }
   },
 };
+
+/** The finding's message, the same for every language. */
+export function poisoningMessage(toolName: string | undefined, reasons: readonly string[]): string {
+  const where = toolName ? `The description of tool \`${toolName}\`` : "This tool description text";
+  return (
+    `${where} contains ${reasons.join("; ")}. The model reads tool descriptions as trusted instructions while the user usually sees only the tool name, ` +
+    "so this text can make the model leak files or secrets, call other tools, or hide what it did (tool poisoning)."
+  );
+}
+
+export const POISONING_REMEDIATION = [
+  "Keep descriptions to what the tool does and what its parameters mean, in plain visible text:",
+  "",
+  "- remove instruction tags and any text addressed to the model rather than describing the tool;",
+  "- never ask the model to read files, keys or configuration, or to pass data to this or other tools — if the tool needs a secret, read it on the server from its own configuration;",
+  "- remove invisible characters (zero-width, bidirectional controls, Unicode tags); they have no place in a description.",
+  "",
+  "If this text comes from a dependency or generated code you did not write, treat the server as compromised and do not ship it.",
+].join("\n");
+
+/** What makes a description text poisoned, one phrase per reason; empty when it is clean. */
+export function poisoningReasons(text: string): string[] {
+  const reasons: string[] = [];
+  const hidden = INVISIBLE.test(text) ? describeInvisible(text) : undefined;
+  if (hidden) reasons.push(hidden);
+  // Patterns are matched on the text as the model reads it: tags decoded, zero-width characters dropped.
+  const visible = decodeTags(text).replace(/[\u200B-\u200F\u2060-\u2064\uFEFF\u202A-\u202E\u2066-\u2069]/g, "");
+  for (const detector of DETECTORS) {
+    const match = visible.match(detector.pattern);
+    if (match) reasons.push(`${detector.label} ("${excerpt(match[0])}")`);
+  }
+  return reasons;
+}
 
 /** Describes the invisible characters of a text: tag characters decoded, the rest as escapes. */
 function describeInvisible(text: string): string {
