@@ -1,5 +1,6 @@
 import type { Rule } from "../src/engine/rule.js";
 import { bindAllInterfaces } from "./bind-all-interfaces/index.js";
+import { codeInjection } from "./code-injection/index.js";
 import { commandInjection } from "./command-injection/index.js";
 import { configCleartextTransport } from "./config-cleartext-transport/index.js";
 import { configExcessivePermissions } from "./config-excessive-permissions/index.js";
@@ -7,6 +8,8 @@ import { configHardcodedSecret } from "./config-hardcoded-secret/index.js";
 import { configShellLaunch } from "./config-shell-launch/index.js";
 import { configUnpinnedServer } from "./config-unpinned-server/index.js";
 import { pathTraversal } from "./path-traversal/index.js";
+import { sqlInjection } from "./sql-injection/index.js";
+import { ssrf } from "./ssrf/index.js";
 import { ssrf } from "./ssrf/index.js";
 import { suppressionWithoutReason } from "./suppression-without-reason/index.js";
 import { toolDefinitionChange } from "./tool-definition-change/index.js";

@@ -1,0 +1,103 @@
+import { Node, SyntaxKind, type CallExpression } from "ts-morph";
+import { describeSources } from "../../src/engine/mcp.js";
+import type { Rule } from "../../src/engine/rule.js";
+import { abbreviate, constantString, declarationOf, descendantsOfKind, unwrap } from "../../src/engine/values.js";
+
+const QUERY_METHODS = new Set([
+  "query", "execute", "exec", "prepare", "raw", "all", "get", "run", "each", "unsafe", "whereRaw", "orderByRaw",
+  "havingRaw", "joinRaw", "selectRaw", "$queryRawUnsafe", "$executeRawUnsafe", "sql", "none", "one", "oneOrNone", "many", "any", "manyOrNone",
+]);
+/** Methods that only run SQL, whatever the receiver is called. */
+const SQL_ONLY_METHODS = new Set(["$queryRawUnsafe", "$executeRawUnsafe", "whereRaw", "orderByRaw", "havingRaw", "joinRaw", "selectRaw"]);
+const DB_RECEIVER = /(?:^|\.|_)(?:db|database|sql|sqlite|conn|connection|client|pool|pg|mysql|knex|sequelize|prisma|tx|trx|transaction|stmt|statement|store|repo)\w*$/i;
+const SQL_TEXT = /\b(?:select\s[\s\S]*\bfrom|insert\s+into|update\s+\S+\s+set|delete\s+from|create\s+(?:table|index|view)|drop\s+(?:table|index|view)|alter\s+table|pragma|where|order\s+by)\b/i;
+
+export const sqlInjection: Rule = {
+  meta: {
+    id: "sql-injection",
+    title: "Tool input is concatenated into SQL",
+    severity: "high",
+    cwe: "CWE-89",
+    confidence: "high",
+    languages: ["typescript", "javascript"],
+    references: [
+      "https://cwe.mitre.org/data/definitions/89.html",
+      "https://cheatsheetseries.owasp.org/cheatsheets/Query_Parameterization_Cheat_Sheet.html",
+      "https://owasp.org/www-community/attacks/SQL_Injection",
+    ],
+    description:
+      "An MCP handler builds an SQL statement from tool input by concatenation or a template literal and runs it (query, execute, prepare, all, run, knex.raw, $queryRawUnsafe). Quotes in the input end the string literal, so the caller reads or changes any table the server's database user can reach.",
+    mentions: /\b(?:query|execute|exec|prepare|raw|all|get|run|each|unsafe|\$queryRawUnsafe|\$executeRawUnsafe|\w+Raw)\s*\(/,
+  },
+  check(ctx) {
+    for (const call of descendantsOfKind(ctx.sourceFile, SyntaxKind.CallExpression)) {
+      const callee = call.getExpression();
+      if (!Node.isPropertyAccessExpression(callee) || !QUERY_METHODS.has(callee.getName())) continue;
+      const sql = call.getArguments()[0];
+      if (!sql || constantString(sql) !== undefined) continue;
+      const built = builtFrom(sql);
+      const receiver = callee.getExpression().getText();
+      const looksLikeSql = SQL_ONLY_METHODS.has(callee.getName()) || (built !== undefined && SQL_TEXT.test(built.literal));
+      if (!looksLikeSql && !(DB_RECEIVER.test(receiver) && built !== undefined && built.literal.trim() !== "")) continue;
+      const sources = ctx.taint.sourcesOf(sql);
+      if (sources.length === 0) continue;
+      ctx.report({
+        node: call,
+        message:
+          `${describeSources(sources)} is built into the SQL text of \`${abbreviate(call, 60)}\`. ` +
+          "A quote in the input ends the string literal and the rest runs as SQL: the caller can read every table the database user can (`' UNION SELECT ...`), change or delete rows, and on some databases run commands.",
+        remediation: remediation(call, sql, built),
+      });
+    }
+  },
+};
+
+interface Built {
+  /** The constant text of the statement, with `?` where values are interpolated. */
+  literal: string;
+  template?: import("ts-morph").TemplateExpression;
+}
+
+/** The statement's constant parts, following one variable, when it is built by a template or `+`. */
+function builtFrom(expr: Node, depth = 0): Built | undefined {
+  const node = unwrap(expr);
+  if (Node.isTemplateExpression(node)) {
+    return { literal: node.getHead().getLiteralText() + node.getTemplateSpans().map((s) => "?" + s.getLiteral().getLiteralText()).join(""), template: node };
+  }
+  if (Node.isBinaryExpression(node) && node.getOperatorToken().getKind() === SyntaxKind.PlusToken) {
+    const left = builtFrom(node.getLeft(), depth + 1)?.literal ?? constantString(node.getLeft()) ?? "?";
+    const right = builtFrom(node.getRight(), depth + 1)?.literal ?? constantString(node.getRight()) ?? "?";
+    return { literal: left + right };
+  }
+  if (Node.isIdentifier(node) && depth < 2) {
+    const decl = declarationOf(node);
+    const init = decl && Node.isVariableDeclaration(decl) ? decl.getInitializer() : undefined;
+    if (init) return builtFrom(init, depth + 1);
+  }
+  return undefined;
+}
+
+function remediation(call: CallExpression, sql: Node, built: Built | undefined): string {
+  const callee = call.getExpression().getText().replace(/\s+/g, "");
+  const template = built?.template ?? (Node.isIdentifier(unwrap(sql)) ? undefined : undefined);
+  if (template) {
+    const values = template.getTemplateSpans().map((s) => s.getExpression().getText());
+    const postgres = /\bpg\b|pool|client|\$\d/.test(callee);
+    let n = 0;
+    const text = template.getHead().getLiteralText().replace(/['"]$/, "") +
+      template.getTemplateSpans().map((s) => (postgres ? `$${++n}` : "?") + s.getLiteral().getLiteralText().replace(/^['"]/, "").replace(/['"]$/, "")).join("");
+    return [
+      "Pass the values as parameters, never inside the SQL text; the driver sends them separately, so quotes in them are data:",
+      "",
+      "```ts",
+      `${callee}(${JSON.stringify(text)}, [${values.join(", ")}])`,
+      "```",
+      "",
+      `Use the placeholder syntax of your driver (\`?\` for sqlite/mysql, \`$1\` for pg). Identifiers (table or column names) cannot be parameters: map them from a fixed set (\`z.enum([...])\`) instead.`,
+    ].join("\n");
+  }
+  return [
+    `Keep the SQL text constant and pass \`${abbreviate(sql)}\`'s values as parameters (\`${callee}("SELECT ... WHERE id = ?", [id])\`). ` +
+      "If the tool is meant to run caller-written SQL, open the database read-only with a user that can only see the intended tables, and accept only a single `SELECT` statement.",
+  ].join("\n");
+}

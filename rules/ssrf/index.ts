@@ -1,0 +1,143 @@
+import { Node, SyntaxKind, type CallExpression } from "ts-morph";
+import { moduleRefOf } from "../../src/engine/imports.js";
+import { describeSources } from "../../src/engine/mcp.js";
+import type { Rule } from "../../src/engine/rule.js";
+import { URL_HOST_ALLOWLIST } from "../../src/engine/sanitizers.js";
+import { abbreviate, constantString, declarationOf, propertyValue, unwrap, descendantsOfKind } from "../../src/engine/values.js";
+
+const HTTP_MODULES = new Set(["axios", "got", "node-fetch", "undici", "ky", "superagent", "needle", "request", "cross-fetch"]);
+const HTTP_METHODS = new Set(["get", "post", "put", "patch", "delete", "head", "options", "request", "fetch", "stream"]);
+const NODE_HTTP = new Set(["http", "https"]);
+/** A URL whose scheme and host are fixed text: `https://api.example.com/...`. */
+const FIXED_HOST = /^[a-z][a-z0-9+.-]*:\/\/[^/?#${}]+[/?#]/i;
+
+export const ssrf: Rule = {
+  meta: {
+    id: "ssrf",
+    title: "Tool input chooses the URL of a server-side request",
+    severity: "high",
+    cwe: "CWE-918",
+    confidence: "high",
+    languages: ["typescript", "javascript"],
+    references: [
+      "https://cwe.mitre.org/data/definitions/918.html",
+      "https://owasp.org/www-community/attacks/Server_Side_Request_Forgery",
+      "https://cheatsheetseries.owasp.org/cheatsheets/Server_Side_Request_Forgery_Prevention_Cheat_Sheet.html",
+      "https://modelcontextprotocol.io/specification/2025-06-18/basic/security_best_practices",
+    ],
+    description:
+      "An MCP handler sends a request to a URL that tool input chooses (fetch, axios, got, http.request) with no host allowlist. The server then reaches what the caller cannot: cloud metadata endpoints (169.254.169.254), localhost admin ports, the internal network, and returns the answer to the model.",
+    mentions: /\bfetch\b|axios|\bgot\b|undici|\bky\b|superagent|needle|https?\.(?:get|request)|\brequest\(/,
+  },
+  check(ctx) {
+    for (const call of descendantsOfKind(ctx.sourceFile, SyntaxKind.CallExpression)) {
+      const target = urlArgument(call);
+      if (!target || constantString(target) !== undefined || hasFixedHost(target)) continue;
+      const sources = ctx.taint.sourcesOf(target, URL_HOST_ALLOWLIST);
+      if (sources.length === 0) continue;
+      const fn = call.getExpression().getText().replace(/\s+/g, "");
+      const url = abbreviate(target);
+      const id = Node.isIdentifier(unwrap(target)) ? target.getText() : "url";
+      ctx.report({
+        node: call,
+        message:
+          `${describeSources(sources)} chooses the URL of \`${fn}(${url})\` with no host allowlist. ` +
+          "The server then fetches whatever the caller names — cloud metadata (`http://169.254.169.254/`), services on localhost or the internal network — and hands the response to the model (server-side request forgery).",
+        remediation: [
+          `Parse the URL and allow only the hosts this tool is meant to reach, over https, before calling \`${fn}\`:`,
+          "",
+          "```ts",
+          `const ALLOWED_HOSTS = new Set(["api.example.com"]);`,
+          `const parsed = new URL(${Node.isIdentifier(unwrap(target)) ? id : url});`,
+          `if (parsed.protocol !== "https:" || !ALLOWED_HOSTS.has(parsed.hostname)) throw new Error(\`host \${parsed.hostname} is not allowed\`);`,
+          `${fn}(parsed${call.getArguments().length > 1 ? ", …" : ""})`,
+          "```",
+          "",
+          "If the tool must fetch arbitrary public pages, resolve the host first and refuse private, loopback and link-local addresses (and re-check after redirects: set `redirect: \"manual\"`). Where only a path or query varies, keep the scheme and host fixed in the code (`https://api.example.com/${encodeURIComponent(id)}`).",
+        ].join("\n"),
+      });
+    }
+  },
+};
+
+/** The URL argument of an HTTP client call, or undefined when the call is not one. */
+function urlArgument(call: CallExpression): Node | undefined {
+  const callee = call.getExpression();
+  const args = call.getArguments();
+  const first = args[0];
+  if (!first) return undefined;
+  if (Node.isIdentifier(callee) && callee.getText() === "fetch" && !declarationOf(callee)) return first;
+  const ref = moduleRefOf(callee);
+  if (ref && HTTP_MODULES.has(ref.module)) {
+    if (ref.name === "*" || ref.name === "default" || ref.name === "fetch" || ref.name === "request" || HTTP_METHODS.has(ref.name)) return optionsUrl(first);
+    return undefined;
+  }
+  if (ref && NODE_HTTP.has(ref.module) && (ref.name === "get" || ref.name === "request")) return optionsUrl(first, true);
+  // axios.create() instances and `globalThis.fetch`
+  if (Node.isPropertyAccessExpression(callee)) {
+    const receiver = unwrap(callee.getExpression());
+    if (receiver.getText() === "globalThis" && callee.getName() === "fetch") return first;
+    if (Node.isIdentifier(receiver) && HTTP_METHODS.has(callee.getName())) {
+      const base = moduleRefOf(receiver) ?? createdFrom(receiver);
+      if (base && HTTP_MODULES.has(base.module)) return optionsUrl(first);
+    }
+  }
+  return undefined;
+}
+
+function createdFrom(id: Node): { module: string } | undefined {
+  const decl = Node.isIdentifier(id) ? declarationOf(id) : undefined;
+  const init = decl && Node.isVariableDeclaration(decl) ? decl.getInitializer() : undefined;
+  if (!init || !Node.isCallExpression(unwrap(init))) return undefined;
+  const ref = moduleRefOf((unwrap(init) as CallExpression).getExpression());
+  return ref && ref.name === "create" ? { module: ref.module } : undefined;
+}
+
+/** `{ url }`, `{ host, hostname }` options objects: the part that chooses the destination. */
+function optionsUrl(arg: Node, nodeHttp = false): Node | undefined {
+  const obj = unwrap(arg);
+  if (!Node.isObjectLiteralExpression(obj)) return arg;
+  const url = propertyValue(obj, "url") ?? propertyValue(obj, "baseURL");
+  if (url) return url;
+  if (nodeHttp) return propertyValue(obj, "hostname") ?? propertyValue(obj, "host");
+  return undefined;
+}
+
+/** True when the scheme and host are fixed text and tool input only fills the path or query. */
+function hasFixedHost(expr: Node, depth = 0): boolean {
+  const node = unwrap(expr);
+  if (Node.isTemplateExpression(node)) return FIXED_HOST.test(node.getHead().getLiteralText()) || prefixHasFixedHost(node);
+  if (Node.isBinaryExpression(node) && node.getOperatorToken().getKind() === SyntaxKind.PlusToken) {
+    let left: Node = node;
+    while (Node.isBinaryExpression(left) && left.getOperatorToken().getKind() === SyntaxKind.PlusToken) left = left.getLeft();
+    const text = constantString(left);
+    return text !== undefined && FIXED_HOST.test(text);
+  }
+  if (Node.isNewExpression(node) && node.getExpression().getText() === "URL") {
+    const [path, base] = node.getArguments();
+    if (!path || !base) return path ? hasFixedHost(path, depth + 1) : false;
+    const baseText = constantString(base);
+    // new URL(`/repos/${x}`, "https://api.github.com"): a path starting with one "/" keeps the base's host.
+    const pathNode = unwrap(path);
+    const head = Node.isTemplateExpression(pathNode) ? pathNode.getHead().getLiteralText() : constantString(pathNode);
+    return baseText !== undefined && /^[a-z]+:\/\/[^/]+/i.test(baseText) && head !== undefined && /^\/[^/\\]/.test(head);
+  }
+  if (Node.isIdentifier(node) && depth < 3) {
+    const decl = declarationOf(node);
+    if (decl && Node.isVariableDeclaration(decl) && decl.getInitializer()) {
+      const list = decl.getVariableStatement()?.getDeclarationKindKeywords()[0]?.getText();
+      if (list === "const") return hasFixedHost(decl.getInitializer()!, depth + 1);
+    }
+  }
+  return false;
+}
+
+/** `${BASE_URL}/x/${id}` where BASE_URL is a constant with a fixed host. */
+function prefixHasFixedHost(node: import("ts-morph").TemplateExpression): boolean {
+  if (node.getHead().getLiteralText() !== "") return false;
+  const first = node.getTemplateSpans()[0];
+  if (!first) return false;
+  const base = constantString(first.getExpression());
+  if (base === undefined) return false;
+  return FIXED_HOST.test(base + first.getLiteral().getLiteralText());
+}
