@@ -10,7 +10,6 @@ import { configUnpinnedServer } from "./config-unpinned-server/index.js";
 import { pathTraversal } from "./path-traversal/index.js";
 import { sqlInjection } from "./sql-injection/index.js";
 import { ssrf } from "./ssrf/index.js";
-import { ssrf } from "./ssrf/index.js";
 import { suppressionWithoutReason } from "./suppression-without-reason/index.js";
 import { toolDefinitionChange } from "./tool-definition-change/index.js";
 import { toolPoisoning } from "./tool-poisoning/index.js";
@@ -19,6 +18,7 @@ import { vulnerableMcpDependency } from "./vulnerable-mcp-dependency/index.js";
 /** Every rule, sorted by id. A test checks that this list and the rule folders agree. */
 export const RULES: readonly Rule[] = [
   bindAllInterfaces,
+  codeInjection,
   commandInjection,
   configCleartextTransport,
   configExcessivePermissions,
@@ -26,6 +26,7 @@ export const RULES: readonly Rule[] = [
   configShellLaunch,
   configUnpinnedServer,
   pathTraversal,
+  sqlInjection,
   ssrf,
   suppressionWithoutReason,
   toolDefinitionChange,
