@@ -13,6 +13,7 @@ import { ssrf } from "./ssrf/index.js";
 import { suppressionWithoutReason } from "./suppression-without-reason/index.js";
 import { toolDefinitionChange } from "./tool-definition-change/index.js";
 import { toolPoisoning } from "./tool-poisoning/index.js";
+import { unsafeDeserialization } from "./unsafe-deserialization/index.js";
 import { vulnerableMcpDependency } from "./vulnerable-mcp-dependency/index.js";
 
 /** Every rule, sorted by id. A test checks that this list and the rule folders agree. */
@@ -31,5 +32,6 @@ export const RULES: readonly Rule[] = [
   suppressionWithoutReason,
   toolDefinitionChange,
   toolPoisoning,
+  unsafeDeserialization,
   vulnerableMcpDependency,
 ];

@@ -259,6 +259,10 @@ export class PythonTaint {
         continue;
       }
       if (parent.type === "for_statement" && cur.type === "block" && bindsName(parent.childForFieldName("left"), name)) return [...out, parent.childForFieldName("right")!];
+      if (parent.type === "with_statement" && cur.type === "block") {
+        const bound = bindingsIn(parent.childForFieldName("with_clause") ?? parent.namedChildren[0]!, name);
+        if (bound.length > 0) return [...out, ...bound];
+      }
       if (parent.type === "block" || parent.type === "module") {
         for (let sibling = cur.previousNamedSibling; sibling; sibling = sibling.previousNamedSibling) {
           const kill = definiteAssignment(sibling, name);
