@@ -1,4 +1,5 @@
 import type { Rule } from "../src/engine/rule.js";
+import { argumentInjection } from "./argument-injection/index.js";
 import { bindAllInterfaces } from "./bind-all-interfaces/index.js";
 import { codeInjection } from "./code-injection/index.js";
 import { commandInjection } from "./command-injection/index.js";
@@ -18,6 +19,7 @@ import { vulnerableMcpDependency } from "./vulnerable-mcp-dependency/index.js";
 
 /** Every rule, sorted by id. A test checks that this list and the rule folders agree. */
 export const RULES: readonly Rule[] = [
+  argumentInjection,
   bindAllInterfaces,
   codeInjection,
   commandInjection,
