@@ -26,12 +26,12 @@ export function checkPython(ctx: PythonRuleContext): void {
 function checkShell(ctx: PythonRuleContext, call: PyNode, fn: string): void {
   const args = callArgs(call);
   const command = args.positional[0] ?? args.keywords.get("cmd") ?? args.keywords.get("command");
-  if (!command || !ctx.taint.isTainted(command)) return;
+  if (!command || !ctx.taint.isTainted(command, "command")) return;
   ctx.report({
     node: call,
     severity: "critical",
     message:
-      `${inputLabel(ctx.taint.sourcesOf(command))} reaches \`${calleeText(call)}(${abbreviatePy(command)})\`. ${fn} runs the command through a shell, ` +
+      `${inputLabel(ctx.taint.sourcesOf(command, "command"))} reaches \`${calleeText(call)}(${abbreviatePy(command)})\`. ${fn} runs the command through a shell, ` +
       "so shell syntax in the input (`;`, `|`, `&&`, `$(...)`, backticks) runs arbitrary commands on the host with the server's privileges. " +
       "The arguments of a tool call are chosen by the model, and a prompt injection in any document, web page or issue the model reads can choose them.",
     remediation: remediation(ctx, call, fn, command),
@@ -45,12 +45,12 @@ function checkSubprocess(ctx: PythonRuleContext, call: PyNode, fn: string): void
   const shell = args.keywords.get("shell");
   const usesShell = !!shell && !["False", "None", "0", '""', "''"].includes(shell.text);
   if (usesShell) {
-    if (!ctx.taint.isTainted(command)) return;
+    if (!ctx.taint.isTainted(command, "command")) return;
     ctx.report({
       node: call,
       severity: "critical",
       message:
-        `${inputLabel(ctx.taint.sourcesOf(command))} reaches \`${calleeText(call)}(${abbreviatePy(command)}, shell=True)\`: with \`shell=True\` the command is run by \`/bin/sh\`, ` +
+        `${inputLabel(ctx.taint.sourcesOf(command, "command"))} reaches \`${calleeText(call)}(${abbreviatePy(command)}, shell=True)\`: with \`shell=True\` the command is run by \`/bin/sh\`, ` +
         "so shell syntax in the input (`;`, `|`, `&&`, `$(...)`) runs arbitrary commands on the host with the server's privileges.",
       remediation: remediation(ctx, call, fn, command),
     });
@@ -63,12 +63,12 @@ function checkSubprocess(ctx: PythonRuleContext, call: PyNode, fn: string): void
     if (program && SHELL_PROGRAM.test(program.trim())) {
       const flag = elements.findIndex((e) => /^(?:-c|\/c|-command)$/i.test(constantString(e, ctx.module) ?? ""));
       const script = flag >= 0 ? elements[flag + 1] : undefined;
-      if (script && ctx.taint.isTainted(script)) {
+      if (script && ctx.taint.isTainted(script, "command")) {
         ctx.report({
           node: call,
           severity: "critical",
           message:
-            `${inputLabel(ctx.taint.sourcesOf(script))} reaches the script of \`${calleeText(call)}([${JSON.stringify(program)}, ${JSON.stringify(constantString(elements[flag]!, ctx.module))}, ${abbreviatePy(script)}])\`: ` +
+            `${inputLabel(ctx.taint.sourcesOf(script, "command"))} reaches the script of \`${calleeText(call)}([${JSON.stringify(program)}, ${JSON.stringify(constantString(elements[flag]!, ctx.module))}, ${abbreviatePy(script)}])\`: ` +
             `${program} interprets it as shell code, so \`;\`, \`|\` or \`$(...)\` in the input run arbitrary commands on the host.`,
           remediation: remediation(ctx, call, fn, script),
         });

@@ -4,6 +4,7 @@ import { describeSources } from "../../src/engine/mcp.js";
 import type { Rule, RuleContext } from "../../src/engine/rule.js";
 import { PATH_CONTAINMENT } from "../../src/engine/sanitizers.js";
 import { abbreviate, constantString, declarationOf, descendantsOfKind, unwrap } from "../../src/engine/values.js";
+import { checkPython, MENTIONS_PY } from "./python.js";
 
 const FS_MODULES = new Set(["fs", "fs/promises", "fs-extra", "graceful-fs"]);
 /** fs functions, and which of their arguments are paths. */
@@ -29,7 +30,7 @@ export const pathTraversal: Rule = {
     severity: "high",
     cwe: "CWE-22",
     confidence: "high",
-    languages: ["typescript", "javascript"],
+    languages: ["typescript", "javascript", "python"],
     references: [
       "https://cwe.mitre.org/data/definitions/22.html",
       "https://github.com/modelcontextprotocol/servers/security/advisories/GHSA-hc55-p739-j48w",
@@ -39,7 +40,9 @@ export const pathTraversal: Rule = {
     description:
       "An MCP handler passes tool, resource or prompt input to a filesystem call without checking that the resolved path stays inside the directory the server is meant to expose. `../`, an absolute path or a symlink then reads or writes any file the server can reach: SSH keys, cloud credentials, other MCP servers' configs. A prefix check without a separator (`full.startsWith(root)`) lets `/data-evil` pass for `/data`.",
     mentions: /\bfs\b|fs\/promises|fs-extra|graceful-fs|sendFile|startsWith/,
+    mentionsPython: MENTIONS_PY,
   },
+  checkPython,
   check(ctx) {
     for (const call of descendantsOfKind(ctx.sourceFile, SyntaxKind.CallExpression)) {
       const callee = call.getExpression();

@@ -6,11 +6,25 @@ import { callArgs, constantString, parametersOf, unwrapPy } from "./values.js";
 
 /** Taint questions a Python rule may ask about expressions of its module. */
 export interface PythonTaintQueries {
-  /** True when tool input reaches the value of `expr`. */
-  isTainted(expr: PyNode): boolean;
+  /** True when tool input reaches the value of `expr`; `kind` names the sink, for its own sanitizers. */
+  isTainted(expr: PyNode, kind?: SinkKind): boolean;
   /** The handlers whose input reaches `expr`. */
-  sourcesOf(expr: PyNode): PyToolHandler[];
+  sourcesOf(expr: PyNode, kind?: SinkKind): PyToolHandler[];
 }
+
+/**
+ * What a value is used as. Some sanitizers hold for one use only: `shlex.quote` for a shell
+ * command, `os.path.basename` and a resolved containment check for a path.
+ */
+export type SinkKind = "any" | "command" | "path" | "url" | "sql";
+const KIND_INDEX: Record<SinkKind, number> = { any: 0, command: 1, path: 2, url: 3, sql: 4 };
+const KIND_SANITIZERS: Record<SinkKind, ReadonlySet<string>> = {
+  any: new Set(),
+  command: new Set(["shlex.quote", "pipes.quote", "shlex.join"]),
+  path: new Set(["os.path.basename", "werkzeug.utils.secure_filename", "secure_filename", "pathvalidate.sanitize_filename"]),
+  url: new Set(),
+  sql: new Set(),
+};
 
 /** Parameter bindings of one analysis context: a handler, or a helper called from one. */
 interface Env {
@@ -29,7 +43,7 @@ const COMPREHENSIONS = new Set(["list_comprehension", "set_comprehension", "dict
 /** Calls whose result cannot carry an attack string, whatever their argument. */
 const CLEANSING = new Set([
   "int", "float", "bool", "len", "hash", "abs", "round", "ord", "isinstance", "issubclass", "callable", "id", "complex",
-  "shlex.quote", "pipes.quote", "os.path.exists", "os.path.isfile", "os.path.isdir", "os.path.getsize", "uuid.UUID",
+  "os.path.exists", "os.path.isfile", "os.path.isdir", "os.path.getsize", "uuid.UUID",
   "ipaddress.ip_address", "ipaddress.ip_network", "math.floor", "math.ceil", "max", "min", "sum", "any", "all",
 ]);
 /** Methods that answer a question about their receiver rather than return it. */
@@ -51,6 +65,7 @@ const EXITS = new Set(["raise_statement", "return_statement", "continue_statemen
 export class PythonTaint {
   private readonly contexts = new Map<number, Env[]>();
   private readonly active = new Set<number>();
+  private kind: SinkKind = "any";
 
   constructor(
     private readonly project: PythonProject,
@@ -59,12 +74,13 @@ export class PythonTaint {
 
   queriesFor(module: PythonModule): PythonTaintQueries {
     return {
-      isTainted: (expr) => this.sourcesOf(module, expr).length > 0,
-      sourcesOf: (expr) => this.sourcesOf(module, expr),
+      isTainted: (expr, kind) => this.sourcesOf(module, expr, kind).length > 0,
+      sourcesOf: (expr, kind) => this.sourcesOf(module, expr, kind),
     };
   }
 
-  sourcesOf(module: PythonModule, expr: PyNode): PyToolHandler[] {
+  sourcesOf(module: PythonModule, expr: PyNode, kind: SinkKind = "any"): PyToolHandler[] {
+    this.kind = kind;
     const out: PyToolHandler[] = [];
     for (const env of this.contextsFor(module, expr, 0)) {
       if (!out.includes(env.handler) && this.eval(env, expr)) out.push(env.handler);
@@ -83,7 +99,8 @@ export class PythonTaint {
       if (handler) return [this.handlerEnv(module, handler)];
     }
     const fn = chain[0]!;
-    const cached = this.contexts.get(fn.id);
+    const cacheKey = fn.id * 5 + KIND_INDEX[this.kind];
+    const cached = this.contexts.get(cacheKey);
     if (cached) return cached;
     if (depth >= MAX_CALL_DEPTH || this.active.has(fn.id)) return [];
     this.active.add(fn.id);
@@ -98,7 +115,7 @@ export class PythonTaint {
     } finally {
       this.active.delete(fn.id);
     }
-    if (depth === 0) this.contexts.set(fn.id, out);
+    if (depth === 0) this.contexts.set(cacheKey, out);
     return out;
   }
 
@@ -141,11 +158,12 @@ export class PythonTaint {
   }
 
   private eval(env: Env, node: PyNode): boolean {
-    const memo = env.memo.get(node.id);
+    const key = node.id * 5 + KIND_INDEX[this.kind];
+    const memo = env.memo.get(key);
     if (memo !== undefined) return memo;
-    env.memo.set(node.id, false);
+    env.memo.set(key, false);
     const value = this.compute(env, node);
-    env.memo.set(node.id, value);
+    env.memo.set(key, value);
     return value;
   }
 
@@ -193,7 +211,7 @@ export class PythonTaint {
     const args = callArgs(call);
     const anyArg = () => [...args.positional, ...args.keywords.values()].some((a) => this.eval(env, a));
     const qualified = env.module.qualifiedName(callee);
-    if (qualified && CLEANSING.has(qualified)) return false;
+    if (qualified && (CLEANSING.has(qualified) || KIND_SANITIZERS[this.kind].has(qualified))) return false;
     const target = this.project.resolveFunction(env.module, callee);
     if (target) return this.evalReturn(env, target.module, target.fn, call);
     if (callee.type === "attribute") {
@@ -343,7 +361,7 @@ export class PythonTaint {
     const [left, right] = operands as [PyNode, PyNode];
     if (op === "in" || op === "not in") return !this.eval(env, right) && this.subjects(env, left).includes(name);
     // `os.path.commonpath([base, p]) == base`
-    for (const [a, b] of [[left, right], [right, left]] as const) {
+    for (const [a, b] of this.kind === "path" ? ([[left, right], [right, left]] as const) : []) {
       if (a.type === "call" && /commonpath$/.test(a.childForFieldName("function")!.text)) {
         return !this.eval(env, b) && a.descendantsOfType("identifier").some((i) => i?.text === name);
       }
@@ -372,6 +390,13 @@ export class PythonTaint {
       return !compiled && isAnchored(compiledPattern(env.module, receiver));
     }
     if (STRING_GUARD_METHODS.has(method)) return this.subjects(env, receiver).includes(name);
+    if (this.kind !== "path") return false;
+    if (method === "startswith") {
+      // `str(p).startswith(str(ROOT) + os.sep)`: a prefix check with a separator, on a resolved path.
+      const prefix = args.positional[0];
+      if (!prefix || !/os\.sep|["']\/["']|\/["']\s*$/.test(prefix.text) || !this.subjects(env, receiver).includes(name)) return false;
+      return /\.resolve\(|realpath\(/.test(receiver.text) || this.subjects(env, receiver).some((n) => this.resolvedByName(env, receiver, n));
+    }
     if (method === "is_relative_to") {
       // Only a resolved path is contained: `(base / "../x").is_relative_to(base)` is True.
       if (!this.subjects(env, receiver).includes(name)) return false;
@@ -410,6 +435,12 @@ export class PythonTaint {
     const values = this.reaching(env, ident.text, ident);
     const last = values?.[values.length - 1];
     return last && last !== "param" ? last : undefined;
+  }
+
+  private resolvedByName(env: Env, at: PyNode, name: string): boolean {
+    const values = this.reaching(env, name, at);
+    const last = values?.[values.length - 1];
+    return !!last && last !== "param" && /\.resolve\(|realpath\(/.test(last.text);
   }
 
   private resolvedName(env: Env, ident: PyNode): boolean {
