@@ -8,10 +8,12 @@ import { configExcessivePermissions } from "./config-excessive-permissions/index
 import { configHardcodedSecret } from "./config-hardcoded-secret/index.js";
 import { configShellLaunch } from "./config-shell-launch/index.js";
 import { configUnpinnedServer } from "./config-unpinned-server/index.js";
+import { hardcodedSecret } from "./hardcoded-secret/index.js";
 import { pathTraversal } from "./path-traversal/index.js";
 import { sqlInjection } from "./sql-injection/index.js";
 import { ssrf } from "./ssrf/index.js";
 import { suppressionWithoutReason } from "./suppression-without-reason/index.js";
+import { tlsVerificationDisabled } from "./tls-verification-disabled/index.js";
 import { toolDefinitionChange } from "./tool-definition-change/index.js";
 import { toolPoisoning } from "./tool-poisoning/index.js";
 import { unsafeDeserialization } from "./unsafe-deserialization/index.js";
@@ -28,10 +30,12 @@ export const RULES: readonly Rule[] = [
   configHardcodedSecret,
   configShellLaunch,
   configUnpinnedServer,
+  hardcodedSecret,
   pathTraversal,
   sqlInjection,
   ssrf,
   suppressionWithoutReason,
+  tlsVerificationDisabled,
   toolDefinitionChange,
   toolPoisoning,
   unsafeDeserialization,

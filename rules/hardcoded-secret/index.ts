@@ -1,0 +1,94 @@
+import { Node, SyntaxKind } from "ts-morph";
+import { looksLikeSecret } from "../../src/engine/config/index.js";
+import type { Rule } from "../../src/engine/rule.js";
+import { descendantsOfKind, propertyName } from "../../src/engine/values.js";
+
+/** Names whose value is a credential. Stricter than the config rule's: code has `author`, `authUrl`, `tokenizer`. */
+const SECRET_NAME = /(?:token|secret|passw(?:or)?d|^pwd$|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|credential|^auth$|authorization|bearer)(?!izer|s?(?:url|uri|path|file|endpoint|header|name|type|count|length|limit|regex|pattern|env|var|key_?name)\b)/i;
+const PRIVATE_KEY = /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----/;
+/** Test code holds fake credentials on purpose. */
+const TEST_PATH = /\.(?:test|spec)\.[cm]?[jt]sx?$|(?:^|\/)(?:__tests__|__mocks__)\//;
+
+export const hardcodedSecret: Rule = {
+  meta: {
+    id: "hardcoded-secret",
+    title: "Secret written into server code",
+    severity: "high",
+    cwe: "CWE-798",
+    confidence: "medium",
+    languages: ["typescript", "javascript"],
+    references: [
+      "https://cwe.mitre.org/data/definitions/798.html",
+      "https://docs.github.com/en/code-security/secret-scanning/introduction/supported-secret-scanning-patterns",
+      "https://cheatsheetseries.owasp.org/cheatsheets/Secrets_Management_Cheat_Sheet.html",
+    ],
+    description:
+      "A token, API key, private key or password written literally in server code is readable by everyone who can read the repository, its forks and its published package, and cannot be rotated without a release. MCP servers often hold exactly these: GitHub, OpenAI, Anthropic, Slack, AWS and database credentials.",
+  },
+  check(ctx) {
+    if (TEST_PATH.test(ctx.path)) return;
+    const literals = [...descendantsOfKind(ctx.sourceFile, SyntaxKind.StringLiteral), ...descendantsOfKind(ctx.sourceFile, SyntaxKind.NoSubstitutionTemplateLiteral)];
+    for (const literal of literals) {
+      const value = literal.getLiteralValue();
+      if (value.length < 16) continue;
+      const parent = literal.getParent();
+      // Module specifiers, property names and type positions are not values.
+      if (!parent || Node.isImportDeclaration(parent) || Node.isExportDeclaration(parent) || Node.isLiteralTypeNode(parent) || (Node.isPropertyAssignment(parent) && parent.getNameNode() === literal)) continue;
+      const name = nameOf(literal);
+      const kind = PRIVATE_KEY.test(value) ? "private key" : secretKind(value, name);
+      if (!kind) continue;
+      const envName = envNameFor(name, kind);
+      const shown = `${value.slice(0, 4)}…`;
+      ctx.report({
+        node: literal,
+        message:
+          `A ${kind} (\`${shown}\`, ${value.length} characters) is written literally in the code${name ? ` as \`${name}\`` : ""}. ` +
+          "Everyone who can read the repository, a fork or the published package can use it, and it stays in the git history after it is removed.",
+        remediation: [
+          `Revoke and rotate this ${kind} now: it is exposed already. Then read it from the environment (or the platform's secret store) at startup:`,
+          "",
+          "```ts",
+          `const ${camel(name) ?? "token"} = process.env.${envName};`,
+          `if (!${camel(name) ?? "token"}) throw new Error("${envName} is not set");`,
+          "```",
+          "",
+          `and have the MCP client pass it: \`"env": { "${envName}": "\${input:${envName.toLowerCase()}}" }\` in its config, never the value itself.`,
+        ].join("\n"),
+      });
+    }
+  },
+};
+
+function secretKind(value: string, name: string | undefined): string | undefined {
+  const match = looksLikeSecret(value, name && SECRET_NAME.test(name) ? name : "");
+  // Documented sample credentials (AWS's AKIAIOSFODNN7EXAMPLE) and redacted values are not secrets.
+  if (!match || /example|redacted|x{6,}|\*{4,}/i.test(value)) return undefined;
+  if (match.kind === "credential" && (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || /^[\w.-]+\/[\w./-]+$/.test(value) || /^[A-Z_]+$/.test(value))) return undefined;
+  return match.kind;
+}
+
+/** The variable, property or parameter the literal is the value of. */
+function nameOf(literal: Node): string | undefined {
+  const parent = literal.getParent();
+  if (!parent) return undefined;
+  if (Node.isVariableDeclaration(parent) || Node.isPropertyDeclaration(parent) || Node.isParameterDeclaration(parent)) return parent.getName();
+  if (Node.isPropertyAssignment(parent)) return propertyName(parent);
+  if (Node.isBinaryExpression(parent) && parent.getOperatorToken().getKind() === SyntaxKind.EqualsToken) {
+    const left = parent.getLeft();
+    return Node.isPropertyAccessExpression(left) ? left.getName() : left.getText();
+  }
+  if (Node.isTemplateSpan(parent) || Node.isBinaryExpression(parent)) return nameOf(parent.getParent()!);
+  return undefined;
+}
+
+function envNameFor(name: string | undefined, kind: string): string {
+  if (name && /^[A-Z0-9_]+$/.test(name)) return name;
+  if (name) return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/[^A-Za-z0-9]+/g, "_").toUpperCase();
+  return kind.toUpperCase().replace(/[^A-Z0-9]+/g, "_");
+}
+
+function camel(name: string | undefined): string | undefined {
+  if (!name) return undefined;
+  if (/^[A-Z0-9_]+$/.test(name)) return name.toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  return /^[A-Za-z_$][\w$]*$/.test(name) ? name : undefined;
+}

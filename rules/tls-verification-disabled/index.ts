@@ -1,0 +1,83 @@
+import { Node, SyntaxKind } from "ts-morph";
+import type { Rule } from "../../src/engine/rule.js";
+import { abbreviate, constantString, descendantsOfKind, propertyName, unwrap } from "../../src/engine/values.js";
+
+/** Options that switch certificate checks off when false. */
+const VERIFY_OPTIONS = new Set(["rejectUnauthorized", "strictSSL", "verifySSL", "sslVerify", "verify"]);
+/** Options that switch certificate checks off when true. */
+const INSECURE_OPTIONS = new Set(["insecure", "insecureSkipVerify", "allowInsecure", "ignoreHTTPSErrors", "skipTlsVerify", "skipSslVerify"]);
+const TEST_PATH = /\.(?:test|spec)\.[cm]?[jt]sx?$|(?:^|\/)(?:__tests__|__mocks__)\//;
+
+export const tlsVerificationDisabled: Rule = {
+  meta: {
+    id: "tls-verification-disabled",
+    title: "TLS certificate verification is turned off",
+    severity: "high",
+    cwe: "CWE-295",
+    confidence: "high",
+    languages: ["typescript", "javascript"],
+    references: [
+      "https://cwe.mitre.org/data/definitions/295.html",
+      "https://nodejs.org/api/tls.html#tlsconnectoptions-callback",
+      "https://nodejs.org/api/cli.html#node_tls_reject_unauthorizedvalue",
+    ],
+    description:
+      "`rejectUnauthorized: false`, `NODE_TLS_REJECT_UNAUTHORIZED=0` or a `checkServerIdentity` that accepts everything makes HTTPS accept any certificate. Anyone on the network path can then read and change the server's traffic, including the API tokens it sends upstream and the data it hands to the model.",
+    mentions: /rejectUnauthorized|NODE_TLS_REJECT_UNAUTHORIZED|strictSSL|checkServerIdentity|insecure|verifySSL|sslVerify|ignoreHTTPSErrors/i,
+  },
+  check(ctx) {
+    if (TEST_PATH.test(ctx.path)) return;
+    for (const prop of descendantsOfKind(ctx.sourceFile, SyntaxKind.PropertyAssignment)) {
+      const name = propertyName(prop);
+      const value = unwrap(prop.getInitializer()!);
+      if (!name) continue;
+      const off =
+        (VERIFY_OPTIONS.has(name) && (value.getKind() === SyntaxKind.FalseKeyword || value.getText() === "0")) ||
+        (INSECURE_OPTIONS.has(name) && value.getKind() === SyntaxKind.TrueKeyword) ||
+        (name === "checkServerIdentity" && acceptsEverything(value));
+      if (!off) continue;
+      ctx.report({
+        node: prop,
+        message: `\`${abbreviate(prop, 60)}\` turns off TLS certificate verification for this connection: any certificate is accepted, so anyone on the network path can impersonate the server and read or change the traffic, including credentials sent over it.`,
+        remediation: remediation(prop.getText(), name),
+      });
+    }
+    for (const assignment of descendantsOfKind(ctx.sourceFile, SyntaxKind.BinaryExpression)) {
+      if (assignment.getOperatorToken().getKind() !== SyntaxKind.EqualsToken) continue;
+      const left = assignment.getLeft().getText().replace(/\s+/g, "");
+      const value = constantString(assignment.getRight());
+      const envOff = /NODE_TLS_REJECT_UNAUTHORIZED["'\]]*$/.test(left) && value === "0";
+      const agentOff = /\.rejectUnauthorized$/.test(left) && unwrap(assignment.getRight()).getKind() === SyntaxKind.FalseKeyword;
+      if (!envOff && !agentOff) continue;
+      ctx.report({
+        node: assignment,
+        message: envOff
+          ? `\`${abbreviate(assignment, 60)}\` turns off certificate verification for every HTTPS and TLS connection this process makes: any certificate is accepted, so anyone on the network path can read and change all of the server's traffic, including the tokens it sends.`
+          : `\`${abbreviate(assignment, 60)}\` turns off certificate verification for every request made through this agent.`,
+        remediation: envOff
+          ? "Delete this line. If an upstream uses a private CA, trust that CA instead of turning verification off: start Node with `NODE_EXTRA_CA_CERTS=/path/to/ca.pem`, or pass `ca: fs.readFileSync(\"/path/to/ca.pem\")` to the agent that connects to it."
+          : remediation(assignment.getText(), "rejectUnauthorized"),
+      });
+    }
+  },
+};
+
+function acceptsEverything(value: Node): boolean {
+  if (!(Node.isArrowFunction(value) || Node.isFunctionExpression(value))) return false;
+  const body = value.getBody();
+  if (!Node.isBlock(body)) return /^(?:undefined|null|void 0)$/.test(body.getText());
+  const statements = body.getStatements();
+  return statements.length === 0 || (statements.length === 1 && /^return(?:\s+(?:undefined|null))?;?$/.test(statements[0]!.getText()));
+}
+
+function remediation(code: string, name: string): string {
+  return [
+    `Remove \`${code.replace(/\s+/g, " ")}\` and let Node verify certificates (the default). If the other side uses a self-signed or private CA certificate, trust that CA explicitly:`,
+    "",
+    "```ts",
+    `const agent = new https.Agent({ ca: fs.readFileSync(process.env.UPSTREAM_CA_FILE!) });`,
+    "```",
+    "",
+    name === "checkServerIdentity" ? "Do not replace `checkServerIdentity` with a function that accepts everything; if you pin a certificate, compare its fingerprint and return an Error when it differs." : "If verification must be off for local development, gate it on an explicit, off-by-default setting and never ship it on for production.",
+  ].join("\n");
+}
