@@ -25,6 +25,11 @@ export interface RepoConfig {
   max_file_size_kb: number;
   /** At most this many files of a pull request are analyzed; the rest are reported. */
   max_files: number;
+  /**
+   * Honor inline `mcp-review-ignore <rule-id> -- <reason>` comments. An organization turns them
+   * off for all its repositories with `allow_suppressions: false` in its `.github` repository.
+   */
+  allow_suppressions: boolean;
 }
 
 export const DEFAULT_CONFIG: RepoConfig = Object.freeze({
@@ -36,6 +41,7 @@ export const DEFAULT_CONFIG: RepoConfig = Object.freeze({
   max_comments: 25,
   max_file_size_kb: 512,
   max_files: 1000,
+  allow_suppressions: true,
 }) as RepoConfig;
 
 const severity = z.enum(SEVERITIES);
@@ -49,6 +55,7 @@ const FIELDS: { [K in keyof RepoConfig]: z.ZodType<RepoConfig[K]> } = {
   max_comments: z.number().int().min(0).max(100),
   max_file_size_kb: z.number().int().min(1).max(1024),
   max_files: z.number().int().min(1).max(3000),
+  allow_suppressions: z.boolean(),
 };
 
 export interface ConfigResult {
@@ -94,6 +101,23 @@ export function parseRepoConfig(text: string | undefined): ConfigResult {
     }
   }
   return { config, errors };
+}
+
+/** Where an organization keeps settings for all its repositories: its `.github` repository. */
+export const ORG_CONFIG_REPO = ".github";
+
+/**
+ * Apply the organization's config (the same file in the organization's `.github` repository) to
+ * a repository's. Only `allow_suppressions: false` is taken from it, and a repository cannot
+ * turn it back on; an invalid organization file is reported and changes nothing.
+ */
+export function applyOrgConfig(repo: ConfigResult, orgText: string | undefined, orgName: string): ConfigResult {
+  if (orgText === undefined) return repo;
+  const org = parseRepoConfig(orgText);
+  const where = `${orgName}/${ORG_CONFIG_REPO}: ${CONFIG_PATH}`;
+  const errors = [...repo.errors, ...org.errors.map((e) => `organization config (${where}): ${e}`)];
+  if (org.config.allow_suppressions) return { config: repo.config, errors };
+  return { config: { ...repo.config, allow_suppressions: false }, errors };
 }
 
 /** A predicate telling whether a POSIX path matches the config's `ignore` globs. */

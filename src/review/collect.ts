@@ -1,4 +1,4 @@
-import { CONFIG_PATH, ignoreMatcher, parseRepoConfig, type RepoConfig } from "../config/repo-config.js";
+import { applyOrgConfig, CONFIG_PATH, ignoreMatcher, ORG_CONFIG_REPO, parseRepoConfig, type RepoConfig } from "../config/repo-config.js";
 import { isAnalyzable } from "../engine/index.js";
 import type { SkippedFile, SourceInput } from "../engine/types.js";
 import { allLines, parsePatch, type DiffLines } from "./diff-lines.js";
@@ -34,6 +34,7 @@ interface PullFile {
   status: string;
   patch?: string;
   changes: number;
+  previous_filename?: string;
 }
 
 /** Read the pull request as it is now. */
@@ -70,10 +71,26 @@ export async function loadRepoConfig(github: GitHub, owner: string, repo: string
   return parseRepoConfig(text);
 }
 
+/**
+ * The organization's config, from its `.github` repository's default branch. Missing, or not
+ * readable by this installation (404, 403): undefined.
+ */
+export async function loadOrgConfigText(github: GitHub, owner: string, repo: string): Promise<string | undefined> {
+  if (repo === ORG_CONFIG_REPO) return undefined;
+  try {
+    const { data } = await github.rest.repos.getContent({ owner, repo: ORG_CONFIG_REPO, path: CONFIG_PATH });
+    if (!Array.isArray(data) && data.type === "file" && "content" in data) return Buffer.from(data.content, "base64").toString("utf8");
+  } catch (error) {
+    const status = statusOf(error);
+    if (status !== 404 && status !== 403) throw toReviewError(`reading ${CONFIG_PATH} of ${owner}/${ORG_CONFIG_REPO}`, error);
+  }
+  return undefined;
+}
+
 /** Step 1 of a review: everything the engine needs, read from GitHub once. */
 export async function collect(github: GitHub, job: ReviewJob, pull: PullRequestState): Promise<Collected> {
-  const { config, errors: configErrors } = await loadRepoConfig(github, job.owner, job.repo, pull.baseSha);
-  const isIgnored = ignoreMatcher(config);
+  const repoConfig = await loadRepoConfig(github, job.owner, job.repo, pull.baseSha);
+  const isIgnored = ignoreMatcher(repoConfig.config);
 
   let pullFiles: PullFile[];
   try {
@@ -86,6 +103,7 @@ export async function collect(github: GitHub, job: ReviewJob, pull: PullRequestS
   } catch (error) {
     throw toReviewError("listing the pull request's files", error);
   }
+  const { config, errors: configErrors } = applyOrgConfig(repoConfig, await loadOrgConfigText(github, job.owner, job.repo), job.owner);
 
   const skipped: SkippedFile[] = [];
   const wanted: PullFile[] = [];
@@ -108,7 +126,9 @@ export async function collect(github: GitHub, job: ReviewJob, pull: PullRequestS
       skipped.push({ path: file.filename, ...fetched.skip });
       return;
     }
-    files.push({ path: file.filename, content: fetched.text });
+    // The base version lets the engine tell new findings from old ones and compare tool definitions.
+    const base = file.status === "modified" || file.status === "renamed" ? await fetchText(github, job, file.previous_filename ?? file.filename, maxBytes, pull.baseSha) : undefined;
+    files.push({ path: file.filename, content: fetched.text, ...(base && "text" in base ? { base: base.text } : {}) });
     if (file.patch !== undefined) diff.set(file.filename, parsePatch(file.patch));
     else if (file.status === "added") diff.set(file.filename, allLines(fetched.text)); // GitHub omits very large patches
   });
@@ -120,12 +140,12 @@ export async function collect(github: GitHub, job: ReviewJob, pull: PullRequestS
 
 type Fetched = { text: string } | { skip: Omit<SkippedFile, "path"> };
 
-async function fetchText(github: GitHub, job: ReviewJob, path: string, maxBytes: number): Promise<Fetched> {
+async function fetchText(github: GitHub, job: ReviewJob, path: string, maxBytes: number, ref = job.headSha): Promise<Fetched> {
   let data;
   try {
-    ({ data } = await github.rest.repos.getContent({ owner: job.owner, repo: job.repo, path, ref: job.headSha }));
+    ({ data } = await github.rest.repos.getContent({ owner: job.owner, repo: job.repo, path, ref }));
   } catch (error) {
-    if (statusOf(error) === 404) return { skip: { reason: "fetch-failed", detail: "not found at the head commit" } };
+    if (statusOf(error) === 404) return { skip: { reason: "fetch-failed", detail: `not found at ${ref === job.headSha ? "the head" : "the base"} commit` } };
     throw toReviewError(`reading ${path}`, error);
   }
   if (Array.isArray(data) || data.type !== "file" || !("content" in data)) {

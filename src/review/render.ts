@@ -1,5 +1,5 @@
 import type { RepoConfig } from "../config/repo-config.js";
-import { atOrAbove, SEVERITIES, type Finding, type RuleError, type Severity, type SkippedFile } from "../engine/types.js";
+import { atOrAbove, SEVERITIES, type Finding, type RuleError, type Severity, type SkippedFile, type SuppressedFinding } from "../engine/types.js";
 import type { DiffLines } from "./diff-lines.js";
 
 /** The checks API takes at most this many annotations per request. */
@@ -80,7 +80,7 @@ export function commentBody(finding: Finding, doc: RuleDoc | undefined): string 
   ];
   if (doc?.description) parts.push(`**Why it matters:** ${doc.description}`);
   parts.push(`**How to fix:**\n\n${finding.remediation}`);
-  parts.push(`<sub>To silence a false positive, tell us in this thread; \`/mcp-review rescan\` reviews again.</sub>`);
+  parts.push(`<sub>A false positive? Add \`mcp-review-ignore ${finding.ruleId} -- <reason>\` in a comment on or above the line (where the repository allows suppressions); \`/mcp-review rescan\` reviews again.</sub>`);
   parts.push(`<!-- mcp-review:fingerprint=${finding.fingerprint} -->`);
   return parts.join("\n\n");
 }
@@ -105,6 +105,10 @@ export interface SummaryInput {
   configErrors: string[];
   skipped: SkippedFile[];
   ruleErrors: RuleError[];
+  /** Findings silenced by `mcp-review-ignore` comments, with their reasons. */
+  suppressed?: SuppressedFinding[];
+  /** Findings the base branch already had: listed, never counted or commented. */
+  onBase?: Finding[];
   filesAnalyzed: number;
   headSha: string;
   comments: { posted: number; alreadyPosted: number; markedFixed: number; overLimit: number; rejected: number };
@@ -148,6 +152,23 @@ export function summaryFor(input: SummaryInput): string {
     out.push(`| rule | | count |\n|---|---|---|\n${[...byRule].sort(([a], [b]) => a.localeCompare(b)).map(([id, r]) => `| \`${id}\` | ${r.title} (${r.cwe}) | ${r.n} |`).join("\n")}`);
     out.push(findingList("On changed lines", onChanges));
     if (elsewhere.length > 0) out.push(findingList("Elsewhere in changed files (not counted against this pull request)", elsewhere));
+  }
+
+  const onBase = input.onBase ?? [];
+  if (onBase.length > 0) {
+    const rows = onBase.slice(0, 50).map((f) => `- ${SEVERITY_ICON[f.severity]} \`${f.path}:${f.line}\` ${f.title} (${f.cwe}, \`${f.ruleId}\`)`);
+    if (onBase.length > 50) rows.push(`- …and ${onBase.length - 50} more`);
+    out.push(`### Already on the base branch\n${onBase.length} finding${onBase.length === 1 ? "" : "s"} existed before this pull request (the same code is on the base branch), so ${onBase.length === 1 ? "it neither fails" : "they neither fail"} the check nor get${onBase.length === 1 ? "s" : ""} an inline comment:\n${rows.join("\n")}`);
+  }
+
+  const suppressed = input.suppressed ?? [];
+  if (suppressed.length > 0) {
+    const rows = suppressed.slice(0, 50).map(({ finding: f, reason }) => `- \`${f.path}:${f.line}\` \`${f.ruleId}\` (${f.severity}): ${firstSentence(reason)}`);
+    if (suppressed.length > 50) rows.push(`- …and ${suppressed.length - 50} more`);
+    out.push(`### Suppressed\n${suppressed.length} finding${suppressed.length === 1 ? " is" : "s are"} silenced by \`mcp-review-ignore\` comments, with these reasons:\n${rows.join("\n")}`);
+  }
+  if (!config.allow_suppressions) {
+    out.push("Inline `mcp-review-ignore` comments are not honored in this repository (`allow_suppressions: false`).");
   }
 
   const c = input.comments;

@@ -1,5 +1,6 @@
 import { analyze, listRules } from "../engine/index.js";
 import type { AttemptInfo } from "../queue/review-queue.js";
+import { splitByBaseline } from "./baseline.js";
 import { collect, loadPullRequest, type PullRequestState } from "./collect.js";
 import { statusOf, toReviewError } from "./github-errors.js";
 import type { GitHub, GitHubFactory } from "./github.js";
@@ -38,7 +39,10 @@ export async function runReview(job: ReviewJob, deps: ReviewDeps, _attempt?: Att
 
   await markInProgress(github, job, now());
   const collected = await collect(github, job, pull);
-  const result = analyze(collected.files, { rules: collected.config.rules });
+  const analyzeOptions = { rules: collected.config.rules, allowSuppressions: collected.config.allow_suppressions };
+  const result = analyze(collected.files, analyzeOptions);
+  // Only new findings count: those the base branch already had are listed, not gated on.
+  const { fresh, onBase } = splitByBaseline(result.findings, collected.files, analyzeOptions);
 
   // The head may have moved while we worked: a review of old code must not gate the new one.
   const latest = await loadPullRequest(github, job);
@@ -46,7 +50,7 @@ export async function runReview(job: ReviewJob, deps: ReviewDeps, _attempt?: Att
   if (goneNow) return goneNow;
 
   const { config } = collected;
-  const placed = placeFindings(result.findings, collected.diff);
+  const placed = placeFindings(fresh, collected.diff);
   const conclusion = conclusionFor(placed, config.fail_on);
   const docs = new Map<string, RuleDoc>(listRules().map((r) => [r.id, { description: r.description }]));
 
@@ -60,7 +64,8 @@ export async function runReview(job: ReviewJob, deps: ReviewDeps, _attempt?: Att
   const settled = (path: string) => analyzed.has(path) || removed.has(path) || !collected.changedPaths.has(path);
 
   const existing = config.comments === "annotations" ? [] : await listAppComments(github, job);
-  const plan = planComments(candidates, new Set(result.findings.map((f) => f.fingerprint)), existing, settled, config);
+  const current = new Set([...result.findings, ...result.suppressed.map((s) => s.finding)].map((f) => f.fingerprint));
+  const plan = planComments(candidates, current, existing, settled, config);
   const { posted, rejected } = await postReview(github, job, plan.toPost, reviewBody(plan.toPost.length));
   const markedFixed = await markFixed(github, job, plan.toMarkFixed);
 
@@ -71,6 +76,8 @@ export async function runReview(job: ReviewJob, deps: ReviewDeps, _attempt?: Att
     configErrors: collected.configErrors,
     skipped: [...collected.skipped, ...result.skipped],
     ruleErrors: result.errors,
+    suppressed: result.suppressed,
+    onBase,
     filesAnalyzed: result.stats.filesAnalyzed,
     headSha: job.headSha,
     comments: { posted, alreadyPosted: plan.alreadyPosted, markedFixed, overLimit: plan.overLimit, rejected },

@@ -38,13 +38,14 @@ describe("a pull request through the app and the worker", () => {
     expect(completed.output.title).toBe("2 findings on changed lines (worst: critical)");
 
     const annotations = completed.output.annotations.map((a: any) => [a.path, a.start_line, a.annotation_level]);
+    // src/poison.ts's finding is on the base branch too: listed, not annotated or counted.
     expect(annotations).toEqual([
-      ["src/poison.ts", 5, "failure"],
       ["src/server.ts", 11, "failure"],
       ["src/server.ts", 17, "failure"],
     ]);
     const summary: string = completed.output.summary;
-    expect(summary).toContain("Elsewhere in changed files (not counted against this pull request)");
+    expect(summary).toContain("### Already on the base branch\n1 finding existed before this pull request");
+    expect(summary).toContain("- 🟠 `src/poison.ts:5` Hidden instructions in a tool description (CWE-1427, `tool-poisoning`)");
     expect(summary).toMatch(/`src\/broken\.ts`: could not be parsed \(line 2/);
     expect(summary).toContain("- removed by the pull request: 1");
     expect(summary).toContain("- no rules for this file type: 1");

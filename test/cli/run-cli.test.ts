@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { runCli } from "../../src/cli/run-cli.js";
+import { listRules } from "../../src/engine/index.js";
 
 const VULNERABLE_SERVER = `import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import express from "express";
@@ -114,7 +115,8 @@ describe("mcp-review scan", () => {
     expect(driver.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(driver.informationUri).toMatch(/^https:\/\//);
     const ids = driver.rules.map((r: { id: string }) => r.id);
-    expect(ids).toEqual(["bind-all-interfaces", "command-injection", "tool-poisoning"]);
+    expect(ids).toEqual(listRules().map((r) => r.id));
+    expect(ids).toContain("config-unpinned-server");
     const ci = driver.rules[ids.indexOf("command-injection")];
     expect(ci.properties.tags).toEqual(["security", "external/cwe/cwe-78"]);
     expect(ci.properties["security-severity"]).toBe("8.0");

@@ -17,6 +17,7 @@ describe("parseRepoConfig", () => {
         "max_comments: 5",
         "max_file_size_kb: 100",
         "max_files: 50",
+        "allow_suppressions: false",
       ].join("\n"),
     );
     expect(errors).toEqual([]);
@@ -29,6 +30,7 @@ describe("parseRepoConfig", () => {
       max_comments: 5,
       max_file_size_kb: 100,
       max_files: 50,
+      allow_suppressions: false,
     });
   });
 

@@ -53,6 +53,8 @@ const PULL_FILES = [
 ];
 
 const CONTENTS: Record<string, string> = { "src/server.ts": SERVER_TS, "src/poison.ts": POISON_TS, "src/broken.ts": BROKEN_TS };
+/** Modified files at the base commit: the review reads them to tell new findings from old ones. */
+const BASE_CONTENTS: Record<string, string> = { "src/poison.ts": POISON_TS.replace('version = "1.0.1"', 'version = "1.0.0"') };
 
 export interface Captured {
   checkCreate?: any;
@@ -65,6 +67,10 @@ export interface Captured {
 export interface ReviewMockOptions {
   checkRunId?: number;
   config?: string;
+  /** The organization's `.github/mcp-review.yml` (in its `.github` repository); absent: 404. */
+  orgConfig?: string;
+  /** Replaces the pull request's files: listing entries, contents at head, contents at base. */
+  files?: { list: object[]; head: Record<string, string>; base?: Record<string, string> };
   existingComments?: Array<{ id: number; path: string; line: number; body: string }>;
   expectReview?: boolean;
   expectFixed?: number[];
@@ -95,12 +101,21 @@ export function mockReview(captured: Captured, options: ReviewMockOptions = {}):
   for (const status of options.listFilesFailures ?? []) {
     scope.get(`${REPO_PATH}/pulls/${PULL}/files`).query({ per_page: 100 }).reply(status, { message: "Bad Gateway" });
   }
-  scope.get(`${REPO_PATH}/pulls/${PULL}/files`).query({ per_page: 100 }).reply(200, PULL_FILES);
-  for (const [path, text] of Object.entries(CONTENTS)) {
-    scope
-      .get(`${REPO_PATH}/contents/${encodeURIComponent(path)}`)
-      .query({ ref: HEAD })
-      .reply(200, { type: "file", encoding: "base64", size: Buffer.byteLength(text), content: base64(text) });
+  scope.get(`${REPO_PATH}/pulls/${PULL}/files`).query({ per_page: 100 }).reply(200, options.files?.list ?? PULL_FILES);
+  const orgConfigPath = `/repos/${OWNER}/.github/contents/.github%2Fmcp-review.yml`;
+  if (options.orgConfig === undefined) scope.get(orgConfigPath).reply(404, { message: "Not Found" });
+  else scope.get(orgConfigPath).reply(200, { type: "file", encoding: "base64", size: options.orgConfig.length, content: base64(options.orgConfig) });
+  const versions: [Record<string, string>, string][] = [
+    [options.files?.head ?? CONTENTS, HEAD],
+    [options.files ? (options.files.base ?? {}) : BASE_CONTENTS, BASE],
+  ];
+  for (const [contents, ref] of versions) {
+    for (const [path, text] of Object.entries(contents)) {
+      scope
+        .get(`${REPO_PATH}/contents/${encodeURIComponent(path)}`)
+        .query({ ref })
+        .reply(200, { type: "file", encoding: "base64", size: Buffer.byteLength(text), content: base64(text) });
+    }
   }
   scope
     .get(`${REPO_PATH}/pulls/${PULL}/comments`)
