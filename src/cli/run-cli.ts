@@ -1,4 +1,5 @@
 import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { resolve } from "node:path";
 import { CONFIG_PATH, ignoreMatcher, parseRepoConfig } from "../config/repo-config.js";
 import { analyze, listRules } from "../engine/index.js";
@@ -7,12 +8,14 @@ import { collectFiles } from "./collect-files.js";
 import { formatSarif } from "./format-sarif.js";
 import { formatText } from "./format-text.js";
 import { packageVersion } from "./package-info.js";
-import { scanReport } from "./scan-report.js";
+import { scanReport, type ScanReport } from "./scan-report.js";
+import { readUserConfigs, userConfigLocations } from "./user-configs.js";
 
 export interface CliIo {
   stdout: { write(text: string): unknown };
   stderr: { write(text: string): unknown };
   cwd: string;
+  /** HOME (USERPROFILE on Windows), APPDATA and XDG_CONFIG_HOME locate the user's configs for `--user`. */
   env: Record<string, string | undefined>;
 }
 
@@ -22,12 +25,17 @@ const FAIL_LEVELS = [...SEVERITIES, "none"] as const;
 type FailLevel = Severity | "none";
 
 const HELP = `Usage: mcp-review scan [PATH] [options]
+       mcp-review scan --user [options]
 
-Scan the MCP server code under PATH (a folder or a file; default ".") for security flaws.
+Scan the MCP server code and MCP client configs under PATH (a folder or a file; default ".")
+for security flaws. With --user, audit your own MCP client configs instead (Claude Desktop,
+Claude Code, VS Code, Cursor, Windsurf, Gemini CLI, Cline) where each client keeps them on
+Linux, macOS and Windows; the report says which files were read.
 
 Options:
   --format text|json|sarif   output format (default: text)
   --output FILE              write the report to FILE instead of standard output
+  --user                     scan your own MCP client configs instead of PATH
   --fail-on LEVEL            exit 1 when a finding is at or above LEVEL:
                              critical, high, medium, low, info or none
                              (default: fail_on from ${CONFIG_PATH}, else high)
@@ -44,6 +52,7 @@ interface ScanArgs {
   format: Format;
   output?: string;
   failOn?: FailLevel;
+  user: boolean;
 }
 
 /** Runs `mcp-review` with arguments (without node and script) and returns the exit status. */
@@ -59,7 +68,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     const [command, ...rest] = argv;
     if (command !== "scan") throw new UsageError(command === undefined ? "missing command; try `mcp-review scan .`" : `unknown command \`${command}\`; try \`mcp-review scan .\``);
-    return scan(parseScanArgs(rest), io);
+    const args = parseScanArgs(rest);
+    return args.user ? scanUser(args, io) : scan(args, io);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     io.stderr.write(`mcp-review: ${message.split("\n")[0]}\n`);
@@ -95,6 +105,10 @@ function parseScanArgs(args: string[]): ScanArgs {
       case "-o":
         out.output = value();
         break;
+      case "--user":
+        if (eq >= 0) throw new UsageError("--user takes no value");
+        out.user = true;
+        break;
       case "--fail-on": {
         const level = value();
         if (!(FAIL_LEVELS as readonly string[]).includes(level)) throw new UsageError(`--fail-on must be one of ${FAIL_LEVELS.join(", ")} (got "${level}")`);
@@ -106,7 +120,8 @@ function parseScanArgs(args: string[]): ScanArgs {
     }
   }
   if (positional.length > 1) throw new UsageError(`expected one PATH, got ${positional.length}: ${positional.join(" ")}`);
-  return { path: positional[0] ?? ".", format: out.format ?? "text", output: out.output, failOn: out.failOn };
+  if (out.user && positional.length > 0) throw new UsageError("--user scans your own client configs; give no PATH with it");
+  return { path: positional[0] ?? ".", format: out.format ?? "text", output: out.output, failOn: out.failOn, user: out.user ?? false };
 }
 
 function scan(args: ScanArgs, io: CliIo): number {
@@ -131,16 +146,39 @@ function scan(args: ScanArgs, io: CliIo): number {
   for (const error of errors) io.stderr.write(`mcp-review: warning: ${CONFIG_PATH}: ${error}\n`);
 
   const collected = collectFiles(target, isDirectory, { ignored: ignoreMatcher(config), maxFileBytes: config.max_file_size_kb * 1024 });
-  const result = analyze(collected.files, { rules: config.rules });
+  const result = analyze(collected.files, { rules: config.rules, allowSuppressions: config.allow_suppressions });
   for (const error of result.errors) io.stderr.write(`mcp-review: warning: rule ${error.ruleId} failed on ${error.path}: ${error.message}\n`);
   const report = scanReport(result, collected.skipped, Math.round(performance.now() - started));
+  return emit(report, args, io, args.failOn ?? config.fail_on, "");
+}
+
+/** `scan --user`: the current user's MCP client configs, wherever each client keeps them. */
+function scanUser(args: ScanArgs, io: CliIo): number {
+  const started = performance.now();
+  const home = io.env.HOME ?? io.env.USERPROFILE ?? homedir();
+  const dirs = { home, appData: io.env.APPDATA, xdgConfigHome: io.env.XDG_CONFIG_HOME };
+  const collected = readUserConfigs(dirs, 1024 * 1024);
+  const result = analyze(collected.files);
+  for (const error of result.errors) io.stderr.write(`mcp-review: warning: rule ${error.ruleId} failed on ${error.path}: ${error.message}\n`);
+  const report = scanReport(result, collected.skipped, Math.round(performance.now() - started));
+  const places = userConfigLocations(dirs).length;
+  const preface =
+    collected.read.length === 0
+      ? `No MCP client configs found (looked in ${places} places under ${home}).\n\n`
+      : `Read ${collected.read.length} MCP client config${collected.read.length === 1 ? "" : "s"}:\n${collected.read.map((r) => `  ${r.path}  (${r.client})`).join("\n")}\n\n`;
+  return emit(report, args, io, args.failOn ?? "high", preface);
+}
+
+/** Render, write and turn into an exit status. `preface` goes before a text report, or to stderr. */
+function emit(report: ScanReport, args: ScanArgs, io: CliIo, failOn: FailLevel, preface: string): number {
+  if (preface !== "" && args.format !== "text") io.stderr.write(preface.trimEnd().split("\n").map((l) => `mcp-review: ${l.trim()}`).join("\n") + "\n");
 
   const rendered =
     args.format === "json"
       ? `${JSON.stringify(report, null, 2)}\n`
       : args.format === "sarif"
         ? formatSarif(report, listRules(), packageVersion())
-        : formatText(report);
+        : (preface !== "" ? preface : "") + formatText(report);
   if (args.output) {
     const file = resolve(io.cwd, args.output);
     try {
@@ -152,7 +190,6 @@ function scan(args: ScanArgs, io: CliIo): number {
     io.stdout.write(rendered);
   }
 
-  const failOn = args.failOn ?? config.fail_on;
   if (failOn === "none") return 0;
   return report.findings.some((f) => atOrAbove(f.severity, failOn)) ? 1 : 0;
 }
