@@ -3,17 +3,18 @@ import { moduleRefOf } from "../../src/engine/imports.js";
 import { describeSources } from "../../src/engine/mcp.js";
 import type { Rule } from "../../src/engine/rule.js";
 import { abbreviate, constantString, declarationOf, descendantsOfKind, unwrap } from "../../src/engine/values.js";
+import { checkPython, MENTIONS_PY } from "./python.js";
 
 const VM_FUNCTIONS = new Set(["runInNewContext", "runInThisContext", "runInContext", "compileFunction", "Script", "SourceTextModule"]);
 
 export const codeInjection: Rule = {
   meta: {
     id: "code-injection",
-    title: "Tool input is run as JavaScript code",
+    title: "Tool input is run as code",
     severity: "critical",
     cwe: "CWE-95",
     confidence: "high",
-    languages: ["typescript", "javascript"],
+    languages: ["typescript", "javascript", "python"],
     references: [
       "https://cwe.mitre.org/data/definitions/95.html",
       "https://nodejs.org/api/vm.html#vm-executing-javascript",
@@ -22,7 +23,9 @@ export const codeInjection: Rule = {
     description:
       "An MCP handler evaluates tool input as code: eval, new Function, the vm module (which is not a security sandbox), or setTimeout with a string. Whoever controls the tool arguments — the model, or a prompt injection it read — runs arbitrary JavaScript with the server's privileges.",
     mentions: /\beval\s*\(|\bFunction\s*\(|\bvm\b|runInNewContext|runInThisContext|setTimeout|setInterval/,
+    mentionsPython: MENTIONS_PY,
   },
+  checkPython,
   check(ctx) {
     const sinks: { node: CallExpression | NewExpression; code: Node; what: string }[] = [];
     for (const kind of [SyntaxKind.CallExpression, SyntaxKind.NewExpression] as const) {

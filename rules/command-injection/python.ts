@@ -1,6 +1,7 @@
 import type { PythonRuleContext } from "../../src/engine/python/context.js";
 import { inputLabel } from "../../src/engine/python/describe.js";
 import type { PyNode } from "../../src/engine/python/parser.js";
+import { stringPieces, type Piece } from "../../src/engine/python/pieces.js";
 import { abbreviatePy, callArgs, constantString, unwrapPy } from "../../src/engine/python/values.js";
 
 const SUBPROCESS = new Set(["subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen"]);
@@ -98,101 +99,6 @@ function reportProgramChoice(ctx: PythonRuleContext, call: PyNode, program: PyNo
   });
 }
 
-type Piece = { literal: string } | { expr: string; node: PyNode };
-
-/**
- * Flattens a command string into literal and interpolated pieces: f-strings, `+`, `%` and
- * `.format` on a literal, following one local variable.
- */
-export function commandPieces(ctx: PythonRuleContext, expr: PyNode, follow = true): Piece[] | undefined {
-  const node = unwrapPy(expr);
-  const literal = constantString(node, ctx.module);
-  if (literal !== undefined) return [{ literal }];
-  if (node.type === "string") {
-    const pieces: Piece[] = [];
-    for (const part of node.namedChildren) {
-      if (part?.type === "string_content") pieces.push({ literal: part.text });
-      else if (part?.type === "interpolation") {
-        const inner = part.namedChildren[0]!;
-        pieces.push({ expr: inner.text, node: inner });
-      }
-    }
-    return pieces;
-  }
-  if (node.type === "binary_operator") {
-    const op = node.childForFieldName("operator")!.type;
-    const left = node.childForFieldName("left")!;
-    const right = node.childForFieldName("right")!;
-    if (op === "+") {
-      const l = commandPieces(ctx, left, false) ?? [{ expr: left.text, node: left }];
-      const r = commandPieces(ctx, right, false) ?? [{ expr: right.text, node: right }];
-      return [...l, ...r];
-    }
-    const format = op === "%" ? constantString(left, ctx.module) : undefined;
-    if (format !== undefined) {
-      const r = unwrapPy(right);
-      const values = r.type === "tuple" ? r.namedChildren.filter((c): c is PyNode => !!c) : [r];
-      return splitFormat(format, /%[-#0 +]*\d*(?:\.\d+)?[sdrif]/g, values);
-    }
-  }
-  if (node.type === "call") {
-    const callee = node.childForFieldName("function")!;
-    if (callee.type === "attribute" && callee.childForFieldName("attribute")!.text === "format") {
-      const format = constantString(callee.childForFieldName("object")!, ctx.module);
-      if (format !== undefined) {
-        const args = callArgs(node);
-        let next = 0;
-        const pieces: Piece[] = [];
-        let last = 0;
-        for (const m of format.matchAll(/\{([^{}]*)\}/g)) {
-          pieces.push({ literal: format.slice(last, m.index) });
-          const key = m[1]!.split(/[!:]/)[0]!;
-          const value = key === "" ? args.positional[next++] : /^\d+$/.test(key) ? args.positional[Number(key)] : args.keywords.get(key);
-          if (!value) return undefined;
-          pieces.push({ expr: value.text, node: value });
-          last = m.index! + m[0].length;
-        }
-        pieces.push({ literal: format.slice(last) });
-        return pieces;
-      }
-    }
-  }
-  if (follow && node.type === "identifier") {
-    const assigned = lastAssignment(node);
-    return assigned ? commandPieces(ctx, assigned, false) : undefined;
-  }
-  return undefined;
-}
-
-function splitFormat(format: string, placeholder: RegExp, values: PyNode[]): Piece[] | undefined {
-  const pieces: Piece[] = [];
-  let last = 0;
-  let i = 0;
-  for (const m of format.matchAll(placeholder)) {
-    const value = values[i++];
-    if (!value) return undefined;
-    pieces.push({ literal: format.slice(last, m.index) }, { expr: value.text, node: value });
-    last = m.index! + m[0].length;
-  }
-  pieces.push({ literal: format.slice(last) });
-  return pieces;
-}
-
-/** `name = value` as the only plain assignment to `name` before `use` in its function. */
-function lastAssignment(use: PyNode): PyNode | undefined {
-  let fn: PyNode | null = use.parent;
-  while (fn && fn.type !== "function_definition") fn = fn.parent;
-  if (!fn) return undefined;
-  const values: PyNode[] = [];
-  for (const a of fn.descendantsOfType(["assignment", "augmented_assignment"])) {
-    if (!a || a.startIndex > use.startIndex) continue;
-    if (a.childForFieldName("left")?.text !== use.text) continue;
-    if (a.type === "augmented_assignment") return undefined;
-    values.push(a.childForFieldName("right")!);
-  }
-  return values.length === 1 ? values[0] : undefined;
-}
-
 /** Splits pieces into argv words the way a shell would; undefined when shell syntax or no literal program. */
 export function toArgv(pieces: Piece[], isInput: (node: PyNode) => boolean): { program: string; args: string[] } | { shellSyntax: string } | undefined {
   for (const p of pieces) if ("literal" in p && SHELL_SYNTAX.test(p.literal)) return { shellSyntax: p.literal.match(SHELL_SYNTAX)![0].trim() || "newline" };
@@ -240,7 +146,7 @@ function calleeText(call: PyNode): string {
 
 /** A fix written for this call: the same command as an argument list run without a shell, when it can be split. */
 function remediation(ctx: PythonRuleContext, call: PyNode, fn: string, command: PyNode): string {
-  const pieces = commandPieces(ctx, command);
+  const pieces = stringPieces(ctx.module, command);
   const rewrite = pieces ? toArgv(pieces, (n) => ctx.taint.isTainted(n)) : undefined;
   const keep = [...callArgs(call).keywords.entries()].filter(([k]) => k !== "shell" && k !== "args" && k !== "cmd").map(([k, v]) => `${k}=${abbreviatePy(v, 40)}`);
   if (rewrite && "program" in rewrite) {

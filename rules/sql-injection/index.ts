@@ -2,6 +2,7 @@ import { Node, SyntaxKind, type CallExpression } from "ts-morph";
 import { describeSources } from "../../src/engine/mcp.js";
 import type { Rule } from "../../src/engine/rule.js";
 import { abbreviate, constantString, declarationOf, descendantsOfKind, unwrap } from "../../src/engine/values.js";
+import { checkPython, MENTIONS_PY } from "./python.js";
 
 const QUERY_METHODS = new Set([
   "query", "execute", "exec", "prepare", "raw", "all", "get", "run", "each", "unsafe", "whereRaw", "orderByRaw",
@@ -19,7 +20,7 @@ export const sqlInjection: Rule = {
     severity: "high",
     cwe: "CWE-89",
     confidence: "high",
-    languages: ["typescript", "javascript"],
+    languages: ["typescript", "javascript", "python"],
     references: [
       "https://cwe.mitre.org/data/definitions/89.html",
       "https://cheatsheetseries.owasp.org/cheatsheets/Query_Parameterization_Cheat_Sheet.html",
@@ -28,7 +29,9 @@ export const sqlInjection: Rule = {
     description:
       "An MCP handler builds an SQL statement from tool input by concatenation or a template literal and runs it (query, execute, prepare, all, run, knex.raw, $queryRawUnsafe). Quotes in the input end the string literal, so the caller reads or changes any table the server's database user can reach.",
     mentions: /\b(?:query|execute|exec|prepare|raw|all|get|run|each|unsafe|\$queryRawUnsafe|\$executeRawUnsafe|\w+Raw)\s*\(/,
+    mentionsPython: MENTIONS_PY,
   },
+  checkPython,
   check(ctx) {
     for (const call of descendantsOfKind(ctx.sourceFile, SyntaxKind.CallExpression)) {
       const callee = call.getExpression();

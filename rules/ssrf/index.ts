@@ -4,6 +4,7 @@ import { describeSources } from "../../src/engine/mcp.js";
 import type { Rule } from "../../src/engine/rule.js";
 import { URL_HOST_ALLOWLIST } from "../../src/engine/sanitizers.js";
 import { abbreviate, constantString, declarationOf, propertyValue, unwrap, descendantsOfKind } from "../../src/engine/values.js";
+import { checkPython, MENTIONS_PY } from "./python.js";
 
 const HTTP_MODULES = new Set(["axios", "got", "node-fetch", "undici", "ky", "superagent", "needle", "request", "cross-fetch"]);
 const HTTP_METHODS = new Set(["get", "post", "put", "patch", "delete", "head", "options", "request", "fetch", "stream"]);
@@ -18,7 +19,7 @@ export const ssrf: Rule = {
     severity: "high",
     cwe: "CWE-918",
     confidence: "high",
-    languages: ["typescript", "javascript"],
+    languages: ["typescript", "javascript", "python"],
     references: [
       "https://cwe.mitre.org/data/definitions/918.html",
       "https://owasp.org/www-community/attacks/Server_Side_Request_Forgery",
@@ -28,7 +29,9 @@ export const ssrf: Rule = {
     description:
       "An MCP handler sends a request to a URL that tool input chooses (fetch, axios, got, http.request) with no host allowlist. The server then reaches what the caller cannot: cloud metadata endpoints (169.254.169.254), localhost admin ports, the internal network, and returns the answer to the model.",
     mentions: /\bfetch\b|axios|\bgot\b|undici|\bky\b|superagent|needle|https?\.(?:get|request)|\brequest\(/,
+    mentionsPython: MENTIONS_PY,
   },
+  checkPython,
   check(ctx) {
     for (const call of descendantsOfKind(ctx.sourceFile, SyntaxKind.CallExpression)) {
       const target = urlArgument(call);

@@ -390,6 +390,11 @@ export class PythonTaint {
       return !compiled && isAnchored(compiledPattern(env.module, receiver));
     }
     if (STRING_GUARD_METHODS.has(method)) return this.subjects(env, receiver).includes(name);
+    if (method === "startswith" && this.kind === "url") {
+      // `url.startswith("https://api.example.com/")`: the host is fixed when the prefix ends after it with a slash.
+      const prefix = args.positional[0] ? constantString(args.positional[0], env.module) : undefined;
+      return !!prefix && /^https?:\/\/[^/]+\//i.test(prefix) && this.subjects(env, receiver).includes(name);
+    }
     if (this.kind !== "path") return false;
     if (method === "startswith") {
       // `str(p).startswith(str(ROOT) + os.sep)`: a prefix check with a separator, on a resolved path.

@@ -1,0 +1,75 @@
+import type { PythonRuleContext } from "../../src/engine/python/context.js";
+import { inputLabel } from "../../src/engine/python/describe.js";
+import { stringPieces, type Piece } from "../../src/engine/python/pieces.js";
+import type { PyNode } from "../../src/engine/python/parser.js";
+import { abbreviatePy, callArgs, unwrapPy } from "../../src/engine/python/values.js";
+
+/** DB-API, asyncpg, SQLAlchemy and pandas calls whose first argument is SQL text. */
+const SQL_METHODS = new Set(["execute", "executemany", "executescript", "fetch", "fetchrow", "fetchval", "mogrify", "exec_driver_sql", "raw"]);
+const SQL_FUNCTIONS = new Set(["sqlalchemy.text", "sqlalchemy.sql.text", "sqlalchemy.sql.expression.text", "pandas.read_sql", "pandas.read_sql_query", "psycopg.sql.SQL", "psycopg2.sql.SQL"]);
+const SQL_WORDS = /\b(?:select|insert|update|delete|from|where|into|values|create|drop|alter|order\s+by|limit|pragma|join|table)\b/i;
+
+/** Text pre-filter: a database call. */
+export const MENTIONS_PY = /\b(?:execute\w*|fetch\w*|text|read_sql\w*|SQL|raw|exec_driver_sql)\s*\(/;
+
+/** The Python check of sql-injection: SQL text built with f-strings, `%`, `.format` or `+` from tool input, passed to `execute`, `text()`, `read_sql`. */
+export function checkPython(ctx: PythonRuleContext): void {
+  for (const call of ctx.module.nodesOf("call")) {
+    const callee = call.childForFieldName("function")!;
+    const fn = ctx.module.qualifiedName(callee) ?? "";
+    const method = callee.type === "attribute" ? callee.childForFieldName("attribute")!.text : undefined;
+    if (!SQL_FUNCTIONS.has(fn) && !(method && SQL_METHODS.has(method))) continue;
+    const query = callArgs(call).positional[0] ?? callArgs(call).keywords.get("sql") ?? callArgs(call).keywords.get("statement");
+    if (!query) continue;
+    // SQL that is built here, not a whole query the tool was asked to run (that is the tool's purpose, e.g. an SQL console).
+    const pieces = stringPieces(ctx.module, query);
+    if (!pieces || !pieces.some((p) => "literal" in p && SQL_WORDS.test(p.literal))) continue;
+    const tainted = pieces.filter((p): p is Extract<Piece, { expr: string }> => "expr" in p && ctx.taint.isTainted(p.node, "sql"));
+    if (tainted.length === 0) continue;
+    report(ctx, call, query, pieces, tainted.map((p) => p.node));
+  }
+}
+
+function report(ctx: PythonRuleContext, call: PyNode, query: PyNode, pieces: Piece[], inputs: PyNode[]): void {
+  const callee = call.childForFieldName("function")!.text;
+  const isText = /(?:^|\.)text$/.test(callee);
+  const m = ctx.module;
+  const style = isText ? ":" : m.importsModule("asyncpg") ? "$" : m.importsModule("sqlite3", "aiosqlite", "duckdb") ? "?" : "%s";
+  let sql = "";
+  const params: string[] = [];
+  pieces.forEach((p, i) => {
+    if ("literal" in p) {
+      sql += p.literal;
+      return;
+    }
+    // A value inside a quoted literal ('...{x}...') becomes one parameter, LIKE wildcards included.
+    const before = /'(%?)$/.exec(sql);
+    const next = pieces[i + 1];
+    const after = next && "literal" in next ? /^(%?)'/.exec(next.literal) : null;
+    if (before && after && next && "literal" in next) {
+      sql = sql.slice(0, -before[0].length);
+      pieces[i + 1] = { literal: next.literal.slice(after[0].length) };
+      params.push(before[1] || after[1] ? `f"${before[1]}{${p.expr}}${after[1]}"` : p.expr);
+    } else params.push(p.expr);
+    const n = params.length;
+    sql += style === ":" ? `:p${n}` : style === "$" ? `$${n}` : style;
+  });
+  const code = isText
+    ? `conn.execute(${callee}(${JSON.stringify(sql)}), {${params.map((v, i) => `"p${i + 1}": ${v}`).join(", ")}})`
+    : `${callee}(${JSON.stringify(sql)}, (${params.join(", ")}${params.length === 1 ? "," : ""}))`;
+  ctx.report({
+    node: call,
+    message:
+      `${inputLabel(ctx.taint.sourcesOf(inputs[0]!, "sql"))} is interpolated into the SQL of \`${callee}(${abbreviatePy(unwrapPy(query))})\` (${inputs.map((i) => `\`${abbreviatePy(i, 24)}\``).join(", ")}). ` +
+      "A quote in the input ends the string literal and the rest runs as SQL: `' OR '1'='1`, `'; DROP TABLE ...`, or `UNION SELECT` to read other tables.",
+    remediation: [
+      "Pass values as parameters, never in the SQL text:",
+      "",
+      "```python",
+      code,
+      "```",
+      "",
+      "The driver sends parameters separately from the statement, so quotes in them are data. Table or column names cannot be parameters: check them against a fixed set (`if column not in {\"name\", \"created\"}: raise ValueError(...)`).",
+    ].join("\n"),
+  });
+}
