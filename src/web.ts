@@ -4,6 +4,7 @@ import { mcpReviewApp } from "./app/app.js";
 import { createBullmqReviewQueue } from "./queue/bullmq-queue.js";
 import { createMemoryReviewQueue } from "./queue/memory-queue.js";
 import type { ReviewQueue } from "./queue/review-queue.js";
+import { McpReviewOctokit } from "./review/octokit.js";
 import { reviewHandlers } from "./review/review-handlers.js";
 
 /**
@@ -28,6 +29,7 @@ const server = await run(
       return queue;
     },
   }),
+  { Octokit: McpReviewOctokit },
 );
 
 process.once("SIGTERM", async () => {

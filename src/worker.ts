@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { createProbot } from "probot";
 import { startBullmqReviewWorker } from "./queue/bullmq-worker.js";
+import { McpReviewOctokit } from "./review/octokit.js";
 import { reviewHandlers } from "./review/review-handlers.js";
 
 /**
@@ -13,7 +14,7 @@ if (!redisUrl) {
   process.exit(2);
 }
 
-const probot = await createProbot().ready(); // its logger exists only once it is ready
+const probot = await createProbot({ overrides: { Octokit: McpReviewOctokit } }).ready(); // its logger exists only once it is ready
 const handlers = reviewHandlers({ github: (id) => probot.auth(id), log: probot.log });
 const worker = startBullmqReviewWorker({
   connection: redisUrl,

@@ -41,11 +41,18 @@ export function toReviewError(doing: string, error: unknown): ReviewError {
   if (error instanceof ReviewError) return error;
   const e = error as HttpishError;
   const status = typeof e?.status === "number" ? ` (HTTP ${e.status})` : "";
-  const detail = (e?.message ?? String(error)).split("\n")[0];
+  // GitHub's message can carry a whole response body: keep the check run's summary readable.
+  const detail = truncate((e?.message ?? String(error)).split("\n")[0]!, MAX_DETAIL_CHARS);
   return new ReviewError(`GitHub failed while ${doing}${status}: ${detail}`, {
     retryable: classifyGitHubError(error) === "transient",
     cause: error,
   });
+}
+
+const MAX_DETAIL_CHARS = 300;
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 /** The HTTP status of an Octokit error, if it has one. */

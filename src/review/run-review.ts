@@ -99,7 +99,7 @@ export async function failReview(job: ReviewJob, error: Error, deps: ReviewDeps)
     "neutral",
     {
       title: "The review could not finish",
-      summary: `mcp-review could not complete this review, so it neither passes nor fails the pull request.\n\n**Reason:** ${error.message}\n\nComment \`/mcp-review rescan\` or use the Re-run button to try again.`,
+      summary: `mcp-review could not complete this review, so it neither passes nor fails the pull request.\n\n**Reason:** ${error.message.slice(0, 1000)}\n\nComment \`/mcp-review rescan\` or use the Re-run button to try again.`,
     },
     now(),
   );

@@ -29,4 +29,10 @@ describe("toReviewError", () => {
     expect(permanent.retryable).toBe(false);
     expect(toReviewError("again", permanent)).toBe(permanent);
   });
+
+  it("keeps a message that carries a whole response body short", () => {
+    const error = toReviewError("listing files", new Error(`Cannot use 'in' operator in ${"[".repeat(100_000)}`));
+    expect(error.message.length).toBeLessThan(400);
+    expect(error.message).toMatch(/…$/);
+  });
 });

@@ -1,0 +1,35 @@
+import Bottleneck from "bottleneck";
+import { ProbotOctokit } from "probot";
+
+/**
+ * How far apart this process sends content-creating requests (POST, PATCH). The throttling
+ * plugin's default is one per second for the whole process, so a review's three writes take three
+ * seconds and ten concurrent reviews thirty. GitHub's secondary limits are per installation and
+ * answered with `retry-after`, which the handler below honors, so a light spacing is enough.
+ */
+const WRITE_SPACING_MS = 10;
+const MAX_CONCURRENT_WRITES = 8;
+/** Wait out a secondary rate limit at most this many times per request, and at most this long. */
+const SECONDARY_LIMIT_RETRIES = 2;
+const MAX_RETRY_AFTER_SECONDS = 120;
+
+const writes = new Bottleneck.Group({ maxConcurrent: MAX_CONCURRENT_WRITES, minTime: WRITE_SPACING_MS });
+
+type Options = Record<string, unknown> & { throttle?: Record<string, unknown> };
+
+/**
+ * The Octokit every mcp-review process uses: Probot's, with writes spaced per process and
+ * secondary rate limits waited out instead of failing the review. Probot's own throttle options
+ * would otherwise give up on the first secondary limit.
+ */
+export const McpReviewOctokit = ProbotOctokit.defaults((options: Options) => ({
+  ...options,
+  throttle: {
+    ...options.throttle,
+    write: writes,
+    onSecondaryRateLimit: (retryAfter: number, _request: unknown, _octokit: unknown, retryCount: number) =>
+      retryCount < SECONDARY_LIMIT_RETRIES && retryAfter <= MAX_RETRY_AFTER_SECONDS,
+    onRateLimit: (retryAfter: number, _request: unknown, _octokit: unknown, retryCount: number) =>
+      retryCount < SECONDARY_LIMIT_RETRIES && retryAfter <= MAX_RETRY_AFTER_SECONDS,
+  },
+}));
