@@ -1,0 +1,62 @@
+import type { Rule } from "../../src/engine/rule.js";
+import { listenExposure, mcpEndpoints } from "../../src/engine/http.js";
+import { abbreviate } from "../../src/engine/values.js";
+
+export const missingAuth: Rule = {
+  meta: {
+    id: "missing-auth",
+    title: "MCP HTTP endpoint without authentication",
+    severity: "high",
+    cwe: "CWE-306",
+    confidence: "medium",
+    languages: ["typescript", "javascript"],
+    references: [
+      "https://cwe.mitre.org/data/definitions/306.html",
+      "https://modelcontextprotocol.io/specification/2025-06-18/basic/authorization",
+      "https://modelcontextprotocol.io/specification/2025-06-18/basic/security_best_practices",
+    ],
+    description:
+      "An MCP endpoint served over HTTP/SSE to the network has no authentication: no auth middleware on the route or the app, and no check of an Authorization header or API key in the handler. Anyone who can reach the port can list and call the server's tools with the user's privileges.",
+    mentions: /\.listen\s*\(/,
+  },
+  check(ctx) {
+    if (!ctx.mcp.isMcpServer) return;
+    const { exposure, listen } = listenExposure(ctx.sourceFile);
+    if (exposure !== "network") return;
+    for (const endpoint of mcpEndpoints(ctx.sourceFile)) {
+      if (endpoint.authenticated) continue;
+      const args = endpoint.registration.getArguments();
+      const receiver = endpoint.registration.getExpression().getText().replace(/\.\w+$/, "");
+      const route = endpoint.route ?? "/mcp";
+      const handler = args.length > 1 ? abbreviate(args[args.length - 1]!) : "handler";
+      const where = endpoint.method === "createServer" ? "This HTTP server's MCP handler" : `\`${receiver}.${endpoint.method}(${JSON.stringify(route)}, …)\``;
+      ctx.report({
+        node: endpoint.registration,
+        message:
+          `${where} serves the MCP protocol with no authentication, and the server listens beyond loopback (\`${abbreviate(listen!, 50)}\`). ` +
+          "Anyone who can reach this port — the same network, a container neighbour, the internet behind a port forward — can list and call its tools with the user's privileges.",
+        remediation: [
+          endpoint.method === "createServer"
+            ? "Check a bearer token before handing the request to the transport, and answer 401 otherwise:"
+            : "Require a bearer token on the MCP routes. With the SDK's OAuth support:",
+          "",
+          "```ts",
+          ...(endpoint.method === "createServer"
+            ? [
+                `const expected = Buffer.from(\`Bearer \${process.env.MCP_AUTH_TOKEN}\`);`,
+                `const given = Buffer.from(req.headers.authorization ?? "");`,
+                `if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) { res.writeHead(401).end(); return; }`,
+              ]
+            : [
+                `import { requireBearerAuth } from "@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js";`,
+                `const auth = requireBearerAuth({ verifier: tokenVerifier, resourceMetadataUrl });`,
+                `${receiver}.${endpoint.method}(${JSON.stringify(route)}, auth, ${handler});`,
+              ]),
+          "```",
+          "",
+          "For a server meant only for this machine, listen on `127.0.0.1` instead (or use the stdio transport); a shared secret token checked with `crypto.timingSafeEqual` is the minimum for anything else.",
+        ].join("\n"),
+      });
+    }
+  },
+};

@@ -1,0 +1,130 @@
+import { Node, SyntaxKind, type CallExpression, type SourceFile } from "ts-morph";
+import { functionOf } from "./mcp.js";
+import { constantString, declarationOf, descendantsOfKind, propertyValue, unwrap } from "./values.js";
+
+/** An HTTP route (or a whole `createServer` handler) that serves the MCP protocol. */
+export interface McpEndpoint {
+  registration: CallExpression;
+  /** `app.post` → "post"; `createServer` for a bare Node server. */
+  method: string;
+  route?: string;
+  /** The functions that handle the request, in order (middleware first). */
+  handlers: Node[];
+  /** A middleware, a handler check or an app-wide middleware authenticates the request. */
+  authenticated: boolean;
+}
+
+const ROUTE_METHODS = new Set(["get", "post", "put", "delete", "all", "use"]);
+const TRANSPORT_USE = /\.handle(?:Request|PostMessage)\s*\(|new\s+(?:\w+\.)?(?:SSEServerTransport|StreamableHTTPServerTransport|WebStandardStreamableHTTPServerTransport)\b/;
+const MCP_ROUTE = /(?:^|\/)(?:mcp|sse|messages?)(?:\/|$|\?)/i;
+/** Text of a middleware, or of code in a handler, that authenticates the caller. */
+const AUTH_TEXT = /auth|bearer|jwt|passport|api[-_]?key|verify\w*token|token\w*verif|timingSafeEqual|session\w*valid|requireUser|ensureLoggedIn|basicAuth|guard|protect/i;
+const LOOPBACK = /^(?:127(?:\.\d{1,3}){3}|localhost|::1|\[::1\])$/i;
+
+/**
+ * The MCP endpoints of an HTTP server in this file: routes whose path looks like an MCP endpoint
+ * (`/mcp`, `/sse`, `/messages`) or whose handler drives an SDK transport, and `createServer`
+ * handlers that drive one. Authentication is judged from route middleware, app-wide `use(...)`
+ * middleware, and checks of `Authorization`/API-key headers in the handlers.
+ */
+export function mcpEndpoints(sourceFile: SourceFile): McpEndpoint[] {
+  const calls = descendantsOfKind(sourceFile, SyntaxKind.CallExpression);
+  const appWideAuth = calls.some((call) => {
+    const callee = call.getExpression();
+    if (!Node.isPropertyAccessExpression(callee) || callee.getName() !== "use") return false;
+    const args = call.getArguments();
+    const middleware = args.filter((a) => constantString(a) === undefined);
+    const route = args[0] ? constantString(args[0]) : undefined;
+    return (route === undefined || MCP_ROUTE.test(route) || route === "/" || route === "*") && middleware.some((m) => AUTH_TEXT.test(middlewareText(m)));
+  });
+  const out: McpEndpoint[] = [];
+  for (const call of calls) {
+    const callee = call.getExpression();
+    const method = Node.isPropertyAccessExpression(callee) ? callee.getName() : Node.isIdentifier(callee) ? callee.getText() : "";
+    const args = call.getArguments();
+    if (method === "createServer") {
+      const handler = args.find((a) => functionOf(a));
+      const fn = handler ? functionOf(handler) : undefined;
+      if (!fn || !TRANSPORT_USE.test(fn.getText())) continue;
+      out.push({ registration: call, method, handlers: [fn], authenticated: appWideAuth || AUTH_TEXT.test(checksIn(fn)) });
+      continue;
+    }
+    if (!ROUTE_METHODS.has(method) || !Node.isPropertyAccessExpression(callee) || args.length < 2) continue;
+    const route = constantString(args[0]!);
+    if (route === undefined) continue;
+    const handlers = args.slice(1);
+    const fns = handlers.map((h) => functionOf(h)).filter((f): f is NonNullable<typeof f> => !!f);
+    if (fns.length === 0) continue;
+    const drivesTransport = fns.some((f) => TRANSPORT_USE.test(f.getText()));
+    if (!drivesTransport && !(MCP_ROUTE.test(route) && method !== "use")) continue;
+    const middleware = handlers.slice(0, -1);
+    const authenticated = appWideAuth || middleware.some((m) => AUTH_TEXT.test(middlewareText(m))) || fns.some((f) => AUTH_TEXT.test(checksIn(f)));
+    out.push({ registration: call, method, route, handlers: fns, authenticated });
+  }
+  return out;
+}
+
+/** What a middleware argument is: its text, or for an identifier the text of its initializer too. */
+function middlewareText(node: Node): string {
+  const n = unwrap(node);
+  if (Node.isIdentifier(n)) {
+    const decl = declarationOf(n);
+    if (decl && Node.isVariableDeclaration(decl)) return `${n.getText()} ${decl.getInitializer()?.getText().slice(0, 400) ?? ""}`;
+    return n.getText();
+  }
+  if (Node.isArrowFunction(n) || Node.isFunctionExpression(n)) return checksIn(n);
+  return n.getText().slice(0, 400);
+}
+
+/** The parts of a handler that can authenticate: header reads, `req.auth`, calls. Not its log strings. */
+function checksIn(fn: Node): string {
+  const parts: string[] = [];
+  for (const access of descendantsOfKind(fn, SyntaxKind.PropertyAccessExpression)) parts.push(access.getName());
+  for (const access of descendantsOfKind(fn, SyntaxKind.ElementAccessExpression)) parts.push(access.getArgumentExpression()?.getText() ?? "");
+  for (const call of descendantsOfKind(fn, SyntaxKind.CallExpression)) {
+    const callee = call.getExpression();
+    parts.push(Node.isPropertyAccessExpression(callee) ? callee.getName() : callee.getText());
+    if (/^(?:get|header)$/.test(Node.isPropertyAccessExpression(callee) ? callee.getName() : "")) parts.push(call.getArguments()[0]?.getText() ?? "");
+  }
+  return parts.filter((p) => !/^(?:author|authors)$/i.test(p)).join(" ");
+}
+
+/** Where the HTTP servers of a file listen: on the network, on loopback only, or not said here. */
+export function listenExposure(sourceFile: SourceFile): { exposure: "network" | "loopback" | "unknown"; listen?: CallExpression } {
+  let loopback: CallExpression | undefined;
+  for (const call of descendantsOfKind(sourceFile, SyntaxKind.CallExpression)) {
+    const callee = call.getExpression();
+    if (!Node.isPropertyAccessExpression(callee) || callee.getName() !== "listen") continue;
+    const args = call.getArguments();
+    const first = args[0] ? unwrap(args[0]) : undefined;
+    let host: Node | undefined;
+    if (first && Node.isObjectLiteralExpression(first)) {
+      if (propertyValue(first, "path")) continue;
+      host = propertyValue(first, "host");
+    } else {
+      const literal = first ? constantString(first) : undefined;
+      if (literal !== undefined && !/^\d+$/.test(literal)) continue; // a socket path
+      const second = args[1] ? unwrap(args[1]) : undefined;
+      host = second && !(Node.isArrowFunction(second) || Node.isFunctionExpression(second)) ? second : undefined;
+    }
+    if (!host) return { exposure: "network", listen: call };
+    const value = hostValue(host);
+    if (value === undefined) continue;
+    if (!LOOPBACK.test(value)) return { exposure: "network", listen: call };
+    loopback = call;
+  }
+  return loopback ? { exposure: "loopback", listen: loopback } : { exposure: "unknown" };
+}
+
+function hostValue(node: Node): string | undefined {
+  const n = unwrap(node);
+  const literal = constantString(n);
+  if (literal !== undefined) return literal;
+  if (Node.isBinaryExpression(n) && /^(?:\?\?|\|\|)$/.test(n.getOperatorToken().getText())) return constantString(n.getRight());
+  if (Node.isIdentifier(n)) {
+    const decl = declarationOf(n);
+    const init = decl && Node.isVariableDeclaration(decl) ? decl.getInitializer() : undefined;
+    return init ? hostValue(init) : undefined;
+  }
+  return undefined;
+}
