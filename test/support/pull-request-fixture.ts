@@ -73,6 +73,8 @@ export interface ReviewMockOptions {
   files?: { list: object[]; head: Record<string, string>; base?: Record<string, string> };
   existingComments?: Array<{ id: number; path: string; line: number; body: string }>;
   expectReview?: boolean;
+  /** False when the config's `comments: annotations` means no review comments are read. */
+  expectCommentList?: boolean;
   expectFixed?: number[];
   /** Replies for the files listing, in order; the last one is the success. */
   listFilesFailures?: number[];
@@ -117,13 +119,15 @@ export function mockReview(captured: Captured, options: ReviewMockOptions = {}):
         .reply(200, { type: "file", encoding: "base64", size: Buffer.byteLength(text), content: base64(text) });
     }
   }
-  scope
-    .get(`${REPO_PATH}/pulls/${PULL}/comments`)
-    .query({ per_page: 100 })
-    .reply(
-      200,
-      (options.existingComments ?? []).map((c) => ({ ...c, user: { login: "mcp-review[bot]", type: "Bot" } })),
-    );
+  if (options.expectCommentList ?? true) {
+    scope
+      .get(`${REPO_PATH}/pulls/${PULL}/comments`)
+      .query({ per_page: 100 })
+      .reply(
+        200,
+        (options.existingComments ?? []).map((c) => ({ ...c, user: { login: "mcp-review[bot]", type: "Bot" } })),
+      );
+  }
   if (options.expectReview ?? true) {
     scope.post(`${REPO_PATH}/pulls/${PULL}/reviews`, (body) => {
       captured.reviews.push(body);
