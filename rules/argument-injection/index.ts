@@ -4,13 +4,14 @@ import { describeSources } from "../../src/engine/mcp.js";
 import type { Rule } from "../../src/engine/rule.js";
 import { NOT_AN_OPTION } from "../../src/engine/sanitizers.js";
 import { abbreviate, constantString, followConst, propertyValue, unwrap, descendantsOfKind } from "../../src/engine/values.js";
+import { checkPython, MENTIONS_PY } from "./python.js";
 
 const PROCESS_COMMANDS = new Set(["spawn", "spawnSync", "execFile", "execFileSync", "fork"]);
 const SHELL_PROGRAM = /^(?:\/(?:usr\/)?bin\/)?(?:sh|bash|zsh|dash|ksh|fish|cmd(?:\.exe)?|powershell(?:\.exe)?|pwsh)$/i;
 /** Arguments that end option parsing: everything after them is an operand. */
 const END_OF_OPTIONS = new Set(["--", "--end-of-options"]);
 /** Options known to run a command or write a file when a value reaches them, by program. */
-const DANGEROUS_OPTIONS: Record<string, string> = {
+export const DANGEROUS_OPTIONS: Record<string, string> = {
   git: "`--upload-pack=<cmd>`, `-c core.sshCommand=<cmd>` or `--output=<file>`",
   rg: "`--pre=<cmd>`",
   find: "`-exec <cmd> ;`",
@@ -30,7 +31,7 @@ export const argumentInjection: Rule = {
     severity: "high",
     cwe: "CWE-88",
     confidence: "medium",
-    languages: ["typescript", "javascript"],
+    languages: ["typescript", "javascript", "python"],
     references: [
       "https://cwe.mitre.org/data/definitions/88.html",
       "https://sonarsource.github.io/argument-injection-vectors/",
@@ -39,7 +40,9 @@ export const argumentInjection: Rule = {
     description:
       "An MCP handler passes tool input as an argument to execFile/spawn without a shell, but with no `--` before it and nothing stopping it from starting with `-`. The program then reads it as an option: `--upload-pack=...` for git, `--pre=...` for rg, `-exec` for find run commands of the caller's choosing.",
     mentions: /child_process/,
+    mentionsPython: MENTIONS_PY,
   },
+  checkPython,
   check(ctx) {
     for (const call of descendantsOfKind(ctx.sourceFile, SyntaxKind.CallExpression)) {
       const ref = moduleRefOf(call.getExpression());

@@ -2,6 +2,7 @@ import { Node, SyntaxKind } from "ts-morph";
 import { mcpEndpoints } from "../../src/engine/http.js";
 import type { Rule } from "../../src/engine/rule.js";
 import { constantString, descendantsOfKind, propertyValue, unwrap } from "../../src/engine/values.js";
+import { checkPython, MENTIONS_PY } from "./python.js";
 
 const TRANSPORTS = /^(?:\w+\.)?(?:StreamableHTTPServerTransport|SSEServerTransport|WebStandardStreamableHTTPServerTransport)$/;
 /** Host or Origin validation somewhere in the file: the SDK's middleware, its express app factory, or a hand-written check. */
@@ -14,7 +15,7 @@ export const dnsRebinding: Rule = {
     severity: "high",
     cwe: "CWE-346",
     confidence: "medium",
-    languages: ["typescript", "javascript"],
+    languages: ["typescript", "javascript", "python"],
     references: [
       "https://cwe.mitre.org/data/definitions/346.html",
       "https://modelcontextprotocol.io/specification/2025-06-18/basic/transports#security-warning",
@@ -23,7 +24,9 @@ export const dnsRebinding: Rule = {
     description:
       "A Streamable HTTP or SSE MCP transport with no Host/Origin validation and no authentication: a web page the user visits can rebind its own domain name to 127.0.0.1 and call the local server's tools from the browser. The MCP specification requires servers to validate the Origin header.",
     mentions: /StreamableHTTPServerTransport|SSEServerTransport/,
+    mentionsPython: MENTIONS_PY,
   },
+  checkPython,
   check(ctx) {
     if (!ctx.mcp.isMcpServer) return;
     const text = ctx.sourceFile.getFullText();

@@ -2,6 +2,7 @@ import { Node, SyntaxKind } from "ts-morph";
 import { looksLikeSecret } from "../../src/engine/config/index.js";
 import type { Rule } from "../../src/engine/rule.js";
 import { descendantsOfKind, propertyName } from "../../src/engine/values.js";
+import { checkPython, MENTIONS_PY } from "./python.js";
 
 /** Names whose value is a credential. Stricter than the config rule's: code has `author`, `authUrl`, `tokenizer`. */
 const SECRET_NAME = /(?:token|secret|passw(?:or)?d|^pwd$|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|credential|^auth$|authorization|bearer)(?!izer|s?(?:url|uri|path|file|endpoint|header|name|type|count|length|limit|regex|pattern|env|var|key_?name)\b)/i;
@@ -16,7 +17,7 @@ export const hardcodedSecret: Rule = {
     severity: "high",
     cwe: "CWE-798",
     confidence: "medium",
-    languages: ["typescript", "javascript"],
+    languages: ["typescript", "javascript", "python"],
     references: [
       "https://cwe.mitre.org/data/definitions/798.html",
       "https://docs.github.com/en/code-security/secret-scanning/introduction/supported-secret-scanning-patterns",
@@ -24,7 +25,9 @@ export const hardcodedSecret: Rule = {
     ],
     description:
       "A token, API key, private key or password written literally in server code is readable by everyone who can read the repository, its forks and its published package, and cannot be rotated without a release. MCP servers often hold exactly these: GitHub, OpenAI, Anthropic, Slack, AWS and database credentials.",
+    mentionsPython: MENTIONS_PY,
   },
+  checkPython,
   check(ctx) {
     if (TEST_PATH.test(ctx.path)) return;
     const literals = [...descendantsOfKind(ctx.sourceFile, SyntaxKind.StringLiteral), ...descendantsOfKind(ctx.sourceFile, SyntaxKind.NoSubstitutionTemplateLiteral)];
@@ -59,7 +62,7 @@ export const hardcodedSecret: Rule = {
   },
 };
 
-function secretKind(value: string, name: string | undefined): string | undefined {
+export function secretKind(value: string, name: string | undefined): string | undefined {
   const match = looksLikeSecret(value, name && SECRET_NAME.test(name) ? name : "");
   // Documented sample credentials (AWS's AKIAIOSFODNN7EXAMPLE) and redacted values are not secrets.
   if (!match || /example|redacted|x{6,}|\*{4,}/i.test(value)) return undefined;

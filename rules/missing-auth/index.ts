@@ -1,6 +1,7 @@
 import type { Rule } from "../../src/engine/rule.js";
 import { listenExposure, mcpEndpoints } from "../../src/engine/http.js";
 import { abbreviate } from "../../src/engine/values.js";
+import { checkPython, MENTIONS_PY } from "./python.js";
 
 export const missingAuth: Rule = {
   meta: {
@@ -9,7 +10,7 @@ export const missingAuth: Rule = {
     severity: "high",
     cwe: "CWE-306",
     confidence: "medium",
-    languages: ["typescript", "javascript"],
+    languages: ["typescript", "javascript", "python"],
     references: [
       "https://cwe.mitre.org/data/definitions/306.html",
       "https://modelcontextprotocol.io/specification/2025-06-18/basic/authorization",
@@ -18,7 +19,9 @@ export const missingAuth: Rule = {
     description:
       "An MCP endpoint served over HTTP/SSE to the network has no authentication: no auth middleware on the route or the app, and no check of an Authorization header or API key in the handler. Anyone who can reach the port can list and call the server's tools with the user's privileges.",
     mentions: /\.listen\s*\(/,
+    mentionsPython: MENTIONS_PY,
   },
+  checkPython,
   check(ctx) {
     if (!ctx.mcp.isMcpServer) return;
     const { exposure, listen } = listenExposure(ctx.sourceFile);

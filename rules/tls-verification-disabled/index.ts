@@ -1,6 +1,7 @@
 import { Node, SyntaxKind } from "ts-morph";
 import type { Rule } from "../../src/engine/rule.js";
 import { abbreviate, constantString, descendantsOfKind, propertyName, unwrap } from "../../src/engine/values.js";
+import { checkPython, MENTIONS_PY } from "./python.js";
 
 /** Options that switch certificate checks off when false. */
 const VERIFY_OPTIONS = new Set(["rejectUnauthorized", "strictSSL", "verifySSL", "sslVerify", "verify"]);
@@ -15,7 +16,7 @@ export const tlsVerificationDisabled: Rule = {
     severity: "high",
     cwe: "CWE-295",
     confidence: "high",
-    languages: ["typescript", "javascript"],
+    languages: ["typescript", "javascript", "python"],
     references: [
       "https://cwe.mitre.org/data/definitions/295.html",
       "https://nodejs.org/api/tls.html#tlsconnectoptions-callback",
@@ -24,7 +25,9 @@ export const tlsVerificationDisabled: Rule = {
     description:
       "`rejectUnauthorized: false`, `NODE_TLS_REJECT_UNAUTHORIZED=0` or a `checkServerIdentity` that accepts everything makes HTTPS accept any certificate. Anyone on the network path can then read and change the server's traffic, including the API tokens it sends upstream and the data it hands to the model.",
     mentions: /rejectUnauthorized|NODE_TLS_REJECT_UNAUTHORIZED|strictSSL|checkServerIdentity|insecure|verifySSL|sslVerify|ignoreHTTPSErrors/i,
+    mentionsPython: MENTIONS_PY,
   },
+  checkPython,
   check(ctx) {
     if (TEST_PATH.test(ctx.path)) return;
     for (const prop of descendantsOfKind(ctx.sourceFile, SyntaxKind.PropertyAssignment)) {

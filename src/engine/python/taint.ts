@@ -16,14 +16,15 @@ export interface PythonTaintQueries {
  * What a value is used as. Some sanitizers hold for one use only: `shlex.quote` for a shell
  * command, `os.path.basename` and a resolved containment check for a path.
  */
-export type SinkKind = "any" | "command" | "path" | "url" | "sql";
-const KIND_INDEX: Record<SinkKind, number> = { any: 0, command: 1, path: 2, url: 3, sql: 4 };
+export type SinkKind = "any" | "command" | "argument" | "path" | "url" | "sql";
+const KIND_INDEX: Record<SinkKind, number> = { any: 0, command: 1, path: 2, url: 3, sql: 4, argument: 5 };
 const KIND_SANITIZERS: Record<SinkKind, ReadonlySet<string>> = {
   any: new Set(),
   command: new Set(["shlex.quote", "pipes.quote", "shlex.join"]),
   path: new Set(["os.path.basename", "werkzeug.utils.secure_filename", "secure_filename", "pathvalidate.sanitize_filename"]),
   url: new Set(),
   sql: new Set(),
+  argument: new Set(),
 };
 
 /** Parameter bindings of one analysis context: a handler, or a helper called from one. */
@@ -99,7 +100,7 @@ export class PythonTaint {
       if (handler) return [this.handlerEnv(module, handler)];
     }
     const fn = chain[0]!;
-    const cacheKey = fn.id * 5 + KIND_INDEX[this.kind];
+    const cacheKey = fn.id * 6 + KIND_INDEX[this.kind];
     const cached = this.contexts.get(cacheKey);
     if (cached) return cached;
     if (depth >= MAX_CALL_DEPTH || this.active.has(fn.id)) return [];
@@ -158,7 +159,7 @@ export class PythonTaint {
   }
 
   private eval(env: Env, node: PyNode): boolean {
-    const key = node.id * 5 + KIND_INDEX[this.kind];
+    const key = node.id * 6 + KIND_INDEX[this.kind];
     const memo = env.memo.get(key);
     if (memo !== undefined) return memo;
     env.memo.set(key, false);
@@ -350,6 +351,12 @@ export class PythonTaint {
       return op === "or" ? this.negative(env, l, name) || this.negative(env, r, name) : this.negative(env, l, name) && this.negative(env, r, name);
     }
     if (c.type === "comparison_operator") return this.comparison(env, c, name, ["not in", "!="]);
+    // `if value.startswith("-"): raise`: an option-looking argument is rejected.
+    if (this.kind === "argument" && c.type === "call") {
+      const callee = c.childForFieldName("function")!;
+      const prefix = callArgs(c).positional[0];
+      return callee.type === "attribute" && callee.childForFieldName("attribute")!.text === "startswith" && !!prefix && constantString(prefix, env.module) === "-" && this.subjects(env, callee.childForFieldName("object")!).includes(name);
+    }
     return false;
   }
 
@@ -377,7 +384,7 @@ export class PythonTaint {
     if (qualified === "re.fullmatch" || qualified === "re.match") {
       const pattern = args.positional[0] ? constantString(args.positional[0], env.module) : undefined;
       const subject = args.positional[1];
-      return !!subject && this.subjects(env, subject).includes(name) && (qualified === "re.fullmatch" || isAnchored(pattern));
+      return !!subject && this.subjects(env, subject).includes(name) && (qualified === "re.fullmatch" || isAnchored(pattern)) && this.regexFitsKind(pattern);
     }
     if (callee.type !== "attribute") return false;
     const method = callee.childForFieldName("attribute")!.text;
@@ -385,6 +392,7 @@ export class PythonTaint {
     if (method === "fullmatch" || method === "match") {
       const subject = args.positional[0];
       if (!subject || !this.subjects(env, subject).includes(name)) return false;
+      if (!this.regexFitsKind(compiledPattern(env.module, receiver))) return false;
       if (method === "fullmatch") return true;
       const compiled = receiver.type === "identifier" ? env.module.functions.get(receiver.text) : undefined;
       return !compiled && isAnchored(compiledPattern(env.module, receiver));
@@ -408,6 +416,17 @@ export class PythonTaint {
       return /\.resolve\(|realpath\(/.test(receiver.text) || (receiver.type === "identifier" && this.resolvedName(env, receiver));
     }
     return false;
+  }
+
+  /** For an argv element, a pattern whose first character may be `-` still lets an option through. */
+  private regexFitsKind(pattern: string | undefined): boolean {
+    if (this.kind !== "argument" || pattern === undefined) return true;
+    const first = /^\^?(\[[^\]]*\]|\\.|.)/.exec(pattern)?.[1] ?? "";
+    if (!first.startsWith("[")) return first !== "-" && first !== ".";
+    if (first.startsWith("[^")) return true;
+    // A dash in a class is literal at its start or end, or escaped; elsewhere it is a range (A-Z).
+    const body = first.slice(1, -1);
+    return !(body.startsWith("-") || body.endsWith("-") || body.includes("\\-"));
   }
 
   /** Names a guard expression checks: `x`, `x.lower()`, `urlparse(x).hostname`, and `u` when `parsed = urlparse(u)`. */

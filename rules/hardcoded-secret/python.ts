@@ -1,0 +1,65 @@
+import type { PythonRuleContext } from "../../src/engine/python/context.js";
+import type { PyNode } from "../../src/engine/python/parser.js";
+import { stringLiteral } from "../../src/engine/python/values.js";
+import { secretKind } from "./index.js";
+
+const PRIVATE_KEY = /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----/;
+/** Test code holds fake credentials on purpose. */
+const TEST_PATH = /(?:^|\/)(?:test_[^/]*|[^/]*_test|conftest)\.py$|(?:^|\/)tests?\//;
+
+/** Text pre-filter: every Python file can hold a secret; only files with a long literal are worth parsing. */
+export const MENTIONS_PY = /["'][^"'\s]{16,}|-----BEGIN/;
+
+/** The Python check of hardcoded-secret: tokens, keys and passwords written as string literals. */
+export function checkPython(ctx: PythonRuleContext): void {
+  if (TEST_PATH.test(ctx.path)) return;
+  for (const literal of ctx.module.nodesOf("string")) {
+    const value = stringLiteral(literal);
+    if (value === undefined || value.length < 16) continue;
+    const parent = literal.parent;
+    // Docstrings and dict keys are not values.
+    if (!parent || parent.type === "expression_statement" || parent.type === "concatenated_string" || (parent.type === "pair" && parent.childForFieldName("key")?.id === literal.id)) continue;
+    const name = nameOf(literal);
+    const kind = PRIVATE_KEY.test(value) ? "private key" : secretKind(value, name);
+    if (!kind) continue;
+    const envName = name && /^[A-Z0-9_]+$/.test(name) ? name : name ? name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/[^A-Za-z0-9]+/g, "_").toUpperCase() : kind.toUpperCase().replace(/[^A-Z0-9]+/g, "_");
+    const variable = name && /^[A-Za-z_]\w*$/.test(name) ? name : "token";
+    ctx.report({
+      node: literal,
+      message:
+        `A ${kind} (\`${value.slice(0, 4)}…\`, ${value.length} characters) is written literally in the code${name ? ` as \`${name}\`` : ""}. ` +
+        "Everyone who can read the repository, a fork or the published package can use it, and it stays in the git history after it is removed.",
+      remediation: [
+        `Revoke and rotate this ${kind} now: it is exposed already. Then read it from the environment (or the platform's secret store) at startup:`,
+        "",
+        "```python",
+        `${variable} = os.environ["${envName}"]  # KeyError at startup when it is missing`,
+        "```",
+        "",
+        `and have the MCP client pass it: \`"env": { "${envName}": "\${input:${envName.toLowerCase()}}" }\` in its config, never the value itself.`,
+      ].join("\n"),
+    });
+  }
+}
+
+/** The variable, attribute, keyword or dict key a literal is the value of. */
+function nameOf(literal: PyNode): string | undefined {
+  let node = literal;
+  let parent = node.parent;
+  while (parent && (parent.type === "binary_operator" || parent.type === "parenthesized_expression")) {
+    node = parent;
+    parent = parent.parent;
+  }
+  if (!parent) return undefined;
+  if (parent.type === "assignment") {
+    const left = parent.childForFieldName("left");
+    return left?.type === "attribute" ? left.childForFieldName("attribute")!.text : left?.text;
+  }
+  if (parent.type === "keyword_argument") return parent.childForFieldName("name")?.text;
+  if (parent.type === "pair") {
+    const key = parent.childForFieldName("key");
+    return key ? stringLiteral(key) : undefined;
+  }
+  if (parent.type === "default_parameter" || parent.type === "typed_default_parameter") return parent.childForFieldName("name")?.text;
+  return undefined;
+}
