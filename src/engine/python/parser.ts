@@ -29,8 +29,10 @@ export function firstPythonSyntaxError(tree: PyTree): string | undefined {
       const node = cursor.currentNode;
       if (node.isMissing) return `line ${node.startPosition.row + 1}: missing ${JSON.stringify(node.type)}`;
       if (node.type === "ERROR") {
-        const text = node.text.split("\n")[0]!.trim();
-        return `line ${node.startPosition.row + 1}: invalid syntax${text ? ` near ${JSON.stringify(text.length > 40 ? `${text.slice(0, 39)}…` : text)}` : ""}`;
+        // Error recovery often wraps a whole statement; a nested ERROR marks where parsing failed.
+        const inner = node.descendantsOfType("ERROR").find((e) => e && e.id !== node.id && e.text.trim()) ?? node;
+        const text = (inner.id === node.id ? inner.text : (inner.parent ?? inner).text).split("\n")[0]!.trim();
+        return `line ${inner.startPosition.row + 1}: invalid syntax${text ? ` near ${JSON.stringify(text.length > 40 ? `${text.slice(0, 39)}…` : text)}` : ""}`;
       }
       if (node.hasError && cursor.gotoFirstChild()) continue;
       while (!cursor.gotoNextSibling()) if (!cursor.gotoParent()) return "line 1: invalid syntax";
