@@ -5,6 +5,8 @@ import type { Rule } from "../../src/engine/rule.js";
 import { abbreviate, constantString, declarationOf, descendantsOfKind, unwrap } from "../../src/engine/values.js";
 import { checkPython, MENTIONS_PY } from "./python.js";
 
+/** Callee names worth resolving: the rest of a file's calls are skipped before any symbol lookup. */
+const CODE_RUNNERS = new Set(["eval", "Function", "setTimeout", "setInterval", "runInNewContext", "runInThisContext", "runInContext", "compileFunction", "Script", "SourceTextModule"]);
 const VM_FUNCTIONS = new Set(["runInNewContext", "runInThisContext", "runInContext", "compileFunction", "Script", "SourceTextModule"]);
 
 export const codeInjection: Rule = {
@@ -22,7 +24,7 @@ export const codeInjection: Rule = {
     ],
     description:
       "An MCP handler evaluates tool input as code: eval, new Function, the vm module (which is not a security sandbox), or setTimeout with a string. Whoever controls the tool arguments — the model, or a prompt injection it read — runs arbitrary JavaScript with the server's privileges.",
-    mentions: /\beval\s*\(|\bFunction\s*\(|\bvm\b|runInNewContext|runInThisContext|setTimeout|setInterval/,
+    mentions: /\beval\s*\(|\bFunction\s*\(|\bvm\b|runIn\w*Context|compileFunction|set(?:Timeout|Interval)\s*\(\s*[`"'\w]/,
     mentionsPython: MENTIONS_PY,
   },
   checkPython,
@@ -32,7 +34,8 @@ export const codeInjection: Rule = {
       for (const call of descendantsOfKind(ctx.sourceFile, kind)) {
         const callee = unwrap(call.getExpression());
         const args = call.getArguments() ?? [];
-        const text = callee.getText();
+        const text = Node.isPropertyAccessExpression(callee) ? callee.getName() : callee.getText();
+        if (!CODE_RUNNERS.has(text)) continue;
         if (Node.isIdentifier(callee) && !declarationOf(callee)) {
           if (text === "eval" && args[0]) sinks.push({ node: call, code: args[0], what: "eval" });
           if (text === "Function" && args.length > 0) sinks.push({ node: call, code: args[args.length - 1]!, what: "new Function" });

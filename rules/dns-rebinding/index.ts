@@ -31,8 +31,9 @@ export const dnsRebinding: Rule = {
     if (!ctx.mcp.isMcpServer) return;
     const text = ctx.sourceFile.getFullText();
     if (VALIDATION.test(text)) return;
+    // Only a file that serves HTTP: a library that wraps a transport has no endpoint of its own.
     const endpoints = mcpEndpoints(ctx.sourceFile);
-    if (endpoints.length > 0 && endpoints.every((e) => e.authenticated)) return;
+    if (endpoints.length === 0 || endpoints.every((e) => e.authenticated)) return;
     for (const created of descendantsOfKind(ctx.sourceFile, SyntaxKind.NewExpression)) {
       const name = created.getExpression().getText();
       if (!TRANSPORTS.test(name)) continue;

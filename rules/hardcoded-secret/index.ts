@@ -25,6 +25,7 @@ export const hardcodedSecret: Rule = {
     ],
     description:
       "A token, API key, private key or password written literally in server code is readable by everyone who can read the repository, its forks and its published package, and cannot be rotated without a release. MCP servers often hold exactly these: GitHub, OpenAI, Anthropic, Slack, AWS and database credentials.",
+    mentions: /gh[pousr]_|github_pat_|\bsk-|\b(?:AKIA|ASIA)[0-9A-Z]{16}|xox[abposr]-|_live_|glpat-|AIza|PRIVATE KEY|:\/\/[^\s:@/"'`]+:[^\s@/"'`]+@|(?:token|secret|passw|pwd|api[_-]?key|apikey|access[_-]?key|credential|auth|bearer)\w*["']?\s*[:=]\s*["'`]/i,
     mentionsPython: MENTIONS_PY,
   },
   checkPython,
@@ -66,6 +67,8 @@ export function secretKind(value: string, name: string | undefined): string | un
   const match = looksLikeSecret(value, name && SECRET_NAME.test(name) ? name : "");
   // Documented sample credentials (AWS's AKIAIOSFODNN7EXAMPLE) and redacted values are not secrets.
   if (!match || /example|redacted|x{6,}|\*{4,}/i.test(value)) return undefined;
+  // client_secret_basic, bearer_token_header: a name of a method or field, not a value.
+  if (match.kind === "credential" && (/^[a-z]+(?:[_-][a-z]+)+$/.test(value) || /(?:method|mode|type|scheme|style|kind|format)s?$/i.test(name ?? ""))) return undefined;
   if (match.kind === "credential" && (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || /^[\w.-]+\/[\w./-]+$/.test(value) || /^[A-Z_]+$/.test(value))) return undefined;
   return match.kind;
 }

@@ -39,7 +39,7 @@ export const pathTraversal: Rule = {
     ],
     description:
       "An MCP handler passes tool, resource or prompt input to a filesystem call without checking that the resolved path stays inside the directory the server is meant to expose. `../`, an absolute path or a symlink then reads or writes any file the server can reach: SSH keys, cloud credentials, other MCP servers' configs. A prefix check without a separator (`full.startsWith(root)`) lets `/data-evil` pass for `/data`.",
-    mentions: /\bfs\b|fs\/promises|fs-extra|graceful-fs|sendFile|startsWith/,
+    mentions: /\bfs\b|fs-extra|graceful-fs|sendFile|\.startsWith\(\s*[\w.]*(?:root|dir|base|allowed|home|workspace|folder|sandbox|prefix)/i,
     mentionsPython: MENTIONS_PY,
   },
   checkPython,
@@ -50,6 +50,8 @@ export const pathTraversal: Rule = {
         checkPrefixCheck(ctx, call);
         continue;
       }
+      const calleeName = Node.isPropertyAccessExpression(callee) ? callee.getName() : callee.getText();
+      if (!(calleeName in FS_PATH_ARGS) && !RESPONSE_METHODS.has(calleeName)) continue;
       const ref = moduleRefOf(callee);
       let indexes: readonly number[] | undefined;
       if (ref && FS_MODULES.has(ref.module)) indexes = FS_PATH_ARGS[ref.name];
@@ -148,6 +150,12 @@ function endsWithSeparator(prefix: Node): boolean {
   if (/(?:\+\s*(?:path\.)?sep|\+\s*["'`][/\\]{1,2}["'`])$/.test(text) || /\bsep\b\s*\)?$/.test(text)) return true;
   const literal = constantString(node);
   if (literal !== undefined) return /[/\\]$/.test(literal);
+  // dir.replace(/\/?$/, "/"): a separator appended unless already there
+  if (Node.isCallExpression(node) && /\.replace(?:All)?$/.test(node.getExpression().getText())) {
+    const replacement = node.getArguments()[1];
+    const value = replacement ? constantString(replacement) : undefined;
+    if (value !== undefined && /[/\\]$/.test(value)) return true;
+  }
   if (Node.isTemplateExpression(node)) return /[/\\]$/.test(node.getLastChild()?.getText().replace(/`$/, "") ?? "") || /\$\{(?:path\.)?sep\}`$/.test(text);
   if (Node.isIdentifier(node)) {
     const decl = declarationOf(node);

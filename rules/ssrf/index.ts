@@ -9,6 +9,8 @@ import { checkPython, MENTIONS_PY } from "./python.js";
 const HTTP_MODULES = new Set(["axios", "got", "node-fetch", "undici", "ky", "superagent", "needle", "request", "cross-fetch"]);
 const HTTP_METHODS = new Set(["get", "post", "put", "patch", "delete", "head", "options", "request", "fetch", "stream"]);
 const NODE_HTTP = new Set(["http", "https"]);
+/** Names a client function is usually imported under: `axios(...)`, `got(...)`, `fetch(...)`. */
+const CLIENT_NAMES = /^(?:fetch|axios|got|ky|needle|superagent|request|undici|nodeFetch|crossFetch)$/i;
 /** A URL whose scheme and host are fixed text: `https://api.example.com/...`. */
 const FIXED_HOST = /^[a-z][a-z0-9+.-]*:\/\/[^/?#${}]+[/?#]/i;
 
@@ -69,6 +71,8 @@ function urlArgument(call: CallExpression): Node | undefined {
   const args = call.getArguments();
   const first = args[0];
   if (!first) return undefined;
+  const name = Node.isPropertyAccessExpression(callee) ? callee.getName() : Node.isIdentifier(callee) ? callee.getText() : "";
+  if (!HTTP_METHODS.has(name) && !CLIENT_NAMES.test(name)) return undefined;
   if (Node.isIdentifier(callee) && callee.getText() === "fetch" && !declarationOf(callee)) return first;
   const ref = moduleRefOf(callee);
   if (ref && HTTP_MODULES.has(ref.module)) {
