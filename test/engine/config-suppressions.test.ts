@@ -69,6 +69,23 @@ describe("inline suppressions", () => {
     expect(b.suppressed.map((s) => s.finding.ruleId)).toEqual(["vulnerable-mcp-dependency"]);
   });
 
+  it("works in Python with # comments", () => {
+    const py = (comment: string) => `from mcp.server.fastmcp import FastMCP
+import subprocess
+
+mcp = FastMCP("ops")
+
+@mcp.tool()
+def run(cmd: str) -> str:
+    ${comment}
+    return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout
+`;
+    expect(analyze([{ path: "server.py", content: py("") }]).findings.map((f) => [f.ruleId, f.line])).toEqual([["command-injection", 9]]);
+    const result = analyze([{ path: "server.py", content: py("# mcp-review-ignore command-injection -- admin-only tool behind SSO") }]);
+    expect(result.findings).toEqual([]);
+    expect(result.suppressed.map((s) => [s.finding.ruleId, s.finding.line, s.reason])).toEqual([["command-injection", 9, "admin-only tool behind SSO"]]);
+  });
+
   it("parses directives: ids, reason, and the line they apply to", () => {
     const text = "a();\n// mcp-review-ignore x-rule -- why\n// another comment\nb(); // mcp-review-ignore y-rule\n";
     expect(findSuppressions(text).map(({ ruleIds, reason, line, targets }) => ({ ruleIds, reason, line, targets }))).toEqual([
