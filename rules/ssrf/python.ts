@@ -1,8 +1,7 @@
 import type { PythonRuleContext } from "../../src/engine/python/context.js";
 import { inputLabel } from "../../src/engine/python/describe.js";
-import { stringPieces } from "../../src/engine/python/pieces.js";
 import type { PyNode } from "../../src/engine/python/parser.js";
-import { abbreviatePy, callArgs, constantString, unwrapPy } from "../../src/engine/python/values.js";
+import { abbreviatePy, callArgs, constantString } from "../../src/engine/python/values.js";
 
 const HTTP_VERBS = new Set(["get", "post", "put", "patch", "delete", "head", "options", "request", "stream", "send"]);
 const URL_FUNCTIONS = new Set([
@@ -31,7 +30,7 @@ export function checkPython(ctx: PythonRuleContext): void {
       if (!CLIENT_NAME.test(receiver.text) || /^flask\./.test(ctx.module.qualifiedName(receiver) ?? "")) continue;
       url = callee.childForFieldName("attribute")!.text === "request" ? (args.positional[1] ?? args.keywords.get("url")) : (args.positional[0] ?? args.keywords.get("url"));
     }
-    if (!url || constantString(url, ctx.module) !== undefined || hostIsFixed(ctx, url) || !ctx.taint.isTainted(url, "url")) continue;
+    if (!url || constantString(url, ctx.module) !== undefined || !ctx.taint.isTainted(url, "url")) continue;
     ctx.report({
       node: call,
       message:
@@ -51,16 +50,4 @@ export function checkPython(ctx: PythonRuleContext): void {
       ].join("\n"),
     });
   }
-}
-
-/** `f"https://api.example.com/items/{id}"`: input only after a fixed scheme and host. */
-function hostIsFixed(ctx: PythonRuleContext, url: PyNode): boolean {
-  const pieces = stringPieces(ctx.module, unwrapPy(url));
-  const first = pieces?.[0];
-  if (!first) return false;
-  if ("literal" in first) return /^[a-z][a-z0-9+.-]*:\/\/[^/?#]+[/?#]/i.test(first.literal);
-  // `f"{BASE_URL}/items/{id}"` with a constant base that ends in a host and a slash.
-  const base = constantString(first.node, ctx.module);
-  const second = pieces[1];
-  return base !== undefined && /^[a-z][a-z0-9+.-]*:\/\/[^/?#]+/i.test(base) && (/[/?#]$/.test(base) || (!!second && "literal" in second && /^[/?#]/.test(second.literal)));
 }

@@ -2,6 +2,7 @@ import type { PyToolHandler, PythonMcpFile } from "./mcp.js";
 import type { PythonModule } from "./module.js";
 import type { PyNode } from "./parser.js";
 import type { PythonProject } from "./project.js";
+import { stringPieces } from "./pieces.js";
 import { callArgs, constantString, parametersOf, unwrapPy } from "./values.js";
 
 /** Taint questions a Python rule may ask about expressions of its module. */
@@ -169,6 +170,8 @@ export class PythonTaint {
   }
 
   private compute(env: Env, node: PyNode): boolean {
+    // A URL whose scheme and host are literal (`f"{API}/items/{id}"`) only lets input choose the path.
+    if (this.kind === "url" && (node.type === "string" || node.type === "binary_operator" || node.type === "call") && hostIsFixed(env.module, node)) return false;
     switch (node.type) {
       case "identifier":
         return this.evalName(env, node);
@@ -351,6 +354,10 @@ export class PythonTaint {
       return op === "or" ? this.negative(env, l, name) || this.negative(env, r, name) : this.negative(env, l, name) && this.negative(env, r, name);
     }
     if (c.type === "comparison_operator") return this.comparison(env, c, name, ["not in", "!="]);
+    // `if ipaddress.ip_address(socket.gethostbyname(urlparse(url).hostname)).is_private: raise`
+    if (this.kind === "url" && c.type === "attribute" && /^(?:is_private|is_loopback|is_link_local|is_reserved|is_multicast|is_unspecified)$/.test(c.childForFieldName("attribute")!.text)) {
+      return c.descendantsOfType("identifier").some((i) => i?.text === name) || this.hostSubjects(env, c).includes(name);
+    }
     // `if value.startswith("-"): raise`: an option-looking argument is rejected.
     if (this.kind === "argument" && c.type === "call") {
       const callee = c.childForFieldName("function")!;
@@ -416,6 +423,18 @@ export class PythonTaint {
       return /\.resolve\(|realpath\(/.test(receiver.text) || (receiver.type === "identifier" && this.resolvedName(env, receiver));
     }
     return false;
+  }
+
+  /** Names whose host an address check covers: `ip = ip_address(gethostbyname(host))` then `ip.is_private`, `host = urlparse(url).hostname`. */
+  private hostSubjects(env: Env, expr: PyNode, depth = 0): string[] {
+    if (depth > 3) return [];
+    const out: string[] = [];
+    for (const ident of expr.descendantsOfType("identifier")) {
+      if (!ident || ident.parent?.type === "attribute" && ident.parent.childForFieldName("attribute")?.id === ident.id) continue;
+      const value = this.assignedValue(env, ident);
+      if (value) for (const inner of value.descendantsOfType("identifier")) if (inner) out.push(inner.text, ...this.hostSubjects(env, value, depth + 1));
+    }
+    return out;
   }
 
   /** For an argv element, a pattern whose first character may be `-` still lets an option through. */
@@ -544,4 +563,16 @@ function bindingsIn(stmt: PyNode, name: string): PyNode[] {
   };
   visit(stmt);
   return out;
+}
+
+/** `f"https://api.example.com/items/{id}"`, `BASE + "/items/" + id`: the scheme and host are literal. */
+export function hostIsFixed(module: PythonModule, url: PyNode): boolean {
+  const pieces = stringPieces(module, unwrapPy(url), false);
+  const first = pieces?.[0];
+  if (!first) return false;
+  if ("literal" in first) return /^[a-z][a-z0-9+.-]*:\/\/[^/?#]+[/?#]/i.test(first.literal);
+  // `f"{BASE_URL}/items/{id}"` with a constant base that ends in a host.
+  const base = constantString(first.node, module);
+  const second = pieces[1];
+  return base !== undefined && /^[a-z][a-z0-9+.-]*:\/\/[^/?#]+/i.test(base) && (/[/?#]$/.test(base) || (!!second && "literal" in second && /^[/?#]/.test(second.literal)));
 }
