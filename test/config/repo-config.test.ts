@@ -1,4 +1,4 @@
-import { DEFAULT_CONFIG, ignoreMatcher, parseRepoConfig } from "../../src/config/repo-config.js";
+import { applyOrgConfig, DEFAULT_CONFIG, ignoreMatcher, parseRepoConfig } from "../../src/config/repo-config.js";
 
 describe("parseRepoConfig", () => {
   it("returns the defaults for a missing or empty file", () => {
@@ -72,5 +72,33 @@ describe("ignoreMatcher", () => {
     expect(ignored("src/vendor/x.min.js")).toBe(true);
     expect(ignored("src/server.ts")).toBe(false);
     expect(ignoreMatcher({ ignore: [] })("anything")).toBe(false);
+  });
+});
+
+describe("allow_suppressions and the organization's config", () => {
+  it("defaults to honoring suppressions and names a bad value", () => {
+    expect(parseRepoConfig(undefined).config.allow_suppressions).toBe(true);
+    const { config, errors } = parseRepoConfig("allow_suppressions: off-ish\n");
+    expect(config.allow_suppressions).toBe(true);
+    expect(errors).toEqual([expect.stringMatching(/^`allow_suppressions`: .*\(got "off-ish"\); using the default true$/)]);
+  });
+
+  it("lets the organization disallow suppressions, which a repository cannot turn back on", () => {
+    const repo = parseRepoConfig("allow_suppressions: true\nfail_on: low\n");
+    const merged = applyOrgConfig(repo, "allow_suppressions: false\nfail_on: critical\n", "acme");
+    expect(merged.config).toEqual({ ...repo.config, allow_suppressions: false });
+    expect(merged.errors).toEqual([]);
+  });
+
+  it("changes nothing without an organization file, or when it allows suppressions", () => {
+    const repo = parseRepoConfig("allow_suppressions: false\n");
+    expect(applyOrgConfig(repo, undefined, "acme")).toBe(repo);
+    expect(applyOrgConfig(repo, "allow_suppressions: true\n", "acme").config.allow_suppressions).toBe(false);
+  });
+
+  it("reports the organization file's errors under its own name", () => {
+    const merged = applyOrgConfig(parseRepoConfig(undefined), "allow_suppressions: [no]\n", "acme");
+    expect(merged.config.allow_suppressions).toBe(true);
+    expect(merged.errors).toEqual([expect.stringMatching(/^organization config \(acme\/\.github: \.github\/mcp-review\.yml\): `allow_suppressions`: /)]);
   });
 });
