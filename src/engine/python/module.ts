@@ -34,8 +34,9 @@ export class PythonModule {
   /** Every node of one of these kinds, in source order. */
   nodesOf(...kinds: string[]): PyNode[] {
     if (!this.byKind) this.byKind = collect(this.root);
-    if (kinds.length === 1) return this.byKind.get(kinds[0]!) ?? [];
-    return kinds.flatMap((k) => this.byKind!.get(k) ?? []).sort((a, b) => a.startIndex - b.startIndex);
+    for (const kind of kinds) if (!this.byKind.has(kind)) this.byKind.set(kind, this.root.descendantsOfType(kind).filter((n): n is PyNode => !!n));
+    if (kinds.length === 1) return this.byKind.get(kinds[0]!)!;
+    return kinds.flatMap((k) => this.byKind!.get(k)!).sort((a, b) => a.startIndex - b.startIndex);
   }
 
   /** Local name → what it was imported as. */
@@ -80,17 +81,18 @@ export class PythonModule {
   }
 }
 
+/**
+ * The kinds rules and the MCP model ask for, collected in one walk. Materializing a node crosses
+ * from WebAssembly to JavaScript, so only these are; other kinds are searched on demand.
+ */
+const COLLECTED = ["call", "string", "assignment", "augmented_assignment", "decorated_definition", "function_definition", "class_definition", "import_statement", "import_from_statement"];
+
 function collect(root: PyNode): Map<string, PyNode[]> {
-  const out = new Map<string, PyNode[]>();
+  const out = new Map<string, PyNode[]>(COLLECTED.map((k) => [k, []]));
   const cursor = root.walk();
   try {
     for (;;) {
-      if (cursor.nodeIsNamed) {
-        const type = cursor.nodeType;
-        let list = out.get(type);
-        if (!list) out.set(type, (list = []));
-        list.push(cursor.currentNode);
-      }
+      if (cursor.nodeIsNamed) out.get(cursor.nodeType)?.push(cursor.currentNode);
       if (cursor.gotoFirstChild()) continue;
       while (!cursor.gotoNextSibling()) if (!cursor.gotoParent()) return out;
     }

@@ -14,8 +14,15 @@ export interface PyFunction {
  */
 export class PythonProject {
   private readonly modules = new Map<string, PythonModule | null>();
+  private mcp?: boolean;
 
   constructor(private readonly sources: ReadonlyMap<string, string>) {}
+
+  /** True when some file of the analysis imports the MCP SDK or fastmcp: without one there is no tool input to follow. */
+  get hasMcpServer(): boolean {
+    this.mcp ??= [...this.sources.values()].some((text) => /^\s*(?:from|import)\s+(?:mcp|fastmcp)\b/m.test(text));
+    return this.mcp;
+  }
 
   /** The parsed module at a POSIX path, or undefined when it is not part of the analysis. */
   module(path: string): PythonModule | undefined {

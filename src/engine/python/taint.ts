@@ -82,6 +82,7 @@ export class PythonTaint {
   }
 
   sourcesOf(module: PythonModule, expr: PyNode, kind: SinkKind = "any"): PyToolHandler[] {
+    if (!this.project.hasMcpServer) return [];
     this.kind = kind;
     const out: PyToolHandler[] = [];
     for (const env of this.contextsFor(module, expr, 0)) {
