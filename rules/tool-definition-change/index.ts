@@ -1,13 +1,6 @@
 import { Node, SyntaxKind, type SourceFile } from "ts-morph";
 import type { Rule } from "../../src/engine/rule.js";
-
-/** A tool as its server defines it: what the model reads. */
-interface ToolDefinition {
-  name: string;
-  nameNode: Node;
-  description?: { text: string; node: Node };
-  schema?: { text: string; node: Node };
-}
+import { pythonToolDefinitions } from "./python.js";
 
 const HIDDEN = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]|[\u{E0000}-\u{E007F}]/u;
 const INSTRUCTION =
@@ -21,7 +14,7 @@ export const toolDefinitionChange: Rule = {
     severity: "medium",
     cwe: "CWE-1427",
     confidence: "medium",
-    languages: ["typescript", "javascript"],
+    languages: ["typescript", "javascript", "python"],
     references: [
       "https://cwe.mitre.org/data/definitions/1427.html",
       "https://invariantlabs.ai/blog/mcp-security-notification-tool-poisoning-attacks",
@@ -33,53 +26,80 @@ export const toolDefinitionChange: Rule = {
   },
   check(ctx) {
     if (!ctx.base) return;
-    const before = toolDefinitions(ctx.base);
-    const after = toolDefinitions(ctx.sourceFile);
-    const beforeByName = new Map(before.map((t) => [t.name, t]));
-    const afterNames = new Set(after.map((t) => t.name));
-    const removed = before.filter((t) => !afterNames.has(t.name));
-    const added = after.filter((t) => !beforeByName.has(t.name));
-    const otherNames = new Set([...before, ...after].map((t) => t.name));
-
-    for (const tool of after) {
-      let old = beforeByName.get(tool.name);
-      let renamedFrom: string | undefined;
-      // One tool gone and one new in the same file is a rename.
-      if (!old && removed.length === 1 && added.length === 1) {
-        old = removed[0]!;
-        renamedFrom = old.name;
-      }
-      if (!old) continue;
-      const rows: [string, string, string][] = [];
-      if (renamedFrom !== undefined) rows.push(["name", renamedFrom, tool.name]);
-      if ((old.description?.text ?? "") !== (tool.description?.text ?? "")) rows.push(["description", old.description?.text ?? "", tool.description?.text ?? ""]);
-      if ((old.schema?.text ?? "") !== (tool.schema?.text ?? "")) rows.push(["input schema", old.schema?.text ?? "", tool.schema?.text ?? ""]);
-      if (rows.length === 0) continue;
-
-      const oldText = rows.map((r) => r[1]).join("\n");
-      const newText = rows.map((r) => r[2]).join("\n");
-      const raised: string[] = [];
-      if (HIDDEN.test(newText) && !HIDDEN.test(oldText)) raised.push("adds invisible characters");
-      if (INSTRUCTION.test(newText) && !INSTRUCTION.test(oldText)) raised.push("adds instructions to the model");
-      const mentioned = [...otherNames].filter((n) => n !== tool.name && n !== renamedFrom && mentions(newText, n) && !mentions(oldText, n));
-      if (mentioned.length > 0 || (TOOL_REFERENCE.test(newText) && !TOOL_REFERENCE.test(oldText))) raised.push(mentioned.length > 0 ? `refers to other tools (${mentioned.map((n) => `\`${n}\``).join(", ")})` : "refers to other tools");
-
-      const changed = rows.map((r) => r[0]).join(", ");
-      const node = rows.some((r) => r[0] === "description") ? tool.description!.node : rows.some((r) => r[0] === "input schema") ? tool.schema!.node : tool.nameNode;
-      const table = `| | before | after |\n|---|---|---|\n${rows.map(([what, a, b]) => `| ${what} | ${cell(a)} | ${cell(b)} |`).join("\n")}`;
-      ctx.report({
-        node,
-        severity: raised.length > 0 ? "high" : undefined,
-        message:
-          `Tool \`${tool.name}\` changes its ${changed}${raised.length > 0 ? `, and the new text ${raised.join(" and ")}` : ""}: clients that approved the tool will follow the new definition without asking again.\n\n${table}`,
-        remediation:
-          raised.length > 0
-            ? "Keep the definition to what the tool does and what its parameters mean, in plain visible text; remove instructions to the model, invisible characters and references to other tools. If you did not write this change, treat it as a supply-chain compromise."
-            : "Check that the new definition says only what the tool does, and mention the change in the release notes so that users re-approve the tool knowingly.",
-      });
+    for (const change of compareTools(toolDefinitions(ctx.base), toolDefinitions(ctx.sourceFile))) {
+      ctx.report({ node: change.at, severity: change.severity, message: change.message, remediation: change.remediation });
+    }
+  },
+  checkText(ctx) {
+    if (ctx.language !== "python" || ctx.base === undefined) return;
+    for (const change of compareTools(pythonToolDefinitions(ctx.base), pythonToolDefinitions(ctx.text))) {
+      ctx.report({ offset: change.at.offset, length: change.at.length, severity: change.severity, message: change.message, remediation: change.remediation });
     }
   },
 };
+
+/** A tool definition whose parts are located by `T`: a ts-morph node, or a span of Python text. */
+export interface Definition<T> {
+  name: string;
+  nameAt: T;
+  description?: { text: string; at: T };
+  schema?: { text: string; at: T };
+}
+
+export interface DefinitionChange<T> {
+  at: T;
+  severity?: "high";
+  message: string;
+  remediation: string;
+}
+
+/** Changes between the tools of a file's base and head versions, one per changed tool. */
+export function compareTools<T>(before: Definition<T>[], after: Definition<T>[]): DefinitionChange<T>[] {
+  const beforeByName = new Map(before.map((t) => [t.name, t]));
+  const afterNames = new Set(after.map((t) => t.name));
+  const removed = before.filter((t) => !afterNames.has(t.name));
+  const added = after.filter((t) => !beforeByName.has(t.name));
+  const otherNames = new Set([...before, ...after].map((t) => t.name));
+  const out: DefinitionChange<T>[] = [];
+
+  for (const tool of after) {
+    let old = beforeByName.get(tool.name);
+    let renamedFrom: string | undefined;
+    // One tool gone and one new in the same file is a rename.
+    if (!old && removed.length === 1 && added.length === 1) {
+      old = removed[0]!;
+      renamedFrom = old.name;
+    }
+    if (!old) continue;
+    const rows: [string, string, string][] = [];
+    if (renamedFrom !== undefined) rows.push(["name", renamedFrom, tool.name]);
+    if ((old.description?.text ?? "") !== (tool.description?.text ?? "")) rows.push(["description", old.description?.text ?? "", tool.description?.text ?? ""]);
+    if ((old.schema?.text ?? "") !== (tool.schema?.text ?? "")) rows.push(["input schema", old.schema?.text ?? "", tool.schema?.text ?? ""]);
+    if (rows.length === 0) continue;
+
+    const oldText = rows.map((r) => r[1]).join("\n");
+    const newText = rows.map((r) => r[2]).join("\n");
+    const raised: string[] = [];
+    if (HIDDEN.test(newText) && !HIDDEN.test(oldText)) raised.push("adds invisible characters");
+    if (INSTRUCTION.test(newText) && !INSTRUCTION.test(oldText)) raised.push("adds instructions to the model");
+    const mentioned = [...otherNames].filter((n) => n !== tool.name && n !== renamedFrom && mentions(newText, n) && !mentions(oldText, n));
+    if (mentioned.length > 0 || (TOOL_REFERENCE.test(newText) && !TOOL_REFERENCE.test(oldText))) raised.push(mentioned.length > 0 ? `refers to other tools (${mentioned.map((n) => `\`${n}\``).join(", ")})` : "refers to other tools");
+
+    const changed = rows.map((r) => r[0]).join(", ");
+    const at = rows.some((r) => r[0] === "description") && tool.description ? tool.description.at : rows.some((r) => r[0] === "input schema") && tool.schema ? tool.schema.at : tool.nameAt;
+    const table = `| | before | after |\n|---|---|---|\n${rows.map(([what, a, b]) => `| ${what} | ${cell(a)} | ${cell(b)} |`).join("\n")}`;
+    out.push({
+      at,
+      severity: raised.length > 0 ? "high" : undefined,
+      message: `Tool \`${tool.name}\` changes its ${changed}${raised.length > 0 ? `, and the new text ${raised.join(" and ")}` : ""}: clients that approved the tool will follow the new definition without asking again.\n\n${table}`,
+      remediation:
+        raised.length > 0
+          ? "Keep the definition to what the tool does and what its parameters mean, in plain visible text; remove instructions to the model, invisible characters and references to other tools. If you did not write this change, treat it as a supply-chain compromise."
+          : "Check that the new definition says only what the tool does, and mention the change in the release notes so that users re-approve the tool knowingly.",
+    });
+  }
+  return out;
+}
 
 function mentions(text: string, name: string): boolean {
   return new RegExp(`(?:^|[^\\w-])${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?:[^\\w-]|$)`).test(text);
@@ -91,8 +111,8 @@ function cell(text: string): string {
 }
 
 /** Tools defined in a file: `server.tool(...)`, `server.registerTool(...)` and `{ name, description, inputSchema }` objects. */
-export function toolDefinitions(sourceFile: SourceFile): ToolDefinition[] {
-  const out: ToolDefinition[] = [];
+export function toolDefinitions(sourceFile: SourceFile): Definition<Node>[] {
+  const out: Definition<Node>[] = [];
   for (const call of sourceFile.getDescendantsOfKind(SyntaxKind.CallExpression)) {
     const callee = call.getExpression();
     if (!Node.isPropertyAccessExpression(callee)) continue;
@@ -102,33 +122,33 @@ export function toolDefinitions(sourceFile: SourceFile): ToolDefinition[] {
     const name = nameNode ? literal(nameNode) : undefined;
     if (!nameNode || name === undefined) continue;
     if (method === "tool" && args.length >= 2) {
-      const tool: ToolDefinition = { name, nameNode };
+      const tool: Definition<Node> = { name, nameAt: nameNode };
       for (const arg of args.slice(1)) {
         const text = literal(arg);
-        if (text !== undefined && !tool.description && !tool.schema) tool.description = { text, node: arg };
-        else if (Node.isObjectLiteralExpression(arg) && !tool.schema) tool.schema = { text: normalize(arg.getText()), node: arg };
+        if (text !== undefined && !tool.description && !tool.schema) tool.description = { text, at: arg };
+        else if (Node.isObjectLiteralExpression(arg) && !tool.schema) tool.schema = { text: normalize(arg.getText()), at: arg };
       }
       out.push(tool);
     } else if (method === "registerTool" && args[1] && Node.isObjectLiteralExpression(args[1])) {
-      out.push({ name, nameNode, ...fieldsOf(args[1]) });
+      out.push({ name, nameAt: nameNode, ...fieldsOf(args[1]) });
     }
   }
   for (const obj of sourceFile.getDescendantsOfKind(SyntaxKind.ObjectLiteralExpression)) {
     const nameProp = property(obj, "name");
     if (!nameProp || !property(obj, "inputSchema")) continue;
     const name = literal(nameProp);
-    if (name !== undefined) out.push({ name, nameNode: nameProp, ...fieldsOf(obj) });
+    if (name !== undefined) out.push({ name, nameAt: nameProp, ...fieldsOf(obj) });
   }
   return out;
 }
 
-function fieldsOf(obj: Node): Pick<ToolDefinition, "description" | "schema"> {
+function fieldsOf(obj: Node): Pick<Definition<Node>, "description" | "schema"> {
   const description = property(obj, "description");
   const schema = property(obj, "inputSchema");
   const text = description ? literal(description) : undefined;
   return {
-    description: description && text !== undefined ? { text, node: description } : undefined,
-    schema: schema ? { text: normalize(schema.getText()), node: schema } : undefined,
+    description: description && text !== undefined ? { text, at: description } : undefined,
+    schema: schema ? { text: normalize(schema.getText()), at: schema } : undefined,
   };
 }
 

@@ -260,7 +260,7 @@ function runConfigRules(active: readonly Rule[], file: SourceInput, language: La
 function runTextRules(active: readonly Rule[], file: SourceInput, language: Language, settings: AnalyzeOptions["rules"] & object, pending: Pending[], errors: RuleError[]): void {
   for (const rule of active) {
     if (!rule.checkText || !rule.meta.languages.includes(language)) continue;
-    const ctx: TextRuleContext = { path: file.path, language, text: file.content, report: (problem) => pending.push(textFinding(rule, file.path, file.content, problem, settings[rule.meta.id])) };
+    const ctx: TextRuleContext = { path: file.path, language, text: file.content, base: file.base, report: (problem) => pending.push(textFinding(rule, file.path, file.content, problem, settings[rule.meta.id])) };
     try {
       rule.checkText(ctx);
     } catch (error) {

@@ -70,6 +70,8 @@ export interface TextRuleContext {
   readonly path: string;
   readonly language: Language;
   readonly text: string;
+  /** The file's text before the change under review, when the caller gave one (`SourceInput.base`). */
+  readonly base?: string;
   report(problem: TextProblem): void;
 }
 
