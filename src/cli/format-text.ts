@@ -8,7 +8,8 @@ export function formatText(report: ScanReport): string {
   const skipped = Object.entries(stats.skipped)
     .map(([reason, n]) => `${n} ${reason}`)
     .join(", ");
-  const skippedNote = stats.filesSkipped > 0 ? `; ${stats.filesSkipped} skipped (${skipped})` : "";
+  const suppressedNote = stats.suppressed.length > 0 ? `; ${stats.suppressed.length} suppressed by mcp-review-ignore` : "";
+  const skippedNote = (stats.filesSkipped > 0 ? `; ${stats.filesSkipped} skipped (${skipped})` : "") + suppressedNote;
   const files = `${stats.filesScanned} file${stats.filesScanned === 1 ? "" : "s"} scanned`;
   let summary: string;
   if (report.findings.length === 0) {

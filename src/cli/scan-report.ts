@@ -10,6 +10,8 @@ export interface ScanStats {
   durationMs: number;
   skippedFiles: SkippedFile[];
   ruleErrors: RuleError[];
+  /** Findings silenced by `mcp-review-ignore` comments, with their reasons; not in `findings`. */
+  suppressed: { ruleId: string; path: string; line: number; reason: string }[];
 }
 
 /** What `mcp-review scan --format json` prints. */
@@ -35,6 +37,7 @@ export function scanReport(result: AnalysisResult, collectionSkipped: SkippedFil
       durationMs,
       skippedFiles,
       ruleErrors: result.errors,
+      suppressed: result.suppressed.map(({ finding: f, reason }) => ({ ruleId: f.ruleId, path: f.path, line: f.line, reason })),
     },
   };
 }

@@ -116,3 +116,40 @@ describe("mcp-review scan --user", () => {
     expect(stderr).toBe("mcp-review: --user scans your own client configs; give no PATH with it\n");
   });
 });
+
+describe("mcp-review scan of a folder with client configs and suppressions", () => {
+  it("reads committed client configs and manifests, and counts suppressed findings without failing on them", async () => {
+    write(home, ".vscode/mcp.json", `{
+  "servers": {
+    "memory": {
+      "command": "npx",
+      // mcp-review-ignore config-unpinned-server -- mirrored and pinned by our registry proxy
+      "args": ["-y", "@modelcontextprotocol/server-memory"]
+    }
+  }
+}
+`);
+    write(home, "requirements.txt", "mcp==1.9.4\n");
+    write(home, "data/servers.json", '{ "mcpServers": { "x": { "command": "npx", "args": ["-y", "pkg"] } } }');
+    let stdout = "";
+    const code = await runCli(["scan", ".", "--format", "json"], { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: () => true }, cwd: home, env: { HOME: home } });
+    const report = JSON.parse(stdout);
+    expect(code).toBe(1);
+    expect(report.findings.map((f: { path: string; line: number; ruleId: string }) => [f.path, f.line, f.ruleId])).toEqual([["requirements.txt", 1, "vulnerable-mcp-dependency"]]);
+    expect(report.stats.suppressed).toEqual([{ ruleId: "config-unpinned-server", path: ".vscode/mcp.json", line: 6, reason: "mirrored and pinned by our registry proxy" }]);
+    expect(report.stats.filesScanned).toBe(2);
+
+    let text = "";
+    await runCli(["scan", "."], { stdout: { write: (s: string) => (text += s) }, stderr: { write: () => true }, cwd: home, env: { HOME: home } });
+    expect(text).toMatch(/1 finding \(1 high\) in 2 files scanned; 1 suppressed by mcp-review-ignore\.\n$/);
+  });
+
+  it("honors allow_suppressions: false from the folder's config", async () => {
+    write(home, ".github/mcp-review.yml", "allow_suppressions: false\n");
+    write(home, "requirements.txt", "mcp==1.9.4  # mcp-review-ignore vulnerable-mcp-dependency -- stdio only\n");
+    let stdout = "";
+    const code = await runCli(["scan", ".", "--format", "json"], { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: () => true }, cwd: home, env: { HOME: home } });
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout).stats.suppressed).toEqual([]);
+  });
+});
