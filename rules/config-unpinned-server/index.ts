@@ -21,7 +21,7 @@ export const configUnpinnedServer: Rule = {
   checkConfig(ctx) {
     for (const server of ctx.config.servers) {
       const pkg = launchedPackage(launchWords(server));
-      if (!pkg) continue;
+      if (!pkg || !fromRegistry(pkg.name)) continue;
       const version = pkg.version;
       const floating = version === undefined || /^(latest|next|main|master|stable|\*|x)$/i.test(version) || (pkg.ecosystem === "npm" && /^[\^~><=*]|\s-\s|\|\||\.x$/.test(version));
       if (!floating) continue;
@@ -36,6 +36,11 @@ export const configUnpinnedServer: Rule = {
     }
   },
 };
+
+/** Local paths, URLs and variables are not fetched from a registry by name. */
+function fromRegistry(name: string): boolean {
+  return !/^(?:\.|\/|~|\$|[A-Za-z]:[\\/])|:\/\/|^(?:file|git\+\w+|github):|\.(?:[cm]?js|ts|py)$/.test(name);
+}
 
 function remediationFor(launcher: "npx" | "uvx" | "docker", name: string): string {
   if (launcher === "npx") return `Pin the exact version you reviewed, e.g. \`"${name}@1.2.3"\` (look it up with \`npm view ${name} version\`), and update it on purpose.`;
