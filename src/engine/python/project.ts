@@ -37,7 +37,7 @@ export class PythonProject {
   /** A module by its dotted-path form without extension (`pkg/helpers`): `pkg/helpers.py` or `pkg/helpers/__init__.py`. */
   moduleAt(base: string): PythonModule | undefined {
     for (const candidate of [`${base}.py`, `${base}/__init__.py`]) {
-      if (this.sources.has(candidate)) return this.module(candidate);
+      if (this.sources.has(candidate)) return this.linkable(candidate);
     }
     return undefined;
   }
@@ -76,7 +76,7 @@ export class PythonProject {
     const stem = base.split("/").pop()!;
     for (const [candidate, text] of this.sources) {
       if (candidate === path || !text.includes(stem)) continue;
-      const module = this.module(candidate);
+      const module = this.linkable(candidate);
       if (!module) continue;
       for (const b of module.imports.values()) {
         if (b.relative && (b.relative.path === base || `${b.relative.path}/${b.relative.name}` === base)) {
@@ -86,6 +86,12 @@ export class PythonProject {
       }
     }
     return out;
+  }
+
+  /** A module other files may be linked to: one that parses without errors (it is skipped otherwise). */
+  private linkable(path: string): PythonModule | undefined {
+    const module = this.module(path);
+    return module && !module.root.hasError ? module : undefined;
   }
 
   dispose(): void {

@@ -52,6 +52,7 @@ const CLEANSING = new Set([
 const QUESTION_METHODS = new Set([
   "startswith", "endswith", "isdigit", "isalnum", "isalpha", "isnumeric", "isdecimal", "isidentifier", "isspace", "islower", "isupper",
   "exists", "is_file", "is_dir", "is_symlink", "is_absolute", "is_relative_to", "count", "find", "rfind", "index", "rindex", "stat", "__contains__", "fullmatch", "match", "search",
+  "hexdigest", "digest", "isoformat", "timestamp", "bit_length",
 ]);
 const STRING_GUARD_METHODS = new Set(["isdigit", "isalnum", "isalpha", "isnumeric", "isdecimal", "isidentifier"]);
 const SUBJECT_METHODS = new Set(["lower", "upper", "strip", "lstrip", "rstrip", "casefold"]);
