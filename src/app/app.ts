@@ -94,6 +94,10 @@ async function startReview(context: RepoContext, queue: ReviewQueue, pullNumber:
   const payload = context.payload as { installation?: { id: number }; repository: { id: number } };
   const installationId = payload.installation?.id;
   if (installationId === undefined) throw new Error("webhook without an installation: is this a GitHub App delivery?");
+  if (trigger === "pull_request" && !(await queue.claimHead({ repositoryId: payload.repository.id, pullNumber, headSha }))) {
+    context.log.info({ pull: pullNumber, headSha }, "this head is already reviewed or queued: nothing to do");
+    return;
+  }
   const checkRunId = await createQueuedCheckRun(context.octokit, owner, repo, headSha, pullNumber);
   const job: ReviewJob = {
     installationId,

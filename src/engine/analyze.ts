@@ -94,8 +94,16 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
     const applicable = active.filter((r) => r.check && r.meta.languages.includes(language) && (!r.meta.mentions || r.meta.mentions.test(file.content)));
     if (applicable.length > 0) {
       project ??= createProject();
-      const sourceFile = project.createSourceFile(`/${index}/${file.path}`, file.content, { overwrite: true });
-      const problem = firstSyntaxError(sourceFile);
+      let sourceFile: SourceFile;
+      let problem: string | undefined;
+      try {
+        sourceFile = project.createSourceFile(`/${index}/${file.path}`, file.content, { overwrite: true });
+        problem = firstSyntaxError(sourceFile);
+      } catch (error) {
+        // The parser recurses: code nested thousands deep exhausts the stack. Skip it, never the review.
+        skipped.push({ path: file.path, reason: "parse-error", detail: unparseable(error) });
+        return;
+      }
       if (problem) {
         skipped.push({ path: file.path, reason: "parse-error", detail: problem });
         return;
@@ -117,7 +125,13 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
   });
 
   for (const file of parsed) {
-    const mcp = workspace.mcpOf(file.sourceFile);
+    let mcp: ReturnType<Workspace["mcpOf"]>;
+    try {
+      mcp = workspace.mcpOf(file.sourceFile);
+    } catch (error) {
+      skipped.push({ path: file.path, reason: "parse-error", detail: unparseable(error) });
+      continue;
+    }
     let taint: FileTaint | undefined;
     let base: SourceFile | undefined;
     for (const rule of file.rules) {
@@ -192,6 +206,12 @@ function createProject(): Project {
       jsx: ts.JsxEmit.Preserve,
     },
   });
+}
+
+/** Why a file that crashed the parser or the MCP discovery was skipped. */
+function unparseable(error: unknown): string {
+  if (error instanceof RangeError) return "nested too deeply to analyze";
+  return `could not be analyzed: ${error instanceof Error ? error.message.slice(0, 200) : String(error)}`;
 }
 
 /** "line N: message" for the first syntax error, or undefined when the file parses. */

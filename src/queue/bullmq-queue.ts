@@ -4,7 +4,7 @@ import { consoleLogger } from "./console-logger.js";
 import { pendingPointerKey, swapPendingPointer } from "./pending-pointer.js";
 import { bullmqConnection, DEFAULT_PREFIX, openRedis, type RedisConnectionOptions } from "./redis-connection.js";
 import { reviewJobId } from "./review-job-id.js";
-import type { EnqueueOptions, EnqueueResult, QueueLogger, ReviewQueue } from "./review-queue.js";
+import { HEAD_CLAIM_TTL_SECONDS, type EnqueueOptions, type EnqueueResult, type QueueLogger, type ReviewQueue } from "./review-queue.js";
 import { checkRunsOf, supersede } from "./supersede.js";
 
 export const DEFAULT_QUEUE_NAME = "mcp-review";
@@ -83,6 +83,11 @@ export function createBullmqReviewQueue(options: BullmqReviewQueueOptions): Revi
   }
 
   return {
+    async claimHead({ repositoryId, pullNumber, headSha }) {
+      const key = `${prefix}:${queueName}:head:${repositoryId}:${pullNumber}:${headSha}`;
+      return (await redis.set(key, "1", "EX", HEAD_CLAIM_TTL_SECONDS, "NX")) === "OK";
+    },
+
     enqueue(job, enqueueOptions) {
       const key = pullRequestKey(job);
       const before = inFlight.get(key) ?? Promise.resolve();

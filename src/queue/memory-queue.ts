@@ -2,6 +2,7 @@ import { pullRequestKey, type ReviewJob } from "../review/review-job.js";
 import { consoleLogger } from "./console-logger.js";
 import { reviewJobId } from "./review-job-id.js";
 import {
+  HEAD_CLAIM_TTL_SECONDS,
   asError,
   isRetryable,
   type EnqueueOptions,
@@ -153,7 +154,22 @@ export function createMemoryReviewQueue(options: MemoryReviewQueueOptions): Memo
     settleIfIdle();
   }
 
+  /** Claimed heads and when the claim lapses (ms since the epoch), oldest first. */
+  const claims = new Map<string, number>();
+
   return {
+    async claimHead({ repositoryId, pullNumber, headSha }) {
+      const now = Date.now();
+      for (const [key, expires] of claims) {
+        if (expires > now && claims.size <= FINISHED_IDS_KEPT) break;
+        claims.delete(key);
+      }
+      const key = `${repositoryId}:${pullNumber}:${headSha}`;
+      if ((claims.get(key) ?? 0) > now) return false;
+      claims.set(key, now + HEAD_CLAIM_TTL_SECONDS * 1000);
+      return true;
+    },
+
     async enqueue(job: ReviewJob, { manual }: EnqueueOptions): Promise<EnqueueResult> {
       if (closed) throw new Error("the review queue is closed");
       const jobId = reviewJobId(job);

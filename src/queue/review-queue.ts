@@ -24,8 +24,17 @@ export type ReviewProcessor = (job: ReviewJob, attempt: AttemptInfo) => Promise<
 /** Called once when a job has failed for good (no attempt left, or a permanent error). */
 export type ReviewFailureHandler = (job: ReviewJob, error: Error) => Promise<void>;
 
+/** How long a reviewed head is remembered, so repeated deliveries for it are not reviewed again. */
+export const HEAD_CLAIM_TTL_SECONDS = 3600;
+
 /** Where webhook handlers put reviews. One pending job per pull request. */
 export interface ReviewQueue {
+  /**
+   * True the first time an automatic review of this head is asked for (within
+   * HEAD_CLAIM_TTL_SECONDS), across every process sharing the queue. GitHub delivers webhooks at
+   * least once and sends several events for one head; a person's rescan does not ask.
+   */
+  claimHead(head: Pick<ReviewJob, "repositoryId" | "pullNumber" | "headSha">): Promise<boolean>;
   enqueue(job: ReviewJob, options: EnqueueOptions): Promise<EnqueueResult>;
   close(): Promise<void>;
 }

@@ -3,8 +3,9 @@ import { ProbotOctokit } from "probot";
 
 /**
  * How far apart this process sends content-creating requests (POST, PATCH). The throttling
- * plugin's default is one per second for the whole process, so a review's three writes take three
- * seconds and ten concurrent reviews thirty. GitHub's secondary limits are per installation and
+ * plugin's defaults are one write per second and one notifying write (a review, a comment) per
+ * three seconds for the whole process, so ten concurrent reviews took half a minute and a burst
+ * of 150 pull requests over seven. GitHub's secondary limits are per installation and
  * answered with `retry-after`, which the handler below honors, so a light spacing is enough.
  */
 const WRITE_SPACING_MS = 10;
@@ -14,6 +15,8 @@ const SECONDARY_LIMIT_RETRIES = 2;
 const MAX_RETRY_AFTER_SECONDS = 120;
 
 const writes = new Bottleneck.Group({ maxConcurrent: MAX_CONCURRENT_WRITES, minTime: WRITE_SPACING_MS });
+/** Writes that notify people (reviews, comments) go through this too; the plugin's own is one per 3 s. */
+const notifyingWrites = new Bottleneck.Group({ maxConcurrent: MAX_CONCURRENT_WRITES, minTime: WRITE_SPACING_MS });
 
 type Options = Record<string, unknown> & { throttle?: Record<string, unknown> };
 
@@ -27,6 +30,7 @@ export const McpReviewOctokit = ProbotOctokit.defaults((options: Options) => ({
   throttle: {
     ...options.throttle,
     write: writes,
+    notifications: notifyingWrites,
     onSecondaryRateLimit: (retryAfter: number, _request: unknown, _octokit: unknown, retryCount: number) =>
       retryCount < SECONDARY_LIMIT_RETRIES && retryAfter <= MAX_RETRY_AFTER_SECONDS,
     onRateLimit: (retryAfter: number, _request: unknown, _octokit: unknown, retryCount: number) =>

@@ -68,7 +68,7 @@ describe("a pull request through the app and the worker", () => {
     expect(bind).toContain("127.0.0.1");
   });
 
-  it("adds no comment when the same head is delivered again", async () => {
+  it("does nothing for a second delivery of the same head, and a rescan of the same code adds no comment", async () => {
     const first = emptyCapture();
     mockInstallationToken();
     mockReview(first);
@@ -76,12 +76,32 @@ describe("a pull request through the app and the worker", () => {
     await app.queue.drain();
     const posted = first.reviews[0].comments.map((c: any, i: number) => ({ id: 100 + i, path: c.path, line: c.line, body: c.body }));
 
-    const second = emptyCapture();
-    const scope = mockReview(second, { checkRunId: 556, existingComments: posted, expectReview: false });
+    // GitHub delivers at least once, and sends several events for one head: no second check run.
     await app.deliver("pull_request", pullRequestPayload("synchronize", { number: PULL, head: HEAD, base: BASE }));
+    await app.queue.drain();
+    expect(app.unmatched).toEqual([]);
+
+    const second = emptyCapture();
+    const commands = nock(API)
+      .get(`${REPO_PATH}/collaborators/alice/permission`)
+      .reply(200, { permission: "write", role_name: "write" })
+      .post(`${REPO_PATH}/issues/comments/777/reactions`)
+      .reply(201, { id: 1 })
+      .get(`${REPO_PATH}/pulls/${PULL}`)
+      .reply(200, { number: PULL, state: "open", head: { sha: HEAD }, base: { sha: BASE } });
+    const scope = mockReview(second, { checkRunId: 556, existingComments: posted, expectReview: false });
+    await app.deliver("issue_comment", {
+      action: "created",
+      issue: { number: PULL, pull_request: { url: `${API}${REPO_PATH}/pulls/${PULL}` } },
+      comment: { id: 777, body: "/mcp-review rescan", user: { login: "alice", type: "User" } },
+      repository,
+      installation: { id: INSTALLATION_ID },
+      sender: { login: "alice", type: "User" },
+    });
     await app.queue.drain();
 
     expect(app.unmatched).toEqual([]);
+    commands.done();
     scope.done();
     expect(second.reviews).toEqual([]);
     expect(second.commentEdits).toEqual([]);

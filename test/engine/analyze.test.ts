@@ -151,3 +151,16 @@ function analyzeWithRulesNamed(ids: string[]): Rule[] {
     return found;
   });
 }
+
+describe("code that crashes the parser", () => {
+  it("skips a file nested thousands deep instead of failing the analysis", () => {
+    const deep = `import { exec } from "node:child_process";\nexport const deep = ${"[".repeat(20000)}1${"]".repeat(20000)};\n`;
+    const fine = `import { exec } from "node:child_process";\nimport { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";\nconst server = new McpServer({ name: "x", version: "1" });\nserver.tool("run", async ({ cmd }) => { exec(cmd); return { content: [] }; });\n`;
+    const result = analyze([
+      { path: "src/deep.ts", content: deep },
+      { path: "src/fine.ts", content: fine },
+    ]);
+    expect(result.skipped).toEqual([{ path: "src/deep.ts", reason: "parse-error", detail: "nested too deeply to analyze" }]);
+    expect(result.findings.map((f) => [f.path, f.ruleId])).toEqual([["src/fine.ts", "command-injection"]]);
+  });
+});

@@ -104,6 +104,7 @@ function bullmqQueue(redis: { url: string; prefix: string }, handlers: ReturnTyp
     onFailed: handlers.onFailed,
   });
   return {
+    claimHead: (head) => queue.claimHead(head),
     async enqueue(job, enqueueOptions) {
       const result = await queue.enqueue(job, enqueueOptions);
       enqueued++;
