@@ -41,7 +41,8 @@ export function formatSarif(report: ScanReport, rules: readonly RuleMeta[], vers
           },
         },
         columnKind: "utf16CodeUnits",
-        results: report.findings.map((f) => ({
+        // Suppressed findings are results too, marked as suppressed in the source with their reason.
+        results: [...report.findings, ...report.stats.suppressed].map((f) => ({
           ruleId: f.ruleId,
           ruleIndex: index.get(f.ruleId) ?? -1,
           level: LEVEL[f.severity],
@@ -56,6 +57,7 @@ export function formatSarif(report: ScanReport, rules: readonly RuleMeta[], vers
           ],
           partialFingerprints: { "mcpReview/v1": f.fingerprint },
           properties: { severity: f.severity, "security-severity": SECURITY_SEVERITY[f.severity], cwe: f.cwe },
+          ...("reason" in f ? { suppressions: [{ kind: "inSource", justification: f.reason }] } : {}),
         })),
       },
     ],

@@ -11,7 +11,7 @@ export interface ScanStats {
   skippedFiles: SkippedFile[];
   ruleErrors: RuleError[];
   /** Findings silenced by `mcp-review-ignore` comments, with their reasons; not in `findings`. */
-  suppressed: { ruleId: string; path: string; line: number; reason: string }[];
+  suppressed: (Finding & { reason: string })[];
 }
 
 /** What `mcp-review scan --format json` prints. */
@@ -37,7 +37,7 @@ export function scanReport(result: AnalysisResult, collectionSkipped: SkippedFil
       durationMs,
       skippedFiles,
       ruleErrors: result.errors,
-      suppressed: result.suppressed.map(({ finding: f, reason }) => ({ ruleId: f.ruleId, path: f.path, line: f.line, reason })),
+      suppressed: result.suppressed.map(({ finding, reason }) => ({ ...finding, reason })),
     },
   };
 }

@@ -136,7 +136,15 @@ describe("mcp-review scan of a folder with client configs and suppressions", () 
     const report = JSON.parse(stdout);
     expect(code).toBe(1);
     expect(report.findings.map((f: { path: string; line: number; ruleId: string }) => [f.path, f.line, f.ruleId])).toEqual([["requirements.txt", 1, "vulnerable-mcp-dependency"]]);
-    expect(report.stats.suppressed).toEqual([{ ruleId: "config-unpinned-server", path: ".vscode/mcp.json", line: 6, reason: "mirrored and pinned by our registry proxy" }]);
+    expect(report.stats.suppressed).toEqual([expect.objectContaining({ ruleId: "config-unpinned-server", path: ".vscode/mcp.json", line: 6, reason: "mirrored and pinned by our registry proxy" })]);
+
+    let sarif = "";
+    await runCli(["scan", ".", "--format", "sarif"], { stdout: { write: (s: string) => (sarif += s) }, stderr: { write: () => true }, cwd: home, env: { HOME: home } });
+    const results = JSON.parse(sarif).runs[0].results;
+    expect(results.map((r: { ruleId: string; suppressions?: unknown }) => [r.ruleId, r.suppressions])).toEqual([
+      ["vulnerable-mcp-dependency", undefined],
+      ["config-unpinned-server", [{ kind: "inSource", justification: "mirrored and pinned by our registry proxy" }]],
+    ]);
     expect(report.stats.filesScanned).toBe(2);
 
     let text = "";
