@@ -324,10 +324,36 @@ export class PythonTaint {
         for (let s = cur.previousNamedSibling; s; s = s.previousNamedSibling) {
           if (s.type === "if_statement" && this.negative(env, s.childForFieldName("condition")!, name) && exits(s.childForFieldName("consequence"))) return true;
           if (s.type === "assert_statement" && s.namedChildren[0] && this.positive(env, s.namedChildren[0], name)) return true;
+          if ((s.type === "expression_statement" || s.type === "try_statement") && this.checkStatement(env, s, name)) return true;
           if (definiteAssignment(s, name)) break;
         }
       }
       if (parent.id === env.fn.id) return false;
+    }
+    return false;
+  }
+
+  /**
+   * A statement that raises unless `name` is safe: `target.relative_to(ROOT)` on a resolved path
+   * (alone or in a `try` whose handler exits), or a call like `check_allowed(name)` to a helper of
+   * this project that raises after checking its parameter the way this sink needs.
+   */
+  private checkStatement(env: Env, stmt: PyNode, name: string): boolean {
+    const calls = stmt.type === "try_statement" ? (stmt.childForFieldName("body")?.namedChildren ?? []) : [stmt];
+    if (stmt.type === "try_statement" && !stmt.namedChildren.some((c) => c?.type === "except_clause" && exits(c.namedChildren.filter((n) => n?.type === "block").pop() ?? null))) return false;
+    for (const st of calls) {
+      const call = st?.type === "expression_statement" ? unwrapPy(st.namedChildren[0]!) : undefined;
+      if (call?.type !== "call") continue;
+      const callee = call.childForFieldName("function")!;
+      if (this.kind === "path" && callee.type === "attribute" && callee.childForFieldName("attribute")!.text === "relative_to") {
+        const receiver = callee.childForFieldName("object")!;
+        if (this.subjects(env, receiver).includes(name) && (/\.resolve\(|realpath\(/.test(receiver.text) || (receiver.type === "identifier" && this.resolvedName(env, receiver)))) return true;
+      }
+      const args = callArgs(call);
+      const index = args.positional.findIndex((a) => unwrapPy(a).type === "identifier" && unwrapPy(a).text === name);
+      if (index < 0) continue;
+      const target = this.project.resolveFunction(env.module, callee);
+      if (target && validates(target.fn, index, this.kind)) return true;
     }
     return false;
   }
@@ -342,7 +368,13 @@ export class PythonTaint {
       return op === "and" ? this.positive(env, l, name) || this.positive(env, r, name) : this.positive(env, l, name) && this.positive(env, r, name);
     }
     if (c.type === "comparison_operator") return this.comparison(env, c, name, ["in", "=="]);
-    if (c.type === "call") return this.guardCall(env, c, name);
+    if (c.type === "call") {
+      // `any(p.is_relative_to(d) for d in ALLOWED_DIRS)`
+      const fn = c.childForFieldName("function")!.text;
+      const arg = callArgs(c).positional[0];
+      if ((fn === "any" || fn === "all") && arg && COMPREHENSIONS.has(arg.type)) return this.positive(env, arg.childForFieldName("body")!, name);
+      return this.guardCall(env, c, name);
+    }
     return false;
   }
 
@@ -572,9 +604,24 @@ export function hostIsFixed(module: PythonModule, url: PyNode): boolean {
   const pieces = stringPieces(module, unwrapPy(url), false);
   const first = pieces?.[0];
   if (!first) return false;
-  if ("literal" in first) return /^[a-z][a-z0-9+.-]*:\/\/[^/?#]+[/?#]/i.test(first.literal);
+  if ("literal" in first) {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(first.literal)) return /^[a-z][a-z0-9+.-]*:\/\/[^/?#]+[/?#]/i.test(first.literal);
+    // A relative URL (`f"/repos/{owner}"`) goes to the client's base_url.
+    return first.literal.length > 0 && !first.literal.startsWith("//") && !/^[a-z][a-z0-9+.-]*:?$/i.test(first.literal);
+  }
   // `f"{BASE_URL}/items/{id}"` with a constant base that ends in a host.
   const base = constantString(first.node, module);
   const second = pieces[1];
   return base !== undefined && /^[a-z][a-z0-9+.-]*:\/\/[^/?#]+/i.test(base) && (/[/?#]$/.test(base) || (!!second && "literal" in second && /^[/?#]/.test(second.literal)));
+}
+
+/** A helper that raises unless its parameter at `index` passes a check fit for the sink. */
+function validates(fn: PyNode, index: number, kind: SinkKind): boolean {
+  const params = parametersOf(fn).filter((p, i) => !(i === 0 && (p.name === "self" || p.name === "cls")));
+  const param = params[index]?.name;
+  const body = fn.childForFieldName("body")?.text ?? "";
+  if (!param || !/\braise\b/.test(body) || !body.includes(param)) return false;
+  if (kind === "path") return /is_relative_to|commonpath|relative_to\(/.test(body) && /resolve\(|realpath\(/.test(body);
+  if (kind === "url") return /hostname|netloc/.test(body) && /\bnot in\b|\bin\b/.test(body);
+  return new RegExp(`\\b${param}\\b[^\\n]*\\bnot in\\b|fullmatch\\(`).test(body);
 }
