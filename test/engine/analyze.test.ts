@@ -72,9 +72,9 @@ describe("analyze", () => {
   });
 
   it("skips files it cannot read as unsupported", () => {
-    const result = analyze([{ path: "server.py", content: "import os\nos.system(input())\n" }, { path: "types.d.ts", content: "export type X = 1;" }]);
+    const result = analyze([{ path: "server.rb", content: "system(gets)\n" }, { path: "types.d.ts", content: "export type X = 1;" }]);
     expect(result.skipped.map((s) => [s.path, s.reason])).toEqual([
-      ["server.py", "unsupported"],
+      ["server.rb", "unsupported"],
       ["types.d.ts", "unsupported"],
     ]);
   });
@@ -136,7 +136,8 @@ describe("isAnalyzable", () => {
     ["a/b.jsx", true],
     ["types/index.d.ts", false],
     ["README.md", false],
-    ["server.py", false],
+    ["server.py", true],
+    ["typings/server.pyi", false],
     ["Makefile", false],
     ["dir.ts/file", false],
   ])("%s → %s", (path, expected) => {
@@ -162,5 +163,15 @@ describe("code that crashes the parser", () => {
     ]);
     expect(result.skipped).toEqual([{ path: "src/deep.ts", reason: "parse-error", detail: "nested too deeply to analyze" }]);
     expect(result.findings.map((f) => [f.path, f.ruleId])).toEqual([["src/fine.ts", "command-injection"]]);
+  });
+});
+
+describe("rule timings", () => {
+  it("reports the time spent in each rule that ran, and only those", () => {
+    const server = `import { exec } from "node:child_process";\nimport { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";\nconst server = new McpServer({ name: "x", version: "1" });\nserver.tool("run", async ({ cmd }) => { exec(cmd); return { content: [] }; });\n`;
+    const { stats } = analyze([{ path: "src/server.ts", content: server }], { rules: { "tool-poisoning": "off" } });
+    expect(Object.keys(stats.ruleMs ?? {})).toContain("command-injection");
+    expect(Object.keys(stats.ruleMs ?? {})).not.toContain("tool-poisoning");
+    expect(Object.values(stats.ruleMs ?? {}).every((ms) => ms >= 0)).toBe(true);
   });
 });
