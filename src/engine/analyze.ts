@@ -45,6 +45,8 @@ interface Pending extends Omit<Finding, "fingerprint"> {
 /** `analyze` with an explicit rule list (tests, and callers that bring their own rules). */
 export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[], options: AnalyzeOptions = {}): AnalysisResult {
   const started = performance.now();
+  const clock = new Map<string, number>();
+  ruleClock = clock;
   const settings = options.rules ?? {};
   const active = rules.filter((rule) => settings[rule.meta.id] !== "off");
   const skipped: SkippedFile[] = [];
@@ -155,7 +157,7 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
         report,
       };
       try {
-        rule.check!(ctx);
+        timed(meta.id, () => rule.check!(ctx));
       } catch (error) {
         errors.push({ ruleId: meta.id, path: file.path, message: error instanceof Error ? error.message : String(error) });
       }
@@ -187,7 +189,12 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
     suppressed,
     skipped,
     errors,
-    stats: { filesAnalyzed, linesAnalyzed, durationMs: Math.round(performance.now() - started) },
+    stats: {
+      filesAnalyzed,
+      linesAnalyzed,
+      durationMs: Math.round(performance.now() - started),
+      ruleMs: Object.fromEntries([...clock].map(([id, ms]) => [id, Math.round(ms * 10) / 10])),
+    },
   };
 }
 
@@ -206,6 +213,22 @@ function createProject(): Project {
       jsx: ts.JsxEmit.Preserve,
     },
   });
+}
+
+/**
+ * Milliseconds spent in each rule during the analyze() call under way: analyze is synchronous, so
+ * calls never interleave. A file's shared work (taint, MCP discovery) counts to the first rule
+ * that asks for it.
+ */
+let ruleClock: Map<string, number> | undefined;
+
+function timed<T>(ruleId: string, run: () => T): T {
+  const start = performance.now();
+  try {
+    return run();
+  } finally {
+    ruleClock?.set(ruleId, (ruleClock.get(ruleId) ?? 0) + performance.now() - start);
+  }
 }
 
 /** Why a file that crashed the parser or the MCP discovery was skipped. */
@@ -267,8 +290,10 @@ function runConfigRules(active: readonly Rule[], file: SourceInput, language: La
       report: (problem) => pending.push(textFinding(rule, file.path, file.content, problem, settings[rule.meta.id])),
     };
     try {
-      rule.checkConfig?.(ctx);
-      rule.checkText?.(ctx);
+      timed(rule.meta.id, () => {
+        rule.checkConfig?.(ctx);
+        rule.checkText?.(ctx);
+      });
     } catch (error) {
       errors.push({ ruleId: rule.meta.id, path: file.path, message: error instanceof Error ? error.message : String(error) });
     }
@@ -282,7 +307,7 @@ function runTextRules(active: readonly Rule[], file: SourceInput, language: Lang
     if (!rule.checkText || !rule.meta.languages.includes(language)) continue;
     const ctx: TextRuleContext = { path: file.path, language, text: file.content, base: file.base, report: (problem) => pending.push(textFinding(rule, file.path, file.content, problem, settings[rule.meta.id])) };
     try {
-      rule.checkText(ctx);
+      timed(rule.meta.id, () => rule.checkText!(ctx));
     } catch (error) {
       errors.push({ ruleId: rule.meta.id, path: file.path, message: error instanceof Error ? error.message : String(error) });
     }
@@ -337,7 +362,7 @@ function runPythonRules(python: PythonAnalysis, files: readonly { path: string; 
       for (const rule of file.rules) {
         const regrade = settings[rule.meta.id];
         try {
-          python.check(file.path, rule.checkPython!, (problem, where) =>
+          timed(rule.meta.id, () => python.check(file.path, rule.checkPython!, (problem, where) =>
             out.push({
               ruleId: rule.meta.id,
               title: rule.meta.title,
@@ -349,7 +374,7 @@ function runPythonRules(python: PythonAnalysis, files: readonly { path: string; 
               message: problem.message,
               remediation: problem.remediation,
             }),
-          );
+          ));
         } catch (error) {
           errors.push({ ruleId: rule.meta.id, path: file.path, message: error instanceof Error ? error.message : String(error) });
         }

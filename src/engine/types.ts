@@ -87,6 +87,8 @@ export interface AnalysisStats {
   filesAnalyzed: number;
   linesAnalyzed: number;
   durationMs: number;
+  /** Milliseconds spent in each rule that ran, by rule id. */
+  ruleMs?: Record<string, number>;
 }
 
 export interface AnalysisResult {
