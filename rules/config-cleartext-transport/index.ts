@@ -1,4 +1,4 @@
-import { isLoopbackHost, type StringValue } from "../../src/engine/config/index.js";
+import { isLoopbackHost, MAX_VALUE_LENGTH, type StringValue } from "../../src/engine/config/index.js";
 import type { Rule } from "../../src/engine/rule.js";
 
 const CLEARTEXT = /\b(https?|wss?):\/\/([^/\s"'?#]+)/gi;
@@ -20,7 +20,7 @@ export const configCleartextTransport: Rule = {
   },
   checkConfig(ctx) {
     for (const server of ctx.config.servers) {
-      const candidates: StringValue[] = [...(server.url ? [server.url] : []), ...server.args];
+      const candidates: StringValue[] = [...(server.url ? [server.url] : []), ...server.args].filter((v) => v.value.length <= MAX_VALUE_LENGTH);
       for (const value of candidates) {
         for (const m of value.value.matchAll(CLEARTEXT)) {
           const scheme = m[1]!.toLowerCase();

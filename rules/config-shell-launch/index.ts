@@ -1,4 +1,4 @@
-import { launchWords, programName } from "../../src/engine/config/index.js";
+import { launchWords, MAX_VALUE_LENGTH, programName } from "../../src/engine/config/index.js";
 import type { Rule } from "../../src/engine/rule.js";
 
 const SHELLS = new Set(["sh", "bash", "zsh", "dash", "ksh", "fish", "ash", "cmd", "powershell", "pwsh"]);
@@ -26,7 +26,7 @@ export const configShellLaunch: Rule = {
       const words = launchWords(server);
       const first = words[0];
       if (!first) continue;
-      const pipe = words.find((w) => PIPE_TO_SHELL.test(w.value));
+      const pipe = words.find((w) => w.value.length <= MAX_VALUE_LENGTH && PIPE_TO_SHELL.test(w.value));
       if (pipe) {
         ctx.report({
           offset: pipe.offset,

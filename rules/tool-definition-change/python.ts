@@ -2,6 +2,8 @@ import type { Span } from "../../src/engine/config/index.js";
 import type { Definition } from "./index.js";
 
 const TOOL_DECORATOR = /^[ \t]*@[\w.]*\btool\s*\(/gm;
+/** No server defines more tools than this in one file; the cap bounds the work on hostile input. */
+const MAX_TOOLS = 500;
 const LOW_LEVEL_TOOL = /\b(?:types\.)?Tool\s*\(/g;
 
 /**
@@ -11,7 +13,7 @@ const LOW_LEVEL_TOOL = /\b(?:types\.)?Tool\s*\(/g;
  */
 export function pythonToolDefinitions(text: string): Definition<Span>[] {
   const out: Definition<Span>[] = [];
-  for (const m of text.matchAll(TOOL_DECORATOR)) {
+  for (const m of first(text.matchAll(TOOL_DECORATOR), MAX_TOOLS)) {
     const open = m.index! + m[0].length - 1;
     const close = matching(text, open);
     if (close < 0) continue;
@@ -32,7 +34,7 @@ export function pythonToolDefinitions(text: string): Definition<Span>[] {
       schema: { text: normalize(text.slice(paramsOpen, colon)), at: { offset: paramsOpen, length: colon - paramsOpen } },
     });
   }
-  for (const m of text.matchAll(LOW_LEVEL_TOOL)) {
+  for (const m of first(text.matchAll(LOW_LEVEL_TOOL), MAX_TOOLS)) {
     const open = m.index! + m[0].length - 1;
     const close = matching(text, open);
     if (close < 0) continue;
@@ -49,6 +51,14 @@ export function pythonToolDefinitions(text: string): Definition<Span>[] {
     out.push({ name: name.text, nameAt: name.at, description: keywordString(args, "description", open + 1), schema: schemaPart });
   }
   return out;
+}
+
+function* first<T>(items: Iterable<T>, n: number): Generator<T> {
+  let i = 0;
+  for (const item of items) {
+    if (i++ >= n) return;
+    yield item;
+  }
 }
 
 /** The value of `key="..."` among call arguments, adjacent literals joined, with where it is written. */
@@ -93,17 +103,21 @@ function literals(text: string, start: number): { text: string; end: number } | 
   return found ? { text: value, end: i } : undefined;
 }
 
-/** Index of the bracket closing the one at `open`, skipping strings; -1 if none. */
+/** How far a decorator, signature or schema may reach: an unclosed bracket must not make each search scan the whole file. */
+const MAX_SPAN = 20_000;
+
+/** Index of the bracket closing the one at `open`, skipping strings; -1 if none within MAX_SPAN. */
 function matching(text: string, open: number): number {
   const pairs: Record<string, string> = { "(": ")", "[": "]", "{": "}" };
   const stack: string[] = [];
-  for (let i = open; i < text.length; i++) {
+  const end = Math.min(text.length, open + MAX_SPAN);
+  for (let i = open; i < end; i++) {
     const ch = text[i]!;
     if (ch === '"' || ch === "'") {
       const triple = text.startsWith(ch.repeat(3), i) ? ch.repeat(3) : ch;
-      const end = text.indexOf(triple, i + triple.length);
-      if (end < 0) return -1;
-      i = end + triple.length - 1;
+      const close = text.indexOf(triple, i + triple.length);
+      if (close < 0 || close > end) return -1;
+      i = close + triple.length - 1;
     } else if (ch === "#") {
       const nl = text.indexOf("\n", i);
       if (nl < 0) return -1;

@@ -11,6 +11,9 @@ export interface SecretMatch {
   length: number;
 }
 
+/** Values longer than this are not checked: no credential or URL is that long. */
+export const MAX_VALUE_LENGTH = 4096;
+
 /** Token formats with a fixed, recognizable prefix. */
 const KNOWN_FORMATS: [string, RegExp][] = [
   ["GitHub token", /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})/],
@@ -35,6 +38,8 @@ const PLACEHOLDER = /^(?:<.*>|\{.*\}|\[.*\]|x+|\*+|\.+|changeme|change-me|your[-
  * (`${input:...}`, `${env:...}`) and placeholders are not secrets.
  */
 export function looksLikeSecret(value: string, key = ""): SecretMatch | undefined {
+  // Secrets are short; a huge value is data, and scanning it would only invite regex blow-ups.
+  if (value.length > MAX_VALUE_LENGTH) return undefined;
   for (const [kind, re] of KNOWN_FORMATS) {
     const m = re.exec(value);
     if (m && !isReference(m[0])) return { kind, index: m.index, length: m[0].length };
