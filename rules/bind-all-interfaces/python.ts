@@ -4,7 +4,7 @@ import { abbreviatePy, callArgs, constantString, moduleConstant, unwrapPy } from
 
 const ALL_INTERFACES = new Set(["0.0.0.0", "::", "::0", "0:0:0:0:0:0:0:0", "[::]", "*", ""]);
 const HTTP_TRANSPORTS = new Set(["sse", "streamable-http", "http", "streamable_http"]);
-const SERVERS = /^(?:mcp\.server\.fastmcp(?:\.server)?\.FastMCP|fastmcp\.FastMCP|fastmcp\.server\.FastMCP)$/;
+const SERVERS = /^(?:mcp\.server\.fastmcp(?:\.server)?\.FastMCP|mcp\.server\.mcpserver(?:\.server)?\.MCPServer|fastmcp\.FastMCP|fastmcp\.server\.FastMCP)$/;
 const RUNNERS = new Set(["uvicorn.run", "uvicorn.Config", "hypercorn.Config"]);
 
 /** Text pre-filter: a wildcard address, or a host taken from the environment. */

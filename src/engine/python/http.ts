@@ -40,7 +40,7 @@ export function networkListens(module: PythonModule): NetworkListen[] {
   for (const call of module.nodesOf("call")) {
     const callee = call.childForFieldName("function")!;
     const fn = module.qualifiedName(callee) ?? "";
-    const isListener = /(?:^|\.)FastMCP$/.test(fn) || fn === "uvicorn.run" || fn === "uvicorn.Config" || (callee.type === "attribute" && /^run/.test(callee.childForFieldName("attribute")!.text));
+    const isListener = /(?:^|\.)(?:FastMCP|MCPServer)$/.test(fn) || fn === "uvicorn.run" || fn === "uvicorn.Config" || (callee.type === "attribute" && /^run/.test(callee.childForFieldName("attribute")!.text));
     if (!isListener) continue;
     const host = callArgs(call).keywords.get("host");
     const value = host ? hostValue(module, host) : undefined;

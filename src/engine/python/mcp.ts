@@ -30,6 +30,12 @@ export interface PythonMcpFile {
 }
 
 const REGISTRATIONS = new Set(["tool", "resource", "prompt", "call_tool", "custom_route"]);
+/** The low-level server's constructor handlers (`on_call_tool=`), and what their params carry. */
+const LOW_LEVEL_HANDLERS: readonly (readonly [string, PyToolHandler["kind"]])[] = [
+  ["on_call_tool", "callTool"],
+  ["on_get_prompt", "prompt"],
+  ["on_read_resource", "resource"],
+];
 const HTTP_ROUTES = new Set(["get", "post", "put", "patch", "delete", "api_route", "route", "websocket"]);
 const SAFE_SCALARS = /^(?:int|float|bool|complex|decimal\.Decimal|Decimal|UUID|uuid\.UUID|datetime|date|time|timedelta|datetime\.\w+|None)$/;
 const CONTEXT_TYPES = /^(?:Context|fastmcp\.Context|RequestContext)\b/;
@@ -100,6 +106,18 @@ function findHandlers(module: PythonModule): PyToolHandler[] {
     add({ kind: "tool", fn, registration: call, toolName: (named && constantString(named, module)) ?? target.text, tainted: taintedParams(fn, "tool", enums) });
   }
 
+  // `Server("name", on_call_tool=handle_call_tool)`: the handler's second parameter holds the request params.
+  for (const call of module.nodesOf("call")) {
+    const keywords = callArgs(call).keywords;
+    for (const [keyword, kind] of LOW_LEVEL_HANDLERS) {
+      const target = keywords.get(keyword);
+      const fn = target?.type === "identifier" ? module.functions.get(target.text) : undefined;
+      if (!fn) continue;
+      const params = parametersOf(fn).filter((p) => p.name !== "self");
+      if (params.length >= 2) add({ kind, fn, registration: call, tainted: new Set([params[1]!.name]) });
+    }
+  }
+
   // Starlette and FastAPI endpoints of an MCP HTTP app: whatever the request carries is input.
   for (const fn of module.nodesOf("function_definition")) {
     if (seen.has(fn.id)) continue;
@@ -163,6 +181,8 @@ function findDescriptions(module: PythonModule, handlers: readonly PyToolHandler
   const out: PyDescription[] = [];
   for (const h of handlers) {
     if (h.kind === "callTool" || h.kind === "route") continue;
+    // Only FastMCP registrations publish the function's docstring; a low-level `on_get_prompt=` handler's does not.
+    if (h.registration.type === "call" && !/add_tool$/.test(h.registration.childForFieldName("function")?.text ?? "")) continue;
     const args = h.registration.type === "call" ? callArgs(h.registration) : h.registration.namedChildren[0]?.type === "call" ? callArgs(h.registration.namedChildren[0]) : undefined;
     const description = args?.keywords.get("description");
     const text = description ? constantString(description, module) : undefined;
