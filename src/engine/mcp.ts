@@ -195,11 +195,13 @@ export function functionOf(arg: Node): FunctionLike | undefined {
       const init = decl.getInitializer();
       const inner = init ? unwrap(init) : undefined;
       if (inner && (Node.isArrowFunction(inner) || Node.isFunctionExpression(inner))) return inner;
+      if (inner && Node.isCallExpression(inner)) return functionOf(inner);
     }
   }
   if (Node.isCallExpression(node)) {
-    // this.handle.bind(this)
+    // this.handle.bind(this), promisify(handle)
     const callee = node.getExpression();
+    if (/(?:^|\.)promisify$/.test(callee.getText()) && node.getArguments()[0]) return functionOf(node.getArguments()[0]!);
     if (Node.isPropertyAccessExpression(callee) && callee.getName() === "bind") return functionOf(callee.getExpression());
   }
   if (Node.isPropertyAccessExpression(node) && node.getExpression().getKind() === SyntaxKind.ThisKeyword) {

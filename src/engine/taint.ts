@@ -131,7 +131,8 @@ export class FileTaint implements TaintQueries {
       const name = functionName(cur);
       if (!name) continue;
       const envs: Env[] = [];
-      const sites = this.callSitesOf(cur.getSourceFile(), name).filter((site) => calleeFunction(site) === cur);
+      const names = [name, ...promisifiedAliases(cur.getSourceFile(), name)];
+      const sites = names.flatMap((n) => this.callSitesOf(cur.getSourceFile(), n)).filter((site) => calleeFunction(site) === cur);
       if (this.workspace) sites.push(...this.callersElsewhere(cur));
       for (const site of sites) {
         for (const outer of this.contextsFor(site, depth + 1, sanitizer)) envs.push(this.bindCall(cur, site, outer));
@@ -445,6 +446,14 @@ function handlerEnv(handler: ToolHandler, sanitizer: Sanitizer | undefined): Env
 
 function inputTaint(shape: InputShape | undefined): Taint | undefined {
   return shape ? { path: shape.path, safeKeys: shape.safeKeys, fields: shape.fields } : undefined;
+}
+
+/** Names bound to `promisify(name)` in a file: calling them calls `name`. */
+function promisifiedAliases(file: SourceFile, name: string): string[] {
+  const pattern = new RegExp(`(?:^|\\.)promisify\\(\\s*${name.replace(/[$]/g, "\\$")}\\s*\\)$`);
+  return descendantsOfKind(file, SyntaxKind.VariableDeclaration)
+    .filter((d) => pattern.test(d.getInitializer()?.getText() ?? ""))
+    .map((d) => d.getName());
 }
 
 function requiredSpecifier(init: Node | undefined): string | undefined {
