@@ -51,6 +51,8 @@ export function looksLikeSecret(value: string, key = ""): SecretMatch | undefine
   if (!SECRET_KEY_PATTERN.test(key) || isReference(value)) return undefined;
   const bare = value.replace(/^(?:bearer|basic|token)\s+/i, "");
   if (bare.length < 16 || /\s/.test(bare) || PLACEHOLDER.test(bare) || entropy(bare) < 3.2) return undefined;
+  // Generated credentials mix letters and digits; settings such as "oauth2-client-credentials" are words.
+  if (!/\d/.test(bare) || !/[A-Za-z]/.test(bare) || /^[a-z]+\d*(?:[-_.][a-z]+\d*)*$/i.test(bare) || /^https?:\/\//i.test(bare)) return undefined;
   return { kind: "credential", index: value.length - bare.length, length: bare.length };
 }
 
