@@ -21,7 +21,7 @@ export function checkPython(ctx: PythonRuleContext): void {
     if (!parent || parent.type === "expression_statement" || parent.type === "concatenated_string" || (parent.type === "pair" && parent.childForFieldName("key")?.id === literal.id)) continue;
     const name = nameOf(literal);
     const kind = PRIVATE_KEY.test(value) ? "private key" : secretKind(value, name);
-    if (!kind) continue;
+    if (!kind || isLocalDefault(value, kind)) continue;
     const envName = name && /^[A-Z0-9_]+$/.test(name) ? name : name ? name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/[^A-Za-z0-9]+/g, "_").toUpperCase() : kind.toUpperCase().replace(/[^A-Z0-9]+/g, "_");
     const variable = name && /^[A-Za-z_]\w*$/.test(name) ? name : "token";
     ctx.report({
@@ -62,4 +62,14 @@ function nameOf(literal: PyNode): string | undefined {
   }
   if (parent.type === "default_parameter" || parent.type === "typed_default_parameter") return parent.childForFieldName("name")?.text;
   return undefined;
+}
+
+/** `postgresql://postgres:postgres@localhost/db`: a development default for a database on this machine, not a leaked secret. */
+function isLocalDefault(value: string, kind: string): boolean {
+  if (!kind.includes("connection string")) return false;
+  const m = /^[a-z][\w+.-]*:\/\/([^:/@]*):([^@]*)@([^:/?#]+)/i.exec(value);
+  if (!m) return false;
+  const [, user, password, host] = m;
+  const local = /^(?:localhost|127\.0\.0\.1|::1|\[::1\]|host\.docker\.internal|db|postgres|mysql|redis|mongo)$/i.test(host!);
+  return local && (password === user || /^(?:postgres|password|pass|root|admin|secret|example|changeme|test|dev|guest|mysql|redis)$/i.test(password!));
 }
