@@ -29,7 +29,7 @@ export const configHardcodedSecret: Rule = {
         ctx.report({
           offset: value.offset,
           length: value.length,
-          message: `A ${secret.kind} is written literally in ${where} of server \`${server.name}\`: anyone who can read this file (or any tool that can read files on this machine) can use it.`,
+          message: `${/^[AEIOU]/i.test(secret.kind) ? "An" : "A"} ${secret.kind} is written literally in ${where} of server \`${server.name}\`: anyone who can read this file (or any tool that can read files on this machine) can use it.`,
           remediation: `Remove the value and rotate it: it is exposed already. Let the client supply it instead: in VS Code declare an input and write \`"\${input:${envName.toLowerCase()}}"\`; in other clients reference an environment variable (\`"\${env:${envName}}"\`) or use the client's secret storage.`,
         });
       };
