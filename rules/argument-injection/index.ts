@@ -38,7 +38,7 @@ export const argumentInjection: Rule = {
       "https://nodejs.org/api/child_process.html#child_processexecfilefile-args-options-callback",
     ],
     description:
-      "An MCP handler passes tool input as an argument to execFile/spawn without a shell, but with no `--` before it and nothing stopping it from starting with `-`. The program then reads it as an option: `--upload-pack=...` for git, `--pre=...` for rg, `-exec` for find run commands of the caller's choosing.",
+      "An MCP handler passes tool input as an argument to execFile/spawn (or a Python subprocess argument list) without a shell, but with no `--` before it and nothing stopping it from starting with `-`. The program then reads it as an option: `--upload-pack=...` for git, `--pre=...` for rg, `-exec` for find run commands of the caller's choosing.",
     mentions: /child_process/,
     mentionsPython: MENTIONS_PY,
   },

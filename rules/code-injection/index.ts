@@ -23,7 +23,7 @@ export const codeInjection: Rule = {
       "https://owasp.org/www-community/attacks/Code_Injection",
     ],
     description:
-      "An MCP handler evaluates tool input as code: eval, new Function, the vm module (which is not a security sandbox), or setTimeout with a string. Whoever controls the tool arguments — the model, or a prompt injection it read — runs arbitrary JavaScript with the server's privileges.",
+      "An MCP handler evaluates tool input as code: eval, new Function, the vm module (which is not a security sandbox), or setTimeout with a string; in Python eval, exec or compile. Whoever controls the tool arguments — the model, or a prompt injection it read — runs arbitrary JavaScript with the server's privileges.",
     mentions: /\beval\s*\(|\bFunction\s*\(|\bvm\b|runIn\w*Context|compileFunction|set(?:Timeout|Interval)\s*\(\s*[`"'\w]/,
     mentionsPython: MENTIONS_PY,
   },

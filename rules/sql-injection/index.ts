@@ -27,7 +27,7 @@ export const sqlInjection: Rule = {
       "https://owasp.org/www-community/attacks/SQL_Injection",
     ],
     description:
-      "An MCP handler builds an SQL statement from tool input by concatenation or a template literal and runs it (query, execute, prepare, all, run, knex.raw, $queryRawUnsafe). Quotes in the input end the string literal, so the caller reads or changes any table the server's database user can reach.",
+      "An MCP handler builds an SQL statement from tool input by concatenation, a template literal or a Python f-string or `%` and runs it (query, execute, prepare, all, run, knex.raw, $queryRawUnsafe). Quotes in the input end the string literal, so the caller reads or changes any table the server's database user can reach.",
     mentions: /\b(?:query|execute|exec|prepare|raw|all|get|run|each|unsafe|\$queryRawUnsafe|\$executeRawUnsafe|\w+Raw)\s*\(/,
     mentionsPython: MENTIONS_PY,
   },

@@ -29,7 +29,7 @@ export const ssrf: Rule = {
       "https://modelcontextprotocol.io/specification/2025-06-18/basic/security_best_practices",
     ],
     description:
-      "An MCP handler sends a request to a URL that tool input chooses (fetch, axios, got, http.request) with no host allowlist. The server then reaches what the caller cannot: cloud metadata endpoints (169.254.169.254), localhost admin ports, the internal network, and returns the answer to the model.",
+      "An MCP handler sends a request to a URL that tool input chooses (fetch, axios, got, http.request; requests, httpx, urllib, aiohttp) with no host allowlist. The server then reaches what the caller cannot: cloud metadata endpoints (169.254.169.254), localhost admin ports, the internal network, and returns the answer to the model.",
     mentions: /\bfetch\b|axios|\bgot\b|undici|\bky\b|superagent|needle|https?\.(?:get|request)|\brequest\(/,
     mentionsPython: MENTIONS_PY,
   },
