@@ -37,10 +37,14 @@ export function userConfigLocations(dirs: UserDirs): UserConfigLocation[] {
   for (const base of [appSupport, appData, xdg]) {
     for (const edition of ["Code", "Code - Insiders", "Cursor", "Windsurf"]) {
       const user = join(base, edition, "User");
-      if (edition.startsWith("Code")) out.push({ client: `VS Code${edition === "Code" ? "" : " Insiders"}`, file: join(user, "mcp.json") });
+      if (edition.startsWith("Code")) {
+        const client = `VS Code${edition === "Code" ? "" : " Insiders"}`;
+        out.push({ client, file: join(user, "mcp.json") }, { client, file: join(user, "settings.json") });
+      }
       out.push({ client: `Cline (in ${edition})`, file: join(user, "globalStorage", "saoudrizwan.claude-dev", "settings", "cline_mcp_settings.json") });
     }
   }
+  out.push({ client: "Zed", file: join(xdg, "zed", "settings.json") }, { client: "Zed", file: join(appSupport, "Zed", "settings.json") });
   const seen = new Set<string>();
   return out.filter((l) => !seen.has(l.file) && seen.add(l.file));
 }

@@ -13,11 +13,11 @@ const EXTENSIONS: Record<string, Language> = {
 };
 
 /**
- * Where MCP clients keep their server lists: VS Code and Cursor (`mcp.json`), Claude Code
- * (`.mcp.json`, `~/.claude.json`), Claude Desktop, Gemini CLI, Windsurf and Cline. Other JSON
- * files are not read.
+ * Where MCP clients keep their server lists: VS Code and Cursor (`mcp.json`, and VS Code's user
+ * `settings.json`), Claude Code (`.mcp.json`, `~/.claude.json`), Claude Desktop, Gemini CLI,
+ * Windsurf, Cline and Zed. Other JSON files are not read.
  */
-const MCP_CONFIG = /(?:^|\/)(?:(?:[^/]*[._-])?mcp\.json|claude_desktop_config\.json|\.claude\.json|mcp_config\.json|cline_mcp_settings\.json|\.gemini\/settings\.json)$/i;
+const MCP_CONFIG = /(?:^|\/)(?:(?:[^/]*[._-])?mcp\.json|claude_desktop_config\.json|\.claude\.json|mcp_config\.json|cline_mcp_settings\.json|\.gemini\/settings\.json|Code(?: - Insiders)?\/User\/settings\.json|zed\/settings\.json)$/i;
 
 /** Dependency manifests and lockfiles that can pin a vulnerable MCP package. */
 const MANIFEST = /(?:^|\/)(?:package\.json|package-lock\.json|pyproject\.toml|requirements[^/]*\.txt|uv\.lock)$/i;

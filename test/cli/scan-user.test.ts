@@ -69,6 +69,7 @@ describe("mcp-review scan --user", () => {
     write(home, "Library/Application Support/Claude/claude_desktop_config.json", CLAUDE_DESKTOP);
     write(elsewhere, "Code/User/mcp.json", VSCODE);
     write(home, "project/.vscode/mcp.json", VSCODE); // a repository's config: not the user's, not read
+    write(elsewhere, "Code/User/settings.json", '{ "editor.fontSize": 14, "mcp": { "servers": { "docs": { "url": "http://docs.example.com/mcp" } } } }');
 
     const { code, stdout, stderr } = await scanUser({ HOME: home, XDG_CONFIG_HOME: elsewhere });
 
@@ -77,10 +78,11 @@ describe("mcp-review scan --user", () => {
     const xdgPath = `${elsewhere.split("\\").join("/")}/Code/User/mcp.json`;
     expect(stdout.startsWith(
       [
-        "Read 3 MCP client configs:",
+        "Read 4 MCP client configs:",
         "  ~/.cursor/mcp.json  (Cursor)",
         "  ~/Library/Application Support/Claude/claude_desktop_config.json  (Claude Desktop)",
         `  ${xdgPath}  (VS Code)`,
+        `  ${xdgPath.replace("mcp.json", "settings.json")}  (VS Code)`,
         "",
       ].join("\n"),
     )).toBe(true);
@@ -89,7 +91,8 @@ describe("mcp-review scan --user", () => {
     expect(stdout).toContain(`${xdgPath}:4:`);
     expect(stdout).toMatch(/MEDIUM  config-unpinned-server/);
     expect(stdout).not.toContain("project/.vscode");
-    expect(stdout).toMatch(/in 3 files scanned\.\n$/);
+    expect(stdout).toMatch(/^.*Code\/User\/settings\.json:1:\d+  MEDIUM  config-cleartext-transport  \(CWE-319\)$/m);
+    expect(stdout).toMatch(/in 4 files scanned\.\n$/);
   });
 
   it("finds Windows configs under APPDATA and keeps JSON output clean, naming the files on stderr", async () => {

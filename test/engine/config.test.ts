@@ -18,6 +18,8 @@ describe("which files are MCP client configs and manifests", () => {
     ["pyproject.toml", "manifest"],
     ["requirements-dev.txt", "manifest"],
     ["uv.lock", "manifest"],
+    ["Library/Application Support/Code/User/settings.json", "mcp-config"],
+    [".config/zed/settings.json", "mcp-config"],
   ])("%s is %s", (path, language) => {
     expect(languageOf(path)).toBe(language);
     expect(isAnalyzable(path)).toBe(true);
