@@ -6,7 +6,8 @@ import { checkPython, MENTIONS_PY } from "./python.js";
 
 /** Names whose value is a credential. Stricter than the config rule's: code has `author`, `authUrl`, `tokenizer`. */
 const SECRET_NAME = /(?:token|secret|passw(?:or)?d|^pwd$|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|credential|^auth$|authorization|bearer)(?!izer|s?(?:url|uri|path|file|endpoint|header|name|type|count|length|limit|regex|pattern|env|var|key_?name)\b)/i;
-const PRIVATE_KEY = /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----/;
+/** A PEM private key with its body: a bare header is a parser's constant, not a key. */
+const PRIVATE_KEY = /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----(?:\\n|\s)*[A-Za-z0-9+/=]{40,}/;
 /** Test code holds fake credentials on purpose. */
 const TEST_PATH = /\.(?:test|spec)\.[cm]?[jt]sx?$|(?:^|\/)(?:__tests__|__mocks__)\//;
 
@@ -67,6 +68,8 @@ export function secretKind(value: string, name: string | undefined): string | un
   const match = looksLikeSecret(value, name && SECRET_NAME.test(name) ? name : "");
   // Documented sample credentials (AWS's AKIAIOSFODNN7EXAMPLE) and redacted values are not secrets.
   if (!match || /example|redacted|x{6,}|\*{4,}/i.test(value)) return undefined;
+  // A regular expression's source (`[A-Za-z0-9._~+/-]+=*`) is a pattern for tokens, not one.
+  if (match.kind === "credential" && /[[\](){}\\|\s]/.test(value)) return undefined;
   // client_secret_basic, bearer_token_header: a name of a method or field, not a value.
   if (match.kind === "credential" && (/^[a-z]+(?:[_-][a-z]+)+$/.test(value) || /(?:method|mode|type|scheme|style|kind|format)s?$/i.test(name ?? ""))) return undefined;
   if (match.kind === "credential" && (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || /^[\w.-]+\/[\w./-]+$/.test(value) || /^[A-Z_]+$/.test(value))) return undefined;
