@@ -106,6 +106,19 @@ describe("only new findings fail", () => {
   });
 });
 
+describe("renamed files", () => {
+  it("compares a renamed file with its base version under the old name", async () => {
+    const code = serverFile(tool("old", "const out = execSync(cmd);"));
+    const renamed = { ...modified("src/tools/ops.ts", code, [7]), status: "renamed", previous_filename: "src/ops.ts" };
+    const { completed, summary } = await review({
+      files: { list: [renamed], head: { "src/tools/ops.ts": code }, base: { "src/ops.ts": code } },
+      expectReview: false,
+    });
+    expect(completed.conclusion).toBe("success");
+    expect(summary).toMatch(/### Already on the base branch\n1 finding .*\n- 🔴 `src\/tools\/ops\.ts:7`/);
+  });
+});
+
 describe("inline suppressions", () => {
   const suppressed = serverFile(tool("run", "// mcp-review-ignore command-injection -- cmd comes from our own scheduler, not a user\n  execSync(cmd);"));
   const files = { list: [added("src/ops.ts", suppressed)], head: { "src/ops.ts": suppressed } };
