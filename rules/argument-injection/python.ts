@@ -8,6 +8,8 @@ const ARGV_FUNCTIONS = new Set(["subprocess.run", "subprocess.call", "subprocess
 const EXEC_FUNCTIONS = new Set(["asyncio.create_subprocess_exec", "os.execv", "os.execvp", "os.execvpe", "os.spawnv", "os.spawnvp"]);
 const SHELL_PROGRAM = /^(?:\/(?:usr\/)?bin\/)?(?:sh|bash|zsh|dash|ksh|fish|cmd(?:\.exe)?|powershell(?:\.exe)?|pwsh)$/i;
 const END_OF_OPTIONS = new Set(["--", "--end-of-options"]);
+/** Options whose next argument is their value: a value after them is never read as an option (`git -C <dir>`, `grep -e <pattern>`). */
+const VALUE_OPTIONS = new Set(["-C", "-e", "--regexp", "-m", "--message", "--git-dir", "--work-tree", "--directory"]);
 
 /** Text pre-filter: a process started with an argument list. */
 export const MENTIONS_PY = /\b(?:subprocess|create_subprocess_exec|execv\w*|spawnv\w*)\b/;
@@ -37,7 +39,8 @@ export function checkPython(ctx: PythonRuleContext): void {
         if (END_OF_OPTIONS.has(literal)) break;
         continue;
       }
-      if (element.type === "list_splat" || hasConstantPrefix(element) || !ctx.taint.isTainted(element, "argument")) continue;
+      if (element.type === "list_splat" || hasConstantPrefix(element) || VALUE_OPTIONS.has(constantString(elements[i - 1]!, ctx.module) ?? "")) continue;
+      if (!ctx.taint.isTainted(element, "argument")) continue;
       report(ctx, call, program, elements, i);
       break;
     }
