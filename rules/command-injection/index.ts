@@ -1,6 +1,7 @@
 import { Node, SyntaxKind, type CallExpression } from "ts-morph";
 import { moduleRefOf, type ModuleRef } from "../../src/engine/imports.js";
 import type { Rule, RuleContext } from "../../src/engine/rule.js";
+import { SHELL_QUOTING } from "../../src/engine/sanitizers.js";
 import { abbreviate, constantString, followConst, propertyValue, unwrap, descendantsOfKind } from "../../src/engine/values.js";
 import { commandPieces, toArgv } from "./remediation.js";
 import { checkPython, MENTIONS_PY } from "./python.js";
@@ -42,7 +43,7 @@ export const commandInjection: Rule = {
 
 function checkShellCommand(ctx: RuleContext, call: CallExpression, ref: ModuleRef): void {
   const command = call.getArguments()[0];
-  if (!command || !ctx.taint.isTainted(command)) return;
+  if (!command || !ctx.taint.isTainted(command, SHELL_QUOTING)) return;
   const fn = calleeText(call);
   ctx.report({
     node: call,
@@ -66,7 +67,7 @@ function checkProcessCommand(ctx: RuleContext, call: CallExpression, ref: Module
   const fn = calleeText(call);
 
   if (usesShell) {
-    const tainted = [program, argv].find((a) => a && ctx.taint.isTainted(a));
+    const tainted = [program, argv].find((a) => a && ctx.taint.isTainted(a, SHELL_QUOTING));
     if (!tainted) return;
     ctx.report({
       node: call,
@@ -85,7 +86,7 @@ function checkProcessCommand(ctx: RuleContext, call: CallExpression, ref: Module
     const elements = argList.getElements();
     const flag = elements.findIndex((e) => SHELL_FLAG.test(constantString(e) ?? ""));
     const script = flag >= 0 ? elements[flag + 1] : undefined;
-    if (script && ctx.taint.isTainted(script)) {
+    if (script && ctx.taint.isTainted(script, SHELL_QUOTING)) {
       ctx.report({
         node: call,
         severity: "critical",
