@@ -28,6 +28,6 @@ describe("a pull request through the app, BullMQ on a real Redis, and a worker",
     expect(captured.checkUpdates.map((u) => u.status)).toEqual(["in_progress", "completed"]);
     expect(captured.checkUpdates[1].conclusion).toBe("failure");
     expect(captured.reviews).toHaveLength(1);
-    expect(captured.reviews[0].comments.map((c: { path: string; line: number }) => `${c.path}:${c.line}`)).toEqual(["src/server.ts:11", "src/server.ts:17"]);
+    expect(captured.reviews[0].comments.map((c: { path: string; line: number }) => `${c.path}:${c.line}`)).toEqual(["src/server.ts:11", "src/server.ts:16", "src/server.ts:16", "src/server.ts:17"]);
   });
 });

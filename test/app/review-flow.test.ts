@@ -35,12 +35,15 @@ describe("a pull request through the app and the worker", () => {
     expect(completed.status).toBe("completed");
     expect(completed.conclusion).toBe("failure");
     expect(completed.completed_at).toBe("2026-11-26T12:00:00.000Z");
-    expect(completed.output.title).toBe("2 findings on changed lines (worst: critical)");
+    expect(completed.output.title).toBe("4 findings on changed lines (worst: critical)");
 
     const annotations = completed.output.annotations.map((a: any) => [a.path, a.start_line, a.annotation_level]);
     // src/poison.ts's finding is on the base branch too: listed, not annotated or counted.
+    // Line 16 is the SSE route: no authentication (CWE-306) and no DNS-rebinding protection (CWE-346).
     expect(annotations).toEqual([
       ["src/server.ts", 11, "failure"],
+      ["src/server.ts", 16, "failure"],
+      ["src/server.ts", 16, "failure"],
       ["src/server.ts", 17, "failure"],
     ]);
     const summary: string = completed.output.summary;
@@ -49,7 +52,7 @@ describe("a pull request through the app and the worker", () => {
     expect(summary).toMatch(/`src\/broken\.ts`: could not be parsed \(line 2/);
     expect(summary).toContain("- removed by the pull request: 1");
     expect(summary).toContain("- no rules for this file type: 1");
-    expect(summary).toContain("2 new inline comments");
+    expect(summary).toContain("4 new inline comments");
 
     expect(captured.reviews).toHaveLength(1);
     const review = captured.reviews[0];
@@ -57,9 +60,13 @@ describe("a pull request through the app and the worker", () => {
     expect(review.event).toBe("COMMENT");
     expect(review.comments.map((c: any) => [c.path, c.line, c.side])).toEqual([
       ["src/server.ts", 11, "RIGHT"],
+      ["src/server.ts", 16, "RIGHT"],
+      ["src/server.ts", 16, "RIGHT"],
       ["src/server.ts", 17, "RIGHT"],
     ]);
-    const [injection, bind] = review.comments.map((c: any) => c.body as string);
+    const bodies: string[] = review.comments.map((c: any) => c.body as string);
+    const injection = bodies.find((b) => b.includes("CWE-78"))!;
+    const bind = bodies.find((b) => b.includes("CWE-1327"))!;
     expect(injection).toContain("CWE-78");
     expect(injection).toContain("**How to fix:**");
     expect(injection).toMatch(/execFile\(["']git["'], \[["']log["'], ["']--["'], branch\]/);
@@ -107,7 +114,7 @@ describe("a pull request through the app and the worker", () => {
     expect(second.commentEdits).toEqual([]);
     const completed = second.checkUpdates[1];
     expect(completed.conclusion).toBe("failure");
-    expect(completed.output.summary).toContain("2 already commented earlier");
+    expect(completed.output.summary).toContain("4 already commented earlier");
   });
 
   it("marks a comment fixed when its finding is gone", async () => {
@@ -142,7 +149,7 @@ describe("a pull request through the app and the worker", () => {
     expect(completed.output.summary).toContain('(got "hgh"); using the default "high"');
     // max_comments: 1 was valid and is honored.
     expect(captured.reviews[0].comments).toHaveLength(1);
-    expect(completed.output.summary).toContain("1 not commented inline: over max_comments (1)");
+    expect(completed.output.summary).toContain("3 not commented inline: over max_comments (1)");
   });
 
   it("retries when GitHub answers 502, then completes once", async () => {
