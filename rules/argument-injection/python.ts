@@ -65,14 +65,16 @@ function report(ctx: PythonRuleContext, call: PyNode, program: string, elements:
   const element = elements[index]!;
   const base = program.split("/").pop()!;
   const danger = DANGEROUS_OPTIONS[base];
-  const fixed = [...elements.slice(0, index).map((e) => e.text), '"--"', ...elements.slice(index).map((e) => e.text)].join(", ");
+  // For git, `--` would turn a revision into a path; `--end-of-options` ends options and keeps it a revision.
+  const end = base === "git" ? '"--end-of-options"' : '"--"';
+  const fixed = [...elements.slice(0, index).map((e) => e.text), end, ...elements.slice(index).map((e) => e.text)].join(", ");
   ctx.report({
     node: call,
     message:
       `${inputLabel(ctx.taint.sourcesOf(element, "argument"))} is passed to \`${base}\` as \`${abbreviatePy(element, 30)}\` with no \`--\` before it, so a value starting with \`-\` is read as an option` +
       (danger ? `: for ${base}, ${danger} runs a command or writes a file.` : ", which can change what the program does (write files, read other files, run helpers)."),
     remediation: [
-      "End option parsing before the input, so it is always an operand:",
+      `End option parsing before the input with \`${end.replace(/"/g, "")}\`, so it is always an operand:`,
       "",
       "```python",
       `${call.childForFieldName("function")!.text}([${fixed}]${callArgs(call).keywords.size ? ", ..." : ""})`,

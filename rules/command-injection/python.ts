@@ -124,7 +124,9 @@ export function toArgv(pieces: Piece[], isInput: (node: PyNode) => boolean): { p
   const args = words.slice(1).map(renderWord);
   const firstInput = words.slice(1).findIndex((w) => w.length === 1 && "expr" in w[0]! && isInput(w[0].node));
   const laterOption = words.slice(1 + Math.max(firstInput, 0)).some((w) => "literal" in w[0]! && w[0].literal.startsWith("-"));
-  if (firstInput >= 0 && !laterOption && !NO_DOUBLE_DASH.has(program) && !args.includes("'--'")) args.splice(firstInput, 0, "'--'");
+  // For git, `--` would turn a revision into a path; `--end-of-options` keeps it a revision.
+  const end = program === "git" ? "'--end-of-options'" : "'--'";
+  if (firstInput >= 0 && !laterOption && !NO_DOUBLE_DASH.has(program) && !args.includes(end)) args.splice(firstInput, 0, end);
   return { program: pyString(program), args };
 }
 
@@ -169,6 +171,7 @@ function remediation(ctx: PythonRuleContext, call: PyNode, fn: string, command: 
       "",
       `Without a shell, \`;\`, \`|\` or \`$(...)\` in ${inputs.map((i) => `\`${i}\``).join(", ") || "the input"} are plain characters of one argument.` +
         (rewrite.args.includes("'--'") ? " The `'--'` ends option parsing, so a value starting with `-` cannot become an option." : "") +
+        (rewrite.args.includes("'--end-of-options'") ? " `'--end-of-options'` ends option parsing, so a value starting with `-` cannot become an option, and it stays a revision (git reads what follows `--` as paths)." : "") +
         ' Also constrain the input: a `Literal["a", "b"]` parameter type, or a check such as `re.fullmatch(r"[\\w./-]+", value)`.',
     ].join("\n");
   }

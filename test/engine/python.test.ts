@@ -56,7 +56,7 @@ describe("Python in the engine", () => {
     const ts = findings.find((f) => f.path === "ts/server.ts")!;
     expect(py).toMatchObject({ ruleId: ts.ruleId, title: ts.title, cwe: ts.cwe, severity: ts.severity, confidence: ts.confidence, line: 10, endLine: 10, column: 12 });
     expect(py.message).toContain("Tool `git_log`");
-    expect(py.remediation).toContain("subprocess.check_output(['git', 'log', '--', branch], text=True)");
+    expect(py.remediation).toContain("subprocess.check_output(['git', 'log', '--end-of-options', branch], text=True)");
     expect(py.fingerprint).toMatch(/^[0-9a-f]{20}$/);
   });
 
