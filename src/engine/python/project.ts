@@ -29,6 +29,7 @@ export class PythonProject {
     const cached = this.modules.get(path);
     if (cached !== undefined) return cached ?? undefined;
     const text = this.sources.get(path);
+    this.modules.set(path, null);
     const module = text === undefined ? null : PythonModule.parse(path, text);
     this.modules.set(path, module);
     return module ?? undefined;

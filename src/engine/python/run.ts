@@ -30,8 +30,13 @@ export class PythonAnalysis {
 
   /** "line N: message" when the file has a syntax error; the file is then not checked. */
   syntaxError(path: string): string | undefined {
-    const module = this.project.module(path);
-    return module ? firstPythonSyntaxError(module.tree) : "not a Python source of this analysis";
+    try {
+      const module = this.project.module(path);
+      return module ? firstPythonSyntaxError(module.tree) : "not a Python source of this analysis";
+    } catch (error) {
+      // A parser failure is data about this file, never the end of the review.
+      return `line 1: the Python parser failed: ${error instanceof Error ? error.message : String(error)}`;
+    }
   }
 
   /** Runs one Python check on one file. */
