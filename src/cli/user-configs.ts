@@ -1,4 +1,4 @@
-import { lstatSync, readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import type { SkippedFile, SourceInput } from "../engine/types.js";
 
@@ -67,8 +67,8 @@ export function readUserConfigs(dirs: UserDirs, maxFileBytes: number): UserConfi
   for (const { client, file } of userConfigLocations(dirs)) {
     let size: number;
     try {
-      const stat = lstatSync(file);
-      if (stat.isDirectory()) continue;
+      const stat = statSync(file);
+      if (!stat.isFile()) continue;
       size = stat.size;
     } catch {
       continue;
