@@ -28,7 +28,7 @@ export const sqlInjection: Rule = {
     ],
     description:
       "An MCP handler builds an SQL statement from tool input by concatenation, a template literal or a Python f-string or `%` and runs it (query, execute, prepare, all, run, knex.raw, $queryRawUnsafe). Quotes in the input end the string literal, so the caller reads or changes any table the server's database user can reach.",
-    mentions: /\b(?:query|execute|exec|prepare|raw|all|get|run|each|unsafe|\$queryRawUnsafe|\$executeRawUnsafe|\w+Raw)\s*\(/,
+    mentions: /\b(?:select|insert|update|delete|create|drop|alter|pragma)\b[^;]{0,200}?\b(?:from|into|set|table|where|index)\b|\$(?:query|execute)RawUnsafe|\w+Raw\s*\(|\b(?:knex|sequelize|prisma|sqlite3?|mysql2?|pg|postgres|database|db|pool)\b/i,
     mentionsPython: MENTIONS_PY,
   },
   checkPython,
@@ -37,9 +37,15 @@ export const sqlInjection: Rule = {
       const callee = call.getExpression();
       if (!Node.isPropertyAccessExpression(callee) || !QUERY_METHODS.has(callee.getName())) continue;
       const sql = call.getArguments()[0];
-      if (!sql || constantString(sql) !== undefined) continue;
-      const built = builtFrom(sql);
+      if (!sql) continue;
+      const arg = unwrap(sql);
+      if (!Node.isTemplateExpression(arg) && !Node.isBinaryExpression(arg) && !Node.isIdentifier(arg)) continue;
       const receiver = callee.getExpression().getText();
+      // Symbol lookups are the cost: a generic method name (`get`, `run`) on a receiver that is not a
+      // database handle is only considered when the SQL text is written right there.
+      if (Node.isIdentifier(arg) && !SQL_ONLY_METHODS.has(callee.getName()) && !DB_RECEIVER.test(receiver)) continue;
+      if (constantString(sql) !== undefined) continue;
+      const built = builtFrom(sql);
       const looksLikeSql = SQL_ONLY_METHODS.has(callee.getName()) || (built !== undefined && SQL_TEXT.test(built.literal));
       if (!looksLikeSql && !(DB_RECEIVER.test(receiver) && built !== undefined && built.literal.trim() !== "")) continue;
       const sources = ctx.taint.sourcesOf(sql);

@@ -11,6 +11,8 @@ const HTTP_METHODS = new Set(["get", "post", "put", "patch", "delete", "head", "
 const NODE_HTTP = new Set(["http", "https"]);
 /** Names a client function is usually imported under: `axios(...)`, `got(...)`, `fetch(...)`. */
 const CLIENT_NAMES = /^(?:fetch|axios|got|ky|needle|superagent|request|undici|nodeFetch|crossFetch)$/i;
+/** Receivers of `.get(url)`-style calls that may be HTTP clients: the modules, and instances named for them. */
+const CLIENT_RECEIVER = /^(?:axios|got|ky|needle|superagent|request|undici|https?|\w*(?:client|api|http|axios|fetcher|instance|session|agent)\w*)$/i;
 /** A URL whose scheme and host are fixed text: `https://api.example.com/...`. */
 const FIXED_HOST = /^[a-z][a-z0-9+.-]*:\/\/[^/?#${}]+[/?#]/i;
 
@@ -73,6 +75,8 @@ function urlArgument(call: CallExpression): Node | undefined {
   if (!first) return undefined;
   const name = Node.isPropertyAccessExpression(callee) ? callee.getName() : Node.isIdentifier(callee) ? callee.getText() : "";
   if (!HTTP_METHODS.has(name) && !CLIENT_NAMES.test(name)) return undefined;
+  // `map.get(key)`, `router.delete(...)`: only receivers named like an HTTP client are worth a symbol lookup.
+  if (Node.isPropertyAccessExpression(callee) && !CLIENT_NAMES.test(name) && !CLIENT_RECEIVER.test(callee.getExpression().getText())) return undefined;
   if (Node.isIdentifier(callee) && callee.getText() === "fetch" && !declarationOf(callee)) return first;
   const ref = moduleRefOf(callee);
   if (ref && HTTP_MODULES.has(ref.module)) {
