@@ -94,7 +94,8 @@ function findHandlers(module: PythonModule): PyToolHandler[] {
     }
   }
 
-  for (const call of module.nodesOf("call")) {
+  // Text checks first: walking every call crosses into WebAssembly for each node.
+  for (const call of module.text.includes("add_tool") ? module.nodesOf("call") : []) {
     const callee = call.childForFieldName("function");
     if (callee?.type !== "attribute" || callee.childForFieldName("attribute")?.text !== "add_tool") continue;
     const args = callArgs(call);
@@ -107,7 +108,8 @@ function findHandlers(module: PythonModule): PyToolHandler[] {
   }
 
   // `Server("name", on_call_tool=handle_call_tool)`: the handler's second parameter holds the request params.
-  for (const call of module.nodesOf("call")) {
+  for (const call of /\bon_(?:call_tool|get_prompt|read_resource)\s*=/.test(module.text) ? module.nodesOf("call") : []) {
+    if (!/\bon_(?:call_tool|get_prompt|read_resource)\s*=/.test(call.text)) continue;
     const keywords = callArgs(call).keywords;
     for (const [keyword, kind] of LOW_LEVEL_HANDLERS) {
       const target = keywords.get(keyword);
@@ -119,7 +121,7 @@ function findHandlers(module: PythonModule): PyToolHandler[] {
   }
 
   // Starlette and FastAPI endpoints of an MCP HTTP app: whatever the request carries is input.
-  for (const fn of module.nodesOf("function_definition")) {
+  for (const fn of /\bRequest\b/.test(module.text) ? module.nodesOf("function_definition") : []) {
     if (seen.has(fn.id)) continue;
     const requests = parametersOf(fn).filter((p) => p.type && /^(?:starlette\.requests\.)?Request$/.test(p.type.trim()));
     if (requests.length > 0) add({ kind: "route", fn, registration: fn, tainted: new Set(requests.map((p) => p.name)) });

@@ -89,16 +89,9 @@ const COLLECTED = ["call", "string", "assignment", "augmented_assignment", "deco
 
 function collect(root: PyNode): Map<string, PyNode[]> {
   const out = new Map<string, PyNode[]>(COLLECTED.map((k) => [k, []]));
-  const cursor = root.walk();
-  try {
-    for (;;) {
-      if (cursor.nodeIsNamed) out.get(cursor.nodeType)?.push(cursor.currentNode);
-      if (cursor.gotoFirstChild()) continue;
-      while (!cursor.gotoNextSibling()) if (!cursor.gotoParent()) return out;
-    }
-  } finally {
-    cursor.delete();
-  }
+  // One query inside WebAssembly returns them all, in source order.
+  for (const node of root.descendantsOfType(COLLECTED)) if (node) out.get(node.type)!.push(node);
+  return out;
 }
 
 function readImports(module: PythonModule): Map<string, ImportBinding> {

@@ -1,6 +1,8 @@
 import { PythonModule } from "./module.js";
 import type { PyNode } from "./parser.js";
 
+const RELATIVE_IMPORT = /^[ \t]*from[ \t]+\./m;
+
 /** A function definition and the module it lives in. */
 export interface PyFunction {
   module: PythonModule;
@@ -15,6 +17,7 @@ export interface PyFunction {
 export class PythonProject {
   private readonly modules = new Map<string, PythonModule | null>();
   private mcp?: boolean;
+  private importIndex?: Map<string, PythonModule[]>;
 
   constructor(private readonly sources: ReadonlyMap<string, string>) {}
 
@@ -70,23 +73,27 @@ export class PythonProject {
     return undefined;
   }
 
-  /** Modules already parsed that import `path` relatively: where callers of its functions may live. */
+  /** Modules of the analysis that import `path` relatively: where callers of its functions may live. */
   importersOf(path: string): PythonModule[] {
-    const base = path.replace(/(?:\/__init__)?\.py$/, "");
-    const out: PythonModule[] = [];
-    const stem = base.split("/").pop()!;
-    for (const [candidate, text] of this.sources) {
-      if (candidate === path || !text.includes(stem)) continue;
-      const module = this.linkable(candidate);
-      if (!module) continue;
-      for (const b of module.imports.values()) {
-        if (b.relative && (b.relative.path === base || `${b.relative.path}/${b.relative.name}` === base)) {
-          out.push(module);
-          break;
+    if (!this.importIndex) {
+      // Built once: only files with a relative import are parsed for it.
+      this.importIndex = new Map();
+      for (const [candidate, text] of this.sources) {
+        if (!RELATIVE_IMPORT.test(text)) continue;
+        const module = this.linkable(candidate);
+        if (!module) continue;
+        for (const b of module.imports.values()) {
+          if (!b.relative) continue;
+          for (const target of [b.relative.path, `${b.relative.path}/${b.relative.name}`]) {
+            const list = this.importIndex.get(target) ?? [];
+            if (!list.includes(module)) list.push(module);
+            this.importIndex.set(target, list);
+          }
         }
       }
     }
-    return out;
+    const base = path.replace(/(?:\/__init__)?\.py$/, "");
+    return (this.importIndex.get(base) ?? []).filter((m) => m.path !== path);
   }
 
   /** A module other files may be linked to: one that parses without errors (it is skipped otherwise). */

@@ -151,7 +151,7 @@ export class PythonTaint {
   /** Binds a function's parameters to the taint of a call's arguments. */
   private bind(env: Env, fn: PyNode, call: PyNode): Map<string, boolean> {
     const args = callArgs(call);
-    const params = parametersOf(fn).filter((p, i) => !(i === 0 && (p.name === "self" || p.name === "cls")));
+    const params = this.params(fn).filter((p, i) => !(i === 0 && (p.name === "self" || p.name === "cls")));
     const out = new Map<string, boolean>();
     params.forEach((p, i) => {
       const arg = args.keywords.get(p.name) ?? (p.node.type.includes("splat") ? undefined : args.positional[i]);
@@ -255,6 +255,15 @@ export class PythonTaint {
     }
   }
 
+  private readonly paramCache = new Map<number, ReturnType<typeof parametersOf>>();
+
+  /** Parameters of a function, read once per function: tree navigation crosses into WebAssembly. */
+  private params(fn: PyNode): ReturnType<typeof parametersOf> {
+    let list = this.paramCache.get(fn.id);
+    if (!list) this.paramCache.set(fn.id, (list = parametersOf(fn)));
+    return list;
+  }
+
   private isLocalName(env: Env, ident: PyNode): boolean {
     return env.params.has(ident.text);
   }
@@ -297,7 +306,7 @@ export class PythonTaint {
         continue;
       }
       if (FUNCTION_SCOPES.has(parent.type)) {
-        if (parametersOf(parent).some((p) => p.name === name)) {
+        if (this.params(parent).some((p) => p.name === name)) {
           return parent.id === env.fn.id ? [...out, "param"] : out;
         }
         if (parent.id === env.fn.id) return out;
