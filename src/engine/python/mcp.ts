@@ -170,6 +170,26 @@ function splitTop(text: string): string[] {
   return out;
 }
 
+/**
+ * Fields of the module's classes (pydantic models, dataclasses, TypedDicts) whose annotation
+ * cannot carry an attack string: `class Query(BaseModel): limit: int` → Query → {limit}.
+ */
+export function safeModelFields(module: PythonModule): Map<string, Set<string>> {
+  const enums = enumClasses(module);
+  const out = new Map<string, Set<string>>();
+  for (const cls of module.nodesOf("class_definition")) {
+    const fields = new Set<string>();
+    for (const stmt of cls.childForFieldName("body")?.namedChildren ?? []) {
+      const assign = stmt?.type === "expression_statement" ? stmt.namedChildren[0] : undefined;
+      const type = assign?.type === "assignment" ? assign.childForFieldName("type")?.text : undefined;
+      const name = assign?.childForFieldName("left");
+      if (type && name?.type === "identifier" && isSafeType(type, enums)) fields.add(name.text);
+    }
+    if (fields.size > 0) out.set(cls.childForFieldName("name")!.text, fields);
+  }
+  return out;
+}
+
 function enumClasses(module: PythonModule): Set<string> {
   const out = new Set<string>();
   for (const cls of module.nodesOf("class_definition")) {

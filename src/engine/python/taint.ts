@@ -1,4 +1,4 @@
-import type { PyToolHandler, PythonMcpFile } from "./mcp.js";
+import { safeModelFields, type PyToolHandler, type PythonMcpFile } from "./mcp.js";
 import type { PythonModule } from "./module.js";
 import type { PyNode } from "./parser.js";
 import type { PythonProject } from "./project.js";
@@ -180,7 +180,7 @@ export class PythonTaint {
       case "string":
         return node.namedChildren.some((c) => c?.type === "interpolation" && this.eval(env, c.namedChildren[0]!));
       case "attribute":
-        return this.eval(env, node.childForFieldName("object")!);
+        return !this.isSafeField(env, node) && this.eval(env, node.childForFieldName("object")!);
       case "subscript":
         return this.eval(env, node.childForFieldName("value")!);
       case "call":
@@ -256,6 +256,18 @@ export class PythonTaint {
   }
 
   private readonly paramCache = new Map<number, ReturnType<typeof parametersOf>>();
+  private readonly fieldCache = new Map<string, Map<string, Set<string>>>();
+
+  /** `query.limit` where the parameter is typed with a model of this module whose `limit: int`. */
+  private isSafeField(env: Env, attribute: PyNode): boolean {
+    const object = attribute.childForFieldName("object");
+    if (object?.type !== "identifier") return false;
+    const param = this.params(env.fn).find((p) => p.name === object.text);
+    if (!param?.type) return false;
+    let fields = this.fieldCache.get(env.module.path);
+    if (!fields) this.fieldCache.set(env.module.path, (fields = safeModelFields(env.module)));
+    return fields.get(param.type.trim())?.has(attribute.childForFieldName("attribute")!.text) ?? false;
+  }
 
   /** Parameters of a function, read once per function: tree navigation crosses into WebAssembly. */
   private params(fn: PyNode): ReturnType<typeof parametersOf> {
