@@ -25,6 +25,7 @@ export function checkPython(ctx: PythonRuleContext): void {
       if (shell && shell.text !== "False") continue; // command-injection's case
       const argv = unwrapPy(args.positional[0] ?? args.keywords.get("args") ?? call);
       if (argv.type === "list" || argv.type === "tuple") elements = argv.namedChildren.filter((e): e is PyNode => !!e && e.type !== "comment");
+      else if (argv.type === "identifier") elements = builtList(argv);
     } else if (EXEC_FUNCTIONS.has(fn)) {
       const rest = fn.startsWith("asyncio") ? args.positional : args.positional.slice(fn.startsWith("os.spawn") ? 2 : 1, fn.startsWith("os.spawn") ? 3 : 2);
       elements = fn.startsWith("asyncio") ? rest : rest[0] && (unwrapPy(rest[0]).type === "list" || unwrapPy(rest[0]).type === "tuple") ? unwrapPy(rest[0]).namedChildren.filter((e): e is PyNode => !!e) : undefined;
@@ -83,4 +84,38 @@ function report(ctx: PythonRuleContext, call: PyNode, program: string, elements:
       "If the program does not accept `--` there, reject values starting with `-` first (`if value.startswith(\"-\"): raise ValueError(...)`), or constrain the input (a `Literal[...]` type, `re.fullmatch(r\"[\\w./]+\", value)` without a leading `-`).",
     ].join("\n"),
   });
+}
+
+/**
+ * The elements of an argument list built in a variable before the call, in order:
+ * `args = ["git", "log"]`, then `args.append(x)`, `args.extend([...])`, `args += [...]`.
+ * Undefined when the list is assigned more than once or changed in another way.
+ */
+function builtList(name: PyNode): PyNode[] | undefined {
+  let fn: PyNode | null = name.parent;
+  while (fn && fn.type !== "function_definition") fn = fn.parent;
+  if (!fn) return undefined;
+  let out: PyNode[] | undefined;
+  const items = (list: PyNode | undefined) => (list && (list.type === "list" || list.type === "tuple") ? list.namedChildren.filter((e): e is PyNode => !!e && e.type !== "comment") : undefined);
+  for (const node of fn.descendantsOfType(["assignment", "augmented_assignment", "call"])) {
+    if (!node || node.startIndex >= name.startIndex) continue;
+    if (node.type === "assignment" && node.childForFieldName("left")?.text === name.text) {
+      if (out) return undefined;
+      out = items(unwrapPy(node.childForFieldName("right")!));
+      if (!out) return undefined;
+    } else if (node.type === "augmented_assignment" && node.childForFieldName("left")?.text === name.text) {
+      const more = items(unwrapPy(node.childForFieldName("right")!));
+      if (!out || !more || node.childForFieldName("operator")?.text !== "+=") return undefined;
+      out.push(...more);
+    } else if (node.type === "call" && out) {
+      const callee = node.childForFieldName("function")!;
+      if (callee.type !== "attribute" || callee.childForFieldName("object")?.text !== name.text) continue;
+      const method = callee.childForFieldName("attribute")!.text;
+      const arg = callArgs(node).positional[0];
+      if (method === "append" && arg) out.push(arg);
+      else if (method === "extend" && arg && items(unwrapPy(arg))) out.push(...items(unwrapPy(arg))!);
+      else if (method === "insert" || method === "extend" || method === "append") return undefined;
+    }
+  }
+  return out;
 }
