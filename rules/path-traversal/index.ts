@@ -3,7 +3,7 @@ import { moduleRefOf } from "../../src/engine/imports.js";
 import { describeSources } from "../../src/engine/mcp.js";
 import type { Rule, RuleContext } from "../../src/engine/rule.js";
 import { PATH_CONTAINMENT } from "../../src/engine/sanitizers.js";
-import { abbreviate, constantString, declarationOf, descendantsOfKind, unwrap } from "../../src/engine/values.js";
+import { abbreviate, constantString, constInitializer, declarationOf, descendantsOfKind, unwrap } from "../../src/engine/values.js";
 import { checkPython, MENTIONS_PY } from "./python.js";
 
 const FS_MODULES = new Set(["fs", "fs/promises", "fs-extra", "graceful-fs"]);
@@ -21,6 +21,7 @@ const FS_PATH_ARGS: Record<string, readonly number[]> = {
 };
 /** Methods that serve a file by path on an HTTP response. */
 const RESPONSE_METHODS = new Set(["sendFile", "download"]);
+const WRITES = /write|append|rm|unlink|rename|copy|cp\b|mkdir|chmod|chown|truncate|move|remove|output|symlink|link|emptyDir|createWriteStream/i;
 const ROOT_NAME = /root|dir|base|allowed|home|workspace|folder|sandbox|prefix|cwd/i;
 
 export const pathTraversal: Rule = {
@@ -68,9 +69,9 @@ export const pathTraversal: Rule = {
           node: call,
           message:
             `${describeSources(sources)} reaches the path of \`${fn}(${abbreviate(arg)})\` with no containment check. ` +
-            "`../` segments, an absolute path or a symlink let the caller " + (/write|append|rm|unlink|rename|copy|cp|mkdir|chmod|chown|truncate|move|remove|output|symlink|link|emptyDir/i.test(name) ? "write or delete" : "read") +
+            "`../` segments, an absolute path or a symlink let the caller " + (WRITES.test(name) ? "write or delete" : "read") +
             " any file the server process can reach — SSH keys, `.env` files, cloud credentials, other MCP servers' configs.",
-          remediation: remediation(arg, fn),
+          remediation: remediation(call, arg, fn),
         });
         break;
       }
@@ -78,36 +79,47 @@ export const pathTraversal: Rule = {
   },
 };
 
-/** The root a path is joined to (`path.join(ROOT, x)`), for the remediation. */
-function rootOf(arg: Node): string | undefined {
+/** The root a path is built on and the input part, as written: `path.join(ROOT, name)` → ROOT, name. */
+function partsOf(arg: Node): { root?: string; input: string } {
   let node = unwrap(arg);
   if (Node.isIdentifier(node)) {
     const decl = declarationOf(node);
-    const init = decl && Node.isVariableDeclaration(decl) ? decl.getInitializer() : undefined;
+    const init = decl ? constInitializer(decl) : undefined;
     if (init) node = unwrap(init);
+    else return { input: arg.getText() };
   }
   if (Node.isCallExpression(node) && /(?:^|\.)(?:join|resolve)$/.test(node.getExpression().getText()) && node.getArguments().length >= 2) {
-    const first = node.getArguments()[0]!;
-    return first.getText();
+    const [first, ...rest] = node.getArguments();
+    return { root: first!.getText(), input: rest.map((r) => r.getText()).join(", ") };
   }
-  return undefined;
+  if (Node.isTemplateExpression(node) && node.getHead().getLiteralText() === "" && node.getTemplateSpans().length >= 2) {
+    const [first, ...rest] = node.getTemplateSpans();
+    const tail = "`" + rest.map((s, i) => (i === 0 ? first!.getLiteral().getLiteralText().replace(/^\//, "") : "") + "${" + s.getExpression().getText() + "}" + s.getLiteral().getLiteralText()).join("") + "`";
+    return { root: first!.getExpression().getText(), input: tail };
+  }
+  return { input: abbreviate(arg, 60) };
 }
 
-function remediation(arg: Node, fn: string): string {
-  const root = rootOf(arg) ?? "ROOT";
-  const input = Node.isIdentifier(unwrap(arg)) && rootOf(arg) === undefined ? arg.getText() : "requested";
+function remediation(call: CallExpression, arg: Node, fn: string): string {
+  const { root = "ALLOWED_ROOT", input } = partsOf(arg);
+  const sync = /Sync$/.test(fn);
+  const writes = WRITES.test(fn);
+  const name = /^(?:target|resolved)$/.test(input) ? "safePath" : "target";
+  const rest = call.getArguments().filter((a) => a !== arg).map((a) => abbreviate(a, 30));
+  const resolved = writes ? `path.resolve(${root}, ${input})` : `${sync ? "fs.realpathSync" : "await fs.promises.realpath"}(path.resolve(${root}, ${input}))`;
   const lines = [
-    `Resolve the path against the directory this server exposes, resolve symlinks, and refuse anything that lands outside it before calling \`${fn}\`:`,
+    `Resolve the path against the directory this server exposes${writes ? "" : ", resolve symlinks"}, and refuse anything that lands outside it before calling \`${fn}\`:`,
     "",
     "```ts",
-    `const target = await fs.realpath(path.resolve(${root}, ${input}));`,
-    `const rel = path.relative(${root}, target);`,
+    `const ${name} = ${resolved};`,
+    `const rel = path.relative(${root}, ${name});`,
     `if (rel.startsWith("..") || path.isAbsolute(rel)) throw new Error("path is outside ${root}");`,
-    `${fn}(target${fn.includes("write") || fn.includes("Write") ? ", …" : ""})`,
+    `${fn}(${[name, ...rest].join(", ")});`,
     "```",
     "",
-    `\`${root}\` must itself be an absolute, real path (\`fs.realpathSync(path.resolve(${root}))\` at startup). ` +
-      "Do not compare with a bare prefix (`target.startsWith(root)`): `/data-evil` starts with `/data`. If the tool only needs a file name, take `path.basename` of the input, or declare the allowed names as `z.enum([...])`.",
+    ...(writes ? ["The file may not exist yet: resolve symlinks on its parent directory (`fs.realpath(path.dirname(...))`) and check that instead, so a link inside the root cannot redirect the write.", ""] : []),
+    `\`${root}\` must itself be an absolute, real path (\`fs.realpathSync(path.resolve(...))\` once at startup). ` +
+      "Do not compare with a bare prefix (`target.startsWith(root)`): `/data-evil` starts with `/data`. If the tool only needs a file name, use `path.basename(...)` of the input, or declare the allowed names as `z.enum([...])` in the tool's schema.",
   ];
   return lines.join("\n");
 }
@@ -128,7 +140,7 @@ function checkPrefixCheck(ctx: RuleContext, call: CallExpression): void {
   ctx.report({
     node: call,
     message:
-      `\`${abbreviate(call)}\` checks ${describeSources(sources).replace(/^The URI/, "the URI").replace(/^Tool/, "tool").replace(/^HTTP/, "HTTP").replace(/^Prompt/, "prompt")} against a directory by prefix, without a path separator: ` +
+      `\`${abbreviate(call)}\` checks ${lowerFirst(describeSources(sources))} against a directory by prefix, without a path separator: ` +
       `a sibling such as \`${literal ?? "/allowed"}-evil/secret\` also starts with \`${prefixText}\` and passes. This exact flaw was CVE-2025-53110 in the reference filesystem MCP server.`,
     remediation: [
       "Compare whole path segments: resolve both sides, then check with `path.relative`, or require the separator after the root:",
@@ -142,6 +154,10 @@ function checkPrefixCheck(ctx: RuleContext, call: CallExpression): void {
       "Resolve symlinks (`fs.realpath`) on the path before the check, or a link inside the root can still point outside it.",
     ].join("\n"),
   });
+}
+
+function lowerFirst(text: string): string {
+  return /^HTTP/.test(text) ? text : text.charAt(0).toLowerCase() + text.slice(1);
 }
 
 function endsWithSeparator(prefix: Node): boolean {

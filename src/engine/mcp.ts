@@ -171,11 +171,11 @@ export function describeSources(handlers: readonly ToolHandler[]): string {
   }
   if (kinds.has("resource")) {
     const n = names((k) => k === "resource");
-    parts.push(n ? `The URI of resource template ${n}` : "A resource URI");
+    parts.push(n ? `Resource template ${n} input` : "Resource URI input");
   }
   if (kinds.has("prompt")) {
     const n = names((k) => k === "prompt");
-    parts.push(n ? `Prompt ${n} arguments` : "Prompt arguments");
+    parts.push(n ? `Prompt ${n} input` : "Prompt input");
   }
   if (kinds.has("http")) {
     const n = names((k) => k === "http");

@@ -70,7 +70,7 @@ server.server.setRequestHandler(CallToolRequestSchema, async (request) => { sink
 
   it("names the handlers the input came from", () => {
     expect(tainted(`server.tool("git_log", { x: z.string() }, async ({ x }) => { sink(x); return { content: [] }; });`)).toEqual(["Tool `git_log` input"]);
-    expect(tainted(`server.prompt("review", { x: z.string() }, ({ x }) => { sink(x); return { messages: [] }; });`)).toEqual(["Prompt `review` arguments"]);
+    expect(tainted(`server.prompt("review", { x: z.string() }, ({ x }) => { sink(x); return { messages: [] }; });`)).toEqual(["Prompt `review` input"]);
   });
 });
 
