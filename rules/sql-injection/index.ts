@@ -95,11 +95,15 @@ function remediation(call: CallExpression, sql: Node, built: Built | undefined):
     let n = 0;
     const text = template.getHead().getLiteralText().replace(/['"]$/, "") +
       template.getTemplateSpans().map((s) => (postgres ? `$${++n}` : "?") + s.getLiteral().getLiteralText().replace(/^['"]/, "").replace(/['"]$/, "")).join("");
+    // better-sqlite3 and node:sqlite bind values when the prepared statement runs: db.prepare(sql).all(a, b)
+    const parent = call.getParent();
+    const runner = /\.prepare$/.test(callee) && parent && Node.isPropertyAccessExpression(parent) ? parent.getName() : undefined;
+    const rewritten = /\.prepare$/.test(callee) ? `${callee}(${JSON.stringify(text)}).${runner ?? "all"}(${values.join(", ")})` : `${callee}(${JSON.stringify(text)}, [${values.join(", ")}])`;
     return [
       "Pass the values as parameters, never inside the SQL text; the driver sends them separately, so quotes in them are data:",
       "",
       "```ts",
-      `${callee}(${JSON.stringify(text)}, [${values.join(", ")}])`,
+      rewritten,
       "```",
       "",
       `Use the placeholder syntax of your driver (\`?\` for sqlite/mysql, \`$1\` for pg). Identifiers (table or column names) cannot be parameters: map them from a fixed set (\`z.enum([...])\`) instead.`,
