@@ -1,10 +1,12 @@
 #!/usr/bin/env node
+import { availableParallelism } from "node:os";
 import { run } from "probot";
 import { mcpReviewApp } from "./app/app.js";
 import { createBullmqReviewQueue } from "./queue/bullmq-queue.js";
 import { createMemoryReviewQueue } from "./queue/memory-queue.js";
 import type { ReviewQueue } from "./queue/review-queue.js";
-import { McpReviewOctokit } from "./review/octokit.js";
+import { createAnalysisPool } from "./review/analysis-pool.js";
+import { McpReviewOctokit, probotEnv } from "./review/octokit.js";
 import { reviewHandlers } from "./review/review-handlers.js";
 
 /**
@@ -14,6 +16,7 @@ import { reviewHandlers } from "./review/review-handlers.js";
  */
 const redisUrl = process.env.REDIS_URL;
 let queue: ReviewQueue | undefined;
+let pool: ReturnType<typeof createAnalysisPool> | undefined;
 
 const server = await run(
   mcpReviewApp({
@@ -22,18 +25,23 @@ const server = await run(
         queue = createBullmqReviewQueue({ connection: redisUrl });
         app.log.info("reviews are queued in Redis for `npm run worker` processes");
       } else {
-        const handlers = reviewHandlers({ github: (id) => app.auth(id), log: app.log });
-        queue = createMemoryReviewQueue({ ...handlers, concurrency: Number(process.env.WORKER_CONCURRENCY ?? 2), logger: app.log });
+        const concurrency = Number(process.env.WORKER_CONCURRENCY ?? 2);
+        // In threads: a long analysis must not hold up the webhooks this same process answers.
+        const threads = createAnalysisPool({ size: Number(process.env.ANALYSIS_THREADS ?? Math.min(concurrency, availableParallelism())) });
+        pool = threads;
+        const handlers = reviewHandlers({ github: (id) => app.auth(id), analyze: threads.analyze, log: app.log });
+        queue = createMemoryReviewQueue({ ...handlers, concurrency, logger: app.log });
         app.log.info("REDIS_URL is not set: reviews run in this process");
       }
       return queue;
     },
   }),
-  { Octokit: McpReviewOctokit },
+  { Octokit: McpReviewOctokit, env: probotEnv() },
 );
 
 process.once("SIGTERM", async () => {
   await server.stop();
   await queue?.close();
+  await pool?.close();
   process.exit(0);
 });

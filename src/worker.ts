@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { createProbot } from "probot";
 import { startBullmqReviewWorker } from "./queue/bullmq-worker.js";
-import { McpReviewOctokit } from "./review/octokit.js";
+import { availableParallelism } from "node:os";
+import { createAnalysisPool } from "./review/analysis-pool.js";
+import { McpReviewOctokit, probotEnv } from "./review/octokit.js";
 import { reviewHandlers } from "./review/review-handlers.js";
 
 /**
@@ -14,20 +16,19 @@ if (!redisUrl) {
   process.exit(2);
 }
 
-const probot = await createProbot({ overrides: { Octokit: McpReviewOctokit } }).ready(); // its logger exists only once it is ready
-const handlers = reviewHandlers({ github: (id) => probot.auth(id), log: probot.log });
-const worker = startBullmqReviewWorker({
-  connection: redisUrl,
-  ...handlers,
-  concurrency: Number(process.env.WORKER_CONCURRENCY ?? 2),
-  logger: probot.log,
-});
+const probot = await createProbot({ env: probotEnv(), overrides: { Octokit: McpReviewOctokit } }).ready(); // its logger exists only once it is ready
+const concurrency = Number(process.env.WORKER_CONCURRENCY ?? 2);
+// The engine runs in threads, so reviews waiting on GitHub and BullMQ's lock renewals are never held up.
+const pool = createAnalysisPool({ size: Number(process.env.ANALYSIS_THREADS ?? Math.min(concurrency, availableParallelism())) });
+const handlers = reviewHandlers({ github: (id) => probot.auth(id), analyze: pool.analyze, log: probot.log });
+const worker = startBullmqReviewWorker({ connection: redisUrl, ...handlers, concurrency, logger: probot.log });
 probot.log.info("mcp-review worker is waiting for reviews");
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, async () => {
     probot.log.info({ signal }, "draining the worker");
     await worker.close();
+    await pool.close();
     process.exit(0);
   });
 }

@@ -21,6 +21,17 @@ const notifyingWrites = new Bottleneck.Group({ maxConcurrent: MAX_CONCURRENT_WRI
 type Options = Record<string, unknown> & { throttle?: Record<string, unknown> };
 
 /**
+ * The environment Probot reads its options from, without REDIS_URL: given one, Probot routes every
+ * GitHub request through a Redis-backed limiter (several Redis round trips each), which made a
+ * review's 50 file reads take 600 ms on loopback. REDIS_URL stays the queue's; GitHub's limits are
+ * answered from its own headers (above), per process.
+ */
+export function probotEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const { REDIS_URL: _queueOnly, ...rest } = env;
+  return rest;
+}
+
+/**
  * The Octokit every mcp-review process uses: Probot's, with writes spaced per process and
  * secondary rate limits waited out instead of failing the review. Probot's own throttle options
  * would otherwise give up on the first secondary limit.

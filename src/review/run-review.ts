@@ -1,6 +1,7 @@
-import { analyze, listRules } from "../engine/index.js";
+import { listRules } from "../engine/index.js";
+import { analyzeInline, type Analyzer } from "./analysis-pool.js";
 import type { AttemptInfo } from "../queue/review-queue.js";
-import { splitByBaseline } from "./baseline.js";
+import { baseVersions, splitByBaseline } from "./baseline.js";
 import { collect, loadPullRequest, type PullRequestState } from "./collect.js";
 import { statusOf, toReviewError } from "./github-errors.js";
 import type { GitHub, GitHubFactory } from "./github.js";
@@ -20,6 +21,8 @@ import type { ReviewJob } from "./review-job.js";
 
 export interface ReviewDeps {
   github: GitHubFactory;
+  /** Where the engine runs: a thread pool in the processes, the calling thread by default. */
+  analyze?: Analyzer;
   now?: () => Date;
   log?: { info(obj: object, msg?: string): void };
 }
@@ -40,9 +43,12 @@ export async function runReview(job: ReviewJob, deps: ReviewDeps, _attempt?: Att
   await markInProgress(github, job, now());
   const collected = await collect(github, job, pull);
   const analyzeOptions = { rules: collected.config.rules, allowSuppressions: collected.config.allow_suppressions };
-  const result = analyze(collected.files, analyzeOptions);
+  const analyzer = deps.analyze ?? analyzeInline;
+  const result = await analyzer(collected.files, analyzeOptions);
   // Only new findings count: those the base branch already had are listed, not gated on.
-  const { fresh, onBase } = splitByBaseline(result.findings, collected.files, analyzeOptions);
+  const baseFiles = baseVersions(collected.files);
+  const before = baseFiles.length > 0 ? await analyzer(baseFiles, analyzeOptions) : undefined;
+  const { fresh, onBase } = splitByBaseline(result.findings, before);
 
   // The head may have moved while we worked: a review of old code must not gate the new one.
   const latest = await loadPullRequest(github, job);

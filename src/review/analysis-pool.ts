@@ -1,0 +1,107 @@
+import { Worker } from "node:worker_threads";
+import { analyze } from "../engine/index.js";
+import type { AnalysisResult, AnalyzeOptions, SourceInput } from "../engine/types.js";
+import { ReviewError } from "./github-errors.js";
+
+/** Runs the engine over files; asynchronous so that it can run off the event loop. */
+export type Analyzer = (files: SourceInput[], options: AnalyzeOptions) => Promise<AnalysisResult>;
+
+/** The engine on the calling thread: for tests and the CLI. */
+export const analyzeInline: Analyzer = async (files, options) => analyze(files, options);
+
+/** Analysis of one pull request may take at most this long before its thread is stopped. */
+export const DEFAULT_ANALYSIS_TIMEOUT_MS = 120_000;
+
+interface Task {
+  id: number;
+  files: SourceInput[];
+  options: AnalyzeOptions;
+  resolve(result: AnalysisResult): void;
+  reject(error: Error): void;
+}
+
+interface Slot {
+  worker: Worker;
+  task?: Task;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * A pool of threads running the engine. The analysis is CPU-bound: on the event loop it would
+ * hold up webhooks (in a single-process installation), other reviews' GitHub calls and BullMQ's
+ * lock renewals. A thread that runs past the time limit is stopped and replaced, and the review
+ * ends with the reason instead of hanging; a thread that crashes is replaced too.
+ */
+export function createAnalysisPool(options: { size: number; timeoutMs?: number }): { analyze: Analyzer; close(): Promise<void> } {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_ANALYSIS_TIMEOUT_MS;
+  const script = new URL("./analysis-thread.js", import.meta.url);
+  const queue: Task[] = [];
+  const slots: Slot[] = [];
+  let nextId = 0;
+  let closed = false;
+
+  function spawn(): Slot {
+    const slot: Slot = { worker: new Worker(script) };
+    slot.worker.on("message", (message: { id: number; result?: AnalysisResult; error?: string }) => {
+      const task = slot.task;
+      if (!task || task.id !== message.id) return;
+      finish(slot);
+      if (message.error !== undefined) task.reject(new Error(`analysis failed: ${message.error}`));
+      else task.resolve(message.result!);
+      pump();
+    });
+    slot.worker.on("error", (error) => replace(slot, new Error(`analysis thread crashed: ${error.message}`)));
+    slot.worker.on("exit", (code) => {
+      if (!closed) replace(slot, new Error(`analysis thread exited (code ${code})`));
+    });
+    return slot;
+  }
+
+  function finish(slot: Slot): void {
+    clearTimeout(slot.timer);
+    slot.task = undefined;
+    slot.timer = undefined;
+  }
+
+  function replace(slot: Slot, error: Error): void {
+    const index = slots.indexOf(slot);
+    if (index < 0) return;
+    const task = slot.task;
+    finish(slot);
+    slots.splice(index, 1);
+    void slot.worker.terminate();
+    task?.reject(error);
+    if (!closed) slots.push(spawn());
+    pump();
+  }
+
+  function pump(): void {
+    for (const slot of slots) {
+      if (slot.task || queue.length === 0) continue;
+      const task = queue.shift()!;
+      slot.task = task;
+      slot.timer = setTimeout(
+        () => replace(slot, new ReviewError(`the analysis took longer than ${Math.round(timeoutMs / 1000)} s and was stopped`, { retryable: false })),
+        timeoutMs,
+      );
+      slot.worker.postMessage({ id: task.id, files: task.files, options: task.options });
+    }
+  }
+
+  for (let i = 0; i < Math.max(1, options.size); i++) slots.push(spawn());
+
+  return {
+    analyze(files, analyzeOptions) {
+      if (closed) return Promise.reject(new Error("the analysis pool is closed"));
+      return new Promise<AnalysisResult>((resolve, reject) => {
+        queue.push({ id: nextId++, files, options: analyzeOptions, resolve, reject });
+        pump();
+      });
+    },
+    async close() {
+      closed = true;
+      for (const task of queue.splice(0)) task.reject(new Error("the analysis pool is closed"));
+      await Promise.all(slots.map((slot) => slot.worker.terminate()));
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import { analyze } from "../../src/engine/index.js";
+import { mcpServerSource } from "../support/mcp-corpus.js";
+
+// Threads run the built engine: import the pool from dist/ (npm test builds it first).
+const { createAnalysisPool } = (await import("../../dist/src/review/analysis-pool.js" as string)) as typeof import("../../src/review/analysis-pool.js");
+
+describe("the analysis thread pool", () => {
+  it("gives the same result as the engine on the calling thread, for several requests at once", async () => {
+    const pool = createAnalysisPool({ size: 2 });
+    try {
+      const files = [0, 1, 5].map((i) => ({ path: `src/server-${i}.ts`, content: mcpServerSource(i, 60) }));
+      const results = await Promise.all([pool.analyze(files, {}), pool.analyze(files.slice(0, 1), {}), pool.analyze(files, { rules: { "command-injection": "off" } })]);
+      expect(results[0]!.findings).toEqual(analyze(files).findings);
+      expect(results[1]!.findings).toEqual(analyze(files.slice(0, 1)).findings);
+      expect(results[2]!.findings.some((f) => f.ruleId === "command-injection")).toBe(false);
+      expect(results[0]!.findings.some((f) => f.ruleId === "command-injection")).toBe(true);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("stops an analysis that runs past its limit, says why, and keeps serving", async () => {
+    const pool = createAnalysisPool({ size: 1, timeoutMs: 3000 });
+    try {
+      const one = [{ path: "src/a.ts", content: mcpServerSource(0, 60) }];
+      await pool.analyze(one, {}); // a cold thread loads the engine first
+      const huge = Array.from({ length: 600 }, (_, i) => ({ path: `src/s${i}.ts`, content: mcpServerSource(i, 120) }));
+      await expect(pool.analyze(huge, {})).rejects.toMatchObject({ message: "the analysis took longer than 3 s and was stopped", retryable: false });
+      expect((await pool.analyze(one, {})).findings.length).toBeGreaterThan(0);
+    } finally {
+      await pool.close();
+    }
+  }, 30000);
+});
