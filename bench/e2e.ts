@@ -1,0 +1,166 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createHmac, generateKeyPairSync, randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import net from "node:net";
+import { FakeGitHub, type FakePullRequest } from "../test/support/fake-github.js";
+import { mcpServerSource, plainSource } from "../test/support/mcp-corpus.js";
+import { PrivateRedis } from "../test/support/private-redis.js";
+
+/**
+ * Webhook-to-check-completed latency of the real processes: `web` and `worker` (dist/) against a
+ * private Redis and a fake GitHub on loopback, with signed webhooks for 50-file pull requests at
+ * 1, 10 and 50 concurrent pull requests, with 1 and 4 workers. GitHub's own latency is left out
+ * unless BENCH_LATENCY_MS adds some per request.
+ *
+ *   npm run bench:e2e   (BENCH_LATENCY_MS=0 BENCH_FILES=50 BENCH_LEVELS=1,10,50 BENCH_WORKERS=1,4)
+ */
+
+const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 0);
+const FILES = Number(process.env.BENCH_FILES ?? 50);
+const LEVELS = (process.env.BENCH_LEVELS ?? "1,10,50").split(",").map(Number);
+const WORKER_COUNTS = (process.env.BENCH_WORKERS ?? "1,4").split(",").map(Number);
+const SECRET = "bench-secret";
+const INSTALLATION = 1;
+const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+
+let pullNumber = 0;
+
+function pullRequest(): FakePullRequest {
+  const n = ++pullNumber;
+  const files: FakePullRequest["files"] = [];
+  for (let i = 0; i < FILES; i++) {
+    // One file in five is an MCP server (one in five of those with flaws); the rest plain code.
+    const content = i % 5 === 0 ? mcpServerSource(n * 100 + i, 120) : plainSource(n * 100 + i, 80);
+    files.push({ filename: `src/module-${i}.ts`, status: "added", content });
+  }
+  return { owner: "bench", repo: "servers", repositoryId: 1, number: n, headSha: randomUUID().replace(/-/g, "") + "00000000", baseSha: "b".repeat(40), state: "open", files };
+}
+
+function payload(pull: FakePullRequest) {
+  return {
+    action: "opened",
+    number: pull.number,
+    pull_request: { number: pull.number, state: "open", draft: false, head: { sha: pull.headSha, ref: "f" }, base: { sha: pull.baseSha, ref: "main" } },
+    repository: { id: 1, name: pull.repo, full_name: `${pull.owner}/${pull.repo}`, owner: { login: pull.owner } },
+    installation: { id: INSTALLATION },
+    sender: { login: "bench", type: "User" },
+  };
+}
+
+async function send(url: string, body: string): Promise<number> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-github-event": "pull_request",
+      "x-github-delivery": randomUUID(),
+      "x-hub-signature-256": `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`,
+    },
+    body,
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Peak resident memory of a process, from /proc (Linux). */
+function peakRssMb(pid: number): number | undefined {
+  try {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return kb ? Math.round(Number(kb) / 1024) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, "127.0.0.1", () => (socket.destroy(), resolve(true)));
+      socket.once("error", () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listens on port ${port}`);
+}
+
+async function run(workerCount: number): Promise<void> {
+  const redis = new PrivateRedis();
+  await redis.start();
+  const github = new FakeGitHub({ latencyMs: LATENCY_MS });
+  await github.listen();
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    NODE_ENV: "production",
+    APP_ID: "1",
+    PRIVATE_KEY: privateKey,
+    WEBHOOK_SECRET: SECRET,
+    REDIS_URL: redis.url,
+    GHE_HOST: github.host,
+    GHE_PROTOCOL: "http",
+    HOST: "127.0.0.1",
+    PORT: String(port),
+    LOG_LEVEL: "warn",
+  } as NodeJS.ProcessEnv;
+  const children: ChildProcess[] = [spawn(process.execPath, ["dist/src/web.js"], { env, stdio: "inherit" })];
+  const workers = Array.from({ length: workerCount }, () => spawn(process.execPath, ["dist/src/worker.js"], { env, stdio: "inherit" }));
+  children.push(...workers);
+  const url = `http://127.0.0.1:${port}/api/github/webhooks`;
+  try {
+    await waitForPort(port);
+    const measure = async (concurrent: number) => {
+      const pulls = Array.from({ length: concurrent }, pullRequest);
+      for (const p of pulls) github.addPullRequest(p);
+      const sentAt = new Map<string, number>();
+      await Promise.all(
+        pulls.map(async (p) => {
+          const body = JSON.stringify(payload(p));
+          sentAt.set(p.headSha, Date.now());
+          const status = await send(url, body);
+          if (status >= 300) throw new Error(`webhook answered ${status}`);
+        }),
+      );
+      const done = () => pulls.every((p) => github.checkRunsFor(p.headSha).some((c) => c.completedAt !== undefined));
+      await github.waitFor(done, 300_000, `${concurrent} reviews`);
+      return pulls.map((p) => github.checkRunsFor(p.headSha).find((c) => c.completedAt)!.completedAt! - sentAt.get(p.headSha)!).sort((a, b) => a - b);
+    };
+    await measure(1); // warm-up: JIT, tokens, connections
+    if (process.env.BENCH_TRACE) {
+      const from = github.requests.length;
+      const t0 = Date.now();
+      await measure(1);
+      const trace = github.requests.slice(from).map((r) => `${String(r.at - t0).padStart(5)} ms  ${r.method} ${r.path.replace(/^\/repos\/[^/]+\/[^/]+/, "")}`);
+      console.log(trace.filter((line, i) => !line.includes("/contents/src") || i % 10 === 0).join("\n"));
+    }
+    for (const level of LEVELS) {
+      const latencies = await measure(level);
+      console.log(
+        `  ${String(workerCount).padStart(1)} worker${workerCount === 1 ? " " : "s"}  ${String(level).padStart(2)} concurrent PRs of ${FILES} files:  p50 ${percentile(latencies, 50)} ms  p95 ${percentile(latencies, 95)} ms  max ${latencies.at(-1)} ms`,
+      );
+    }
+    const peaks = workers.map((w) => peakRssMb(w.pid!)).filter((v): v is number => v !== undefined);
+    console.log(`  peak memory per worker: ${peaks.map((mb) => `${mb} MB`).join(", ")}; web: ${peakRssMb(children[0]!.pid!)} MB`);
+  } finally {
+    for (const child of children) child.kill("SIGTERM");
+    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once("exit", r)))));
+    await github.close();
+    await redis.stop();
+  }
+}
+
+console.log(`webhook → check run completed (fake GitHub latency ${LATENCY_MS} ms per request)`);
+for (const count of WORKER_COUNTS) await run(count);
