@@ -12,6 +12,8 @@ export interface PyToolHandler {
   toolName?: string;
   /** Parameters that carry input: typed `Literal`, `Enum`, `int`, `float`, `bool` and `Context` ones are left out. */
   tainted: ReadonlySet<string>;
+  /** Tainted parameters constrained by an anchored pattern (`Annotated[str, Field(pattern=r"^[a-z0-9-]+$")]`), by name. */
+  patterns?: ReadonlyMap<string, string>;
 }
 
 /** A text the model reads as part of a tool, prompt or resource definition. */
@@ -87,7 +89,7 @@ function findHandlers(module: PythonModule): PyToolHandler[] {
         const named = call ? callArgs(call).keywords.get("name") : undefined;
         const firstString = call && kind === "tool" ? callArgs(call).positional[0] : undefined;
         const toolName = kind === "callTool" || kind === "route" ? undefined : ((named && constantString(named, module)) ?? (firstString && constantString(firstString, module)) ?? fn.childForFieldName("name")?.text);
-        add({ kind, fn, registration: decorator, toolName, tainted: taintedParams(fn, kind, enums) });
+        add({ kind, fn, registration: decorator, toolName, tainted: taintedParams(fn, kind, enums), patterns: parameterPatterns(fn) });
       } else if (fastapi && HTTP_ROUTES.has(method)) {
         add({ kind: "route", fn, registration: decorator, tainted: taintedParams(fn, "tool", enums) });
       }
@@ -104,7 +106,7 @@ function findHandlers(module: PythonModule): PyToolHandler[] {
     const fn = module.functions.get(target.text);
     if (!fn) continue;
     const named = args.keywords.get("name");
-    add({ kind: "tool", fn, registration: call, toolName: (named && constantString(named, module)) ?? target.text, tainted: taintedParams(fn, "tool", enums) });
+    add({ kind: "tool", fn, registration: call, toolName: (named && constantString(named, module)) ?? target.text, tainted: taintedParams(fn, "tool", enums), patterns: parameterPatterns(fn) });
   }
 
   // `Server("name", on_call_tool=handle_call_tool)`: the handler's second parameter holds the request params.
@@ -134,6 +136,20 @@ function taintedParams(fn: PyNode, kind: PyToolHandler["kind"], enums: ReadonlyS
   if (kind === "callTool") return new Set(params.slice(1, 2).map((p) => p.name));
   if (kind === "route") return new Set(params.filter((p) => !p.type || /Request\b/.test(p.type)).map((p) => p.name).slice(0, 1));
   return new Set(params.filter((p) => !p.type || !isSafeType(p.type, enums)).map((p) => p.name));
+}
+
+/** `pattern=`/`regex=` of `Field(...)`/`constr(...)` in each parameter's annotation or default. */
+function parameterPatterns(fn: PyNode): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const param of parametersOf(fn)) {
+    if (!/\b(?:pattern|regex)\s*=/.test(param.node.text)) continue;
+    for (const call of param.node.descendantsOfType("call")) {
+      const value = call ? callArgs(call).keywords.get("pattern") ?? callArgs(call).keywords.get("regex") : undefined;
+      const pattern = value ? constantString(value) : undefined;
+      if (pattern !== undefined) out.set(param.name, pattern);
+    }
+  }
+  return out;
 }
 
 /** `Literal[...]`, an Enum class of the module, numbers, booleans, `Context`: types that cannot carry an attack string. */

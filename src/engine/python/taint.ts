@@ -284,7 +284,7 @@ export class PythonTaint {
     const name = use.text;
     const values = this.reaching(env, name, use);
     if (values === undefined) return false;
-    if (!values.some((v) => (v === "param" ? env.params.get(name) === true : this.eval(env, v)))) return false;
+    if (!values.some((v) => (v === "param" ? env.params.get(name) === true && !this.patternStops(env, name) : this.eval(env, v)))) return false;
     return !this.guarded(env, name, use);
   }
 
@@ -492,6 +492,12 @@ export class PythonTaint {
     return out;
   }
 
+  /** A handler parameter declared with an anchored pattern that the current sink cannot be attacked through. */
+  private patternStops(env: Env, name: string): boolean {
+    const pattern = env.fn.id === env.handler.fn.id ? env.handler.patterns?.get(name) : undefined;
+    return pattern !== undefined && patternSafeFor(pattern, this.kind);
+  }
+
   /** For an argv element, a pattern whose first character may be `-` still lets an option through. */
   private regexFitsKind(pattern: string | undefined): boolean {
     if (this.kind !== "argument" || pattern === undefined) return true;
@@ -645,4 +651,32 @@ function validates(fn: PyNode, index: number, kind: SinkKind): boolean {
   if (kind === "path") return /is_relative_to|commonpath|relative_to\(/.test(body) && /resolve\(|realpath\(/.test(body);
   if (kind === "url") return /hostname|netloc/.test(body) && /\bnot in\b|\bin\b/.test(body);
   return new RegExp(`\\b${param}\\b[^\\n]*\\bnot in\\b|fullmatch\\(`).test(body);
+}
+
+/**
+ * True when every string an anchored pattern accepts is harmless for the sink: only word
+ * characters, `.` and `-` in classes or literals, no wildcard, no alternation. A path still
+ * needs no `.` (`..`), an argv element no leading `-`.
+ */
+export function patternSafeFor(pattern: string, kind: SinkKind): boolean {
+  const m = /^\^(.*)(?:\$|\\Z)$/.exec(pattern);
+  if (!m) return false;
+  const body = m[1]!;
+  const atom = /\[(?:\\[wd]|[A-Za-z0-9]-[A-Za-z0-9]|[A-Za-z0-9_.-])+\]|\\[wd]|[A-Za-z0-9_-]|\\\./y;
+  const quantifier = /(?:[+*?]|\{\d+(?:,\d*)?\})?/y;
+  let first: string | undefined;
+  for (let i = 0; i < body.length; ) {
+    atom.lastIndex = i;
+    const a = atom.exec(body);
+    if (!a) return false;
+    first ??= a[0];
+    i = atom.lastIndex;
+    quantifier.lastIndex = i;
+    quantifier.exec(body);
+    i = quantifier.lastIndex;
+  }
+  if (first === undefined) return false;
+  if (kind === "path" && /\.|\\\./.test(body)) return false;
+  if (kind === "argument" && (first === "-" || (first.startsWith("[") && /^\[-|-\]$|\\-/.test(first)))) return false;
+  return true;
 }
