@@ -90,15 +90,47 @@ function remediation(call: CallExpression, sql: Node, built: Built | undefined):
   const callee = call.getExpression().getText().replace(/\s+/g, "");
   const template = built?.template ?? (Node.isIdentifier(unwrap(sql)) ? undefined : undefined);
   if (template) {
-    const values = template.getTemplateSpans().map((s) => s.getExpression().getText());
     const postgres = /\bpg\b|pool|client|\$\d/.test(callee);
-    let n = 0;
-    const text = template.getHead().getLiteralText().replace(/['"]$/, "") +
-      template.getTemplateSpans().map((s) => (postgres ? `$${++n}` : "?") + s.getLiteral().getLiteralText().replace(/^['"]/, "").replace(/['"]$/, "")).join("");
+    // Walk the pieces: a value becomes a placeholder (its quotes and LIKE wildcards move into the
+    // bound value); a table or column name cannot be bound and is kept, to be allowlisted.
+    const values: string[] = [];
+    const identifiers: string[] = [];
+    let text = template.getHead().getLiteralText();
+    for (const span of template.getTemplateSpans()) {
+      const expr = span.getExpression().getText();
+      let after = span.getLiteral().getLiteralText();
+      if (/\b(?:from|join|into|update|table|by)\s*["`]?$/i.test(text)) {
+        identifiers.push(expr);
+        text += "${" + expr + "}" + after;
+        continue;
+      }
+      const before = /(['"])(%?)$/.exec(text);
+      const close = before ? new RegExp(`^(%?)${before[1]}`).exec(after) : null;
+      if (before && close) {
+        text = text.slice(0, -before[0].length);
+        after = after.slice(close[0].length);
+        values.push(before[2] || close[1] ? `\`${before[2]}\${${expr}}${close[1]}\`` : expr);
+      } else {
+        values.push(expr);
+      }
+      text += (postgres ? `$${values.length}` : "?") + after;
+    }
+    if (identifiers.length > 0) {
+      return [
+        `${identifiers.map((i) => `\`${i}\``).join(", ")} ${identifiers.length === 1 ? "is a table or column name" : "are table or column names"}, which SQL parameters cannot carry: check ${identifiers.length === 1 ? "it" : "them"} against a fixed set before building the statement, and pass any other values as parameters:`,
+        "",
+        "```ts",
+        ...identifiers.map((i) => `if (!ALLOWED_TABLES.has(${i})) throw new Error(\`unknown table \${${i}}\`);`),
+        "```",
+        "",
+        "Better still, declare the choice in the tool's schema (`z.enum([\"users\", \"orders\"])`).",
+      ].join("\n");
+    }
     // better-sqlite3 and node:sqlite bind values when the prepared statement runs: db.prepare(sql).all(a, b)
     const parent = call.getParent();
     const runner = /\.prepare$/.test(callee) && parent && Node.isPropertyAccessExpression(parent) ? parent.getName() : undefined;
-    const rewritten = /\.prepare$/.test(callee) ? `${callee}(${JSON.stringify(text)}).${runner ?? "all"}(${values.join(", ")})` : `${callee}(${JSON.stringify(text)}, [${values.join(", ")}])`;
+    const sql = text.includes("${") ? "`" + text + "`" : JSON.stringify(text);
+    const rewritten = /\.prepare$/.test(callee) ? `${callee}(${sql}).${runner ?? "all"}(${values.join(", ")})` : `${callee}(${sql}, [${values.join(", ")}])`;
     return [
       "Pass the values as parameters, never inside the SQL text; the driver sends them separately, so quotes in them are data:",
       "",
