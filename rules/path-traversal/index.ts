@@ -67,6 +67,8 @@ export const pathTraversal: Rule = {
         const fn = callee.getText().replace(/\s+/g, "");
         ctx.report({
           node: call,
+          // Writing or deleting any file the server can reach is code execution one step away (~/.bashrc, ~/.ssh/authorized_keys).
+          severity: WRITES.test(name) ? "critical" : "high",
           message:
             `${describeSources(sources)} reaches the path of \`${fn}(${abbreviate(arg)})\` with no containment check. ` +
             "`../` segments, an absolute path or a symlink let the caller " + (WRITES.test(name) ? "write or delete" : "read") +
