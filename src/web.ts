@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { availableParallelism } from "node:os";
 import { run } from "probot";
 import { mcpReviewApp } from "./app/app.js";
 import { createBullmqReviewQueue } from "./queue/bullmq-queue.js";
@@ -27,7 +26,7 @@ const server = await run(
       } else {
         const concurrency = Number(process.env.WORKER_CONCURRENCY ?? 2);
         // In threads: a long analysis must not hold up the webhooks this same process answers.
-        const threads = createAnalysisPool({ size: Number(process.env.ANALYSIS_THREADS ?? Math.min(concurrency, availableParallelism())) });
+        const threads = createAnalysisPool({ size: Number(process.env.ANALYSIS_THREADS ?? 1) });
         pool = threads;
         const handlers = reviewHandlers({ github: (id) => app.auth(id), analyze: threads.analyze, log: app.log });
         queue = createMemoryReviewQueue({ ...handlers, concurrency, logger: app.log });

@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { createProbot } from "probot";
 import { startBullmqReviewWorker } from "./queue/bullmq-worker.js";
-import { availableParallelism } from "node:os";
 import { createAnalysisPool } from "./review/analysis-pool.js";
 import { McpReviewOctokit, probotEnv } from "./review/octokit.js";
 import { reviewHandlers } from "./review/review-handlers.js";
@@ -19,7 +18,7 @@ if (!redisUrl) {
 const probot = await createProbot({ env: probotEnv(), overrides: { Octokit: McpReviewOctokit } }).ready(); // its logger exists only once it is ready
 const concurrency = Number(process.env.WORKER_CONCURRENCY ?? 2);
 // The engine runs in threads, so reviews waiting on GitHub and BullMQ's lock renewals are never held up.
-const pool = createAnalysisPool({ size: Number(process.env.ANALYSIS_THREADS ?? Math.min(concurrency, availableParallelism())) });
+const pool = createAnalysisPool({ size: Number(process.env.ANALYSIS_THREADS ?? 1) });
 const handlers = reviewHandlers({ github: (id) => probot.auth(id), analyze: pool.analyze, log: probot.log });
 const worker = startBullmqReviewWorker({ connection: redisUrl, ...handlers, concurrency, logger: probot.log });
 probot.log.info("mcp-review worker is waiting for reviews");
