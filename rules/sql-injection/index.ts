@@ -1,6 +1,6 @@
 import { Node, SyntaxKind, type CallExpression } from "ts-morph";
-import { describeSources } from "../../src/engine/mcp.js";
-import type { Rule } from "../../src/engine/rule.js";
+import { describeSources, type ToolHandler } from "../../src/engine/mcp.js";
+import type { Rule, RuleContext } from "../../src/engine/rule.js";
 import { abbreviate, constantString, declarationOf, descendantsOfKind, unwrap } from "../../src/engine/values.js";
 import { checkPython, MENTIONS_PY } from "./python.js";
 
@@ -47,9 +47,14 @@ export const sqlInjection: Rule = {
       if (constantString(sql) !== undefined) continue;
       const built = builtFrom(sql);
       const looksLikeSql = SQL_ONLY_METHODS.has(callee.getName()) || (built !== undefined && SQL_TEXT.test(built.literal));
-      if (!looksLikeSql && !(DB_RECEIVER.test(receiver) && built !== undefined && built.literal.trim() !== "")) continue;
+      const wholeStatement = built === undefined && DB_RECEIVER.test(receiver) && /^(?:query|execute|exec|raw|unsafe|\$queryRawUnsafe|\$executeRawUnsafe)$/.test(callee.getName());
+      if (!looksLikeSql && !wholeStatement && !(DB_RECEIVER.test(receiver) && built !== undefined && built.literal.trim() !== "")) continue;
       const sources = ctx.taint.sourcesOf(sql);
       if (sources.length === 0) continue;
+      if (wholeStatement) {
+        reportWholeStatement(ctx, call, sql, sources);
+        continue;
+      }
       ctx.report({
         node: call,
         message:
@@ -60,6 +65,35 @@ export const sqlInjection: Rule = {
     }
   },
 };
+
+/**
+ * The tool runs SQL the caller writes (a "query" tool). That may be its purpose, but a read-only
+ * transaction around it is no protection: `COMMIT; DROP TABLE ...` ends the transaction first
+ * (the flaw of the reference Postgres MCP server).
+ */
+function reportWholeStatement(ctx: RuleContext, call: CallExpression, sql: Node, sources: ToolHandler[]): void {
+  const fn = call.getFirstAncestor((a) => Node.isArrowFunction(a) || Node.isFunctionExpression(a) || Node.isFunctionDeclaration(a) || Node.isMethodDeclaration(a));
+  const readOnlyTransaction = !!fn && /READ\s+ONLY/i.test(fn.getText());
+  const callee = call.getExpression().getText().replace(/\s+/g, "");
+  ctx.report({
+    node: call,
+    severity: readOnlyTransaction ? "high" : "medium",
+    message:
+      `${describeSources(sources)} is the entire SQL statement of \`${abbreviate(call, 60)}\`: the caller writes the SQL. ` +
+      (readOnlyTransaction
+        ? "The read-only transaction around it does not contain it: a statement list such as `COMMIT; DROP TABLE users` ends the transaction and runs with the connection's full rights."
+        : "Whatever the database user may do — read every table, change or delete rows — a prompt injection can make the model do."),
+    remediation: [
+      `If running caller-written SQL is the tool's purpose, enforce "read-only" in the database, not in the session: connect as a role that has only \`SELECT\` on the intended tables, and run exactly one statement — with node-postgres, the extended protocol refuses statement lists:`,
+      "",
+      "```ts",
+      `${callee}({ text: ${sql.getText()}, values: [] })`,
+      "```",
+      "",
+      "Otherwise replace the free-form SQL with tools that take values (`find_user({ name })`) and build the statement with parameters.",
+    ].join("\n"),
+  });
+}
 
 interface Built {
   /** The constant text of the statement, with `?` where values are interpolated. */
