@@ -35,6 +35,24 @@ export function stringPieces(module: PythonModule, expr: PyNode, follow = true):
     const format = op === "%" ? constantString(left, module) : undefined;
     if (format !== undefined) {
       const r = unwrapPy(right);
+      if (r.type === "dictionary") {
+        // "... %(name)s ..." % {"name": value}
+        const byKey = new Map<string, PyNode>();
+        for (const pair of r.namedChildren) {
+          const key = pair?.type === "pair" ? constantString(pair.childForFieldName("key")!, module) : undefined;
+          if (key !== undefined) byKey.set(key, pair!.childForFieldName("value")!);
+        }
+        const pieces: Piece[] = [];
+        let last = 0;
+        for (const m of format.matchAll(/%\(([^)]+)\)[-#0 +]*\d*(?:\.\d+)?[sdrif]/g)) {
+          const value = byKey.get(m[1]!);
+          if (!value) return undefined;
+          pieces.push({ literal: format.slice(last, m.index) }, { expr: value.text, node: value });
+          last = m.index! + m[0].length;
+        }
+        pieces.push({ literal: format.slice(last) });
+        return pieces;
+      }
       const values = r.type === "tuple" ? r.namedChildren.filter((c): c is PyNode => !!c) : [r];
       return splitFormat(format, /%[-#0 +]*\d*(?:\.\d+)?[sdrif]/g, values);
     }
