@@ -1,5 +1,5 @@
 import type { PythonRuleContext } from "../../src/engine/python/context.js";
-import { inputLabel } from "../../src/engine/python/describe.js";
+import { toolsLabel as inputLabel } from "../../src/engine/python/describe.js";
 import type { PyNode } from "../../src/engine/python/parser.js";
 import { stringPieces, type Piece } from "../../src/engine/python/pieces.js";
 import { abbreviatePy, callArgs, constantString, unwrapPy } from "../../src/engine/python/values.js";

@@ -34,7 +34,7 @@ export function checkPython(ctx: PythonRuleContext): void {
       for (const index of indexes) {
         const arg = args.positional[index] ?? (index === 0 ? args.keywords.get("file") ?? args.keywords.get("path") ?? args.keywords.get("src") : index === 1 ? args.keywords.get("dst") : undefined);
         if (!arg || constantString(arg, ctx.module) !== undefined || !ctx.taint.isTainted(arg, "path")) continue;
-        report(ctx, call, arg, `${callee.text}(${abbreviatePy(arg)})`);
+        report(ctx, call, arg, `${callee.text}(${abbreviatePy(arg)})`, WRITES.test(fn!) || (fn === "open" && opensForWriting(call)));
         break;
       }
       continue;
@@ -46,7 +46,7 @@ export function checkPython(ctx: PythonRuleContext): void {
     // `open` and `glob` exist on other objects too; a pathlib receiver is built with Path or `/`.
     if ((method === "open" || method === "glob" || method === "replace" || method === "rename" || method === "chmod") && !looksLikePath(ctx, receiver)) continue;
     if (!ctx.taint.isTainted(receiver, "path")) continue;
-    report(ctx, call, receiver, `${abbreviatePy(receiver)}.${method}(...)`);
+    report(ctx, call, receiver, `${abbreviatePy(receiver)}.${method}(...)`, WRITES.test(method) || (method === "open" && opensForWriting(call)));
   }
 }
 
@@ -54,13 +54,26 @@ function looksLikePath(ctx: PythonRuleContext, receiver: PyNode): boolean {
   return /\bPath\(|\/|\.resolve\(|joinpath|path|file|dir|root|base/i.test(receiver.text) || receiver.type === "binary_operator";
 }
 
-function report(ctx: PythonRuleContext, call: PyNode, path: PyNode, summary: string): void {
+/** Writing, moving or deleting: critical, as in the TypeScript check. */
+const WRITES = /write|append|remove|unlink|rmdir|rmtree|rename|replace|copy|move|mkdir|makedirs|chmod|chown|truncate|symlink|link|touch|unpack_archive|make_archive/i;
+
+/** `open(path, "w")`, `"a"`, `"x"`, `"+"`. */
+function opensForWriting(call: PyNode): boolean {
+  const args = callArgs(call);
+  const mode = args.keywords.get("mode") ?? args.positional[call.childForFieldName("function")!.type === "attribute" ? 0 : 1];
+  return !!mode && /[wax+]/.test(constantString(mode) ?? "");
+}
+
+function report(ctx: PythonRuleContext, call: PyNode, path: PyNode, summary: string, writes: boolean): void {
   const p = abbreviatePy(path, 40);
   ctx.report({
     node: call,
+    severity: writes ? "critical" : "high",
     message:
       `${inputLabel(ctx.taint.sourcesOf(path, "path"))} chooses the path of \`${summary}\` with no check that the resolved path stays inside the directory the server is meant to expose. ` +
-      "`../`, an absolute path or a symlink then reaches any file the server can: SSH keys, cloud credentials, other MCP servers' configs.",
+      (writes
+        ? "`../`, an absolute path or a symlink then let the caller write or delete any file the server can: shell profiles, SSH authorized_keys, other MCP servers' configs."
+        : "`../`, an absolute path or a symlink then let the caller read any file the server can: SSH keys, cloud credentials, other MCP servers' configs."),
     remediation: [
       "Resolve the path (following symlinks) and check that it is inside the allowed root before using it:",
       "",

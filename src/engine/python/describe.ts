@@ -1,16 +1,33 @@
 import type { PyToolHandler } from "./mcp.js";
 
 /**
- * How a message names where input came from: "Tool `run`: tool input", "Prompt `review`:
- * prompt input", or "HTTP request data" for an endpoint of the MCP HTTP app.
+ * Where input came from, worded as the TypeScript rules word it (`describeSources`):
+ * "Tool `run` input", "Resource template `file` input", "Prompt `review` input",
+ * "HTTP request data", joined with "and".
  */
 export function inputLabel(handlers: readonly PyToolHandler[]): string {
-  const named = handlers.filter((h) => h.toolName && h.kind !== "route");
-  if (named.length > 0) {
-    const kind = named[0]!.kind === "prompt" ? "Prompt" : named[0]!.kind === "resource" ? "Resource" : "Tool";
-    const what = kind === "Prompt" ? "prompt input" : kind === "Resource" ? "resource URI input" : "tool input";
-    return `${kind} ${named.map((h) => `\`${h.toolName}\``).join(", ")}: ${what}`;
+  const names = (kinds: readonly PyToolHandler["kind"][]) =>
+    [...new Set(handlers.filter((h) => kinds.includes(h.kind) && h.toolName).map((h) => `\`${h.toolName}\``))].join(", ");
+  const kinds = new Set(handlers.map((h) => h.kind));
+  const parts: string[] = [];
+  if (kinds.has("tool") || kinds.has("callTool")) {
+    const n = names(["tool", "callTool"]);
+    parts.push(n ? `Tool ${n} input` : "Tool input");
   }
-  if (handlers.length > 0 && handlers.every((h) => h.kind === "route")) return "HTTP request data";
-  return "Tool input";
+  if (kinds.has("resource")) {
+    const n = names(["resource"]);
+    parts.push(n ? `Resource template ${n} input` : "Resource URI input");
+  }
+  if (kinds.has("prompt")) {
+    const n = names(["prompt"]);
+    parts.push(n ? `Prompt ${n} input` : "Prompt input");
+  }
+  if (kinds.has("route")) parts.push("HTTP request data");
+  return parts.length > 0 ? parts.join(" and ") : "Tool input";
+}
+
+/** The command-injection wording, as its TypeScript check has it: "Tool `run`: tool input". */
+export function toolsLabel(handlers: readonly PyToolHandler[]): string {
+  const names = [...new Set(handlers.map((h) => h.toolName).filter((n): n is string => !!n))];
+  return names.length > 0 ? `Tool ${names.map((n) => `\`${n}\``).join(", ")}: tool input` : "Tool input";
 }

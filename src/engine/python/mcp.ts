@@ -87,7 +87,8 @@ function findHandlers(module: PythonModule): PyToolHandler[] {
       if (REGISTRATIONS.has(method)) {
         const kind = method === "call_tool" ? "callTool" : method === "custom_route" ? "route" : (method as "tool" | "resource" | "prompt");
         const named = call ? callArgs(call).keywords.get("name") : undefined;
-        const firstString = call && kind === "tool" ? callArgs(call).positional[0] : undefined;
+        // A tool may be named by its first argument (fastmcp); a resource template is named by its URI.
+        const firstString = call && (kind === "tool" || kind === "resource") ? callArgs(call).positional[0] ?? (kind === "resource" ? callArgs(call).keywords.get("uri") : undefined) : undefined;
         const toolName = kind === "callTool" || kind === "route" ? undefined : ((named && constantString(named, module)) ?? (firstString && constantString(firstString, module)) ?? fn.childForFieldName("name")?.text);
         add({ kind, fn, registration: decorator, toolName, tainted: taintedParams(fn, kind, enums), patterns: parameterPatterns(fn) });
       } else if (fastapi && HTTP_ROUTES.has(method)) {
