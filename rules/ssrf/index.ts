@@ -3,6 +3,7 @@ import { moduleRefOf } from "../../src/engine/imports.js";
 import { describeSources } from "../../src/engine/mcp.js";
 import type { Rule } from "../../src/engine/rule.js";
 import { URL_HOST_ALLOWLIST } from "../../src/engine/sanitizers.js";
+import type { Sanitizer } from "../../src/engine/taint.js";
 import { abbreviate, constantString, declarationOf, propertyValue, unwrap, descendantsOfKind } from "../../src/engine/values.js";
 import { checkPython, MENTIONS_PY } from "./python.js";
 
@@ -15,6 +16,9 @@ const CLIENT_NAMES = /^(?:fetch|axios|got|ky|needle|superagent|request|undici|no
 const CLIENT_RECEIVER = /^(?:axios|got|ky|needle|superagent|request|undici|https?|\w*(?:client|api|http|axios|fetcher|instance|session|agent)\w*)$/i;
 /** A URL whose scheme and host are fixed text: `https://api.example.com/...`. */
 const FIXED_HOST = /^[a-z][a-z0-9+.-]*:\/\/[^/?#${}]+[/?#]/i;
+
+/** A host allowlist, or a URL whose scheme and host are written in the code, wherever it is built. */
+const FIXED_HOST_OR_ALLOWLIST: Sanitizer = { ...URL_HOST_ALLOWLIST, safeValue: (expr) => hasFixedHost(expr) };
 
 export const ssrf: Rule = {
   meta: {
@@ -40,7 +44,7 @@ export const ssrf: Rule = {
     for (const call of descendantsOfKind(ctx.sourceFile, SyntaxKind.CallExpression)) {
       const target = urlArgument(call);
       if (!target || constantString(target) !== undefined || hasFixedHost(target)) continue;
-      const sources = ctx.taint.sourcesOf(target, URL_HOST_ALLOWLIST);
+      const sources = ctx.taint.sourcesOf(target, FIXED_HOST_OR_ALLOWLIST);
       if (sources.length === 0) continue;
       const fn = call.getExpression().getText().replace(/\s+/g, "");
       const url = abbreviate(target);

@@ -1,6 +1,6 @@
 import { Node, SyntaxKind, type CallExpression, type Identifier, type SourceFile } from "ts-morph";
 import { moduleRefOf } from "./imports.js";
-import { functionOf, isStrictRegex, type FunctionLike, type InputShape, type McpFile, type ToolHandler } from "./mcp.js";
+import { constrainedKeys, functionOf, isStrictRegex, type FunctionLike, type InputShape, type McpFile, type ToolHandler } from "./mcp.js";
 import { declarationOf, isAssignmentOperator, unwrap, descendantsOfKind } from "./values.js";
 import { exportedFunction, exportNamesOf, type Workspace } from "./workspace.js";
 
@@ -27,6 +27,11 @@ export interface Sanitizer {
   rejects?(cond: Node, text: string): boolean;
   /** A call whose result is safe whatever its arguments (shell quoting, a containment helper). */
   cleans?(call: CallExpression): boolean;
+  /**
+   * An expression whose value is safe whatever input it holds, e.g. a URL whose scheme and host
+   * are fixed text. Text appended to such a variable (`url += "?ref=" + x`) keeps it safe.
+   */
+  safeValue?(expr: Node): boolean;
 }
 
 const FULL: Taint = { path: [] };
@@ -71,6 +76,7 @@ const PROPAGATING_MODULE_FUNCTIONS: Record<string, ReadonlySet<string>> = {
 };
 /** Constructors whose instance carries their argument: `new URL(input)`. */
 const PROPAGATING_CONSTRUCTORS = new Set(["URL", "String", "URLSearchParams"]);
+const SCHEMA_PARSE = new Set(["parse", "safeParse", "parseAsync", "safeParseAsync"]);
 const CLEANSING_FUNCTIONS = new Set(["Number", "parseInt", "parseFloat", "Boolean", "isNaN", "isFinite"]);
 const MAX_CALL_DEPTH = 3;
 
@@ -251,6 +257,7 @@ export class FileTaint implements TaintQueries {
 
   private evalUncached(expr: Node, env: Env): Taint | undefined {
     const node = unwrap(expr);
+    if (env.sanitizer?.safeValue?.(node)) return undefined;
     switch (node.getKind()) {
       case SyntaxKind.StringLiteral:
       case SyntaxKind.NoSubstitutionTemplateLiteral:
@@ -352,6 +359,12 @@ export class FileTaint implements TaintQueries {
       if ((receiverText === "Array" && method === "from") || (receiverText === "Object" && method === "values") || (receiverText === "Buffer" && method === "from")) return anyArgTainted() ? FULL : undefined;
       const ref = moduleRefOf(callee);
       if (ref && PROPAGATING_MODULE_FUNCTIONS[ref.module]?.has(ref.name)) return anyArgTainted() ? FULL : undefined;
+      // Schema.parse(args) / Schema.safeParse(args).data: validated input is still input, except
+      // the keys whose schema cannot carry an attack.
+      if (SCHEMA_PARSE.has(method) && receiverText !== "Date" && args[0] && isFull(this.eval(args[0], env))) {
+        const safeKeys = new Set(constrainedKeys(callee.getExpression()));
+        return { path: method.startsWith("safe") ? ["data"] : [], safeKeys };
+      }
       if (STRING_METHODS.has(method)) {
         if (isFull(this.eval(callee.getExpression(), env))) return FULL;
         if (ARGUMENT_METHODS.has(method) && anyArgTainted()) return FULL;
@@ -415,8 +428,10 @@ export class FileTaint implements TaintQueries {
     // Reassignments anywhere in the enclosing function.
     const scope = decl.getFirstAncestor((a) => isFunctionLike(a)) ?? decl.getSourceFile();
     const name = decl.getName();
+    const appendsAreSafe = !!init && !!env.sanitizer?.safeValue?.(unwrap(init));
     for (const assignment of descendantsOfKind(scope, SyntaxKind.BinaryExpression)) {
       if (!isAssignmentOperator(assignment.getOperatorToken().getKind())) continue;
+      if (appendsAreSafe && assignment.getOperatorToken().getKind() === SyntaxKind.PlusEqualsToken) continue;
       const left = assignment.getLeft();
       if (!Node.isIdentifier(left) || left.getText() !== name || declarationOf(left) !== decl) continue;
       const t = this.eval(assignment.getRight(), env);
