@@ -1,7 +1,8 @@
-import { PythonModule } from "./module.js";
+import { PythonModule, type ImportBinding } from "./module.js";
 import type { PyNode } from "./parser.js";
 
-const RELATIVE_IMPORT = /^[ \t]*from[ \t]+\./m;
+/** Files whose imports are indexed for callers: relative imports, or MCP servers (absolute imports of the project's own package). */
+const INDEXED = /^[ \t]*from[ \t]+\.|^[ \t]*(?:from|import)[ \t]+(?:mcp|fastmcp)\b/m;
 
 /** A function definition and the module it lives in. */
 export interface PyFunction {
@@ -18,6 +19,7 @@ export class PythonProject {
   private readonly modules = new Map<string, PythonModule | null>();
   private mcp?: boolean;
   private importIndex?: Map<string, PythonModule[]>;
+  private suffixes?: Map<string, string | null>;
 
   constructor(private readonly sources: ReadonlyMap<string, string>) {}
 
@@ -46,17 +48,32 @@ export class PythonProject {
     return undefined;
   }
 
-  /** Resolves a called name or `module.function` attribute to its definition, in this module or a relatively imported one. */
+  /**
+   * Where an import points inside this analysis, as a module path without extension and the
+   * imported name: relative imports, and absolute imports of the project's own package
+   * (`from mypkg.helpers import run` → `src/mypkg/helpers`), matched by path suffix.
+   */
+  target(binding: ImportBinding): { path: string; name?: string } | undefined {
+    if (binding.relative) return binding.relative;
+    const parts = binding.qualified.split(".");
+    const whole = this.bySuffix(parts.join("/"));
+    if (whole) return { path: whole };
+    const parent = parts.length > 1 ? this.bySuffix(parts.slice(0, -1).join("/")) : undefined;
+    return parent ? { path: parent, name: parts[parts.length - 1] } : undefined;
+  }
+
+  /** Resolves a called name or `module.function` attribute to its definition, in this module or an imported module of the analysis. */
   resolveFunction(module: PythonModule, callee: PyNode): PyFunction | undefined {
     if (callee.type === "identifier") {
       const name = callee.text;
       const local = module.functions.get(name);
       if (local && !isMethod(local)) return { module, fn: local };
       const binding = module.imports.get(name);
-      if (binding?.relative?.name) {
-        const target = this.moduleAt(binding.relative.path);
-        const fn = target?.functions.get(binding.relative.name);
-        if (target && fn) return { module: target, fn };
+      const target = binding ? this.target(binding) : undefined;
+      if (target?.name) {
+        const targetModule = this.moduleAt(target.path);
+        const fn = targetModule?.functions.get(target.name);
+        if (targetModule && fn && !isMethod(fn)) return { module: targetModule, fn };
       }
       return undefined;
     }
@@ -65,26 +82,44 @@ export class PythonProject {
       const name = callee.childForFieldName("attribute")?.text;
       if (base?.type !== "identifier" || !name) return undefined;
       const binding = module.imports.get(base.text);
-      if (!binding?.relative) return undefined;
-      const target = this.moduleAt(binding.relative.name ? `${binding.relative.path}/${binding.relative.name}` : binding.relative.path);
-      const fn = target?.functions.get(name);
-      return target && fn ? { module: target, fn } : undefined;
+      const target = binding ? this.target(binding) : undefined;
+      if (!target) return undefined;
+      const targetModule = this.moduleAt(target.name ? `${target.path}/${target.name}` : target.path);
+      const fn = targetModule?.functions.get(name);
+      return targetModule && fn && !isMethod(fn) ? { module: targetModule, fn } : undefined;
     }
     return undefined;
+  }
+
+  /** The one module path (without extension) that ends with `suffix`, or undefined when none or several do. */
+  private bySuffix(suffix: string): string | undefined {
+    if (!this.suffixes) {
+      this.suffixes = new Map();
+      for (const path of this.sources.keys()) {
+        const base = path.replace(/(?:\/__init__)?\.py$/, "");
+        const segments = base.split("/");
+        for (let i = 0; i < segments.length; i++) {
+          const key = segments.slice(i).join("/");
+          this.suffixes.set(key, this.suffixes.has(key) && this.suffixes.get(key) !== base ? null : base);
+        }
+      }
+    }
+    return this.suffixes.get(suffix) ?? undefined;
   }
 
   /** Modules of the analysis that import `path` relatively: where callers of its functions may live. */
   importersOf(path: string): PythonModule[] {
     if (!this.importIndex) {
-      // Built once: only files with a relative import are parsed for it.
+      // Built once: only files with a relative import, or MCP servers, are parsed for it.
       this.importIndex = new Map();
       for (const [candidate, text] of this.sources) {
-        if (!RELATIVE_IMPORT.test(text)) continue;
+        if (!INDEXED.test(text)) continue;
         const module = this.linkable(candidate);
         if (!module) continue;
         for (const b of module.imports.values()) {
-          if (!b.relative) continue;
-          for (const target of [b.relative.path, `${b.relative.path}/${b.relative.name}`]) {
+          const t = this.target(b);
+          if (!t) continue;
+          for (const target of [t.path, `${t.path}/${t.name}`]) {
             const list = this.importIndex.get(target) ?? [];
             if (!list.includes(module)) list.push(module);
             this.importIndex.set(target, list);
