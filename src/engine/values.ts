@@ -1,4 +1,4 @@
-import { Node, SyntaxKind, type Identifier, type ShorthandPropertyAssignment } from "ts-morph";
+import { Node, SyntaxKind, ts, type Identifier, type ShorthandPropertyAssignment, type SourceFile } from "ts-morph";
 
 /** Strips parentheses, `as`, `!`, `satisfies` and `<T>x`: they change types, never values. */
 export function unwrap(node: Node): Node {
@@ -145,6 +145,40 @@ export function abbreviate(node: Node, max = 40): string {
 }
 
 const descendantCache = new WeakMap<Node, Map<SyntaxKind, Node[]>>();
+/** Every compiler node of a file bucketed by kind, from one walk: the rules ask for a dozen kinds. */
+const compilerIndex = new WeakMap<Node, Map<SyntaxKind, ts.Node[]>>();
+
+type Wrapping = { _getNodeFromCompilerNode?(node: ts.Node): Node };
+
+/** The file's descendants of a kind from the one-walk index, wrapped as ts-morph nodes. */
+function indexedDescendants(sourceFile: SourceFile, kind: SyntaxKind): Node[] {
+  const wrap = (sourceFile as unknown as Wrapping)._getNodeFromCompilerNode;
+  // Token kinds (identifiers, string literals) ts-morph finds in the full child list, JSDoc
+  // included: leave those to it, as well as everything should a future version rename the method.
+  const parseTreeKind = kind >= SyntaxKind.FirstNode && kind < SyntaxKind.FirstJSDocNode;
+  if (!parseTreeKind || typeof wrap !== "function") return sourceFile.getDescendantsOfKind(kind);
+  let index = compilerIndex.get(sourceFile);
+  if (!index) {
+    index = new Map();
+    // Pre-order like ts-morph's walk, with an explicit stack so deep code cannot exhaust the call stack.
+    const stack: ts.Node[] = [];
+    const pushChildren = (node: ts.Node) => {
+      const children: ts.Node[] = [];
+      ts.forEachChild(node, (child) => void children.push(child));
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+    };
+    pushChildren(sourceFile.compilerNode);
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      let bucket = index.get(node.kind);
+      if (!bucket) index.set(node.kind, (bucket = []));
+      bucket.push(node);
+      pushChildren(node);
+    }
+    compilerIndex.set(sourceFile, index);
+  }
+  return (index.get(kind) ?? []).map((node) => wrap.call(sourceFile, node));
+}
 
 /**
  * Descendants of a kind, in source order. Walking the tree is the engine's main cost, so each
@@ -159,7 +193,7 @@ export function descendantsOfKind<K extends SyntaxKind>(scope: Node, kind: K): i
   }
   let all = byKind.get(kind);
   if (!all) {
-    all = sourceFile.getDescendantsOfKind(kind);
+    all = indexedDescendants(sourceFile, kind);
     byKind.set(kind, all);
   }
   if (scope === sourceFile) return all as import("ts-morph").KindToNodeMappings[K][];
