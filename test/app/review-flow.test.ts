@@ -2,6 +2,32 @@ import nock from "nock";
 import { BASE, CHECK_RUN, HEAD, PULL, REPO_PATH, emptyCapture, mockReview } from "../support/pull-request-fixture.js";
 import { API, INSTALLATION_ID, base64, createTestApp, mockInstallationToken, pullRequestPayload, repository, type TestApp } from "../support/test-app.js";
 
+/** A pull request comment as GitHub delivers it. */
+function commentPayload(body: string, login = "alice", type = "User") {
+  return {
+    action: "created",
+    issue: { number: PULL, pull_request: { url: `${API}${REPO_PATH}/pulls/${PULL}` } },
+    comment: { id: 777, body, user: { login, type } },
+    repository,
+    installation: { id: INSTALLATION_ID },
+    sender: { login, type },
+  };
+}
+
+/** The calls an accepted rescan command makes before its review: permission, reaction, current head. */
+function mockAcceptedCommand(permission = "write", reactions: unknown[] = []): nock.Scope {
+  return nock(API)
+    .get(`${REPO_PATH}/collaborators/alice/permission`)
+    .reply(200, { permission, role_name: permission })
+    .post(`${REPO_PATH}/issues/comments/777/reactions`, (body) => {
+      reactions.push(body);
+      return true;
+    })
+    .reply(201, { id: 1 })
+    .get(`${REPO_PATH}/pulls/${PULL}`)
+    .reply(200, { number: PULL, state: "open", head: { sha: HEAD }, base: { sha: BASE } });
+}
+
 describe("a pull request through the app and the worker", () => {
   let app: TestApp;
   beforeEach(async () => {
@@ -89,22 +115,9 @@ describe("a pull request through the app and the worker", () => {
     expect(app.unmatched).toEqual([]);
 
     const second = emptyCapture();
-    const commands = nock(API)
-      .get(`${REPO_PATH}/collaborators/alice/permission`)
-      .reply(200, { permission: "write", role_name: "write" })
-      .post(`${REPO_PATH}/issues/comments/777/reactions`)
-      .reply(201, { id: 1 })
-      .get(`${REPO_PATH}/pulls/${PULL}`)
-      .reply(200, { number: PULL, state: "open", head: { sha: HEAD }, base: { sha: BASE } });
+    const commands = mockAcceptedCommand();
     const scope = mockReview(second, { checkRunId: 556, existingComments: posted, expectReview: false });
-    await app.deliver("issue_comment", {
-      action: "created",
-      issue: { number: PULL, pull_request: { url: `${API}${REPO_PATH}/pulls/${PULL}` } },
-      comment: { id: 777, body: "/mcp-review rescan", user: { login: "alice", type: "User" } },
-      repository,
-      installation: { id: INSTALLATION_ID },
-      sender: { login: "alice", type: "User" },
-    });
+    await app.deliver("issue_comment", commentPayload("/mcp-review rescan"));
     await app.queue.drain();
 
     expect(app.unmatched).toEqual([]);
@@ -275,32 +288,15 @@ describe("rescans", () => {
     await app.close();
   });
 
-  const comment = (body: string, login = "alice", type = "User") => ({
-    action: "created",
-    issue: { number: PULL, pull_request: { url: `${API}${REPO_PATH}/pulls/${PULL}` } },
-    comment: { id: 777, body, user: { login, type } },
-    repository,
-    installation: { id: INSTALLATION_ID },
-    sender: { login, type },
-  });
 
   it("runs a fresh review of the current head on `/mcp-review rescan` from a writer, with a reaction", async () => {
     mockInstallationToken();
-    const reactions: any[] = [];
-    const commands = nock(API)
-      .get(`${REPO_PATH}/collaborators/alice/permission`)
-      .reply(200, { permission: "write", role_name: "write" })
-      .post(`${REPO_PATH}/issues/comments/777/reactions`, (body) => {
-        reactions.push(body);
-        return true;
-      })
-      .reply(201, { id: 1 })
-      .get(`${REPO_PATH}/pulls/${PULL}`)
-      .reply(200, { number: PULL, state: "open", head: { sha: HEAD }, base: { sha: BASE } });
+    const reactions: unknown[] = [];
+    const commands = mockAcceptedCommand("write", reactions);
     const captured = emptyCapture();
     const review = mockReview(captured);
 
-    await app.deliver("issue_comment", comment("Thanks!\n/mcp-review rescan"));
+    await app.deliver("issue_comment", commentPayload("Thanks!\n/mcp-review rescan"));
     await app.queue.drain();
 
     expect(app.unmatched).toEqual([]);
@@ -313,15 +309,9 @@ describe("rescans", () => {
 
   it("accepts `@mcp-review rescan` too", async () => {
     mockInstallationToken();
-    const commands = nock(API)
-      .get(`${REPO_PATH}/collaborators/alice/permission`)
-      .reply(200, { permission: "admin", role_name: "admin" })
-      .post(`${REPO_PATH}/issues/comments/777/reactions`)
-      .reply(201, { id: 1 })
-      .get(`${REPO_PATH}/pulls/${PULL}`)
-      .reply(200, { number: PULL, state: "open", head: { sha: HEAD }, base: { sha: BASE } });
+    const commands = mockAcceptedCommand("admin");
     const review = mockReview(emptyCapture());
-    await app.deliver("issue_comment", comment("@mcp-review rescan"));
+    await app.deliver("issue_comment", commentPayload("@mcp-review rescan"));
     await app.queue.drain();
     expect(app.unmatched).toEqual([]);
     commands.done();
@@ -339,7 +329,7 @@ describe("rescans", () => {
         return true;
       })
       .reply(201, { id: 2 });
-    await app.deliver("issue_comment", comment("/mcp-review rescan", "mallory"));
+    await app.deliver("issue_comment", commentPayload("/mcp-review rescan", "mallory"));
     await app.queue.drain();
     expect(app.unmatched).toEqual([]);
     scope.done();
@@ -355,7 +345,7 @@ describe("rescans", () => {
         return true;
       })
       .reply(201, { id: 3 });
-    await app.deliver("issue_comment", comment("/mcp-review help"));
+    await app.deliver("issue_comment", commentPayload("/mcp-review help"));
     expect(app.unmatched).toEqual([]);
     scope.done();
     expect(replies[0].body).toContain("`/mcp-review rescan`");
@@ -363,8 +353,8 @@ describe("rescans", () => {
   });
 
   it("ignores comments from bots and comments that do not address it", async () => {
-    await app.deliver("issue_comment", comment("/mcp-review rescan", "other-bot[bot]", "Bot"));
-    await app.deliver("issue_comment", comment("please rescan with mcp-review later"));
+    await app.deliver("issue_comment", commentPayload("/mcp-review rescan", "other-bot[bot]", "Bot"));
+    await app.deliver("issue_comment", commentPayload("please rescan with mcp-review later"));
     await app.queue.drain();
     expect(app.unmatched).toEqual([]);
   });
