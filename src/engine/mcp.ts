@@ -45,6 +45,8 @@ export interface McpFile {
   /** Imports the MCP SDK or uses its server classes. */
   readonly isMcpServer: boolean;
   readonly handlers: readonly ToolHandler[];
+  /** Registrations whose handler function is imported from another module. */
+  readonly importedHandlers: readonly ImportedHandler[];
   readonly descriptions: readonly DescriptionText[];
 }
 
@@ -53,6 +55,7 @@ const SERVER_MARKERS = /\b(McpServer|SSEServerTransport|StreamableHTTPServerTran
 export function createMcpFile(sourceFile: SourceFile): McpFile {
   let isMcp: boolean | undefined;
   let handlers: ToolHandler[] | undefined;
+  const importedHandlers: ImportedHandler[] = [];
   let descriptions: DescriptionText[] | undefined;
   const isMcpServer = () => {
     isMcp ??= importedModules(sourceFile).some((m) => m.startsWith("@modelcontextprotocol/sdk")) || SERVER_MARKERS.test(sourceFile.getFullText());
@@ -63,8 +66,12 @@ export function createMcpFile(sourceFile: SourceFile): McpFile {
       return isMcpServer();
     },
     get handlers() {
-      handlers ??= findToolHandlers(sourceFile, isMcpServer);
+      handlers ??= findToolHandlers(sourceFile, isMcpServer, importedHandlers);
       return handlers;
+    },
+    get importedHandlers() {
+      handlers ??= findToolHandlers(sourceFile, isMcpServer, importedHandlers);
+      return importedHandlers;
     },
     get descriptions() {
       descriptions ??= findDescriptions(sourceFile);
@@ -94,36 +101,56 @@ function shape(path: readonly string[], safeKeys: ReadonlySet<string> = new Set(
  * `ResourceTemplate`), prompts (`prompt`/`registerPrompt`), and, in MCP server files, HTTP route
  * handlers (`app.post("/mcp", (req, res) => ...)`, `createServer((req, res) => ...)`).
  */
-export function findToolHandlers(sourceFile: SourceFile, isMcpServer: () => boolean = () => true): ToolHandler[] {
+export function findToolHandlers(sourceFile: SourceFile, isMcpServer: () => boolean = () => true, imported: ImportedHandler[] = []): ToolHandler[] {
   const out: ToolHandler[] = [];
   for (const call of descendantsOfKind(sourceFile, SyntaxKind.CallExpression)) {
     const callee = call.getExpression();
     const method = Node.isPropertyAccessExpression(callee) ? callee.getName() : Node.isIdentifier(callee) ? callee.getText() : undefined;
     if (method === undefined) continue;
-    if (REGISTRATION_METHODS.has(method) && Node.isPropertyAccessExpression(callee)) registration(call, method, out);
+    if (REGISTRATION_METHODS.has(method) && Node.isPropertyAccessExpression(callee)) registration(call, method, out, imported);
     else if (HTTP_METHODS.has(method)) httpHandlers(call, method, isMcpServer, out);
   }
   return out;
 }
 
-function registration(call: CallExpression, method: string, out: ToolHandler[]): void {
+/**
+ * A registration whose handler is named but not defined in this file (`server.tool("x", schema,
+ * readFileHandler)` with `readFileHandler` imported). The taint engine binds it when the module
+ * defining the handler is among the analyzed files.
+ */
+export interface ImportedHandler extends Omit<ToolHandler, "fn"> {
+  /** The expression naming the handler: an imported identifier or `module.member`. */
+  ref: Node;
+}
+
+function registration(call: CallExpression, method: string, out: ToolHandler[], imported: ImportedHandler[]): void {
   const args = call.getArguments();
+  const add = (handler: Omit<ToolHandler, "fn">, target: Node | undefined) => {
+    if (!target) return;
+    const fn = functionOf(target);
+    if (fn) out.push({ ...handler, fn });
+    else if (Node.isIdentifier(unwrap(target)) || Node.isPropertyAccessExpression(unwrap(target))) imported.push({ ...handler, ref: unwrap(target) });
+  };
   if (method === "setRequestHandler") {
     const schema = args[0]?.getText() ?? "";
     const known = REQUEST_SCHEMAS.find(([pattern]) => pattern.test(schema));
-    const fn = known && args[1] ? functionOf(args[1]) : undefined;
-    if (known && fn) out.push({ kind: known[1], registration: call, fn, inputs: [shape(known[2])] });
+    if (known) add({ kind: known[1], registration: call, inputs: [shape(known[2])] }, args[1]);
     return;
   }
   if (args.length < 2) return;
   const name = constantString(args[0]!);
-  let fn: FunctionLike | undefined;
-  for (let i = args.length - 1; i >= 1 && !fn; i--) fn = functionOf(args[i]!);
-  if (!fn) return;
+  // The handler is the last argument that is (or names) a function, else the last argument.
+  let target: Node | undefined;
+  for (let i = args.length - 1; i >= 1 && !target; i--) if (functionOf(args[i]!)) target = args[i];
+  if (!target) {
+    const last = unwrap(args[args.length - 1]!);
+    if (args.length >= 3 && (Node.isIdentifier(last) || Node.isPropertyAccessExpression(last)) && !Node.isObjectLiteralExpression(followConst(last))) target = last;
+  }
+  if (!target) return;
   if (method === "resource" || method === "registerResource") {
     // A fixed URI gives the handler a fixed URL; only a template's variables come from the client.
     if (!isResourceTemplate(args[1]!)) return;
-    out.push({ kind: "resource", registration: call, toolName: name, fn, inputs: [shape([]), shape([])] });
+    add({ kind: "resource", registration: call, toolName: name, inputs: [shape([]), shape([])] }, target);
     return;
   }
   const shapes: Node[] = [];
@@ -131,12 +158,12 @@ function registration(call: CallExpression, method: string, out: ToolHandler[]):
     const schema = propertyValue(args[1]!, method === "registerTool" ? "inputSchema" : "argsSchema");
     if (schema) shapes.push(schema);
   } else {
-    for (const arg of args.slice(1)) if (Node.isObjectLiteralExpression(followConst(arg))) shapes.push(arg);
+    for (const arg of args.slice(1)) if (arg !== target && Node.isObjectLiteralExpression(followConst(arg))) shapes.push(arg);
   }
   const safeKeys = new Set<string>();
   for (const s of shapes) for (const key of constrainedKeys(s)) safeKeys.add(key);
   const kind: HandlerKind = method === "tool" ? "tool" : method === "registerTool" ? "registerTool" : "prompt";
-  out.push({ kind, registration: call, toolName: name, fn, inputs: [shape([], safeKeys)] });
+  add({ kind, registration: call, toolName: name, inputs: [shape([], safeKeys)] }, target);
 }
 
 function isResourceTemplate(arg: Node): boolean {
@@ -212,7 +239,7 @@ export function functionOf(arg: Node): FunctionLike | undefined {
 }
 
 /** Keys of a zod shape (`{ x: z.enum([...]) }` or `z.object({...})`) whose schema cannot carry an attack. */
-function constrainedKeys(shape: Node): string[] {
+export function constrainedKeys(shape: Node): string[] {
   let obj = followConst(shape);
   if (Node.isCallExpression(obj) && /\bobject$/.test(obj.getExpression().getText()) && obj.getArguments()[0]) obj = followConst(obj.getArguments()[0]!);
   if (!Node.isObjectLiteralExpression(obj)) return [];

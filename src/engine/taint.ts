@@ -120,6 +120,13 @@ export class FileTaint implements TaintQueries {
       map = new Map();
       const mcp = sf === this.sourceFile ? this.mcp : this.workspace?.mcpOf(sf);
       for (const handler of mcp?.handlers ?? []) map.set(handler.fn, [...(map.get(handler.fn) ?? []), handler]);
+      // Handlers defined here and registered by a module that imports this one.
+      for (const importer of this.workspace?.importersOf(sf) ?? []) {
+        for (const { ref, ...rest } of this.workspace!.mcpOf(importer).importedHandlers) {
+          const fn = this.importedFunction(ref);
+          if (fn && fn.getSourceFile() === sf) map.set(fn, [...(map.get(fn) ?? []), { ...rest, fn }]);
+        }
+      }
       this.handlerMaps.set(sf, map);
     }
     return map.size === 0 ? undefined : map.get(node);

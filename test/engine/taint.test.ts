@@ -182,6 +182,21 @@ server.tool("ns", { rev: z.string() }, async ({ rev }) => { git.gitLog(rev); she
     ]);
   });
 
+  it("binds handlers that a server registers by name from another module", () => {
+    const handlerModule: SourceInput = {
+      path: "src/tools/read.ts",
+      content: `declare function sink(value: unknown): void;
+export async function readHandler({ file }: { file: string }) { sink(file); return { content: [] }; }
+export const listHandler = async () => { sink("ls"); return { content: [] }; };
+`,
+    };
+    const server = HEADER + `import { readHandler, listHandler } from "./tools/read.js";
+server.tool("read", "Read a file", { file: z.string() }, readHandler);
+server.tool("list", "List files", {}, listHandler);`;
+    const result = analyzeWith([probe], [{ path: "src/server.ts", content: server }, handlerModule]);
+    expect(result.findings.map((f) => `${f.path}:${f.line} ${f.message}`)).toEqual(["src/tools/read.ts:2 Tool `read` input"]);
+  });
+
   it("brings return values of imported functions back", () => {
     expect(tainted(`import { describe } from "./lib/git.js";\nserver.tool("t", { x: z.string() }, async ({ x }) => { sink(describe(x)); sink(describe("v1")); return { content: [] }; });`, [helpers])).toHaveLength(1);
   });
