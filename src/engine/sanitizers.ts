@@ -1,5 +1,6 @@
 import { Node, SyntaxKind, type CallExpression } from "ts-morph";
 import { moduleRefOf } from "./imports.js";
+import { functionOf } from "./mcp.js";
 import type { Sanitizer } from "./taint.js";
 import { constantString, declarationOf, unwrap } from "./values.js";
 
@@ -59,10 +60,7 @@ function calleeName(call: CallExpression): string {
  */
 export const PATH_CONTAINMENT: Sanitizer = {
   allows(cond, text) {
-    const starts = methodCall(cond, "startsWith");
-    if (starts && derivesFrom(starts.receiver, text)) return true;
-    if (Node.isCallExpression(cond) && CONTAINMENT_HELPER.test(calleeName(cond)) && cond.getArguments().some((a) => derivesFrom(a, text))) return true;
-    return false;
+    return containmentHolds(cond, text, 0);
   },
   rejects(cond, text) {
     const starts = methodCall(cond, "startsWith");
@@ -74,9 +72,35 @@ export const PATH_CONTAINMENT: Sanitizer = {
   cleans(call) {
     const ref = moduleRefOf(call.getExpression());
     if (ref?.module === "path" && ref.name === "basename") return true;
+    // A helper of this file is followed like any other code: its name alone proves nothing.
+    if (functionOf(call.getExpression())) return false;
     return CONTAINMENT_HELPER.test(calleeName(call)) && !/^(?:resolve|join|normalize)$/.test(calleeName(call));
   },
 };
+
+/**
+ * The condition holds only when the path `text` is inside a root: a prefix check on it, a
+ * containment helper, or a variable or `.some(...)`/`.every(...)` callback holding such a check
+ * (`const isAllowed = dirs.some((dir) => full.startsWith(dir))`).
+ */
+function containmentHolds(cond: Node, text: string, depth: number): boolean {
+  if (depth > 3) return false;
+  if (Node.isIdentifier(cond)) {
+    const decl = declarationOf(cond);
+    const init = decl && Node.isVariableDeclaration(decl) ? decl.getInitializer() : undefined;
+    return !!init && containmentHolds(unwrap(init), text, depth + 1);
+  }
+  const callback = methodCall(cond, "some") ?? methodCall(cond, "every");
+  if (callback?.args[0]) {
+    const fn = unwrap(callback.args[0]);
+    const body = Node.isArrowFunction(fn) ? fn.getBody() : undefined;
+    if (body && !Node.isBlock(body)) return containmentHolds(unwrap(body), text, depth + 1);
+  }
+  const starts = methodCall(cond, "startsWith");
+  if (starts && derivesFrom(starts.receiver, text)) return true;
+  if (Node.isCallExpression(cond) && CONTAINMENT_HELPER.test(calleeName(cond)) && cond.getArguments().some((a) => derivesFrom(a, text))) return true;
+  return false;
+}
 
 /** A URL host allowlist: `ALLOWED.has(new URL(u).hostname)`, `url.hostname === "api.example.com"`, `u.startsWith("https://api.example.com/")`. */
 export const URL_HOST_ALLOWLIST: Sanitizer = {
