@@ -28,7 +28,8 @@ export const sqlInjection: Rule = {
     ],
     description:
       "An MCP handler builds an SQL statement from tool input by concatenation, a template literal or a Python f-string or `%` and runs it (query, execute, prepare, all, run, knex.raw, $queryRawUnsafe). Quotes in the input end the string literal, so the caller reads or changes any table the server's database user can reach.",
-    mentions: /\b(?:select|insert|update|delete|create|drop|alter|pragma)\b[^;]{0,200}?\b(?:from|into|set|table|where|index)\b|\$(?:query|execute)RawUnsafe|\w+Raw\s*\(|\b(?:knex|sequelize|prisma|sqlite3?|mysql2?|pg|postgres|database|db|pool)\b/i,
+    // Linear on any text: `\w+Raw` backtracks quadratically over minified code (46 s on node_modules).
+    mentions: /\bselect\s+(?:\*|[\w"`.]+)|\binsert\s+into\b|\bdelete\s+from\b|\bupdate\s+[\w"`.]+\s+set\b|\b(?:create|drop|alter)\s+table\b|\$(?:query|execute)RawUnsafe|Raw\s*\(|\b(?:knex|sequelize|prisma|sqlite3?|mysql2?|pg|postgres|database|db|pool)\b/i,
     mentionsPython: MENTIONS_PY,
   },
   checkPython,

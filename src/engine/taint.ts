@@ -146,7 +146,7 @@ export class FileTaint implements TaintQueries {
       const envs: Env[] = [];
       const names = [name, ...promisifiedAliases(cur.getSourceFile(), name)];
       const sites = names.flatMap((n) => this.callSitesOf(cur.getSourceFile(), n)).filter((site) => calleeFunction(site) === cur);
-      if (this.workspace) sites.push(...this.callersElsewhere(cur));
+      if (this.workspace?.hasImporters(cur.getSourceFile())) sites.push(...this.callersElsewhere(cur));
       for (const site of sites) {
         for (const outer of this.contextsFor(site, depth + 1, sanitizer)) envs.push(this.bindCall(cur, site, outer));
       }

@@ -30,6 +30,8 @@ export class Workspace {
   private readonly entries = new Map<string, Entry>();
   private readonly pathOf = new Map<SourceFile, string>();
   private importers?: Map<string, string[]>;
+  /** MCP server files and the modules they reach by relative imports: where cross-file taint can start. */
+  private readonly mcpReach = new Set<string>();
 
   constructor(files: readonly SourceInput[]) {
     for (const file of files) if (languageOf(file.path)) this.entries.set(file.path, { path: file.path, content: file.content });
@@ -54,6 +56,7 @@ export class Workspace {
     if (analyzed.size === 0) return;
     for (const entry of this.entries.values()) {
       if (!MCP_SERVER_TEXT.test(entry.content)) continue;
+      this.mcpReach.add(entry.path);
       const reached = new Set<string>();
       let frontier = [entry.path];
       for (let depth = 0; depth < MAX_IMPORT_DEPTH && frontier.length > 0; depth++) {
@@ -61,6 +64,7 @@ export class Workspace {
         for (const path of frontier) for (const target of this.importsOf(path)) if (!reached.has(target)) reached.add(target), next.push(target);
         frontier = next;
       }
+      for (const path of reached) this.mcpReach.add(path);
       if (![...reached].some((p) => analyzed.has(p))) continue;
       for (const path of [entry.path, ...reached]) {
         const e = this.entries.get(path)!;
@@ -95,9 +99,10 @@ export class Workspace {
     return (this.importersIndex().get(path) ?? []).map((p) => this.entries.get(p)?.sourceFile).filter((s): s is SourceFile => !!s);
   }
 
-  /** Files other than `file` that take part in cross-file flow with it. */
+  /** True when an MCP server file imports `file`, directly or through other modules: only then can input reach it from elsewhere. */
   hasImporters(file: SourceFile): boolean {
-    return this.importersOf(file).length > 0;
+    const path = this.pathOf.get(file);
+    return !!path && this.mcpReach.has(path) && this.importersOf(file).length > 0;
   }
 
   private importsOf(path: string): string[] {
