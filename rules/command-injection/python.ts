@@ -1,3 +1,4 @@
+import { splitCommand } from "../../src/engine/argv.js";
 import type { PythonRuleContext } from "../../src/engine/python/context.js";
 import { toolsLabel as inputLabel } from "../../src/engine/python/describe.js";
 import type { PyNode } from "../../src/engine/python/parser.js";
@@ -7,9 +8,6 @@ import { abbreviatePy, callArgs, constantString, unwrapPy } from "../../src/engi
 const SUBPROCESS = new Set(["subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen"]);
 const ALWAYS_SHELL = new Set(["os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput", "commands.getoutput", "asyncio.create_subprocess_shell", "pty.spawn_shell"]);
 const SHELL_PROGRAM = /^(?:\/(?:usr\/)?bin\/)?(?:sh|bash|zsh|dash|ksh|fish|cmd(?:\.exe)?|powershell(?:\.exe)?|pwsh)$/i;
-const SHELL_SYNTAX = /[|&;<>`]|\$\(|\$\{|\n/;
-/** Programs for which `--` would be printed or misread rather than end option parsing. */
-const NO_DOUBLE_DASH = new Set(["echo", "printf", "python", "python3", "node", "sh", "bash"]);
 
 /** Text pre-filter: a Python file is parsed for this rule only if it mentions a shell-running API. */
 export const MENTIONS_PY = /\b(?:subprocess|os\.system|os\.popen|system|popen|create_subprocess_shell|getoutput)\b/;
@@ -99,35 +97,13 @@ function reportProgramChoice(ctx: PythonRuleContext, call: PyNode, program: PyNo
   });
 }
 
-/** Splits pieces into argv words the way a shell would; undefined when shell syntax or no literal program. */
+/** The command as an argv list for subprocess (see splitCommand), or the shell syntax that keeps it from being one. */
 export function toArgv(pieces: Piece[], isInput: (node: PyNode) => boolean): { program: string; args: string[] } | { shellSyntax: string } | undefined {
-  for (const p of pieces) if ("literal" in p && SHELL_SYNTAX.test(p.literal)) return { shellSyntax: p.literal.match(SHELL_SYNTAX)![0].trim() || "newline" };
-  const words: Piece[][] = [];
-  let current: Piece[] = [];
-  for (const piece of pieces) {
-    if ("expr" in piece) {
-      current.push(piece);
-      continue;
-    }
-    piece.literal.replace(/["']/g, "").split(/\s+/).forEach((part, i) => {
-      if (i > 0 && current.length > 0) {
-        words.push(current);
-        current = [];
-      }
-      if (part) current.push({ literal: part });
-    });
-  }
-  if (current.length > 0) words.push(current);
-  const first = words[0];
-  if (!first || first.length !== 1 || !("literal" in first[0]!)) return undefined;
-  const program = first[0].literal;
-  const args = words.slice(1).map(renderWord);
-  const firstInput = words.slice(1).findIndex((w) => w.length === 1 && "expr" in w[0]! && isInput(w[0].node));
-  const laterOption = words.slice(1 + Math.max(firstInput, 0)).some((w) => "literal" in w[0]! && w[0].literal.startsWith("-"));
-  // For git, `--` would turn a revision into a path; `--end-of-options` keeps it a revision.
-  const end = program === "git" ? "'--end-of-options'" : "'--'";
-  if (firstInput >= 0 && !laterOption && !NO_DOUBLE_DASH.has(program) && !args.includes(end)) args.splice(firstInput, 0, end);
-  return { program: pyString(program), args };
+  const split = splitCommand(pieces, isInput);
+  if (!split || "shellSyntax" in split) return split;
+  const args = split.words.map(renderWord);
+  if (split.endAt !== undefined) args.splice(split.endAt, 0, pyString(split.endMarker));
+  return { program: pyString(split.program), args };
 }
 
 function renderWord(word: Piece[]): string {

@@ -1,11 +1,8 @@
 import { Node, SyntaxKind } from "ts-morph";
+import { splitCommand, type CommandPiece } from "../../src/engine/argv.js";
 import { constInitializer, declarationOf, unwrap } from "../../src/engine/values.js";
 
-type Piece = { literal: string } | { expr: string; node: Node };
-
-const SHELL_SYNTAX = /[|&;<>`]|\$\(|\$\{|\n/;
-/** Programs for which `--` would be printed or misread rather than end option parsing. */
-const NO_DOUBLE_DASH = new Set(["echo", "printf", "node", "python", "python3", "sh", "bash"]);
+type Piece = CommandPiece<Node>;
 
 /** Flattens a command string expression into literal and interpolated pieces, following one variable. */
 export function commandPieces(expr: Node, follow = true): Piece[] | undefined {
@@ -38,37 +35,15 @@ export interface Rewrite {
 }
 
 /**
- * Splits pieces into a program and an argument list for execFile, the way a shell would split
- * words (quotes in the literal text are dropped). Undefined when the command does not start with
- * a literal program name, or uses shell syntax (pipes, redirects, `;`) that execFile cannot express.
+ * The command as a program and an argument list for execFile (see splitCommand), or the shell
+ * syntax that keeps it from being one.
  */
 export function toArgv(pieces: Piece[], isInput: (node: Node) => boolean): Rewrite | { shellSyntax: string } | undefined {
-  for (const p of pieces) if ("literal" in p && SHELL_SYNTAX.test(p.literal)) return { shellSyntax: p.literal.match(SHELL_SYNTAX)![0].trim() || "newline" };
-  const words: Piece[][] = [];
-  let current: Piece[] = [];
-  for (const piece of pieces) {
-    if ("expr" in piece) {
-      current.push(piece);
-      continue;
-    }
-    const parts = piece.literal.replace(/["']/g, "").split(/\s+/);
-    parts.forEach((part, i) => {
-      if (i > 0 && current.length > 0) {
-        words.push(current);
-        current = [];
-      }
-      if (part) current.push({ literal: part });
-    });
-  }
-  if (current.length > 0) words.push(current);
-  const first = words[0];
-  if (!first || first.length !== 1 || !("literal" in first[0]!)) return undefined;
-  const program = first[0].literal;
-  const args = words.slice(1).map(renderWord);
-  const firstInput = words.slice(1).findIndex((w) => w.length === 1 && "expr" in w[0]! && isInput(w[0].node));
-  const laterOption = words.slice(1 + Math.max(firstInput, 0)).some((w) => "literal" in w[0]! && w[0].literal.startsWith("-"));
-  if (firstInput >= 0 && !laterOption && !NO_DOUBLE_DASH.has(program) && !args.includes("'--'")) args.splice(firstInput, 0, "'--'");
-  return { program: `'${program}'`, args };
+  const split = splitCommand(pieces, isInput);
+  if (!split || "shellSyntax" in split) return split;
+  const args = split.words.map(renderWord);
+  if (split.endAt !== undefined) args.splice(split.endAt, 0, `'${split.endMarker}'`);
+  return { program: `'${split.program}'`, args };
 }
 
 function renderWord(word: Piece[]): string {

@@ -37,7 +37,7 @@ describe("analyze", () => {
       column: 3,
     });
     expect(findings[0]!.fingerprint).toMatch(/^[0-9a-f]{20}$/);
-    expect(findings[0]!.remediation).toContain("execFile('git', ['log', '--', branch])");
+    expect(findings[0]!.remediation).toContain("execFile('git', ['log', '--end-of-options', branch])");
     expect(stats).toMatchObject({ filesAnalyzed: 1, linesAnalyzed: 11 });
   });
 
