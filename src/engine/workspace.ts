@@ -1,7 +1,7 @@
 import { posix } from "node:path";
 import { Node, SyntaxKind, type SourceFile } from "ts-morph";
 import { languageOf } from "./language.js";
-import { createMcpFile, type FunctionLike, type McpFile } from "./mcp.js";
+import { createMcpFile, functionOf, type FunctionLike, type McpFile } from "./mcp.js";
 import type { SourceInput } from "./types.js";
 import { declarationOf, descendantsOfKind, unwrap } from "./values.js";
 
@@ -156,7 +156,7 @@ export function exportedFunction(sourceFile: SourceFile, name: string): Function
   if (name === "default") {
     const def = sourceFile.getDefaultExportSymbol()?.getDeclarations()[0];
     if (def && Node.isFunctionDeclaration(def)) return def;
-    if (def && Node.isExportAssignment(def)) return functionIn(def.getExpression());
+    if (def && Node.isExportAssignment(def)) return functionOf(def.getExpression());
   }
   for (const decl of sourceFile.getExportDeclarations()) {
     if (decl.getModuleSpecifier()) continue;
@@ -169,29 +169,15 @@ export function exportedFunction(sourceFile: SourceFile, name: string): Function
   for (const assignment of descendantsOfKind(sourceFile, SyntaxKind.BinaryExpression)) {
     if (assignment.getOperatorToken().getKind() !== SyntaxKind.EqualsToken) continue;
     const left = assignment.getLeft().getText().replace(/\s+/g, "");
-    if (left === `exports.${name}` || left === `module.exports.${name}`) return functionIn(assignment.getRight());
+    if (left === `exports.${name}` || left === `module.exports.${name}`) return functionOf(assignment.getRight());
     if (left === "module.exports") {
       const right = unwrap(assignment.getRight());
       if (Node.isObjectLiteralExpression(right)) {
         const prop = right.getProperty(name);
         if (prop && Node.isShorthandPropertyAssignment(prop)) return topLevelFunction(sourceFile, name);
-        if (prop && Node.isPropertyAssignment(prop)) return functionIn(prop.getInitializerOrThrow());
+        if (prop && Node.isPropertyAssignment(prop)) return functionOf(prop.getInitializerOrThrow());
         if (prop && Node.isMethodDeclaration(prop)) return prop;
       }
-    }
-  }
-  return undefined;
-}
-
-function functionIn(expr: Node): FunctionLike | undefined {
-  const node = unwrap(expr);
-  if (Node.isArrowFunction(node) || Node.isFunctionExpression(node)) return node;
-  if (Node.isIdentifier(node)) {
-    const decl = declarationOf(node);
-    if (decl && Node.isFunctionDeclaration(decl)) return decl;
-    if (decl && Node.isVariableDeclaration(decl)) {
-      const init = decl.getInitializer();
-      return init ? functionIn(init) : undefined;
     }
   }
   return undefined;
