@@ -116,8 +116,10 @@ async function run(workerCount: number): Promise<void> {
     PORT: String(port),
     LOG_LEVEL: "warn",
   } as NodeJS.ProcessEnv;
-  const children: ChildProcess[] = [spawn(process.execPath, ["dist/src/web.js"], { env, stdio: "inherit" })];
-  const workers = Array.from({ length: workerCount }, () => spawn(process.execPath, ["dist/src/worker.js"], { env, stdio: "inherit" }));
+  // e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the processes under load
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const children: ChildProcess[] = [spawn(process.execPath, [...nodeArgs, "dist/src/web.js"], { env, stdio: "inherit" })];
+  const workers = Array.from({ length: workerCount }, () => spawn(process.execPath, [...nodeArgs, "dist/src/worker.js"], { env, stdio: "inherit" }));
   children.push(...workers);
   const url = `http://127.0.0.1:${port}/api/github/webhooks`;
   try {
