@@ -1,7 +1,7 @@
 import { applyOrgConfig, CONFIG_PATH, ignoreMatcher, ORG_CONFIG_REPO, parseRepoConfig, type RepoConfig } from "../config/repo-config.js";
 import { isAnalyzable } from "../engine/index.js";
 import type { SkippedFile, SourceInput } from "../engine/types.js";
-import { allLines, parsePatch, type DiffLines } from "./diff-lines.js";
+import { addedFileContent, allLines, parsePatch, type DiffLines } from "./diff-lines.js";
 import { statusOf, toReviewError } from "./github-errors.js";
 import type { GitHub } from "./github.js";
 import type { ReviewJob } from "./review-job.js";
@@ -121,7 +121,9 @@ export async function collect(github: GitHub, job: ReviewJob, pull: PullRequestS
   const diff = new Map<string, DiffLines>();
   const maxBytes = config.max_file_size_kb * 1024;
   await forEachLimited(wanted, FETCH_CONCURRENCY, async (file) => {
-    const fetched = await fetchText(github, job, file.filename, maxBytes);
+    // An added file's patch is its whole text: one request (and rate-limit point) saved per file.
+    const fromPatch = file.status === "added" && file.patch !== undefined ? addedFileContent(file.patch) : undefined;
+    const fetched = fromPatch !== undefined ? checkText(Buffer.from(fromPatch, "utf8"), maxBytes) : await fetchText(github, job, file.filename, maxBytes);
     if ("skip" in fetched) {
       skipped.push({ path: file.filename, ...fetched.skip });
       return;
@@ -151,16 +153,23 @@ async function fetchText(github: GitHub, job: ReviewJob, path: string, maxBytes:
   if (Array.isArray(data) || data.type !== "file" || !("content" in data)) {
     return { skip: { reason: "unsupported", detail: "not a regular file (symlink or submodule)" } };
   }
-  if (data.size > maxBytes || (data.encoding === "none" && data.size > 0)) {
-    return { skip: { reason: "too-large", detail: `${formatKb(data.size)} is over max_file_size_kb (${maxBytes / 1024})` } };
-  }
-  const bytes = Buffer.from(data.content, "base64");
+  if (data.encoding === "none" && data.size > 0) return tooLarge(data.size, maxBytes); // over the contents API's 1 MB
+  return checkText(Buffer.from(data.content, "base64"), maxBytes);
+}
+
+/** The text of a file's bytes, or why it is skipped: too large, binary, or not UTF-8. */
+function checkText(bytes: Buffer, maxBytes: number): Fetched {
+  if (bytes.length > maxBytes) return tooLarge(bytes.length, maxBytes);
   if (bytes.subarray(0, 8000).includes(0)) return { skip: { reason: "binary" } };
   try {
     return { text: new TextDecoder("utf-8", { fatal: true }).decode(bytes) };
   } catch {
     return { skip: { reason: "binary", detail: "not valid UTF-8 text" } };
   }
+}
+
+function tooLarge(size: number, maxBytes: number): Fetched {
+  return { skip: { reason: "too-large", detail: `${formatKb(size)} is over max_file_size_kb (${maxBytes / 1024})` } };
 }
 
 function formatKb(bytes: number): string {

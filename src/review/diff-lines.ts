@@ -47,3 +47,21 @@ export function allLines(content: string): DiffLines {
   for (let i = 1; i <= count; i++) lines.add(i);
   return { added: lines, commentable: new Set(lines) };
 }
+
+/**
+ * The whole text of an added file, read back from its patch: GitHub's patch for a new file is
+ * every line prefixed with "+" (it leaves the patch out when the diff is too large, never cuts
+ * it). Undefined when the patch is not of that shape, and the file must be fetched.
+ */
+export function addedFileContent(patch: string): string | undefined {
+  const lines = patch.split("\n");
+  if (!/^@@ -0,0 \+1(?:,\d+)? @@/.test(lines[0] ?? "")) return undefined;
+  const out: string[] = [];
+  let finalNewline = true;
+  for (const line of lines.slice(1)) {
+    if (line.startsWith("+")) out.push(line.slice(1));
+    else if (line === "\\ No newline at end of file") finalNewline = false;
+    else return undefined;
+  }
+  return out.join("\n") + (finalNewline && out.length > 0 ? "\n" : "");
+}

@@ -1,5 +1,6 @@
 /** A pull request with known flaws on known lines, and the GitHub calls its review makes. */
 import nock from "nock";
+import { addedFileContent } from "../../src/review/diff-lines.js";
 import { API, OWNER, REPO, addedPatch, base64 } from "./test-app.js";
 
 export const HEAD = "a".repeat(40);
@@ -111,8 +112,12 @@ export function mockReview(captured: Captured, options: ReviewMockOptions = {}):
     [options.files?.head ?? CONTENTS, HEAD],
     [options.files ? (options.files.base ?? {}) : BASE_CONTENTS, BASE],
   ];
+  // Added files come whole in their patch: the review reads those from the listing, not the contents API.
+  const listed = (options.files?.list ?? PULL_FILES) as Array<{ filename: string; status: string; patch?: string }>;
+  const inPatch = new Set(listed.filter((f) => f.status === "added" && f.patch !== undefined && addedFileContent(f.patch) !== undefined).map((f) => f.filename));
   for (const [contents, ref] of versions) {
     for (const [path, text] of Object.entries(contents)) {
+      if (ref === HEAD && inPatch.has(path)) continue;
       scope
         .get(`${REPO_PATH}/contents/${encodeURIComponent(path)}`)
         .query({ ref })
