@@ -12,13 +12,15 @@ import { PrivateRedis } from "../test/support/private-redis.js";
  * 1, 10 and 50 concurrent pull requests, with 1 and 4 workers. GitHub's own latency is left out
  * unless BENCH_LATENCY_MS adds some per request.
  *
- *   npm run bench:e2e   (BENCH_LATENCY_MS=0 BENCH_FILES=50 BENCH_LEVELS=1,10,50 BENCH_WORKERS=1,4)
+ *   npm run bench:e2e   (BENCH_LATENCY_MS=0 BENCH_FILES=50 BENCH_LEVELS=1,10,50 BENCH_WORKERS=1,4 BENCH_MODIFIED=0)
  */
 
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 0);
 const FILES = Number(process.env.BENCH_FILES ?? 50);
 const LEVELS = (process.env.BENCH_LEVELS ?? "1,10,50").split(",").map(Number);
 const WORKER_COUNTS = (process.env.BENCH_WORKERS ?? "1,4").split(",").map(Number);
+/** BENCH_MODIFIED=1: every file is modified rather than added, so each is read at head and base. */
+const MODIFIED = process.env.BENCH_MODIFIED === "1";
 const SECRET = "bench-secret";
 const INSTALLATION = 1;
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
@@ -31,7 +33,14 @@ function pullRequest(): FakePullRequest {
   for (let i = 0; i < FILES; i++) {
     // One file in five is an MCP server (one in five of those with flaws); the rest plain code.
     const content = i % 5 === 0 ? mcpServerSource(n * 100 + i, 120) : plainSource(n * 100 + i, 80);
-    files.push({ filename: `src/module-${i}.ts`, status: "added", content });
+    if (MODIFIED) {
+      // A one-line change near the end: the review reads the head and the base version of each file.
+      const lines = content.split("\n").length - 1;
+      const patch = `@@ -${lines - 1},1 +${lines - 1},1 @@\n-// v1\n+// v2`;
+      files.push({ filename: `src/module-${i}.ts`, status: "modified", content, baseContent: content, patch });
+    } else {
+      files.push({ filename: `src/module-${i}.ts`, status: "added", content });
+    }
   }
   return { owner: "bench", repo: "servers", repositoryId: 1, number: n, headSha: randomUUID().replace(/-/g, "") + "00000000", baseSha: "b".repeat(40), state: "open", files };
 }
@@ -164,5 +173,5 @@ async function run(workerCount: number): Promise<void> {
   }
 }
 
-console.log(`webhook → check run completed (fake GitHub latency ${LATENCY_MS} ms per request)`);
+console.log(`webhook → check run completed (fake GitHub latency ${LATENCY_MS} ms per request; ${MODIFIED ? "modified" : "added"} files)`);
 for (const count of WORKER_COUNTS) await run(count);
