@@ -1,7 +1,7 @@
 import { applyOrgConfig, CONFIG_PATH, ignoreMatcher, ORG_CONFIG_REPO, parseRepoConfig, type RepoConfig } from "../config/repo-config.js";
 import { isAnalyzable } from "../engine/index.js";
 import type { SkippedFile, SourceInput } from "../engine/types.js";
-import { addedFileContent, allLines, parsePatch, type DiffLines } from "./diff-lines.js";
+import { addedFileContent, allLines, baseFromPatch, parsePatch, type DiffLines } from "./diff-lines.js";
 import { statusOf, toReviewError } from "./github-errors.js";
 import type { GitHub } from "./github.js";
 import type { ReviewJob } from "./review-job.js";
@@ -129,8 +129,8 @@ export async function collect(github: GitHub, job: ReviewJob, pull: PullRequestS
       return;
     }
     // The base version lets the engine tell new findings from old ones and compare tool definitions.
-    const base = file.status === "modified" || file.status === "renamed" ? await fetchText(github, job, file.previous_filename ?? file.filename, maxBytes, pull.baseSha) : undefined;
-    files.push({ path: file.filename, content: fetched.text, ...(base && "text" in base ? { base: base.text } : {}) });
+    const base = file.status === "modified" || file.status === "renamed" ? await baseText(github, job, file, fetched.text, maxBytes, pull.baseSha) : undefined;
+    files.push({ path: file.filename, content: fetched.text, ...(base !== undefined ? { base } : {}) });
     if (file.patch !== undefined) diff.set(file.filename, parsePatch(file.patch));
     else if (file.status === "added") diff.set(file.filename, allLines(fetched.text)); // GitHub omits very large patches
   });
@@ -138,6 +138,17 @@ export async function collect(github: GitHub, job: ReviewJob, pull: PullRequestS
   files.sort((a, b) => a.path.localeCompare(b.path));
   skipped.sort((a, b) => a.path.localeCompare(b.path));
   return { config, configErrors, files, diff, skipped, changedPaths };
+}
+
+/**
+ * A modified file as it was before the pull request: put back from its patch when GitHub sent
+ * one that matches (no request), else read at the base commit. Undefined when neither works.
+ */
+async function baseText(github: GitHub, job: ReviewJob, file: PullFile, head: string, maxBytes: number, baseSha: string): Promise<string | undefined> {
+  const fromPatch = file.patch !== undefined ? baseFromPatch(head, file.patch) : undefined;
+  if (fromPatch !== undefined) return fromPatch;
+  const fetched = await fetchText(github, job, file.previous_filename ?? file.filename, maxBytes, baseSha);
+  return "text" in fetched ? fetched.text : undefined;
 }
 
 type Fetched = { text: string } | { skip: Omit<SkippedFile, "path"> };

@@ -106,6 +106,29 @@ describe("only new findings fail", () => {
   });
 });
 
+describe("base versions from the patch", () => {
+  /** A modified file's listing with a true patch: one hunk over the whole file, `-`/`+` where the lines differ. */
+  function edited(filename: string, before: string, after: string) {
+    const [a, b] = [before, after].map((t) => t.replace(/\n$/, "").split("\n"));
+    if (a!.length !== b!.length) throw new Error("same line count expected");
+    const body = a!.flatMap((l, i) => (l === b![i] ? [` ${l}`] : [`-${l}`, `+${b![i]}`])).join("\n");
+    const changed = a!.filter((l, i) => l !== b![i]).length;
+    return { filename, status: "modified", additions: changed, deletions: changed, changes: 2 * changed, patch: `@@ -1,${a!.length} +1,${b!.length} @@\n${body}` };
+  }
+
+  it("puts the base version back from the patch instead of reading it at the base commit", async () => {
+    const base = serverFile(tool("old", "const out = execSync(cmd);"));
+    const head = serverFile(tool("old", "const out = execSync(cmd); // still to fix"));
+    // No contents are mocked at the base commit: a request for them would fail the review.
+    const { completed, summary } = await review({
+      files: { list: [edited("src/ops.ts", base, head)], head: { "src/ops.ts": head } },
+      expectReview: false,
+    });
+    expect(completed.conclusion).toBe("success");
+    expect(summary).toMatch(/### Already on the base branch\n1 finding .*\n- 🔴 `src\/ops\.ts:7`/);
+  });
+});
+
 describe("renamed files", () => {
   it("compares a renamed file with its base version under the old name", async () => {
     const code = serverFile(tool("old", "const out = execSync(cmd);"));

@@ -1,6 +1,6 @@
 /** A pull request with known flaws on known lines, and the GitHub calls its review makes. */
 import nock from "nock";
-import { addedFileContent } from "../../src/review/diff-lines.js";
+import { addedFileContent, baseFromPatch } from "../../src/review/diff-lines.js";
 import { API, OWNER, REPO, addedPatch, base64 } from "./test-app.js";
 
 export const HEAD = "a".repeat(40);
@@ -112,12 +112,18 @@ export function mockReview(captured: Captured, options: ReviewMockOptions = {}):
     [options.files?.head ?? CONTENTS, HEAD],
     [options.files ? (options.files.base ?? {}) : BASE_CONTENTS, BASE],
   ];
-  // Added files come whole in their patch: the review reads those from the listing, not the contents API.
+  // Added files come whole in their patch, and a modified file's base is its head with the patch
+  // put back: the review reads those from the listing, not the contents API.
   const listed = (options.files?.list ?? PULL_FILES) as Array<{ filename: string; status: string; patch?: string }>;
+  const headContents = versions[0][0];
   const inPatch = new Set(listed.filter((f) => f.status === "added" && f.patch !== undefined && addedFileContent(f.patch) !== undefined).map((f) => f.filename));
+  const baseInPatch = new Set(
+    listed.filter((f) => f.patch !== undefined && headContents[f.filename] !== undefined && baseFromPatch(headContents[f.filename]!, f.patch) !== undefined).map((f) => f.filename),
+  );
   for (const [contents, ref] of versions) {
     for (const [path, text] of Object.entries(contents)) {
       if (ref === HEAD && inPatch.has(path)) continue;
+      if (ref === BASE && baseInPatch.has(path)) continue;
       scope
         .get(`${REPO_PATH}/contents/${encodeURIComponent(path)}`)
         .query({ ref })
