@@ -59,14 +59,18 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
   let project: Project | undefined;
   let python: PythonAnalysis | undefined;
   const pythonFiles: { path: string; rules: Rule[] }[] = [];
+  const only = options.only ? new Set(options.only) : undefined;
 
   files.forEach((file, index) => {
     const language = languageOf(file.path);
+    // Outside `only`, a file is context: parsed as usual for cross-file taint, never checked.
+    const checked = !only || only.has(file.path);
     if (!language) {
-      skipped.push({ path: file.path, reason: "unsupported" });
+      if (checked) skipped.push({ path: file.path, reason: "unsupported" });
       return;
     }
-    if (file.content.includes("mcp-review-ignore")) suppressions.set(file.path, findSuppressions(file.content));
+    if (!checked && (language === "mcp-config" || language === "manifest" || language === "python")) return;
+    if (checked && file.content.includes("mcp-review-ignore")) suppressions.set(file.path, findSuppressions(file.content));
     if (language === "mcp-config" || language === "manifest") {
       const problem = runConfigRules(active, file, language, settings, pending, errors);
       if (problem) {
@@ -77,7 +81,7 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
       linesAnalyzed += countLines(file.content);
       return;
     }
-    runTextRules(active, file, language, settings, pending, errors);
+    if (checked) runTextRules(active, file, language, settings, pending, errors);
     if (language === "python") {
       const forFile = active.filter((r) => r.checkPython && r.meta.languages.includes("python") && (!r.meta.mentionsPython || r.meta.mentionsPython.test(file.content)));
       if (forFile.length > 0) {
@@ -103,15 +107,16 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
         problem = firstSyntaxError(sourceFile);
       } catch (error) {
         // The parser recurses: code nested thousands deep exhausts the stack. Skip it, never the review.
-        skipped.push({ path: file.path, reason: "parse-error", detail: unparseable(error) });
+        if (checked) skipped.push({ path: file.path, reason: "parse-error", detail: unparseable(error) });
         return;
       }
       if (problem) {
-        skipped.push({ path: file.path, reason: "parse-error", detail: problem });
+        if (checked) skipped.push({ path: file.path, reason: "parse-error", detail: problem });
         return;
       }
-      parsed.push({ sourceFile, path: file.path, language, rules: applicable, index, base: file.base });
+      parsed.push({ sourceFile, path: file.path, language, rules: checked ? applicable : [], index, base: file.base });
     }
+    if (!checked) return;
     filesAnalyzed++;
     linesAnalyzed += countLines(file.content);
   });
@@ -127,6 +132,7 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
   });
 
   for (const file of parsed) {
+    if (file.rules.length === 0) continue;
     let mcp: ReturnType<Workspace["mcpOf"]>;
     try {
       mcp = workspace.mcpOf(file.sourceFile);

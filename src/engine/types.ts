@@ -75,6 +75,12 @@ export interface AnalyzeOptions {
   rules?: RuleSettings;
   /** Honor `mcp-review-ignore <rule-id> -- <reason>` comments (default true). */
   allowSuppressions?: boolean;
+  /**
+   * Run rules on these paths only. The other files are still read as they would be otherwise,
+   * so taint follows calls into them, but nothing is reported in them. A pull request's baseline
+   * needs only the files that have findings.
+   */
+  only?: readonly string[];
 }
 
 /** A finding that an inline `mcp-review-ignore` comment silenced, with the reason it gives. */

@@ -95,6 +95,31 @@ describe("rule fixtures", () => {
   });
 });
 
+describe("rules on some files only, the rest as context", () => {
+  const strip = (findings: readonly { path: string }[], keep: (path: string) => boolean) => findings.filter((f) => keep(f.path));
+
+  it.each(cases.filter((c) => c.files.length > 1).map((c) => [c.file, c] as const))("%s: each file alone finds what the whole folder finds in it", (_name, { rule, files }) => {
+    const whole = analyzeWith([rule], files);
+    for (const { path } of files) {
+      const alone = analyzeWith([rule], files, { only: [path] });
+      expect(alone.findings).toEqual(strip(whole.findings, (p) => p === path));
+      expect(alone.stats.filesAnalyzed).toBe(1);
+    }
+  });
+
+  it("gives every fixture file, with all rules, the same findings as the full analysis", () => {
+    const all = cases.flatMap((c) => c.files);
+    const only = all.filter((_, i) => i % 2 === 0).map((f) => f.path);
+    const kept = new Set(only);
+    const whole = analyzeWith(RULES, all);
+    const some = analyzeWith(RULES, all, { only });
+    expect(strip(whole.findings, (p) => kept.has(p)).length).toBeGreaterThan(50);
+    expect(some.findings).toEqual(strip(whole.findings, (p) => kept.has(p)));
+    expect(some.suppressed).toEqual(whole.suppressed.filter((s) => kept.has(s.finding.path)));
+    expect(some.skipped).toEqual([]);
+  });
+});
+
 describe("rule registry", () => {
   it("lists every rule folder, sorted by id, under the folder's name", () => {
     const ids = RULES.map((r) => r.meta.id);
