@@ -45,9 +45,12 @@ export async function runReview(job: ReviewJob, deps: ReviewDeps, _attempt?: Att
   const analyzeOptions = { rules: collected.config.rules, allowSuppressions: collected.config.allow_suppressions };
   const analyzer = deps.analyze ?? analyzeInline;
   const result = await analyzer(collected.files, analyzeOptions);
-  // Only new findings count: those the base branch already had are listed, not gated on.
+  // Only new findings count: those the base branch already had are listed, not gated on. Only a
+  // file with findings can have old ones; the other base versions are read as context only.
   const baseFiles = baseVersions(collected.files);
-  const before = baseFiles.length > 0 ? await analyzer(baseFiles, analyzeOptions) : undefined;
+  const withFindings = new Set(result.findings.map((f) => f.path));
+  const only = baseFiles.map((f) => f.path).filter((path) => withFindings.has(path));
+  const before = only.length > 0 ? await analyzer(baseFiles, { ...analyzeOptions, only }) : undefined;
   const { fresh, onBase } = splitByBaseline(result.findings, before);
 
   // The head may have moved while we worked: a review of old code must not gate the new one.
