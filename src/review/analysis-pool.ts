@@ -1,13 +1,21 @@
 import { Worker } from "node:worker_threads";
-import { analyze } from "../engine/index.js";
 import type { AnalysisResult, AnalyzeOptions, SourceInput } from "../engine/types.js";
 import { ReviewError } from "./github-errors.js";
+import type { RuleDoc } from "./render.js";
 
-/** Runs the engine over files; asynchronous so that it can run off the event loop. */
-export type Analyzer = (files: SourceInput[], options: AnalyzeOptions) => Promise<AnalysisResult>;
+/** The engine's result, with the description of each rule that found something (for review comments). */
+export interface ReviewAnalysis extends AnalysisResult {
+  ruleDocs: Record<string, RuleDoc>;
+}
 
-/** The engine on the calling thread: for tests and the CLI. */
-export const analyzeInline: Analyzer = async (files, options) => analyze(files, options);
+/**
+ * Runs the engine over files; asynchronous so that it can run off the event loop. The process
+ * that calls it need not load the engine at all: a worker's main thread only talks to GitHub.
+ */
+export type Analyzer = (files: SourceInput[], options: AnalyzeOptions) => Promise<ReviewAnalysis>;
+
+/** The engine on the calling thread, loaded on first use: for tests and single-process setups. */
+export const analyzeInline: Analyzer = async (files, options) => (await import("./review-analysis.js")).analyzeForReview(files, options);
 
 /** Analysis of one pull request may take at most this long before its thread is stopped. */
 export const DEFAULT_ANALYSIS_TIMEOUT_MS = 120_000;
@@ -16,7 +24,7 @@ interface Task {
   id: number;
   files: SourceInput[];
   options: AnalyzeOptions;
-  resolve(result: AnalysisResult): void;
+  resolve(result: ReviewAnalysis): void;
   reject(error: Error): void;
 }
 
@@ -42,7 +50,7 @@ export function createAnalysisPool(options: { size: number; timeoutMs?: number }
 
   function spawn(): Slot {
     const slot: Slot = { worker: new Worker(script) };
-    slot.worker.on("message", (message: { id: number; result?: AnalysisResult; error?: string }) => {
+    slot.worker.on("message", (message: { id: number; result?: ReviewAnalysis; error?: string }) => {
       const task = slot.task;
       if (!task || task.id !== message.id) return;
       finish(slot);
@@ -93,7 +101,7 @@ export function createAnalysisPool(options: { size: number; timeoutMs?: number }
   return {
     analyze(files, analyzeOptions) {
       if (closed) return Promise.reject(new Error("the analysis pool is closed"));
-      return new Promise<AnalysisResult>((resolve, reject) => {
+      return new Promise<ReviewAnalysis>((resolve, reject) => {
         queue.push({ id: nextId++, files, options: analyzeOptions, resolve, reject });
         pump();
       });

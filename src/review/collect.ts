@@ -1,5 +1,5 @@
 import { applyOrgConfig, CONFIG_PATH, ignoreMatcher, ORG_CONFIG_REPO, parseRepoConfig, type RepoConfig } from "../config/repo-config.js";
-import { isAnalyzable } from "../engine/index.js";
+import { isAnalyzable } from "../engine/language.js";
 import type { SkippedFile, SourceInput } from "../engine/types.js";
 import { addedFileContent, allLines, baseFromPatch, parsePatch, type DiffLines } from "./diff-lines.js";
 import { statusOf, toReviewError } from "./github-errors.js";

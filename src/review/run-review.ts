@@ -1,4 +1,3 @@
-import { listRules } from "../engine/index.js";
 import { analyzeInline, type Analyzer } from "./analysis-pool.js";
 import type { AttemptInfo } from "../queue/review-queue.js";
 import { baseVersions, splitByBaseline } from "./baseline.js";
@@ -15,7 +14,6 @@ import {
   summaryFor,
   titleFor,
   type InlineComment,
-  type RuleDoc,
 } from "./render.js";
 import type { ReviewJob } from "./review-job.js";
 
@@ -61,11 +59,10 @@ export async function runReview(job: ReviewJob, deps: ReviewDeps, _attempt?: Att
   const { config } = collected;
   const placed = placeFindings(fresh, collected.diff);
   const conclusion = conclusionFor(placed, config.fail_on);
-  const docs = new Map<string, RuleDoc>(listRules().map((r) => [r.id, { description: r.description }]));
 
   const candidates: InlineComment[] = placed
     .filter((p) => p.changedLine !== undefined)
-    .map((p) => ({ fingerprint: p.finding.fingerprint, path: p.finding.path, line: p.changedLine!, body: commentBody(p.finding, docs.get(p.finding.ruleId)) }));
+    .map((p) => ({ fingerprint: p.finding.fingerprint, path: p.finding.path, line: p.changedLine!, body: commentBody(p.finding, result.ruleDocs[p.finding.ruleId]) }));
   // A comment's finding is known to be gone only where this run saw the file's current state.
   const unparsed = new Set(result.skipped.map((s) => s.path));
   const analyzed = new Set(collected.files.map((f) => f.path).filter((p) => !unparsed.has(p)));

@@ -95,6 +95,7 @@ describe("a pull request through the app and the worker", () => {
     const bind = bodies.find((b) => b.includes("CWE-1327"))!;
     expect(injection).toContain("CWE-78");
     expect(injection).toContain("**How to fix:**");
+    expect(injection).toMatch(/\*\*Why it matters:\*\* .*shell/i); // the rule's description, from the engine
     // For git, `--` would make the branch a path: the fix ends options with --end-of-options.
     expect(injection).toMatch(/execFile\(["']git["'], \[["']log["'], ["']--end-of-options["'], branch\]/);
     expect(injection).toMatch(/<!-- mcp-review:fingerprint=[A-Za-z0-9_-]+ -->$/);

@@ -14,6 +14,9 @@ describe("the analysis thread pool", () => {
       expect(results[1]!.findings).toEqual(analyze(files.slice(0, 1)).findings);
       expect(results[2]!.findings.some((f) => f.ruleId === "command-injection")).toBe(false);
       expect(results[0]!.findings.some((f) => f.ruleId === "command-injection")).toBe(true);
+      // Comments need each found rule's description; the thread sends them, as the main thread does not load the engine.
+      expect(Object.keys(results[0]!.ruleDocs).sort()).toEqual([...new Set(results[0]!.findings.map((f) => f.ruleId))].sort());
+      expect(results[0]!.ruleDocs["command-injection"]?.description).toMatch(/shell/i);
     } finally {
       await pool.close();
     }
