@@ -34,10 +34,12 @@ function pullRequest(): FakePullRequest {
     // One file in five is an MCP server (one in five of those with flaws); the rest plain code.
     const content = i % 5 === 0 ? mcpServerSource(n * 100 + i, 120) : plainSource(n * 100 + i, 80);
     if (MODIFIED) {
-      // A one-line change near the end: the review reads the head and the base version of each file.
-      const lines = content.split("\n").length - 1;
-      const patch = `@@ -${lines - 1},1 +${lines - 1},1 @@\n-// v1\n+// v2`;
-      files.push({ filename: `src/module-${i}.ts`, status: "modified", content, baseContent: content, patch });
+      // A one-line change at the end, with git's three lines of context: the review reads the
+      // head and puts the base version back from the patch.
+      const lines = content.replace(/\n$/, "").split("\n");
+      const context = lines.slice(-3).map((l) => ` ${l}`).join("\n");
+      const patch = `@@ -${lines.length - 2},4 +${lines.length - 2},4 @@\n${context}\n-// v1\n+// v2`;
+      files.push({ filename: `src/module-${i}.ts`, status: "modified", content: `${content}// v2\n`, baseContent: `${content}// v1\n`, patch });
     } else {
       files.push({ filename: `src/module-${i}.ts`, status: "added", content });
     }
@@ -82,6 +84,16 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); its threads included. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
 }
 
 /** Peak resident memory of a process, from /proc (Linux). */
@@ -158,10 +170,17 @@ async function run(workerCount: number): Promise<void> {
       console.log(trace.filter((line, i) => !line.includes("/contents/src") || i % 10 === 0).join("\n"));
     }
     for (const level of LEVELS) {
+      const before = github.requests.length;
+      const cpuBefore = [process.pid, ...children.map((c) => c.pid!)].map(cpuSeconds);
       const latencies = await measure(level);
+      const [bench, web, ...workerCpu] = [process.pid, ...children.map((c) => c.pid!)].map((pid, i) => cpuSeconds(pid) - cpuBefore[i]!);
+      const perPull = Math.round((github.requests.length - before) / level);
       console.log(
         `  ${String(workerCount).padStart(1)} worker${workerCount === 1 ? " " : "s"}  ${String(level).padStart(2)} concurrent PRs of ${FILES} files:  p50 ${percentile(latencies, 50)} ms  p95 ${percentile(latencies, 95)} ms  max ${latencies.at(-1)} ms`,
       );
+      const ms = (seconds: number) => `${Math.round((seconds * 1000) / level)} ms`;
+      const workerTotal = workerCpu.reduce((a, b) => a + b, 0);
+      console.log(`      per PR: ${perPull} GitHub requests; CPU ${ms(workerTotal)} in workers, ${ms(web!)} in web, ${ms(bench!)} in the fake GitHub and this script`);
     }
     const peaks = workers.map((w) => peakRssMb(w.pid!)).filter((v): v is number => v !== undefined);
     console.log(`  peak memory per worker: ${peaks.map((mb) => `${mb} MB`).join(", ")}; web: ${peakRssMb(children[0]!.pid!)} MB`);
