@@ -1,5 +1,6 @@
 import { Node, SyntaxKind, type SourceFile } from "ts-morph";
 import type { Rule } from "../../src/engine/rule.js";
+import { descendantsOfKind } from "../../src/engine/values.js";
 import { pythonToolDefinitions } from "./python.js";
 
 const HIDDEN = /[\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]|[\u{E0000}-\u{E007F}]/u;
@@ -25,8 +26,13 @@ export const toolDefinitionChange: Rule = {
     mentions: /\b(?:tool|registerTool|inputSchema)\b/,
   },
   check(ctx) {
-    if (!ctx.base) return;
-    for (const change of compareTools(toolDefinitions(ctx.base), toolDefinitions(ctx.sourceFile))) {
+    if (ctx.baseText === undefined) return;
+    const after = toolDefinitions(ctx.sourceFile);
+    // Only tools of the new version are reported. One written wholly outside the changed text is
+    // in the base word for word, so the base is parsed only when a definition touches the change.
+    const changed = changedRange(ctx.baseText, ctx.sourceFile.getFullText());
+    if (!after.some((tool) => tool.extent.start <= changed.end && changed.start <= tool.extent.end)) return;
+    for (const change of compareTools(toolDefinitions(ctx.base!), after)) {
       ctx.report({ node: change.at, severity: change.severity, message: change.message, remediation: change.remediation });
     }
   },
@@ -110,10 +116,25 @@ function cell(text: string): string {
   return shown === "" ? "*(none)*" : `\`${shown.replace(/\|/g, "\\|").replace(/`/g, "'").replace(/\s*\n\s*/g, " ⏎ ")}\``;
 }
 
+/** Where the text of `after` differs from `before`: after their common prefix, before their common suffix. */
+export function changedRange(before: string, after: string): { start: number; end: number } {
+  const limit = Math.min(before.length, after.length);
+  let start = 0;
+  while (start < limit && before.charCodeAt(start) === after.charCodeAt(start)) start++;
+  let suffix = 0;
+  while (suffix < limit - start && before.charCodeAt(before.length - 1 - suffix) === after.charCodeAt(after.length - 1 - suffix)) suffix++;
+  return { start, end: after.length - suffix };
+}
+
+interface TsDefinition extends Definition<Node> {
+  /** The whole call or object literal: every part of the definition is written inside it. */
+  extent: { start: number; end: number };
+}
+
 /** Tools defined in a file: `server.tool(...)`, `server.registerTool(...)` and `{ name, description, inputSchema }` objects. */
-export function toolDefinitions(sourceFile: SourceFile): Definition<Node>[] {
-  const out: Definition<Node>[] = [];
-  for (const call of sourceFile.getDescendantsOfKind(SyntaxKind.CallExpression)) {
+export function toolDefinitions(sourceFile: SourceFile): TsDefinition[] {
+  const out: TsDefinition[] = [];
+  for (const call of descendantsOfKind(sourceFile, SyntaxKind.CallExpression)) {
     const callee = call.getExpression();
     if (!Node.isPropertyAccessExpression(callee)) continue;
     const method = callee.getName();
@@ -121,8 +142,9 @@ export function toolDefinitions(sourceFile: SourceFile): Definition<Node>[] {
     const nameNode = args[0];
     const name = nameNode ? literal(nameNode) : undefined;
     if (!nameNode || name === undefined) continue;
+    const extent = { start: call.getStart(), end: call.getEnd() };
     if (method === "tool" && args.length >= 2) {
-      const tool: Definition<Node> = { name, nameAt: nameNode };
+      const tool: TsDefinition = { name, nameAt: nameNode, extent };
       for (const arg of args.slice(1)) {
         const text = literal(arg);
         if (text !== undefined && !tool.description && !tool.schema) tool.description = { text, at: arg };
@@ -130,14 +152,14 @@ export function toolDefinitions(sourceFile: SourceFile): Definition<Node>[] {
       }
       out.push(tool);
     } else if (method === "registerTool" && args[1] && Node.isObjectLiteralExpression(args[1])) {
-      out.push({ name, nameAt: nameNode, ...fieldsOf(args[1]) });
+      out.push({ name, nameAt: nameNode, extent, ...fieldsOf(args[1]) });
     }
   }
-  for (const obj of sourceFile.getDescendantsOfKind(SyntaxKind.ObjectLiteralExpression)) {
+  for (const obj of descendantsOfKind(sourceFile, SyntaxKind.ObjectLiteralExpression)) {
     const nameProp = property(obj, "name");
     if (!nameProp || !property(obj, "inputSchema")) continue;
     const name = literal(nameProp);
-    if (name !== undefined) out.push({ name, nameAt: nameProp, ...fieldsOf(obj) });
+    if (name !== undefined) out.push({ name, nameAt: nameProp, extent: { start: obj.getStart(), end: obj.getEnd() }, ...fieldsOf(obj) });
   }
   return out;
 }

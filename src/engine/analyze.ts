@@ -57,6 +57,8 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
   let filesAnalyzed = 0;
   let linesAnalyzed = 0;
   let project: Project | undefined;
+  /** Base versions, for rules that judge a change: read syntactically, never type-checked. */
+  let bases: Project | undefined;
   let python: PythonAnalysis | undefined;
   const pythonFiles: { path: string; rules: Rule[] }[] = [];
   const only = options.only ? new Set(options.only) : undefined;
@@ -155,9 +157,12 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
           taint ??= new FileTaint(file.sourceFile, mcp, workspace);
           return taint;
         },
+        baseText: file.base,
         get base() {
           if (file.base === undefined) return undefined;
-          base ??= project!.createSourceFile(`/${file.index}/base/${file.path}`, file.base, { overwrite: true });
+          // A project of their own: a file added to the main project would make its type checker rebuild.
+          bases ??= createProject();
+          base ??= bases.createSourceFile(`/${file.index}/${file.path}`, file.base, { overwrite: true });
           return base;
         },
         report,

@@ -49,8 +49,10 @@ export interface RuleContext {
   readonly mcp: McpFile;
   /** Taint queries: does tool input reach this expression? */
   readonly taint: TaintQueries;
-  /** The file before the change under review, when the caller gave one (`SourceInput.base`). */
+  /** The file before the change under review, when the caller gave one (`SourceInput.base`); parsed on first use. */
   readonly base?: SourceFile;
+  /** The text of `base`, without parsing it. */
+  readonly baseText?: string;
   report(problem: Problem): void;
 }
 
