@@ -62,11 +62,15 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
   let python: PythonAnalysis | undefined;
   const pythonFiles: { path: string; rules: Rule[] }[] = [];
   const only = options.only ? new Set(options.only) : undefined;
+  const workspace = new Workspace(files);
+  // Outside `only`, a file is context: parsed as usual for cross-file taint, never checked. A
+  // file no import path joins to those in `only` cannot change their findings and is not read.
+  const context = only ? workspace.connectedTo(only) : undefined;
 
   files.forEach((file, index) => {
     const language = languageOf(file.path);
-    // Outside `only`, a file is context: parsed as usual for cross-file taint, never checked.
     const checked = !only || only.has(file.path);
+    if (!checked && language !== "python" && !context!.has(file.path)) return;
     if (!language) {
       if (checked) skipped.push({ path: file.path, reason: "unsupported" });
       return;
@@ -124,7 +128,6 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
   });
 
   // MCP server files that import analyzed files are parsed too, so taint can follow calls across files.
-  const workspace = new Workspace(files);
   for (const file of parsed) workspace.register(file.path, file.sourceFile);
   workspace.link((path, content) => {
     const sourceFile = project!.createSourceFile(`/linked/${path}`, content, { overwrite: true });

@@ -75,6 +75,22 @@ export class Workspace {
     }
   }
 
+  /**
+   * The files joined to `paths` by relative imports, either way and at any depth, `paths`
+   * included: the only files whose parsing can change what rules find in `paths`.
+   */
+  connectedTo(paths: Iterable<string>): Set<string> {
+    const seen = new Set<string>();
+    const stack = [...paths].filter((p) => this.entries.has(p));
+    while (stack.length > 0) {
+      const path = stack.pop()!;
+      if (seen.has(path)) continue;
+      seen.add(path);
+      stack.push(...this.importsOf(path), ...(this.importersIndex().get(path) ?? []));
+    }
+    return seen;
+  }
+
   /** MCP facts of a file, computed once and shared by rules and by cross-file taint. */
   mcpOf(sourceFile: SourceFile): McpFile {
     const path = this.pathOf.get(sourceFile);
