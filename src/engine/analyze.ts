@@ -48,7 +48,8 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
   const clock = new Map<string, number>();
   ruleClock = clock;
   const settings = options.rules ?? {};
-  const active = rules.filter((rule) => settings[rule.meta.id] !== "off");
+  const chosen = options.onlyRules ? new Set(options.onlyRules) : undefined;
+  const active = rules.filter((rule) => settings[rule.meta.id] !== "off" && (!chosen || chosen.has(rule.meta.id)));
   const skipped: SkippedFile[] = [];
   const errors: RuleError[] = [];
   const parsed: Parsed[] = [];

@@ -81,6 +81,8 @@ export interface AnalyzeOptions {
    * needs only the files that have findings.
    */
   only?: readonly string[];
+  /** Run only these rules (ids), as if the others were off. */
+  onlyRules?: readonly string[];
 }
 
 /** A finding that an inline `mcp-review-ignore` comment silenced, with the reason it gives. */

@@ -43,12 +43,15 @@ export async function runReview(job: ReviewJob, deps: ReviewDeps, _attempt?: Att
   const analyzeOptions = { rules: collected.config.rules, allowSuppressions: collected.config.allow_suppressions };
   const analyzer = deps.analyze ?? analyzeInline;
   const result = await analyzer(collected.files, analyzeOptions);
-  // Only new findings count: those the base branch already had are listed, not gated on. Only a
-  // file with findings can have old ones; the other base versions are read as context only.
+  // Only new findings count: those the base branch already had are listed, not gated on. A
+  // finding can only be old if its file's base version has one of the same rule, so only files
+  // with findings are checked, only with the rules that found them; the rest is context.
   const baseFiles = baseVersions(collected.files);
   const withFindings = new Set(result.findings.map((f) => f.path));
   const only = baseFiles.map((f) => f.path).filter((path) => withFindings.has(path));
-  const before = only.length > 0 ? await analyzer(baseFiles, { ...analyzeOptions, only }) : undefined;
+  const checked = new Set(only);
+  const onlyRules = [...new Set(result.findings.filter((f) => checked.has(f.path)).map((f) => f.ruleId))];
+  const before = only.length > 0 ? await analyzer(baseFiles, { ...analyzeOptions, only, onlyRules }) : undefined;
   const { fresh, onBase } = splitByBaseline(result.findings, before);
 
   // The head may have moved while we worked: a review of old code must not gate the new one.

@@ -118,6 +118,15 @@ describe("rules on some files only, the rest as context", () => {
     expect(some.suppressed).toEqual(whole.suppressed.filter((s) => kept.has(s.finding.path)));
     expect(some.skipped).toEqual([]);
   });
+
+  it("runs only the rules named in onlyRules, finding with them what the full analysis finds", () => {
+    const all = cases.flatMap((c) => c.files);
+    const onlyRules = ["command-injection", "tool-poisoning"];
+    const whole = analyzeWith(RULES, all);
+    const some = analyzeWith(RULES, all, { onlyRules });
+    expect(new Set(some.findings.map((f) => f.ruleId))).toEqual(new Set(onlyRules));
+    expect(some.findings).toEqual(whole.findings.filter((f) => onlyRules.includes(f.ruleId)));
+  });
 });
 
 describe("rule registry", () => {
