@@ -120,10 +120,17 @@ export async function collect(github: GitHub, job: ReviewJob, pull: PullRequestS
   const files: SourceInput[] = [];
   const diff = new Map<string, DiffLines>();
   const maxBytes = config.max_file_size_kb * 1024;
+  // An added file's patch is its whole text: one request (and rate-limit point) saved per file.
+  // The others are read at the head in a few GraphQL queries rather than one request each.
+  const fromPatches = new Map<string, string>();
+  for (const file of wanted) {
+    const text = file.status === "added" && file.patch !== undefined ? addedFileContent(file.patch) : undefined;
+    if (text !== undefined) fromPatches.set(file.filename, text);
+  }
+  const heads = await fetchTexts(github, job, wanted.map((f) => f.filename).filter((path) => !fromPatches.has(path)), maxBytes);
   await forEachLimited(wanted, FETCH_CONCURRENCY, async (file) => {
-    // An added file's patch is its whole text: one request (and rate-limit point) saved per file.
-    const fromPatch = file.status === "added" && file.patch !== undefined ? addedFileContent(file.patch) : undefined;
-    const fetched = fromPatch !== undefined ? checkText(Buffer.from(fromPatch, "utf8"), maxBytes) : await fetchText(github, job, file.filename, maxBytes);
+    const fromPatch = fromPatches.get(file.filename);
+    const fetched = fromPatch !== undefined ? checkText(Buffer.from(fromPatch, "utf8"), maxBytes) : heads.get(file.filename)!;
     if ("skip" in fetched) {
       skipped.push({ path: file.filename, ...fetched.skip });
       return;
@@ -149,6 +156,59 @@ async function baseText(github: GitHub, job: ReviewJob, file: PullFile, head: st
   if (fromPatch !== undefined) return fromPatch;
   const fetched = await fetchText(github, job, file.previous_filename ?? file.filename, maxBytes, baseSha);
   return "text" in fetched ? fetched.text : undefined;
+}
+
+/** Files read in one GraphQL query: 50 round trips become 2, and a response stays a few MB at most. */
+const FILES_PER_QUERY = 25;
+
+interface BlobFields {
+  __typename: string;
+  byteSize?: number;
+  isBinary?: boolean;
+  isTruncated?: boolean;
+  text?: string | null;
+}
+
+/**
+ * The text of files at the head commit, read through GraphQL (`object(expression: "sha:path")`,
+ * 25 per query). A file GraphQL cannot give exactly (text cut short, or not valid UTF-8, which it
+ * would hand back repaired) and any query that fails (a GitHub Enterprise Server without GraphQL,
+ * a GraphQL error) are read one by one through the contents API instead, which also decides
+ * errors there.
+ */
+async function fetchTexts(github: GitHub, job: ReviewJob, paths: string[], maxBytes: number): Promise<Map<string, Fetched>> {
+  const out = new Map<string, Fetched>();
+  const rest: string[] = [];
+  for (let start = 0; start < paths.length; start += FILES_PER_QUERY) {
+    const chunk = paths.slice(start, start + FILES_PER_QUERY);
+    let blobs: Record<string, BlobFields | null>;
+    try {
+      const variables: Record<string, string> = { owner: job.owner, name: job.repo };
+      chunk.forEach((path, i) => (variables[`e${i}`] = `${job.headSha}:${path}`));
+      const query = `query($owner: String!, $name: String!, ${chunk.map((_, i) => `$e${i}: String!`).join(", ")}) {
+  repository(owner: $owner, name: $name) {
+    ${chunk.map((_, i) => `f${i}: object(expression: $e${i}) { __typename ... on Blob { byteSize isBinary isTruncated text } }`).join("\n    ")}
+  }
+}`;
+      const data = await github.graphql<{ repository: Record<string, BlobFields | null> | null }>(query, variables);
+      if (!data?.repository) throw new Error("no repository in the GraphQL answer");
+      blobs = data.repository;
+    } catch {
+      rest.push(...chunk);
+      continue;
+    }
+    chunk.forEach((path, i) => {
+      const blob = blobs[`f${i}`];
+      if (blob === null || blob === undefined) out.set(path, { skip: { reason: "fetch-failed", detail: "not found at the head commit" } });
+      else if (blob.__typename !== "Blob") out.set(path, { skip: { reason: "unsupported", detail: "not a regular file (a submodule)" } });
+      else if ((blob.byteSize ?? 0) > maxBytes) out.set(path, tooLarge(blob.byteSize!, maxBytes));
+      else if (blob.isBinary) out.set(path, { skip: { reason: "binary" } });
+      else if (blob.isTruncated || typeof blob.text !== "string" || blob.text.includes("\uFFFD")) rest.push(path);
+      else out.set(path, checkText(Buffer.from(blob.text, "utf8"), maxBytes));
+    });
+  }
+  await forEachLimited(rest, FETCH_CONCURRENCY, async (path) => void out.set(path, await fetchText(github, job, path, maxBytes)));
+  return out;
 }
 
 type Fetched = { text: string } | { skip: Omit<SkippedFile, "path"> };

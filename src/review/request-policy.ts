@@ -11,8 +11,8 @@ import type { OctokitOptions } from "@octokit/core/types";
  *   left): wait as GitHub says and try again, any method, since GitHub did not act on the request.
  *   At most `rateLimitRetries` times, and never longer than `maxWaitSeconds` at once.
  * - Server errors (5xx) and network failures: retry with backoff, for methods that are safe to
- *   repeat. A POST is not repeated: GitHub may have acted on it (a review posted twice is two
- *   reviews); the review job's own retry reads what exists before writing again.
+ *   repeat and GraphQL queries. A POST is not repeated: GitHub may have acted on it (a review
+ *   posted twice is two reviews); the review job's own retry reads what exists before writing again.
  * - Writes (POST, PATCH, PUT, DELETE) start at least `writeSpacingMs` apart, at most
  *   `maxConcurrentWrites` at once, per process: GitHub's secondary limits punish bursts of them.
  */
@@ -58,7 +58,10 @@ export function requestPolicy(octokit: Octokit, octokitOptions: OctokitOptions):
 
   octokit.hook.wrap("request", async (request, requestOptions) => {
     const method = String(requestOptions.method ?? "GET").toUpperCase();
-    const isWrite = method !== "GET" && method !== "HEAD";
+    // A GraphQL query is a read sent as a POST: safe to repeat, and no write to space out.
+    const query = (requestOptions as { query?: unknown }).query;
+    const isQuery = requestOptions.url === "/graphql" && typeof query === "string" && !/^\s*mutation\b/.test(query);
+    const isWrite = method !== "GET" && method !== "HEAD" && !isQuery;
     let serverErrors = 0;
     let rateLimits = 0;
     for (;;) {
@@ -80,7 +83,7 @@ export function requestPolicy(octokit: Octokit, octokitOptions: OctokitOptions):
         continue;
       }
       const transient = error.status === undefined || error.status >= 500;
-      if (!transient || !REPEATABLE.has(method) || serverErrors >= options.serverErrorRetries) throw error;
+      if (!transient || !(REPEATABLE.has(method) || isQuery) || serverErrors >= options.serverErrorRetries) throw error;
       serverErrors++;
       await sleep(options.retryBaseMs * 4 ** (serverErrors - 1));
     }

@@ -107,3 +107,22 @@ describe("rateLimitWait", () => {
     expect(rateLimitWait({ message: "socket hang up" })).toBeUndefined();
   });
 });
+
+describe("requestPolicy and GraphQL", () => {
+  it("retries a GraphQL query through a 502, as the read it is", async () => {
+    const scope = nock(API)
+      .post("/graphql")
+      .reply(502, "bad gateway")
+      .post("/graphql")
+      .reply(200, { data: { viewer: { login: "bot" } } });
+    const data = await client().graphql<{ viewer: { login: string } }>("query { viewer { login } }");
+    expect(data.viewer.login).toBe("bot");
+    scope.done();
+  });
+
+  it("does not repeat a mutation", async () => {
+    const scope = nock(API).post("/graphql").reply(502, "bad gateway");
+    await expect(client().graphql("mutation { addReaction(input: {}) { clientMutationId } }")).rejects.toMatchObject({ status: 502 });
+    scope.done();
+  });
+});

@@ -165,7 +165,8 @@ export class FakeGitHub {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString("utf8");
     const url = new URL(req.url ?? "/", this.origin);
-    const path = url.pathname.replace(/^\/api\/v3/, "");
+    // REST under /api/v3, GraphQL at /api/graphql, as on GitHub Enterprise Server.
+    const path = url.pathname.replace(/^\/api(?:\/v3)?/, "");
     const method = req.method ?? "GET";
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
 
@@ -196,6 +197,7 @@ export class FakeGitHub {
     if (method === "POST" && /^\/app\/installations\/\d+\/access_tokens$/.test(path)) {
       return [201, { token: "ghs_fake", expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: {} }];
     }
+    if (method === "POST" && path === "/graphql") return this.#graphql(input);
     if ((m = /^\/repos\/([^/]+)\/([^/]+)\/(.*)$/.exec(path)) === null) return [404, { message: "Not Found" }];
     const [, owner, repo, rest] = m as unknown as [string, string, string, string];
 
@@ -276,19 +278,52 @@ export class FakeGitHub {
     return [404, { message: "Not Found" }];
   }
 
-  #contents(owner: string, repo: string, path: string, ref: string): [number, unknown] {
+  /** A file's bytes at a commit of one of the pull requests; undefined when there is no such file. */
+  #bytes(owner: string, repo: string, path: string, ref: string): Buffer | undefined {
     const pull = [...this.pulls.values()].find((p) => p.owner === owner && p.repo === repo && (p.headSha === ref || p.baseSha === ref));
-    if (!pull) return [404, { message: "No commit found for the ref" }];
+    if (!pull) return undefined;
     let content: string | Buffer | undefined;
     if (path === ".github/mcp-review.yml") content = ref === pull.baseSha ? pull.config : undefined;
     else {
       const file = pull.files.find((f) => f.filename === path);
       content = ref === pull.headSha ? file?.content : file?.baseContent;
     }
-    if (content === undefined) return [404, { message: "Not Found" }];
-    const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content, "utf8");
+    if (content === undefined) return undefined;
+    return Buffer.isBuffer(content) ? content : Buffer.from(content, "utf8");
+  }
+
+  #contents(owner: string, repo: string, path: string, ref: string): [number, unknown] {
+    const known = [...this.pulls.values()].some((p) => p.owner === owner && p.repo === repo && (p.headSha === ref || p.baseSha === ref));
+    if (!known) return [404, { message: "No commit found for the ref" }];
+    const bytes = this.#bytes(owner, repo, path, ref);
+    if (bytes === undefined) return [404, { message: "Not Found" }];
     const tooLarge = bytes.length > CONTENTS_LIMIT;
     return [200, { type: "file", path, size: bytes.length, encoding: tooLarge ? "none" : "base64", content: tooLarge ? "" : bytes.toString("base64") }];
+  }
+
+  /**
+   * The GraphQL reads the review makes: `f<i>: object(expression: $e<i>)` under
+   * `repository(owner: $owner, name: $name)`, answered like GitHub: a Blob with its text (null when
+   * binary, repaired when not UTF-8, cut at GRAPHQL_TEXT_LIMIT), or null for a missing path.
+   */
+  #graphql(input: { query?: string; variables?: Record<string, string> }): [number, unknown] {
+    const variables = input.variables ?? {};
+    if (!/object\(expression:/.test(input.query ?? "")) return [200, { errors: [{ message: "the fake answers file reads only" }] }];
+    const repository: Record<string, object | null> = {};
+    for (const [key, expression] of Object.entries(variables)) {
+      const index = /^e(\d+)$/.exec(key)?.[1];
+      if (index === undefined) continue;
+      const colon = expression.indexOf(":");
+      const bytes = this.#bytes(variables.owner!, variables.name!, expression.slice(colon + 1), expression.slice(0, colon));
+      if (bytes === undefined) {
+        repository[`f${index}`] = null;
+        continue;
+      }
+      const isBinary = bytes.subarray(0, 8000).includes(0);
+      const text = new TextDecoder("utf-8").decode(bytes.subarray(0, GRAPHQL_TEXT_LIMIT));
+      repository[`f${index}`] = { __typename: "Blob", byteSize: bytes.length, isBinary, isTruncated: bytes.length > GRAPHQL_TEXT_LIMIT, text: isBinary ? null : text };
+    }
+    return [200, { data: { repository } }];
   }
 
   #page(path: string, items: unknown[], query: URLSearchParams): [number, unknown, Record<string, string>] {
@@ -324,6 +359,9 @@ export class FakeGitHub {
     return comment;
   }
 }
+
+/** Where the fake's GraphQL cuts a blob's text (GitHub's own limit is not documented; the review reads such files through REST). */
+const GRAPHQL_TEXT_LIMIT = 512 * 1024;
 
 /** GitHub leaves the patch out of the files listing when a file's diff is this large. */
 const MAX_PATCH_BYTES = 1024 * 1024;

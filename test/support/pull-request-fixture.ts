@@ -120,9 +120,13 @@ export function mockReview(captured: Captured, options: ReviewMockOptions = {}):
   const baseInPatch = new Set(
     listed.filter((f) => f.patch !== undefined && headContents[f.filename] !== undefined && baseFromPatch(headContents[f.filename]!, f.patch) !== undefined).map((f) => f.filename),
   );
+  // The other files at the head come through GraphQL, 25 to a query.
+  const headReads = Object.fromEntries(Object.entries(headContents).filter(([path]) => !inPatch.has(path)));
+  const headCount = Object.keys(headReads).length;
+  if (headCount > 0) answerBlobQueries(scope, headReads, HEAD, Math.ceil(headCount / 25));
   for (const [contents, ref] of versions) {
     for (const [path, text] of Object.entries(contents)) {
-      if (ref === HEAD && inPatch.has(path)) continue;
+      if (ref === HEAD) continue;
       if (ref === BASE && baseInPatch.has(path)) continue;
       scope
         .get(`${REPO_PATH}/contents/${encodeURIComponent(path)}`)
@@ -158,3 +162,25 @@ export function emptyCapture(): Captured {
   return { checkUpdates: [], reviews: [], commentEdits: [], comments: [] };
 }
 
+
+/**
+ * Answers `times` GraphQL queries for file contents (`f<i>: object(expression: $e<i>)` with
+ * `$e<i>` = "sha:path") from `contents`, the way GitHub does: a Blob, or null for a missing path.
+ */
+export function answerBlobQueries(scope: nock.Scope, contents: Record<string, string>, sha: string, times = 1): void {
+  scope
+    .post("/graphql")
+    .times(times)
+    .reply(200, (_uri, body) => {
+      const { variables } = body as { variables: Record<string, string> };
+      const repository: Record<string, object | null> = {};
+      for (const [key, expression] of Object.entries(variables)) {
+        const index = /^e(\d+)$/.exec(key)?.[1];
+        if (index === undefined) continue;
+        const [at, path] = [expression.slice(0, expression.indexOf(":")), expression.slice(expression.indexOf(":") + 1)];
+        const text = at === sha ? contents[path] : undefined;
+        repository[`f${index}`] = text === undefined ? null : { __typename: "Blob", byteSize: Buffer.byteLength(text), isBinary: false, isTruncated: false, text };
+      }
+      return { data: { repository } };
+    });
+}
