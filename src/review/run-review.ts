@@ -93,7 +93,10 @@ export async function runReview(job: ReviewJob, deps: ReviewDeps, _attempt?: Att
     annotationsDropped: config.comments === "review" ? 0 : Math.max(0, placed.length - MAX_ANNOTATIONS),
   });
   await completeCheckRun(github, job, job.checkRunId, conclusion, { title: titleFor(placed, conclusion), summary, annotations }, now());
-  deps.log?.info({ job: jobLabel(job), conclusion, findings: result.findings.length, posted, markedFixed }, "review completed");
+  deps.log?.info(
+    { job: jobLabel(job), conclusion, findings: result.findings.length, posted, markedFixed, analysisMs: result.stats.durationMs, baselineMs: before?.stats.durationMs ?? 0 },
+    "review completed",
+  );
   return "completed";
 }
 
