@@ -1,11 +1,15 @@
 import { Worker } from "node:worker_threads";
 import type { AnalysisResult, AnalyzeOptions, SourceInput } from "../engine/types.js";
 import { ReviewError } from "./github-errors.js";
+import type { Baseline } from "./baseline.js";
 import type { RuleDoc } from "./render.js";
 
-/** The engine's result, with the description of each rule that found something (for review comments). */
+/** The engine's result, with what a review needs besides: see `analyzeForReview`. */
 export interface ReviewAnalysis extends AnalysisResult {
+  /** The description of each rule that found something, for review comments. */
   ruleDocs: Record<string, RuleDoc>;
+  /** What the base versions of modified files already had, where that can change the answer. */
+  baseline?: Baseline;
 }
 
 /**

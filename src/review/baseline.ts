@@ -1,4 +1,4 @@
-import type { AnalysisResult, Finding, SourceInput } from "../engine/types.js";
+import type { AnalysisResult, AnalyzeOptions, Finding, SourceInput } from "../engine/types.js";
 
 export interface BaselineSplit {
   /** Findings the pull request brings: these count against it. */
@@ -7,21 +7,47 @@ export interface BaselineSplit {
   onBase: Finding[];
 }
 
+/** What the base versions had: the fingerprints of their findings (suppressed ones included). */
+export interface Baseline {
+  fingerprints: string[];
+  durationMs: number;
+}
+
 /**
- * Tell new findings from old ones: the base version of each modified file is analyzed under
- * its head path (`before`), and a finding whose fingerprint (rule, path, code — never a line
- * number) the base already had existed before this pull request. Added files have no base.
+ * Tell new findings from old ones: a finding whose fingerprint (rule, path, code — never a line
+ * number) the base version of its file already had existed before this pull request.
  */
-export function splitByBaseline(findings: readonly Finding[], before: AnalysisResult | undefined): BaselineSplit {
-  if (!before) return { fresh: [...findings], onBase: [] };
-  const known = new Set([...before.findings, ...before.suppressed.map((s) => s.finding)].map((f) => f.fingerprint));
+export function splitByBaseline(findings: readonly Finding[], baseline: Baseline | undefined): BaselineSplit {
+  if (!baseline) return { fresh: [...findings], onBase: [] };
+  const known = new Set(baseline.fingerprints);
   const fresh: Finding[] = [];
   const onBase: Finding[] = [];
   for (const finding of findings) (known.has(finding.fingerprint) ? onBase : fresh).push(finding);
   return { fresh, onBase };
 }
 
-/** The base version of each modified file, under its head path; added files have none. */
-export function baseVersions(files: readonly SourceInput[]): SourceInput[] {
-  return files.filter((f) => f.base !== undefined).map((f) => ({ path: f.path, content: f.base! }));
+/**
+ * Analyze the base versions of modified files (under their head paths) where that can change the
+ * answer: a finding can only be old if its own file's base version has one of the same rule. So
+ * only files with findings are checked, only with the rules that found them; the other base
+ * versions are context for cross-file taint. Undefined when no file needs it (added files have no
+ * base).
+ */
+export function analyzeBaseline(
+  files: readonly SourceInput[],
+  head: AnalysisResult,
+  options: AnalyzeOptions,
+  analyze: (files: readonly SourceInput[], options: AnalyzeOptions) => AnalysisResult,
+): Baseline | undefined {
+  const baseFiles = files.filter((f) => f.base !== undefined).map((f) => ({ path: f.path, content: f.base! }));
+  const withFindings = new Set(head.findings.map((f) => f.path));
+  const only = baseFiles.map((f) => f.path).filter((path) => withFindings.has(path));
+  if (only.length === 0) return undefined;
+  const checked = new Set(only);
+  const onlyRules = [...new Set(head.findings.filter((f) => checked.has(f.path)).map((f) => f.ruleId))];
+  const before = analyze(baseFiles, { ...options, only, onlyRules });
+  return {
+    fingerprints: [...before.findings, ...before.suppressed.map((s) => s.finding)].map((f) => f.fingerprint),
+    durationMs: before.stats.durationMs,
+  };
 }

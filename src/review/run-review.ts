@@ -1,6 +1,6 @@
 import { analyzeInline, type Analyzer } from "./analysis-pool.js";
 import type { AttemptInfo } from "../queue/review-queue.js";
-import { baseVersions, splitByBaseline } from "./baseline.js";
+import { splitByBaseline } from "./baseline.js";
 import { collect, loadPullRequest, type PullRequestState } from "./collect.js";
 import { statusOf, toReviewError } from "./github-errors.js";
 import type { GitHub, GitHubFactory } from "./github.js";
@@ -43,16 +43,9 @@ export async function runReview(job: ReviewJob, deps: ReviewDeps, _attempt?: Att
   const analyzeOptions = { rules: collected.config.rules, allowSuppressions: collected.config.allow_suppressions };
   const analyzer = deps.analyze ?? analyzeInline;
   const result = await analyzer(collected.files, analyzeOptions);
-  // Only new findings count: those the base branch already had are listed, not gated on. A
-  // finding can only be old if its file's base version has one of the same rule, so only files
-  // with findings are checked, only with the rules that found them; the rest is context.
-  const baseFiles = baseVersions(collected.files);
-  const withFindings = new Set(result.findings.map((f) => f.path));
-  const only = baseFiles.map((f) => f.path).filter((path) => withFindings.has(path));
-  const checked = new Set(only);
-  const onlyRules = [...new Set(result.findings.filter((f) => checked.has(f.path)).map((f) => f.ruleId))];
-  const before = only.length > 0 ? await analyzer(baseFiles, { ...analyzeOptions, only, onlyRules }) : undefined;
-  const { fresh, onBase } = splitByBaseline(result.findings, before);
+  // Only new findings count: those the base branch already had (found in the same request) are
+  // listed, not gated on.
+  const { fresh, onBase } = splitByBaseline(result.findings, result.baseline);
 
   // The head may have moved while we worked: a review of old code must not gate the new one.
   const latest = await loadPullRequest(github, job);
@@ -94,7 +87,7 @@ export async function runReview(job: ReviewJob, deps: ReviewDeps, _attempt?: Att
   });
   await completeCheckRun(github, job, job.checkRunId, conclusion, { title: titleFor(placed, conclusion), summary, annotations }, now());
   deps.log?.info(
-    { job: jobLabel(job), conclusion, findings: result.findings.length, posted, markedFixed, analysisMs: result.stats.durationMs, baselineMs: before?.stats.durationMs ?? 0 },
+    { job: jobLabel(job), conclusion, findings: result.findings.length, posted, markedFixed, analysisMs: result.stats.durationMs, baselineMs: result.baseline?.durationMs ?? 0 },
     "review completed",
   );
   return "completed";

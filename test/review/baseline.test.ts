@@ -1,0 +1,50 @@
+import { analyze } from "../../src/engine/index.js";
+import type { AnalysisResult, AnalyzeOptions, SourceInput } from "../../src/engine/types.js";
+import { analyzeBaseline, splitByBaseline } from "../../src/review/baseline.js";
+
+const server = (body: string) => `import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { execSync } from "node:child_process";
+import { z } from "zod";
+const server = new McpServer({ name: "s", version: "1" });
+server.tool("run", { cmd: z.string() }, async ({ cmd }) => {
+  ${body}
+  return { content: [] };
+});
+`;
+
+/** The engine, recording what each call was asked. */
+function recording(): { calls: Array<{ paths: string[]; options: AnalyzeOptions }>; run: (files: readonly SourceInput[], options: AnalyzeOptions) => AnalysisResult } {
+  const calls: Array<{ paths: string[]; options: AnalyzeOptions }> = [];
+  return { calls, run: (files, options) => (calls.push({ paths: files.map((f) => f.path), options }), analyze(files, options)) };
+}
+
+describe("analyzeBaseline", () => {
+  it("checks only modified files with findings, with only the rules that found them, and tells old findings from new", () => {
+    const files: SourceInput[] = [
+      { path: "src/old.ts", content: server("execSync(cmd); // still here"), base: server("execSync(cmd); // still here") },
+      { path: "src/new.ts", content: server("execSync(`ls ${cmd}`);"), base: server("execSync('ls');") },
+      { path: "src/clean.ts", content: "export const a = 1;\n", base: "export const a = 0;\n" },
+      { path: "src/added.ts", content: server("execSync(cmd);") },
+    ];
+    const head = analyze(files);
+    const engine = recording();
+    const baseline = analyzeBaseline(files, head, {}, engine.run)!;
+    expect(engine.calls).toHaveLength(1);
+    expect(engine.calls[0]!.paths).toEqual(["src/old.ts", "src/new.ts", "src/clean.ts"]); // every base version, as context
+    expect(engine.calls[0]!.options.only).toEqual(["src/old.ts", "src/new.ts"]);
+    expect(new Set(engine.calls[0]!.options.onlyRules)).toEqual(new Set(head.findings.filter((f) => f.path !== "src/added.ts").map((f) => f.ruleId)));
+    const { fresh, onBase } = splitByBaseline(head.findings, baseline);
+    expect(onBase.map((f) => [f.path, f.ruleId])).toEqual([["src/old.ts", "command-injection"]]);
+    expect(new Set(fresh.map((f) => f.path))).toEqual(new Set(["src/new.ts", "src/added.ts"]));
+  });
+
+  it("analyzes nothing when no modified file has a finding", () => {
+    const files: SourceInput[] = [
+      { path: "src/clean.ts", content: "export const a = 1;\n", base: "export const a = 0;\n" },
+      { path: "src/added.ts", content: server("execSync(cmd);") },
+    ];
+    const engine = recording();
+    expect(analyzeBaseline(files, analyze(files), {}, engine.run)).toBeUndefined();
+    expect(engine.calls).toEqual([]);
+  });
+});
