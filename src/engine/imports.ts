@@ -1,5 +1,5 @@
-import { Node, SyntaxKind } from "ts-morph";
-import { declarationOf, unwrap } from "./values.js";
+import { Node, SyntaxKind, type SourceFile } from "ts-morph";
+import { declarationOf, descendantsOfKind, unwrap } from "./values.js";
 
 /** What an expression refers to in a module: `name` is "*" for the module object itself. */
 export interface ModuleRef {
@@ -19,6 +19,9 @@ export function moduleRefOf(expr: Node, depth = 0): ModuleRef | undefined {
   if (depth > 6) return undefined;
   const node = unwrap(expr);
   if (Node.isIdentifier(node)) {
+    // Most callees (`z.string`, `res.json`, `text.split`) name nothing bound to a module: say so
+    // without asking the type checker, the engine's most asked and costliest question.
+    if (!moduleBoundNames(node.getSourceFile()).has(node.getText())) return undefined;
     const decl = declarationOf(node);
     return decl ? refOfDeclaration(decl, depth) : undefined;
   }
@@ -49,6 +52,58 @@ export function moduleRefOf(expr: Node, depth = 0): ModuleRef | undefined {
     }
   }
   return undefined;
+}
+
+const boundNames = new WeakMap<SourceFile, Set<string>>();
+
+/**
+ * Every name a file declares that could refer to a module or one of its exports, by the shapes
+ * `moduleRefOf` follows: imports; variables initialized with `require(...)`, `await import(...)`,
+ * `promisify(...)` or an access to such a name; names destructured from those. Scopes are
+ * ignored, so the set is larger than the truth, never smaller: a name outside it cannot resolve
+ * to a module.
+ */
+export function moduleBoundNames(sourceFile: SourceFile): Set<string> {
+  let names = boundNames.get(sourceFile);
+  if (names) return names;
+  names = new Set<string>();
+  for (const decl of sourceFile.getImportDeclarations()) {
+    const clause = decl.getImportClause();
+    const defaultName = clause?.getDefaultImport()?.getText();
+    if (defaultName) names.add(defaultName);
+    const namespace = clause?.getNamespaceImport()?.getText();
+    if (namespace) names.add(namespace);
+    for (const specifier of clause?.getNamedImports() ?? []) names.add((specifier.getAliasNode() ?? specifier.getNameNode()).getText());
+  }
+  const declarations = descendantsOfKind(sourceFile, SyntaxKind.VariableDeclaration).filter((d) => d.getInitializer() !== undefined);
+  const mayRefer = (expr: Node): boolean => {
+    const node = unwrap(expr);
+    if (Node.isIdentifier(node)) return names.has(node.getText());
+    if (Node.isPropertyAccessExpression(node) || Node.isElementAccessExpression(node)) return mayRefer(node.getExpression());
+    if (Node.isCallExpression(node)) {
+      const callee = unwrap(node.getExpression());
+      const first = node.getArguments()[0];
+      if (Node.isIdentifier(callee) && callee.getText() === "require") return true;
+      return first !== undefined && (mayRefer(callee) || (Node.isIdentifier(callee) && callee.getText() === "promisify")) && mayRefer(first);
+    }
+    if (Node.isAwaitExpression(node)) {
+      const inner = unwrap(node.getExpression());
+      return Node.isCallExpression(inner) && inner.getExpression().getKind() === SyntaxKind.ImportKeyword;
+    }
+    return false;
+  };
+  // To a fixed point: `const cp = require("child_process"); const run = cp.exec;`, in any order.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const decl of declarations) {
+      if (!mayRefer(decl.getInitializerOrThrow())) continue;
+      const nameNode = decl.getNameNode();
+      const bound = Node.isIdentifier(nameNode) ? [nameNode.getText()] : Node.isObjectBindingPattern(nameNode) ? nameNode.getElements().map((e) => e.getName()) : [];
+      for (const name of bound) if (!names.has(name)) (names.add(name), (changed = true));
+    }
+  }
+  boundNames.set(sourceFile, names);
+  return names;
 }
 
 export function normalizeModule(specifier: string): string {
