@@ -1,7 +1,7 @@
 import { Worker } from "node:worker_threads";
 import type { AnalysisResult, AnalyzeOptions, SourceInput } from "../engine/types.js";
 import { ReviewError } from "./github-errors.js";
-import type { Baseline } from "./baseline.js";
+import type { Baseline, ChangedLines } from "./baseline.js";
 import type { RuleDoc } from "./render.js";
 
 /** The engine's result, with what a review needs besides: see `analyzeForReview`. */
@@ -16,10 +16,10 @@ export interface ReviewAnalysis extends AnalysisResult {
  * Runs the engine over files; asynchronous so that it can run off the event loop. The process
  * that calls it need not load the engine at all: a worker's main thread only talks to GitHub.
  */
-export type Analyzer = (files: SourceInput[], options: AnalyzeOptions) => Promise<ReviewAnalysis>;
+export type Analyzer = (files: SourceInput[], options: AnalyzeOptions, changed?: ChangedLines) => Promise<ReviewAnalysis>;
 
 /** The engine on the calling thread, loaded on first use: for tests and single-process setups. */
-export const analyzeInline: Analyzer = async (files, options) => (await import("./review-analysis.js")).analyzeForReview(files, options);
+export const analyzeInline: Analyzer = async (files, options, changed) => (await import("./review-analysis.js")).analyzeForReview(files, options, changed);
 
 /** Analysis of one pull request may take at most this long before its thread is stopped. */
 export const DEFAULT_ANALYSIS_TIMEOUT_MS = 120_000;
@@ -28,6 +28,7 @@ interface Task {
   id: number;
   files: SourceInput[];
   options: AnalyzeOptions;
+  changed?: ChangedLines;
   resolve(result: ReviewAnalysis): void;
   reject(error: Error): void;
 }
@@ -96,17 +97,17 @@ export function createAnalysisPool(options: { size: number; timeoutMs?: number }
         () => replace(slot, new ReviewError(`the analysis took longer than ${Math.round(timeoutMs / 1000)} s and was stopped`, { retryable: false })),
         timeoutMs,
       );
-      slot.worker.postMessage({ id: task.id, files: task.files, options: task.options });
+      slot.worker.postMessage({ id: task.id, files: task.files, options: task.options, changed: task.changed ?? {} });
     }
   }
 
   for (let i = 0; i < Math.max(1, options.size); i++) slots.push(spawn());
 
   return {
-    analyze(files, analyzeOptions) {
+    analyze(files, analyzeOptions, changed) {
       if (closed) return Promise.reject(new Error("the analysis pool is closed"));
       return new Promise<ReviewAnalysis>((resolve, reject) => {
-        queue.push({ id: nextId++, files, options: analyzeOptions, resolve, reject });
+        queue.push({ id: nextId++, files, options: analyzeOptions, changed, resolve, reject });
         pump();
       });
     },

@@ -26,25 +26,41 @@ export function splitByBaseline(findings: readonly Finding[], baseline: Baseline
   return { fresh, onBase };
 }
 
+/** The lines a pull request adds or changes, per path: where findings count against it. */
+export type ChangedLines = Record<string, readonly number[]>;
+
+/** True when a finding touches a changed line of its file. */
+export function onChangedLines(finding: Finding, changed: ChangedLines): boolean {
+  const lines = changed[finding.path];
+  if (!lines || lines.length === 0) return false;
+  const set = new Set(lines);
+  for (let line = finding.line; line <= Math.max(finding.line, finding.endLine); line++) if (set.has(line)) return true;
+  return false;
+}
+
 /**
  * Analyze the base versions of modified files (under their head paths) where that can change the
- * answer: a finding can only be old if its own file's base version has one of the same rule. So
- * only files with findings are checked, only with the rules that found them; the other base
- * versions are context for cross-file taint. Undefined when no file needs it (added files have no
- * base).
+ * answer. Only findings on changed lines count against a pull request, so only they need telling
+ * old from new (a reindented line keeps its finding's fingerprint); findings elsewhere are listed
+ * as they are. And a finding can only be old if its own file's base version has one of the same
+ * rule. So only files with findings on changed lines are checked, only with the rules that found
+ * them; the other base versions are context for cross-file taint. Undefined when no file needs it
+ * (added files have no base).
  */
 export function analyzeBaseline(
   files: readonly SourceInput[],
   head: AnalysisResult,
   options: AnalyzeOptions,
   analyze: (files: readonly SourceInput[], options: AnalyzeOptions) => AnalysisResult,
+  changed: ChangedLines,
 ): Baseline | undefined {
   const baseFiles = files.filter((f) => f.base !== undefined).map((f) => ({ path: f.path, content: f.base! }));
-  const withFindings = new Set(head.findings.map((f) => f.path));
+  const counted = head.findings.filter((f) => onChangedLines(f, changed));
+  const withFindings = new Set(counted.map((f) => f.path));
   const only = baseFiles.map((f) => f.path).filter((path) => withFindings.has(path));
   if (only.length === 0) return undefined;
   const checked = new Set(only);
-  const onlyRules = [...new Set(head.findings.filter((f) => checked.has(f.path)).map((f) => f.ruleId))];
+  const onlyRules = [...new Set(counted.filter((f) => checked.has(f.path)).map((f) => f.ruleId))];
   const before = analyze(baseFiles, { ...options, only, onlyRules });
   return {
     fingerprints: [...before.findings, ...before.suppressed.map((s) => s.finding)].map((f) => f.fingerprint),

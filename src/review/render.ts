@@ -107,7 +107,7 @@ export interface SummaryInput {
   ruleErrors: RuleError[];
   /** Findings silenced by `mcp-review-ignore` comments, with their reasons. */
   suppressed?: SuppressedFinding[];
-  /** Findings the base branch already had: listed, never counted or commented. */
+  /** Findings on changed lines that the base branch already had: listed, never counted or commented. */
   onBase?: Finding[];
   filesAnalyzed: number;
   headSha: string;
@@ -158,7 +158,7 @@ export function summaryFor(input: SummaryInput): string {
   if (onBase.length > 0) {
     const rows = onBase.slice(0, 50).map((f) => `- ${SEVERITY_ICON[f.severity]} \`${f.path}:${f.line}\` ${f.title} (${f.cwe}, \`${f.ruleId}\`)`);
     if (onBase.length > 50) rows.push(`- …and ${onBase.length - 50} more`);
-    out.push(`### Already on the base branch\n${onBase.length} finding${onBase.length === 1 ? "" : "s"} existed before this pull request (the same code is on the base branch), so ${onBase.length === 1 ? "it neither fails" : "they neither fail"} the check nor get${onBase.length === 1 ? "s" : ""} an inline comment:\n${rows.join("\n")}`);
+    out.push(`### Already on the base branch\n${onBase.length} finding${onBase.length === 1 ? "" : "s"} on changed lines existed before this pull request (the same code is on the base branch), so ${onBase.length === 1 ? "it neither fails" : "they neither fail"} the check nor get${onBase.length === 1 ? "s" : ""} an inline comment:\n${rows.join("\n")}`);
   }
 
   const suppressed = input.suppressed ?? [];

@@ -1,6 +1,6 @@
 import { analyzeInline, type Analyzer } from "./analysis-pool.js";
 import type { AttemptInfo } from "../queue/review-queue.js";
-import { splitByBaseline } from "./baseline.js";
+import { splitByBaseline, type ChangedLines } from "./baseline.js";
 import { collect, loadPullRequest, type PullRequestState } from "./collect.js";
 import { statusOf, toReviewError } from "./github-errors.js";
 import type { GitHub, GitHubFactory } from "./github.js";
@@ -42,10 +42,15 @@ export async function runReview(job: ReviewJob, deps: ReviewDeps, _attempt?: Att
   const collected = await collect(github, job, pull);
   const analyzeOptions = { rules: collected.config.rules, allowSuppressions: collected.config.allow_suppressions };
   const analyzer = deps.analyze ?? analyzeInline;
-  const result = await analyzer(collected.files, analyzeOptions);
-  // Only new findings count: those the base branch already had (found in the same request) are
-  // listed, not gated on.
-  const { fresh, onBase } = splitByBaseline(result.findings, result.baseline);
+  const changed: ChangedLines = Object.fromEntries([...collected.diff].map(([path, lines]) => [path, [...lines.added]]));
+  const result = await analyzer(collected.files, analyzeOptions, changed);
+  // Only findings on changed lines count, and only new ones: those whose code the base branch
+  // already had (told in the same request) are listed, not gated on. Findings elsewhere in the
+  // changed files are listed, never counted, commented or annotated.
+  const allPlaced = placeFindings(result.findings, collected.diff);
+  const { onBase } = splitByBaseline(allPlaced.filter((p) => p.changedLine !== undefined).map((p) => p.finding), result.baseline);
+  const old = new Set(onBase);
+  const placed = allPlaced.filter((p) => !old.has(p.finding));
 
   // The head may have moved while we worked: a review of old code must not gate the new one.
   const latest = await loadPullRequest(github, job);
@@ -53,7 +58,6 @@ export async function runReview(job: ReviewJob, deps: ReviewDeps, _attempt?: Att
   if (goneNow) return goneNow;
 
   const { config } = collected;
-  const placed = placeFindings(fresh, collected.diff);
   const conclusion = conclusionFor(placed, config.fail_on);
 
   const candidates: InlineComment[] = placed
@@ -71,7 +75,8 @@ export async function runReview(job: ReviewJob, deps: ReviewDeps, _attempt?: Att
   const { posted, rejected } = await postReview(github, job, plan.toPost, reviewBody(plan.toPost.length));
   const markedFixed = await markFixed(github, job, plan.toMarkFixed);
 
-  const annotations = config.comments === "review" ? [] : annotationsFor(placed);
+  const annotated = placed.filter((p) => p.changedLine !== undefined);
+  const annotations = config.comments === "review" ? [] : annotationsFor(annotated);
   const summary = summaryFor({
     placed,
     config,
@@ -83,7 +88,7 @@ export async function runReview(job: ReviewJob, deps: ReviewDeps, _attempt?: Att
     filesAnalyzed: result.stats.filesAnalyzed,
     headSha: job.headSha,
     comments: { posted, alreadyPosted: plan.alreadyPosted, markedFixed, overLimit: plan.overLimit, rejected },
-    annotationsDropped: config.comments === "review" ? 0 : Math.max(0, placed.length - MAX_ANNOTATIONS),
+    annotationsDropped: config.comments === "review" ? 0 : Math.max(0, annotated.length - MAX_ANNOTATIONS),
   });
   await completeCheckRun(github, job, job.checkRunId, conclusion, { title: titleFor(placed, conclusion), summary, annotations }, now());
   deps.log?.info(

@@ -90,7 +90,7 @@ describe("only new findings fail", () => {
     expect(comments.map((c) => [c.path, c.line])).toEqual([["src/ops.ts", 12]]);
     expect(completed.conclusion).toBe("failure");
     expect(completed.output.title).toBe("1 finding on changed lines (worst: critical)");
-    expect(summary).toContain("### Already on the base branch\n1 finding existed before this pull request");
+    expect(summary).toContain("### Already on the base branch\n1 finding on changed lines existed before this pull request");
     expect(summary).toMatch(/`src\/ops\.ts:8` .*`command-injection`/);
   });
 

@@ -64,7 +64,7 @@ describe("a pull request through the app and the worker", () => {
     expect(completed.output.title).toBe("4 findings on changed lines (worst: critical)");
 
     const annotations = completed.output.annotations.map((a: any) => [a.path, a.start_line, a.annotation_level]);
-    // src/poison.ts's finding is on the base branch too: listed, not annotated or counted.
+    // src/poison.ts's finding is off the lines this pull request changes: listed, not annotated or counted.
     // Line 16 is the SSE route: no authentication (CWE-306) and no DNS-rebinding protection (CWE-346).
     expect(annotations).toEqual([
       ["src/server.ts", 11, "failure"],
@@ -73,8 +73,9 @@ describe("a pull request through the app and the worker", () => {
       ["src/server.ts", 17, "failure"],
     ]);
     const summary: string = completed.output.summary;
-    expect(summary).toContain("### Already on the base branch\n1 finding existed before this pull request");
-    expect(summary).toContain("- 🟠 `src/poison.ts:5` Hidden instructions in a tool description (CWE-1427, `tool-poisoning`)");
+    // Off the changed lines: listed as it is, no base analysis needed to say so.
+    expect(summary).toContain("**Elsewhere in changed files (not counted against this pull request)**\n- 🟠 `src/poison.ts:5` Hidden instructions in a tool description (CWE-1427)");
+    expect(summary).not.toContain("### Already on the base branch");
     expect(summary).toMatch(/`src\/broken\.ts`: could not be parsed \(line 2/);
     expect(summary).toContain("- removed by the pull request: 1");
     expect(summary).toContain("- no rules for this file type: 1");

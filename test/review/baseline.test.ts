@@ -28,7 +28,8 @@ describe("analyzeBaseline", () => {
     ];
     const head = analyze(files);
     const engine = recording();
-    const baseline = analyzeBaseline(files, head, {}, engine.run)!;
+    const everyLine = Object.fromEntries(files.map((f) => [f.path, f.content.split("\n").map((_, i) => i + 1)]));
+    const baseline = analyzeBaseline(files, head, {}, engine.run, everyLine)!;
     expect(engine.calls).toHaveLength(1);
     expect(engine.calls[0]!.paths).toEqual(["src/old.ts", "src/new.ts", "src/clean.ts"]); // every base version, as context
     expect(engine.calls[0]!.options.only).toEqual(["src/old.ts", "src/new.ts"]);
@@ -38,13 +39,21 @@ describe("analyzeBaseline", () => {
     expect(new Set(fresh.map((f) => f.path))).toEqual(new Set(["src/new.ts", "src/added.ts"]));
   });
 
+  it("analyzes nothing for findings off the changed lines: they are never counted", () => {
+    const files: SourceInput[] = [{ path: "src/old.ts", content: server("execSync(cmd); // edited"), base: server("execSync(cmd);") }];
+    const engine = recording();
+    // Only line 1 changed; the finding is on line 6.
+    expect(analyzeBaseline(files, analyze(files), {}, engine.run, { "src/old.ts": [1] })).toBeUndefined();
+    expect(engine.calls).toEqual([]);
+  });
+
   it("analyzes nothing when no modified file has a finding", () => {
     const files: SourceInput[] = [
       { path: "src/clean.ts", content: "export const a = 1;\n", base: "export const a = 0;\n" },
       { path: "src/added.ts", content: server("execSync(cmd);") },
     ];
     const engine = recording();
-    expect(analyzeBaseline(files, analyze(files), {}, engine.run)).toBeUndefined();
+    expect(analyzeBaseline(files, analyze(files), {}, engine.run, { "src/clean.ts": [1], "src/added.ts": [1, 2, 3, 4, 5, 6, 7, 8] })).toBeUndefined();
     expect(engine.calls).toEqual([]);
   });
 });
