@@ -31,7 +31,9 @@ export const toolDefinitionChange: Rule = {
     // Only tools of the new version are reported. One written wholly outside the changed text is
     // in the base word for word, so the base is parsed only when a definition touches the change.
     const changed = changedRange(ctx.baseText, ctx.sourceFile.getFullText());
-    if (!after.some((tool) => tool.extent.start <= changed.end && changed.start <= tool.extent.end)) return;
+    const touched = (tool: TsDefinition) =>
+      tool.extent.start <= changed.end && changed.start <= tool.extent.end && !tool.handlerBodies.some((body) => body.start <= changed.start && changed.end <= body.end);
+    if (!after.some(touched)) return;
     for (const change of compareTools(toolDefinitions(ctx.base!), after)) {
       ctx.report({ node: change.at, severity: change.severity, message: change.message, remediation: change.remediation });
     }
@@ -129,6 +131,22 @@ export function changedRange(before: string, after: string): { start: number; en
 interface TsDefinition extends Definition<Node> {
   /** The whole call or object literal: every part of the definition is written inside it. */
   extent: { start: number; end: number };
+  /**
+   * The insides of the call's function arguments (the handler's body): a change wholly in there
+   * leaves the argument a function, so the definition is the same.
+   */
+  handlerBodies: Array<{ start: number; end: number }>;
+}
+
+function handlerBodies(args: Node[]): TsDefinition["handlerBodies"] {
+  const out: TsDefinition["handlerBodies"] = [];
+  for (const arg of args) {
+    if (!Node.isArrowFunction(arg) && !Node.isFunctionExpression(arg)) continue;
+    const body = arg.getBody();
+    // Inside the braces of a block body; the whole of an expression body.
+    out.push(Node.isBlock(body) ? { start: body.getStart() + 1, end: body.getEnd() - 1 } : { start: body.getStart(), end: body.getEnd() });
+  }
+  return out;
 }
 
 /** Tools defined in a file: `server.tool(...)`, `server.registerTool(...)` and `{ name, description, inputSchema }` objects. */
@@ -144,7 +162,7 @@ export function toolDefinitions(sourceFile: SourceFile): TsDefinition[] {
     if (!nameNode || name === undefined) continue;
     const extent = { start: call.getStart(), end: call.getEnd() };
     if (method === "tool" && args.length >= 2) {
-      const tool: TsDefinition = { name, nameAt: nameNode, extent };
+      const tool: TsDefinition = { name, nameAt: nameNode, extent, handlerBodies: handlerBodies(args) };
       for (const arg of args.slice(1)) {
         const text = literal(arg);
         if (text !== undefined && !tool.description && !tool.schema) tool.description = { text, at: arg };
@@ -152,14 +170,14 @@ export function toolDefinitions(sourceFile: SourceFile): TsDefinition[] {
       }
       out.push(tool);
     } else if (method === "registerTool" && args[1] && Node.isObjectLiteralExpression(args[1])) {
-      out.push({ name, nameAt: nameNode, extent, ...fieldsOf(args[1]) });
+      out.push({ name, nameAt: nameNode, extent, handlerBodies: handlerBodies(args), ...fieldsOf(args[1]) });
     }
   }
   for (const obj of descendantsOfKind(sourceFile, SyntaxKind.ObjectLiteralExpression)) {
     const nameProp = property(obj, "name");
     if (!nameProp || !property(obj, "inputSchema")) continue;
     const name = literal(nameProp);
-    if (name !== undefined) out.push({ name, nameAt: nameProp, extent: { start: obj.getStart(), end: obj.getEnd() }, ...fieldsOf(obj) });
+    if (name !== undefined) out.push({ name, nameAt: nameProp, extent: { start: obj.getStart(), end: obj.getEnd() }, handlerBodies: [], ...fieldsOf(obj) });
   }
   return out;
 }

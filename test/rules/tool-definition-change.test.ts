@@ -52,6 +52,21 @@ describe("tool-definition-change reads the base only where a tool changed", () =
     expect(parsedBase()).toBe(false);
   });
 
+  it("leaves the base unparsed for a change inside a tool's handler, and parses it when the handler stops being a function", () => {
+    const withBody = (line: string) => file("Search the notes.").replace("  content: [{ type: \"text\", text: query }],", line);
+    const inside = watched();
+    const edited = analyzeWith([inside.rule], [{ path: "s.ts", content: withBody("  content: [{ type: \"text\", text: query.trim() }],"), base: withBody("  content: [{ type: \"text\", text: query }],") }]);
+    expect(edited.findings).toEqual([]);
+    expect(inside.parsedBase()).toBe(false);
+    // The handler replaced by an object: the argument is now a schema, a real change.
+    const replaced = watched();
+    const before = `server.tool("search", "Search.", async () => ({ content: [] }));\n`;
+    const after = `server.tool("search", "Search.", { query: z.string() });\n`;
+    const result = analyzeWith([replaced.rule], [{ path: "s.ts", content: after, base: before }]);
+    expect(result.findings.map((f) => f.message)).toEqual([expect.stringContaining("changes its input schema")]);
+    expect(replaced.parsedBase()).toBe(true);
+  });
+
   it("parses the base for a deletion inside a definition", () => {
     const { rule, parsedBase } = watched();
     const result = analyzeWith([rule], [{ path: "s.ts", content: file("Search."), base: file("Search the notes.") }]);
