@@ -12,7 +12,7 @@ import { PrivateRedis } from "../test/support/private-redis.js";
  * 1, 10 and 50 concurrent pull requests, with 1 and 4 workers. GitHub's own latency is left out
  * unless BENCH_LATENCY_MS adds some per request.
  *
- *   npm run bench:e2e   (BENCH_LATENCY_MS=0 BENCH_FILES=50 BENCH_LEVELS=1,10,50 BENCH_ROUNDS=3 BENCH_WORKERS=1,4 BENCH_MODIFIED=0)
+ *   npm run bench:e2e   (BENCH_LATENCY_MS=0 BENCH_FILES=50 BENCH_LEVELS=1,10,50 BENCH_ROUNDS=3 BENCH_WORKERS=1,4 BENCH_MODIFIED=0|1|findings BENCH_ALL_FLAWED=0)
  */
 
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 0);
@@ -21,8 +21,16 @@ const LEVELS = (process.env.BENCH_LEVELS ?? "1,10,50").split(",").map(Number);
 const WORKER_COUNTS = (process.env.BENCH_WORKERS ?? "1,4").split(",").map(Number);
 /** Each level is measured this many times over (bursts one after another), for a steadier p95. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-/** BENCH_MODIFIED=1: every file is modified rather than added, so each is read at head and base. */
-const MODIFIED = process.env.BENCH_MODIFIED === "1";
+/**
+ * BENCH_MODIFIED=1: every file is modified rather than added (a one-line change at its end), so
+ * each is read at head and base. BENCH_MODIFIED=findings: the change is on line 14 of each MCP
+ * server file, inside its first tool (the command injection of the flawed ones), so findings sit
+ * on changed lines and those files' base versions are analyzed as well.
+ */
+const MODIFIED = process.env.BENCH_MODIFIED === "1" || process.env.BENCH_MODIFIED === "findings";
+const CHANGE_FINDINGS = process.env.BENCH_MODIFIED === "findings";
+/** Until 2026-11-26 every MCP server of the benchmark's pull requests had flaws (an index slip); this brings that mix back. */
+const ALL_FLAWED = process.env.BENCH_ALL_FLAWED === "1";
 const SECRET = "bench-secret";
 const INSTALLATION = 1;
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
@@ -33,20 +41,32 @@ function pullRequest(): FakePullRequest {
   const n = ++pullNumber;
   const files: FakePullRequest["files"] = [];
   for (let i = 0; i < FILES; i++) {
-    // One file in five is an MCP server (one in five of those with flaws); the rest plain code.
-    const content = i % 5 === 0 ? mcpServerSource(n * 100 + i, 120) : plainSource(n * 100 + i, 80);
+    // One file in five is an MCP server (one in five of those with flaws, or all of them with
+    // BENCH_ALL_FLAWED=1); the rest plain code.
+    const server = ALL_FLAWED ? n * 100 + i : n * 100 + i / 5;
+    const content = i % 5 === 0 ? mcpServerSource(server, 120) : plainSource(n * 100 + i, 80);
     if (MODIFIED) {
-      // A one-line change at the end, with git's three lines of context: the review reads the
-      // head and puts the base version back from the patch.
-      const lines = content.replace(/\n$/, "").split("\n");
-      const context = lines.slice(-3).map((l) => ` ${l}`).join("\n");
-      const patch = `@@ -${lines.length - 2},4 +${lines.length - 2},4 @@\n${context}\n-// v1\n+// v2`;
-      files.push({ filename: `src/module-${i}.ts`, status: "modified", content: `${content}// v2\n`, baseContent: `${content}// v1\n`, patch });
+      // A one-line change with git's three lines of context: the review reads the head and puts
+      // the base version back from the patch.
+      const lines = [...content.replace(/\n$/, "").split("\n"), ""];
+      const at = CHANGE_FINDINGS && i % 5 === 0 ? 13 : lines.length - 1;
+      const [before, after] = [[...lines], [...lines]];
+      before[at] += " // v1";
+      after[at] += " // v2";
+      files.push({ filename: `src/module-${i}.ts`, status: "modified", content: `${after.join("\n")}\n`, baseContent: `${before.join("\n")}\n`, patch: linePatch(before, after, at) });
     } else {
       files.push({ filename: `src/module-${i}.ts`, status: "added", content });
     }
   }
   return { owner: "bench", repo: "servers", repositoryId: 1, number: n, headSha: randomUUID().replace(/-/g, "") + "00000000", baseSha: "b".repeat(40), state: "open", files };
+}
+
+/** The unified diff of one changed line (0-based `at`), with git's three lines of context. */
+function linePatch(before: string[], after: string[], at: number): string {
+  const from = Math.max(0, at - 3);
+  const to = Math.min(after.length, at + 4);
+  const body = [...after.slice(from, at).map((l) => ` ${l}`), `-${before[at]}`, `+${after[at]}`, ...after.slice(at + 1, to).map((l) => ` ${l}`)];
+  return `@@ -${from + 1},${to - from} +${from + 1},${to - from} @@\n${body.join("\n")}`;
 }
 
 function payload(pull: FakePullRequest) {
@@ -201,5 +221,6 @@ async function run(workerCount: number): Promise<void> {
   }
 }
 
-console.log(`webhook → check run completed (fake GitHub latency ${LATENCY_MS} ms per request; ${MODIFIED ? "modified" : "added"} files)`);
+const shape = MODIFIED ? `modified files, one line changed ${CHANGE_FINDINGS ? "in each MCP server's first tool" : "at each end"}` : "added files";
+console.log(`webhook → check run completed (fake GitHub latency ${LATENCY_MS} ms per request; ${shape}; ${ALL_FLAWED ? "every" : "one in five"} MCP server flawed)`);
 for (const count of WORKER_COUNTS) await run(count);
