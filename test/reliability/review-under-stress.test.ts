@@ -192,14 +192,28 @@ describe("reviews under failure and hostile input (fake GitHub, real Redis)", ()
     // 200, or 202 when a handler outlasts the webhook timeout under the burst: both are accepted.
     expect(statuses.filter((s) => s !== 200 && s !== 202)).toEqual([]);
 
+    // Every pull request has its check run, and all are completed: a pull request whose delivery
+    // is still in flight (answered 202) has none yet, which must not count as done.
     await stack.github.waitFor(
-      () => pulls.every((p) => stack.github.checkRunsFor(p.headSha).every((c) => c.status === "completed")),
+      () => pulls.every((p) => stack.github.checkRunsFor(p.headSha).length > 0 && stack.github.checkRunsFor(p.headSha).every((c) => c.status === "completed")),
       90000,
       "every check run to complete",
     );
+    // Then GitHub hears nothing more for a while: a late duplicate would have shown by now.
+    await quiet(stack, 1000);
     // One check run per pull request: the repeated deliveries for a head already claimed create none.
     for (const p of pulls) expect(stack.github.checkRunsFor(p.headSha).map((c) => c.conclusion)).toEqual(["failure"]);
     expect(stack.github.reviews).toHaveLength(150);
     expect(stack.github.comments.size).toBe(150 * SERVER_FINDINGS);
   }, 120000);
 });
+
+/** Resolves once the fake GitHub has had no request for `ms`. */
+async function quiet(stack: { github: { requests: Array<{ at: number }> } }, ms: number): Promise<void> {
+  for (;;) {
+    const last = stack.github.requests.at(-1)?.at ?? 0;
+    const idle = Date.now() - last;
+    if (idle >= ms) return;
+    await new Promise((resolve) => setTimeout(resolve, ms - idle));
+  }
+}
