@@ -47,14 +47,19 @@ export const vulnerableMcpDependency: Rule = {
       const pkg = launchedPackage(launchWords(server));
       if (!pkg || pkg.ecosystem === "docker" || pkg.version === undefined) continue;
       const exact = /^\d+\.\d+\.\d+/.test(pkg.version);
-      check(pkg.ecosystem, pkg.name, pkg.ecosystem === "pypi" && exact ? `==${pkg.version}` : pkg.version, exact, pkg.word, ctx.report);
+      const launch = { written: pkg.word.value, version: pkg.version };
+      check(pkg.ecosystem, pkg.name, pkg.ecosystem === "pypi" && exact ? `==${pkg.version}` : pkg.version, exact, pkg.word, ctx.report, launch);
     }
   },
 };
 
 type Report = Parameters<NonNullable<Rule["checkConfig"]>>[0]["report"];
 
-function check(ecosystem: "npm" | "pypi", name: string, spec: string, exact: boolean, at: Span, report: Report): void {
+/**
+ * `launch`: the package is pinned in an MCP client config's launch arguments (`npx -y
+ * pkg@1.2.3`, `uvx pkg==1.2.3`), where the fix is a new argument, not an install.
+ */
+function check(ecosystem: "npm" | "pypi", name: string, spec: string, exact: boolean, at: Span, report: Report, launch?: { written: string; version: string }): void {
   const key = ecosystem === "pypi" ? normalizePypi(name) : name;
   const candidates = ADVISORIES.filter((a) => a.ecosystem === ecosystem && (ecosystem === "pypi" ? normalizePypi(a.package) : a.package) === key);
   if (candidates.length === 0) return;
@@ -76,10 +81,16 @@ function check(ecosystem: "npm" | "pypi", name: string, spec: string, exact: boo
     length: at.length,
     message: `\`${name}\` ${written} is affected by ${ids.join(", ")}: ${hits.map((a) => a.summary).join("; ")}. Fixed in ${fixed}.`,
     remediation:
-      `Move \`${name}\` to ${fixed} or later: ` +
-      (ecosystem === "npm" ? `\`npm install ${name}@^${fixed}\`` : `\`${name}>=${fixed}\` in the manifest, then refresh the lockfile (\`uv lock --upgrade-package ${name}\`)`) +
-      `.\n\n${hits.map((a) => `- [${a.id}](${a.url})`).join("\n")}`,
+      (launch ? launchFix(launch, fixed) : `Move \`${name}\` to ${fixed} or later: ${ecosystem === "npm" ? `\`npm install ${name}@^${fixed}\`` : `\`${name}>=${fixed}\` in the manifest, then refresh the lockfile (\`uv lock --upgrade-package ${name}\`)`}.`) +
+      `\n\n${hits.map((a) => `- [${a.id}](${a.url})`).join("\n")}`,
   });
+}
+
+/** The launch argument with the fixed version in place of the pinned one. */
+function launchFix(launch: { written: string; version: string }, fixed: string): string {
+  const at = launch.written.lastIndexOf(launch.version);
+  const replaced = `${launch.written.slice(0, at)}${fixed}${launch.written.slice(at + launch.version.length)}`;
+  return `Pin the fixed version in this server's launch arguments: change \`${launch.written}\` to \`${replaced}\` (or a later version), so the client starts the patched package the next time it launches the server.`;
 }
 
 /** A PEP 440 specifier as a node-semver range, for the forms manifests use; undefined when unknown. */

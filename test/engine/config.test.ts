@@ -116,6 +116,17 @@ describe("parseDependencies", () => {
   });
 });
 
+describe("vulnerable-mcp-dependency in client configs", () => {
+  it("asks for a new launch argument, not an install, where the version is pinned in args", () => {
+    const config = JSON.stringify({ servers: { a: { command: "npx", args: ["-y", "mcp-remote@0.1.15", "https://example.com/sse"] }, g: { command: "uvx", args: ["mcp-server-git==2025.7.1"] } } }, null, 2);
+    const { findings } = analyze([{ path: ".vscode/mcp.json", content: config }]);
+    expect(findings.map((f) => f.ruleId)).toEqual(["vulnerable-mcp-dependency", "vulnerable-mcp-dependency"]);
+    expect(findings[0]!.remediation).toMatch(/^Pin the fixed version in this server's launch arguments: change `mcp-remote@0\.1\.15` to `mcp-remote@0\.1\.16`/);
+    expect(findings[1]!.remediation).toMatch(/change `mcp-server-git==2025\.7\.1` to `mcp-server-git==[\d.]+`/);
+    for (const f of findings) expect(f.remediation).not.toMatch(/npm install|uv lock/);
+  });
+});
+
 describe("vulnerable-mcp-dependency in lockfiles", () => {
   it("reports a locked vulnerable version at its line, naming the advisory and the version to move to", () => {
     const lock = `{
