@@ -3,7 +3,7 @@ import { run } from "probot";
 import { mcpReviewApp } from "./app/app.js";
 import { createBullmqReviewQueue } from "./queue/bullmq-queue.js";
 import { createMemoryReviewQueue } from "./queue/memory-queue.js";
-import type { ReviewQueue } from "./queue/review-queue.js";
+import { DEFAULT_WORKER_CONCURRENCY, type ReviewQueue } from "./queue/review-queue.js";
 import { createAnalysisPool } from "./review/analysis-pool.js";
 import { McpReviewOctokit, probotEnv } from "./review/octokit.js";
 import { reviewHandlers } from "./review/review-handlers.js";
@@ -24,7 +24,7 @@ const server = await run(
         queue = createBullmqReviewQueue({ connection: redisUrl });
         app.log.info("reviews are queued in Redis for `npm run worker` processes");
       } else {
-        const concurrency = Number(process.env.WORKER_CONCURRENCY ?? 2);
+        const concurrency = Number(process.env.WORKER_CONCURRENCY ?? DEFAULT_WORKER_CONCURRENCY);
         // In threads: a long analysis must not hold up the webhooks this same process answers.
         const threads = createAnalysisPool({ size: Number(process.env.ANALYSIS_THREADS ?? 1) });
         pool = threads;

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { createProbot } from "probot";
 import { startBullmqReviewWorker } from "./queue/bullmq-worker.js";
+import { DEFAULT_WORKER_CONCURRENCY } from "./queue/review-queue.js";
 import { createAnalysisPool } from "./review/analysis-pool.js";
 import { McpReviewOctokit, probotEnv } from "./review/octokit.js";
 import { reviewHandlers } from "./review/review-handlers.js";
@@ -16,7 +17,7 @@ if (!redisUrl) {
 }
 
 const probot = await createProbot({ env: probotEnv(), overrides: { Octokit: McpReviewOctokit } }).ready(); // its logger exists only once it is ready
-const concurrency = Number(process.env.WORKER_CONCURRENCY ?? 2);
+const concurrency = Number(process.env.WORKER_CONCURRENCY ?? DEFAULT_WORKER_CONCURRENCY);
 // The engine runs in threads, so reviews waiting on GitHub and BullMQ's lock renewals are never held up.
 const pool = createAnalysisPool({ size: Number(process.env.ANALYSIS_THREADS ?? 1) });
 const handlers = reviewHandlers({ github: (id) => probot.auth(id), analyze: pool.analyze, log: probot.log });

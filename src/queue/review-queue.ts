@@ -60,3 +60,10 @@ export function isRetryable(error: unknown): boolean {
 export function asError(thrown: unknown): Error {
   return thrown instanceof Error ? thrown : new Error(typeof thrown === "string" ? thrown : JSON.stringify(thrown));
 }
+
+/**
+ * Reviews one process runs at once (WORKER_CONCURRENCY). A review mostly waits on GitHub, and its
+ * analysis runs in a thread, so several overlap well: with 50 ms per GitHub request, ten 50-file
+ * pull requests finished with a p95 of 2.2 s at 4 against 3.3 s at 2, at about 10 MB more per job.
+ */
+export const DEFAULT_WORKER_CONCURRENCY = 4;
