@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { analyze } from "../../src/engine/index.js";
 import { mcpServerSource } from "../support/mcp-corpus.js";
 
@@ -34,4 +35,21 @@ describe("the analysis thread pool", () => {
       await pool.close();
     }
   }, 30000);
+});
+
+describe("the worker's main thread", () => {
+  it("does not load the engine (TypeScript, ts-morph, tree-sitter): only analysis threads do", () => {
+    // A fresh process imports what `worker` and `web` import, then lists the CommonJS modules loaded.
+    const script = `
+      import { createRequire } from "node:module";
+      const require = createRequire(import.meta.url);
+      for (const m of ["review/review-handlers.js", "review/analysis-pool.js", "app/app.js", "queue/bullmq-worker.js", "queue/bullmq-queue.js", "review/octokit.js"]) await import("./dist/src/" + m);
+      const heavy = (k) => /[\\/](typescript|ts-morph|@ts-morph|web-tree-sitter)[\\/]/.test(k);
+      const before = Object.keys(require.cache).filter(heavy).length;
+      await import("./dist/src/engine/index.js");
+      console.log(JSON.stringify([before, Object.keys(require.cache).filter(heavy).length]));`;
+    const [before, after] = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" }));
+    expect(before).toBe(0);
+    expect(after).toBeGreaterThan(0); // the check can tell: the engine does load them
+  });
 });
