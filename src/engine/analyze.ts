@@ -64,19 +64,19 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
   const pythonFiles: { path: string; rules: Rule[] }[] = [];
   const only = options.only ? new Set(options.only) : undefined;
   const workspace = new Workspace(files);
-  // Outside `only`, a file is context: parsed as usual for cross-file taint, never checked. A
-  // file no import path joins to those in `only` cannot change their findings and is not read.
-  const context = only ? workspace.connectedTo(only) : undefined;
+  // Outside `only`, a file is context: a TypeScript or JavaScript file that imports join to those
+  // in `only`, parsed as usual for cross-file taint and never checked (Python reads its imports
+  // from `files` itself). Any other file cannot change their findings and is not read.
+  const joined = only ? workspace.connectedTo(only) : undefined;
 
   files.forEach((file, index) => {
     const language = languageOf(file.path);
     const checked = !only || only.has(file.path);
-    if (!checked && language !== "python" && !context!.has(file.path)) return;
+    if (!checked && !((language === "typescript" || language === "javascript") && joined!.has(file.path))) return;
     if (!language) {
-      if (checked) skipped.push({ path: file.path, reason: "unsupported" });
+      skipped.push({ path: file.path, reason: "unsupported" });
       return;
     }
-    if (!checked && (language === "mcp-config" || language === "manifest" || language === "python")) return;
     if (checked && file.content.includes("mcp-review-ignore")) suppressions.set(file.path, findSuppressions(file.content));
     if (language === "mcp-config" || language === "manifest") {
       const problem = runConfigRules(active, file, language, settings, pending, errors);

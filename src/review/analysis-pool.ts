@@ -1,7 +1,8 @@
 import { Worker } from "node:worker_threads";
 import type { AnalysisResult, AnalyzeOptions, SourceInput } from "../engine/types.js";
 import { ReviewError } from "./github-errors.js";
-import type { Baseline, ChangedLines } from "./baseline.js";
+import type { Baseline } from "./baseline.js";
+import type { DiffLines } from "./diff-lines.js";
 import type { RuleDoc } from "./render.js";
 
 /** The engine's result, with what a review needs besides: see `analyzeForReview`. */
@@ -16,10 +17,10 @@ export interface ReviewAnalysis extends AnalysisResult {
  * Runs the engine over files; asynchronous so that it can run off the event loop. The process
  * that calls it need not load the engine at all: a worker's main thread only talks to GitHub.
  */
-export type Analyzer = (files: SourceInput[], options: AnalyzeOptions, changed?: ChangedLines) => Promise<ReviewAnalysis>;
+export type Analyzer = (files: SourceInput[], options: AnalyzeOptions, diff?: ReadonlyMap<string, DiffLines>) => Promise<ReviewAnalysis>;
 
 /** The engine on the calling thread, loaded on first use: for tests and single-process setups. */
-export const analyzeInline: Analyzer = async (files, options, changed) => (await import("./review-analysis.js")).analyzeForReview(files, options, changed);
+export const analyzeInline: Analyzer = async (files, options, diff) => (await import("./review-analysis.js")).analyzeForReview(files, options, diff);
 
 /** Analysis of one pull request may take at most this long before its thread is stopped. */
 export const DEFAULT_ANALYSIS_TIMEOUT_MS = 120_000;
@@ -28,7 +29,8 @@ interface Task {
   id: number;
   files: SourceInput[];
   options: AnalyzeOptions;
-  changed?: ChangedLines;
+  /** The pull request's changed lines per path: which findings count, so which need a baseline. */
+  diff?: ReadonlyMap<string, DiffLines>;
   resolve(result: ReviewAnalysis): void;
   reject(error: Error): void;
 }
@@ -97,17 +99,17 @@ export function createAnalysisPool(options: { size: number; timeoutMs?: number }
         () => replace(slot, new ReviewError(`the analysis took longer than ${Math.round(timeoutMs / 1000)} s and was stopped`, { retryable: false })),
         timeoutMs,
       );
-      slot.worker.postMessage({ id: task.id, files: task.files, options: task.options, changed: task.changed ?? {} });
+      slot.worker.postMessage({ id: task.id, files: task.files, options: task.options, diff: task.diff ?? new Map() });
     }
   }
 
   for (let i = 0; i < Math.max(1, options.size); i++) slots.push(spawn());
 
   return {
-    analyze(files, analyzeOptions, changed) {
+    analyze(files, analyzeOptions, diff) {
       if (closed) return Promise.reject(new Error("the analysis pool is closed"));
       return new Promise<ReviewAnalysis>((resolve, reject) => {
-        queue.push({ id: nextId++, files, options: analyzeOptions, changed, resolve, reject });
+        queue.push({ id: nextId++, files, options: analyzeOptions, diff, resolve, reject });
         pump();
       });
     },

@@ -2,7 +2,7 @@ import v8 from "node:v8";
 import vm from "node:vm";
 import { parentPort } from "node:worker_threads";
 import type { AnalyzeOptions, SourceInput } from "../engine/types.js";
-import type { ChangedLines } from "./baseline.js";
+import type { DiffLines } from "./diff-lines.js";
 import { analyzeForReview } from "./review-analysis.js";
 
 /**
@@ -16,9 +16,9 @@ v8.setFlagsFromString("--expose-gc");
 const collectGarbage = vm.runInNewContext("gc") as () => void;
 
 /** The body of an analysis thread: the engine, one request at a time, off the event loop. */
-parentPort!.on("message", ({ id, files, options, changed }: { id: number; files: SourceInput[]; options: AnalyzeOptions; changed: ChangedLines }) => {
+parentPort!.on("message", ({ id, files, options, diff }: { id: number; files: SourceInput[]; options: AnalyzeOptions; diff: Map<string, DiffLines> }) => {
   try {
-    parentPort!.postMessage({ id, result: analyzeForReview(files, options, changed) });
+    parentPort!.postMessage({ id, result: analyzeForReview(files, options, diff) });
   } catch (error) {
     parentPort!.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
   }

@@ -1,4 +1,6 @@
 import type { AnalysisResult, AnalyzeOptions, Finding, SourceInput } from "../engine/types.js";
+import type { DiffLines } from "./diff-lines.js";
+import { placeFindings } from "./render.js";
 
 export interface BaselineSplit {
   /** Findings the pull request brings: these count against it. */
@@ -26,18 +28,6 @@ export function splitByBaseline(findings: readonly Finding[], baseline: Baseline
   return { fresh, onBase };
 }
 
-/** The lines a pull request adds or changes, per path: where findings count against it. */
-export type ChangedLines = Record<string, readonly number[]>;
-
-/** True when a finding touches a changed line of its file. */
-export function onChangedLines(finding: Finding, changed: ChangedLines): boolean {
-  const lines = changed[finding.path];
-  if (!lines || lines.length === 0) return false;
-  const set = new Set(lines);
-  for (let line = finding.line; line <= Math.max(finding.line, finding.endLine); line++) if (set.has(line)) return true;
-  return false;
-}
-
 /**
  * Analyze the base versions of modified files (under their head paths) where that can change the
  * answer. Only findings on changed lines count against a pull request, so only they need telling
@@ -52,10 +42,12 @@ export function analyzeBaseline(
   head: AnalysisResult,
   options: AnalyzeOptions,
   analyze: (files: readonly SourceInput[], options: AnalyzeOptions) => AnalysisResult,
-  changed: ChangedLines,
+  diff: ReadonlyMap<string, DiffLines>,
 ): Baseline | undefined {
   const baseFiles = files.filter((f) => f.base !== undefined).map((f) => ({ path: f.path, content: f.base! }));
-  const counted = head.findings.filter((f) => onChangedLines(f, changed));
+  const counted = placeFindings(head.findings, diff)
+    .filter((p) => p.changedLine !== undefined)
+    .map((p) => p.finding);
   const withFindings = new Set(counted.map((f) => f.path));
   const only = baseFiles.map((f) => f.path).filter((path) => withFindings.has(path));
   if (only.length === 0) return undefined;

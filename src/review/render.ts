@@ -43,7 +43,7 @@ export interface RuleDoc {
 }
 
 /** Where each finding falls relative to the pull request's changes. */
-export function placeFindings(findings: Finding[], diff: Map<string, DiffLines>): PlacedFinding[] {
+export function placeFindings(findings: readonly Finding[], diff: ReadonlyMap<string, DiffLines>): PlacedFinding[] {
   return findings.map((finding) => {
     const lines = diff.get(finding.path);
     if (!lines) return { finding };

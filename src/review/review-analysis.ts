@@ -1,7 +1,8 @@
 import { analyze, listRules } from "../engine/index.js";
 import type { AnalyzeOptions, SourceInput } from "../engine/types.js";
 import type { ReviewAnalysis } from "./analysis-pool.js";
-import { analyzeBaseline, type ChangedLines } from "./baseline.js";
+import { analyzeBaseline } from "./baseline.js";
+import type { DiffLines } from "./diff-lines.js";
 import type { RuleDoc } from "./render.js";
 
 let docs: Map<string, RuleDoc> | undefined;
@@ -12,9 +13,9 @@ let docs: Map<string, RuleDoc> | undefined;
  * something, for the review comments. This module loads the engine (TypeScript, ts-morph,
  * tree-sitter: about 100 MB); only analysis threads and the inline analyzer import it.
  */
-export function analyzeForReview(files: readonly SourceInput[], options: AnalyzeOptions, changed: ChangedLines = {}): ReviewAnalysis {
+export function analyzeForReview(files: readonly SourceInput[], options: AnalyzeOptions, diff: ReadonlyMap<string, DiffLines> = new Map()): ReviewAnalysis {
   const result = analyze(files, options);
-  const baseline = analyzeBaseline(files, result, options, analyze, changed);
+  const baseline = analyzeBaseline(files, result, options, analyze, diff);
   docs ??= new Map(listRules().map((rule) => [rule.id, { description: rule.description }]));
   const ruleDocs: Record<string, RuleDoc> = {};
   for (const finding of [...result.findings, ...result.suppressed.map((s) => s.finding)]) ruleDocs[finding.ruleId] ??= docs.get(finding.ruleId) ?? {};

@@ -1,6 +1,6 @@
 import { analyzeInline, type Analyzer } from "./analysis-pool.js";
 import type { AttemptInfo } from "../queue/review-queue.js";
-import { splitByBaseline, type ChangedLines } from "./baseline.js";
+import { splitByBaseline } from "./baseline.js";
 import { collect, loadPullRequest, type PullRequestState } from "./collect.js";
 import { statusOf, toReviewError } from "./github-errors.js";
 import type { GitHub, GitHubFactory } from "./github.js";
@@ -42,8 +42,7 @@ export async function runReview(job: ReviewJob, deps: ReviewDeps, _attempt?: Att
   const collected = await collect(github, job, pull);
   const analyzeOptions = { rules: collected.config.rules, allowSuppressions: collected.config.allow_suppressions };
   const analyzer = deps.analyze ?? analyzeInline;
-  const changed: ChangedLines = Object.fromEntries([...collected.diff].map(([path, lines]) => [path, [...lines.added]]));
-  const result = await analyzer(collected.files, analyzeOptions, changed);
+  const result = await analyzer(collected.files, analyzeOptions, collected.diff);
   // Only findings on changed lines count, and only new ones: those whose code the base branch
   // already had (told in the same request) are listed, not gated on. Findings elsewhere in the
   // changed files are listed, never counted, commented or annotated.

@@ -1,6 +1,10 @@
 import { analyze } from "../../src/engine/index.js";
 import type { AnalysisResult, AnalyzeOptions, SourceInput } from "../../src/engine/types.js";
 import { analyzeBaseline, splitByBaseline } from "../../src/review/baseline.js";
+import { allLines, type DiffLines } from "../../src/review/diff-lines.js";
+
+/** A diff whose changed lines are `numbers`. */
+const lines = (...numbers: number[]): DiffLines => ({ added: new Set(numbers), commentable: new Set(numbers) });
 
 const server = (body: string) => `import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { execSync } from "node:child_process";
@@ -28,7 +32,7 @@ describe("analyzeBaseline", () => {
     ];
     const head = analyze(files);
     const engine = recording();
-    const everyLine = Object.fromEntries(files.map((f) => [f.path, f.content.split("\n").map((_, i) => i + 1)]));
+    const everyLine = new Map(files.map((f) => [f.path, allLines(f.content)]));
     const baseline = analyzeBaseline(files, head, {}, engine.run, everyLine)!;
     expect(engine.calls).toHaveLength(1);
     expect(engine.calls[0]!.paths).toEqual(["src/old.ts", "src/new.ts", "src/clean.ts"]); // every base version, as context
@@ -43,7 +47,7 @@ describe("analyzeBaseline", () => {
     const files: SourceInput[] = [{ path: "src/old.ts", content: server("execSync(cmd); // edited"), base: server("execSync(cmd);") }];
     const engine = recording();
     // Only line 1 changed; the finding is on line 6.
-    expect(analyzeBaseline(files, analyze(files), {}, engine.run, { "src/old.ts": [1] })).toBeUndefined();
+    expect(analyzeBaseline(files, analyze(files), {}, engine.run, new Map([["src/old.ts", lines(1)]]))).toBeUndefined();
     expect(engine.calls).toEqual([]);
   });
 
@@ -53,7 +57,7 @@ describe("analyzeBaseline", () => {
       { path: "src/added.ts", content: server("execSync(cmd);") },
     ];
     const engine = recording();
-    expect(analyzeBaseline(files, analyze(files), {}, engine.run, { "src/clean.ts": [1], "src/added.ts": [1, 2, 3, 4, 5, 6, 7, 8] })).toBeUndefined();
+    expect(analyzeBaseline(files, analyze(files), {}, engine.run, new Map([["src/clean.ts", lines(1)], ["src/added.ts", lines(1, 2, 3, 4, 5, 6, 7, 8)]]))).toBeUndefined();
     expect(engine.calls).toEqual([]);
   });
 });
