@@ -4,12 +4,14 @@ import { parseDependencies, parseMcpConfig, type McpConfigFile } from "./config/
 import { fingerprintFindings } from "./fingerprint.js";
 import { languageOf } from "./language.js";
 import { PythonAnalysis } from "./python/run.js";
-import { createMcpFile } from "./mcp.js";
+import { createMcpFile, describeSources } from "./mcp.js";
 import type { ConfigRuleContext, Problem, Rule, RuleContext, TextProblem, TextRuleContext } from "./rule.js";
 import { findSuppressions, suppressionFor, type Suppression } from "./suppressions.js";
-import { FileTaint } from "./taint.js";
+import { FileTaint, type Flow } from "./taint.js";
+import { traceSteps } from "./trace.js";
+import { abbreviate } from "./values.js";
 import { Workspace } from "./workspace.js";
-import type { AnalysisResult, AnalyzeOptions, Finding, Language, RuleError, SkippedFile, SourceInput, SuppressedFinding } from "./types.js";
+import type { AnalysisResult, AnalyzeOptions, Finding, Language, RuleError, SkippedFile, SourceInput, SuppressedFinding, TraceStep } from "./types.js";
 
 /**
  * Analyzes files with every registered rule. Pure and synchronous: files in, findings out.
@@ -151,7 +153,12 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
     for (const rule of file.rules) {
       const meta = rule.meta;
       const regrade = settings[meta.id];
-      const report = (problem: Problem) => pending.push(toFinding(rule, file.path, problem, regrade === "off" ? undefined : regrade));
+      const report = (problem: Problem) => {
+        const finding = toFinding(rule, file.path, problem, regrade === "off" ? undefined : regrade);
+        const flow = taint?.flowWithin(problem.node);
+        if (flow) finding.trace = traceOf(flow, finding, workspace);
+        pending.push(finding);
+      };
       const ctx: RuleContext = {
         sourceFile: file.sourceFile,
         path: file.path,
@@ -281,6 +288,18 @@ function toFinding(rule: Rule, path: string, problem: Problem, regrade: Finding[
     remediation: problem.remediation,
     code: node.getText(),
   };
+}
+
+/** A flow as the steps a reader follows: where input enters, each call that carries it, the sink. */
+function traceOf(flow: Flow, finding: Pending, workspace: Workspace): TraceStep[] {
+  const path = (node: Node) => workspace.pathFor(node.getSourceFile()) ?? finding.path;
+  const param = flow.handler.fn.getParameters()[0];
+  const entry = param?.getNameNode() ?? flow.handler.fn;
+  return traceSteps(
+    { path: path(entry), line: entry.getStartLineNumber(), text: abbreviate(entry), label: describeSources([flow.handler]) },
+    flow.calls.map((call) => ({ path: path(call), line: call.getStartLineNumber(), text: abbreviate(call) })),
+    { path: finding.path, line: finding.line, text: abbreviate(flow.sink), code: finding.code },
+  );
 }
 
 /** Runs the config rules on an MCP client config or a manifest; returns a parse error, if any. */

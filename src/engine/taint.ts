@@ -44,6 +44,16 @@ export interface TaintQueries {
   sourcesOf(expr: Node, sanitizer?: Sanitizer): ToolHandler[];
 }
 
+/**
+ * How input reached an expression that a query found tainted: the handler it entered, and the
+ * calls that carried it from there into the function holding the expression, outermost first.
+ */
+export interface Flow {
+  handler: ToolHandler;
+  calls: readonly CallExpression[];
+  sink: Node;
+}
+
 /** Parameter bindings of one analysis context: a handler, or a helper called from one. */
 class Env {
   readonly memo = new Map<Node, Taint | null>();
@@ -52,6 +62,8 @@ class Env {
     readonly params: ReadonlyMap<Node, Taint | undefined>,
     readonly sanitizer: Sanitizer | undefined,
     readonly depth: number,
+    /** The calls from the handler to this context's function, outermost first. */
+    readonly calls: readonly CallExpression[] = [],
   ) {}
 }
 
@@ -92,6 +104,8 @@ export class FileTaint implements TaintQueries {
   private readonly active = new Set<Node>();
   private readonly callSites = new Map<SourceFile, Map<string, CallExpression[]>>();
   private readonly importedCalls = new Map<SourceFile, Map<FunctionLike, CallExpression[]>>();
+  /** The first flow found for each expression a query found tainted, in query order. */
+  private readonly flows = new Map<Node, Flow>();
 
   constructor(
     private readonly sourceFile: SourceFile,
@@ -108,9 +122,24 @@ export class FileTaint implements TaintQueries {
     const out: ToolHandler[] = [];
     for (const env of this.contextsFor(expr, 0, sanitizer)) {
       const t = this.eval(expr, env);
-      if (isFull(t) && !out.includes(env.handler)) out.push(env.handler);
+      if (!isFull(t)) continue;
+      if (!out.includes(env.handler)) out.push(env.handler);
+      if (!this.flows.has(expr)) this.flows.set(expr, { handler: env.handler, calls: env.calls, sink: expr });
     }
     return out;
+  }
+
+  /**
+   * The flow of a tainted expression inside `node` (or of `node` itself) that a query found: how
+   * the finding a rule reports on `node` is reached. The first found when several are.
+   */
+  flowWithin(node: Node): Flow | undefined {
+    const file = node.getSourceFile();
+    const [start, end] = [node.getStart(), node.getEnd()];
+    for (const [expr, flow] of this.flows) {
+      if (expr.getSourceFile() === file && expr.getStart() >= start && expr.getEnd() <= end) return flow;
+    }
+    return undefined;
   }
 
   private handlersAt(node: Node): ToolHandler[] | undefined {
@@ -244,7 +273,7 @@ export class FileTaint implements TaintQueries {
         params.set(param, args[i] ? this.eval(args[i]!, outer) : undefined);
       }
     });
-    return new Env(outer.handler, params, outer.sanitizer, outer.depth + 1);
+    return new Env(outer.handler, params, outer.sanitizer, outer.depth + 1, [...outer.calls, call]);
   }
 
   /** The taint of an expression's value in a context; `undefined` when clean. */

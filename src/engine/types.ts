@@ -18,6 +18,15 @@ export interface SourceInput {
   base?: string;
 }
 
+/** One step of the way input travels to a finding: where it enters, each call it passes, the sink. */
+export interface TraceStep {
+  /** POSIX, relative to the scanned root. */
+  path: string;
+  /** 1-based. */
+  line: number;
+  note: string;
+}
+
 /**
  * A security finding. JSON output, SARIF, check annotations and review comments are all
  * rendered from this shape.
@@ -42,6 +51,11 @@ export interface Finding {
   remediation: string;
   /** Stable across unrelated edits: rule + path + normalized code, never line numbers. */
   fingerprint: string;
+  /**
+   * Source → calls → sink, when the finding is about input that flows: the handler whose input
+   * it is, each call that carries it into another function, and the sink (the finding itself).
+   */
+  trace?: TraceStep[];
 }
 
 /** Why a file was not analyzed. */
@@ -53,6 +67,7 @@ export type SkipReason =
   | "unsupported"
   | "parse-error"
   | "fetch-failed"
+  | "symlink"
   | "limit";
 
 export interface SkippedFile {

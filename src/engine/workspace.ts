@@ -37,6 +37,11 @@ export class Workspace {
     for (const file of files) if (languageOf(file.path)) this.entries.set(file.path, { path: file.path, content: file.content });
   }
 
+  /** The path of a parsed file of this analysis. */
+  pathFor(sourceFile: SourceFile): string | undefined {
+    return this.pathOf.get(sourceFile);
+  }
+
   /** Records a file parsed by the caller. */
   register(path: string, sourceFile: SourceFile): void {
     const entry = this.entries.get(path);

@@ -16,6 +16,29 @@ const app = express();
 app.listen(3000);
 `;
 
+/** A handler in one file whose input reaches a shell two calls away, in another file. */
+const TRACED_SERVER = `import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import { logOf } from "./git.js";
+
+const server = new McpServer({ name: "git", version: "1.0.0" });
+
+server.tool("git_log", { branch: z.string() }, async ({ branch }) => ({
+  content: [{ type: "text", text: logOf(branch) }],
+}));
+`;
+
+const TRACED_HELPER = `import { execSync } from "node:child_process";
+
+function runGit(command: string): string {
+  return execSync(command, { encoding: "utf8" });
+}
+
+export function logOf(ref: string): string {
+  return runGit(\`log \${ref}\`);
+}
+`;
+
 const CLEAN_SERVER = `import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { execFileSync } from "node:child_process";
 import { z } from "zod";
@@ -87,11 +110,10 @@ describe("mcp-review scan", () => {
     const report = JSON.parse(stdout);
     expect(Object.keys(report)).toEqual(["findings", "stats"]);
     expect(report.findings.map((f: { ruleId: string }) => f.ruleId)).toEqual(["command-injection", "bind-all-interfaces"]);
-    for (const finding of report.findings) {
-      expect(Object.keys(finding).sort()).toEqual(
-        ["ruleId", "title", "severity", "confidence", "cwe", "path", "line", "endLine", "column", "message", "remediation", "fingerprint"].sort(),
-      );
-    }
+    const keys = ["ruleId", "title", "severity", "confidence", "cwe", "path", "line", "endLine", "column", "message", "remediation", "fingerprint"];
+    // A flow of tool input has a trace; a listening address does not.
+    expect(Object.keys(report.findings[0]).sort()).toEqual([...keys, "trace"].sort());
+    expect(Object.keys(report.findings[1]).sort()).toEqual(keys.sort());
     expect(report.stats).toMatchObject({
       filesScanned: 2,
       filesSkipped: 0,
@@ -138,6 +160,28 @@ describe("mcp-review scan", () => {
       ["command-injection", "error"],
       ["bind-all-interfaces", "error"],
     ]);
+  });
+
+  it("traces tool input from its handler through helpers in other files, in JSON, text and SARIF", async () => {
+    write("src/server.ts", TRACED_SERVER);
+    write("src/git.ts", TRACED_HELPER);
+    const json = JSON.parse((await run("scan", ".", "--format", "json")).stdout);
+    const [finding] = json.findings;
+    expect(finding).toMatchObject({ ruleId: "command-injection", path: "src/git.ts", line: 4 });
+    expect(finding.trace).toEqual([
+      { path: "src/server.ts", line: 7, note: "Tool `git_log` input enters the handler as `{ branch }`" },
+      { path: "src/server.ts", line: 8, note: "passed on by `logOf(branch)`" },
+      { path: "src/git.ts", line: 8, note: "passed on by `` runGit(`log ${ref}`) ``" },
+      { path: "src/git.ts", line: 4, note: "reaches `command` in `execSync(command, { encoding: \"utf8\" })`" },
+    ]);
+
+    const text = (await run("scan", ".")).stdout;
+    expect(text).toContain(["    Path:", "      src/server.ts:7  Tool `git_log` input enters the handler as `{ branch }`", "      src/server.ts:8  passed on by `logOf(branch)`"].join("\n"));
+
+    await run("scan", ".", "--format", "sarif", "--output", "flow.sarif");
+    const [result] = JSON.parse(readFileSync(join(root, "flow.sarif"), "utf8")).runs[0].results;
+    const steps = result.codeFlows[0].threadFlows[0].locations.map((l: any) => [l.location.physicalLocation.artifactLocation.uri, l.location.physicalLocation.region.startLine, l.location.message.text]);
+    expect(steps).toEqual(finding.trace.map((s: { path: string; line: number; note: string }) => [s.path, s.line, s.note]));
   });
 
   it("scans a single file given as PATH", async () => {

@@ -3,7 +3,12 @@ import { createPythonMcpFile, type PythonMcpFile } from "./mcp.js";
 import type { PythonModule } from "./module.js";
 import { firstPythonSyntaxError } from "./parser.js";
 import { PythonProject } from "./project.js";
-import { PythonTaint } from "./taint.js";
+import { PythonTaint, type PyFlow } from "./taint.js";
+import { inputLabel } from "./describe.js";
+import { abbreviatePy, parametersOf } from "./values.js";
+import type { PyNode } from "./parser.js";
+import type { TraceStep } from "../types.js";
+import { traceSteps } from "../trace.js";
 
 /** Where a Python problem sits, for the engine's finding. */
 export interface PythonLocation {
@@ -11,6 +16,8 @@ export interface PythonLocation {
   endLine: number;
   column: number;
   code: string;
+  /** How tool input reaches it, when a taint query found that. */
+  trace?: TraceStep[];
 }
 
 /**
@@ -50,7 +57,10 @@ export class PythonAnalysis {
       taint: this.taint.queriesFor(module),
       report: (problem) => {
         const { node } = problem;
-        report(problem, { line: node.startPosition.row + 1, endLine: node.endPosition.row + 1, column: node.startPosition.column + 1, code: node.text });
+        const where: PythonLocation = { line: node.startPosition.row + 1, endLine: node.endPosition.row + 1, column: node.startPosition.column + 1, code: node.text };
+        const flow = this.taint.flowWithin(module, node);
+        if (flow) where.trace = traceOf(flow, path, where);
+        report(problem, where);
       },
     };
     checkPython(ctx);
@@ -66,4 +76,16 @@ export class PythonAnalysis {
     if (!file) this.mcp.set(module.path, (file = createPythonMcpFile(module)));
     return file;
   }
+}
+
+/** A flow as the steps a reader follows: where input enters, each call that carries it, the sink. */
+function traceOf(flow: PyFlow, path: string, where: PythonLocation): TraceStep[] {
+  const line = (node: PyNode) => node.startPosition.row + 1;
+  const params = parametersOf(flow.handler.fn).filter((p) => flow.handler.tainted.has(p.name));
+  const entry = params[0]?.node ?? flow.handler.fn;
+  return traceSteps(
+    { path: flow.module.path, line: line(entry), text: params.map((p) => p.name).join(", ") || abbreviatePy(entry), label: inputLabel([flow.handler]) },
+    flow.calls.map(({ module, call }) => ({ path: module.path, line: line(call), text: abbreviatePy(call) })),
+    { path, line: where.line, text: abbreviatePy(flow.sink), code: where.code },
+  );
 }

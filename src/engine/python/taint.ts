@@ -28,6 +28,24 @@ const KIND_SANITIZERS: Record<SinkKind, ReadonlySet<string>> = {
   argument: new Set(),
 };
 
+/** A call in another function's context: the module it is written in, and the call. */
+export interface PyCallSite {
+  module: PythonModule;
+  call: PyNode;
+}
+
+/**
+ * How input reached an expression that a query found tainted: the handler it entered, and the
+ * calls that carried it from there into the function holding the expression, outermost first.
+ */
+export interface PyFlow {
+  handler: PyToolHandler;
+  /** The module of the handler. */
+  module: PythonModule;
+  calls: readonly PyCallSite[];
+  sink: PyNode;
+}
+
 /** Parameter bindings of one analysis context: a handler, or a helper called from one. */
 interface Env {
   handler: PyToolHandler;
@@ -36,6 +54,10 @@ interface Env {
   params: ReadonlyMap<string, boolean>;
   depth: number;
   memo: Map<number, boolean>;
+  /** The calls from the handler to `fn`, outermost first. */
+  calls: readonly PyCallSite[];
+  /** The module of the handler. */
+  handlerModule: PythonModule;
 }
 
 const MAX_CALL_DEPTH = 3;
@@ -69,6 +91,8 @@ export class PythonTaint {
   private readonly contexts = new Map<number, Env[]>();
   private readonly active = new Set<number>();
   private kind: SinkKind = "any";
+  /** The first flow found for each expression a query found tainted, by module path. */
+  private readonly flows = new Map<string, PyFlow[]>();
 
   constructor(
     private readonly project: PythonProject,
@@ -87,9 +111,18 @@ export class PythonTaint {
     this.kind = kind;
     const out: PyToolHandler[] = [];
     for (const env of this.contextsFor(module, expr, 0)) {
-      if (!out.includes(env.handler) && this.eval(env, expr)) out.push(env.handler);
+      if (out.includes(env.handler) || !this.eval(env, expr)) continue;
+      out.push(env.handler);
+      const flows = this.flows.get(module.path) ?? [];
+      if (!flows.some((f) => f.sink.id === expr.id)) flows.push({ handler: env.handler, module: env.handlerModule, calls: env.calls, sink: expr });
+      this.flows.set(module.path, flows);
     }
     return out;
+  }
+
+  /** The flow of a tainted expression inside `node` (or of `node` itself) that a query found; the first when several are. */
+  flowWithin(module: PythonModule, node: PyNode): PyFlow | undefined {
+    return this.flows.get(module.path)?.find((f) => f.sink.startIndex >= node.startIndex && f.sink.endIndex <= node.endIndex);
   }
 
   /** The contexts a node runs in: the handler around it, or a helper's call sites in handlers. */
@@ -113,7 +146,9 @@ export class PythonTaint {
       for (const { module: callerModule, call } of this.callSitesOf(module, fn)) {
         for (const callerEnv of this.contextsFor(callerModule, call, depth + 1)) {
           const params = this.bind(callerEnv, fn, call);
-          if ([...params.values()].some(Boolean)) out.push({ handler: callerEnv.handler, fn, module, params, depth: callerEnv.depth + 1, memo: new Map() });
+          if ([...params.values()].some(Boolean)) {
+            out.push({ handler: callerEnv.handler, fn, module, params, depth: callerEnv.depth + 1, memo: new Map(), calls: [...callerEnv.calls, { module: callerModule, call }], handlerModule: callerEnv.handlerModule });
+          }
         }
       }
     } finally {
@@ -128,7 +163,7 @@ export class PythonTaint {
     const cached = this.contexts.get(key);
     if (cached) return cached[0]!;
     const params = new Map(parametersOf(handler.fn).map((p) => [p.name, handler.tainted.has(p.name)]));
-    const env: Env = { handler, fn: handler.fn, module, params, depth: 0, memo: new Map() };
+    const env: Env = { handler, fn: handler.fn, module, params, depth: 0, memo: new Map(), calls: [], handlerModule: module };
     this.contexts.set(key, [env]);
     return env;
   }
@@ -243,7 +278,7 @@ export class PythonTaint {
     if (![...params.values()].some(Boolean)) return false;
     this.active.add(-fn.id);
     try {
-      const inner: Env = { handler: env.handler, fn, module, params, depth: env.depth + 1, memo: new Map() };
+      const inner: Env = { handler: env.handler, fn, module, params, depth: env.depth + 1, memo: new Map(), calls: env.calls, handlerModule: env.handlerModule };
       for (const ret of fn.descendantsOfType(["return_statement", "yield"])) {
         if (!ret || !belongsTo(ret, fn)) continue;
         const value = ret.namedChildren[0];
