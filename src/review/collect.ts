@@ -4,6 +4,7 @@ import type { SkippedFile, SourceInput } from "../engine/types.js";
 import { addedFileContent, allLines, baseFromPatch, parsePatch, type DiffLines } from "./diff-lines.js";
 import { statusOf, toReviewError } from "./github-errors.js";
 import type { GitHub } from "./github.js";
+import { isNeighbourCandidate, joinedFiles, planNeighbours, type TreeFile } from "./neighbours.js";
 import type { ReviewJob } from "./review-job.js";
 
 /** Files fetched at once: enough to hide latency, few enough to stay clear of abuse limits. */
@@ -27,6 +28,22 @@ export interface Collected {
   skipped: SkippedFile[];
   /** Paths the pull request touches, analyzed or not. */
   changedPaths: Set<string>;
+  /** Unchanged files read beside the changed ones for cross-file flow (they are in `files` too). */
+  neighbours: Neighbours;
+}
+
+export interface Neighbours {
+  /** Paths of the unchanged files in `files`: joined to a changed file by imports. */
+  paths: string[];
+  /** Source files of the repository left unread by the neighbour limits. */
+  notRead: number;
+  /** Why cross-file flow stops at the changed files, when it does: the tree could not be read, say. */
+  note?: string;
+}
+
+interface TreeListing {
+  files: TreeFile[];
+  truncated: boolean;
 }
 
 interface PullFile {
@@ -120,6 +137,16 @@ export async function collect(github: GitHub, job: ReviewJob, pull: PullRequestS
   const files: SourceInput[] = [];
   const diff = new Map<string, DiffLines>();
   const maxBytes = config.max_file_size_kb * 1024;
+  // The head's tree: which changed paths are symbolic links, and which unchanged files sit around them.
+  const tree = wanted.length > 0 ? await readTree(github, job) : undefined;
+  if (tree && "files" in tree) {
+    const links = new Set(tree.files.filter((f) => f.mode === "120000").map((f) => f.path));
+    for (let i = wanted.length - 1; i >= 0; i--) {
+      if (!links.has(wanted[i]!.filename)) continue;
+      skipped.push({ path: wanted[i]!.filename, reason: "symlink" });
+      wanted.splice(i, 1);
+    }
+  }
   // An added file's patch is its whole text: one request (and rate-limit point) saved per file.
   // The others are read at the head in a few GraphQL queries rather than one request each.
   const fromPatches = new Map<string, string>();
@@ -142,9 +169,56 @@ export async function collect(github: GitHub, job: ReviewJob, pull: PullRequestS
     else if (file.status === "added") diff.set(file.filename, allLines(fetched.text)); // GitHub omits very large patches
   });
 
+  // The pull request's own files are never neighbours: those not read above were left out on purpose.
+  const atLimit = wanted.length >= config.max_files;
+  const neighbours = atLimit
+    ? { paths: [], notRead: 0, note: `the pull request reaches max_files (${config.max_files}), so no unchanged files were read around it` }
+    : await readNeighbours(github, job, files, tree, maxBytes, (path) => isIgnored(path) || changedPaths.has(path));
   files.sort((a, b) => a.path.localeCompare(b.path));
   skipped.sort((a, b) => a.path.localeCompare(b.path));
-  return { config, configErrors, files, diff, skipped, changedPaths };
+  return { config, configErrors, files, diff, skipped, changedPaths, neighbours };
+}
+
+/**
+ * The head commit's tree, recursively, in one request. A failure is no reason to fail the review:
+ * it says why instead, and the review goes on with the changed files alone.
+ */
+async function readTree(github: GitHub, job: ReviewJob): Promise<TreeListing | { note: string }> {
+  try {
+    const { data } = await github.rest.git.getTree({ owner: job.owner, repo: job.repo, tree_sha: job.headSha, recursive: "1" });
+    const files = data.tree.filter((e) => e.type === "blob" && typeof e.path === "string").map((e) => ({ path: e.path!, mode: e.mode ?? "100644", size: e.size }));
+    return { files, truncated: Boolean(data.truncated) };
+  } catch (error) {
+    const status = statusOf(error);
+    return { note: `the repository's tree could not be listed${status ? ` (HTTP ${status})` : ""}, so taint stops at the changed files` };
+  }
+}
+
+/**
+ * Adds to `files` the unchanged files joined to the changed ones by imports (see neighbours.ts),
+ * each with itself as its base version: the base analysis then sees what the head does around
+ * a changed file, and a finding they had before the pull request stays old.
+ */
+async function readNeighbours(
+  github: GitHub,
+  job: ReviewJob,
+  files: SourceInput[],
+  tree: TreeListing | { note: string } | undefined,
+  maxBytes: number,
+  excluded: (path: string) => boolean,
+): Promise<Neighbours> {
+  const changed = new Map(files.filter((f) => isNeighbourCandidate({ path: f.path, mode: "100644" }, Infinity)).map((f) => [f.path, f.content]));
+  if (changed.size === 0 || !tree) return { paths: [], notRead: 0 };
+  if ("note" in tree) return { paths: [], notRead: 0, note: tree.note };
+  const listed = tree.files.filter((f) => !excluded(f.path) || changed.has(f.path));
+  const plan = planNeighbours(changed, listed, maxBytes);
+  const texts = await fetchTexts(github, job, plan.toRead, maxBytes);
+  const read = new Map<string, string>();
+  for (const [path, fetched] of texts) if ("text" in fetched) read.set(path, fetched.text);
+  const paths = joinedFiles(changed, read, listed);
+  for (const path of paths) files.push({ path, content: read.get(path)!, base: read.get(path)! });
+  const note = tree.truncated ? "GitHub listed only part of the repository's tree (it is too large), so some neighbours may be missing" : undefined;
+  return { paths, notRead: plan.notRead, ...(note ? { note } : {}) };
 }
 
 /**

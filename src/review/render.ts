@@ -1,6 +1,8 @@
 import type { RepoConfig } from "../config/repo-config.js";
 import { atOrAbove, SEVERITIES, type Finding, type RuleError, type Severity, type SkippedFile, type SuppressedFinding } from "../engine/types.js";
 import type { DiffLines } from "./diff-lines.js";
+import { showsPath } from "../engine/trace.js";
+import { MAX_NEIGHBOURS } from "./neighbours.js";
 
 /** The checks API takes at most this many annotations per request. */
 export const MAX_ANNOTATIONS_PER_REQUEST = 50;
@@ -36,22 +38,40 @@ export interface PlacedFinding {
   finding: Finding;
   /** The changed line it sits on, if any: only these count against the pull request. */
   changedLine?: number;
+  /**
+   * The file of `changedLine` when it is not the finding's own: the pull request changed a step
+   * of the finding's trace (a call that now carries tool input into an old helper, say).
+   */
+  changedPath?: string;
 }
 
 export interface RuleDoc {
   description?: string;
 }
 
-/** Where each finding falls relative to the pull request's changes. */
+/**
+ * Where each finding falls relative to the pull request's changes: on a changed line of its own,
+ * else on the changed line of a step of its trace nearest the sink (the pull request made that
+ * step, so it brought the finding), else nowhere that counts.
+ */
 export function placeFindings(findings: readonly Finding[], diff: ReadonlyMap<string, DiffLines>): PlacedFinding[] {
   return findings.map((finding) => {
     const lines = diff.get(finding.path);
-    if (!lines) return { finding };
-    for (let line = finding.line; line <= Math.max(finding.line, finding.endLine); line++) {
-      if (lines.added.has(line)) return { finding, changedLine: line };
+    if (lines) {
+      for (let line = finding.line; line <= Math.max(finding.line, finding.endLine); line++) {
+        if (lines.added.has(line)) return { finding, changedLine: line };
+      }
+    }
+    for (const step of [...(finding.trace ?? [])].reverse()) {
+      if (diff.get(step.path)?.added.has(step.line)) return step.path === finding.path ? { finding, changedLine: step.line } : { finding, changedLine: step.line, changedPath: step.path };
     }
     return { finding };
   });
+}
+
+/** The file a placed finding is commented and annotated in. */
+export function placedPath(placed: PlacedFinding): string {
+  return placed.changedPath ?? placed.finding.path;
 }
 
 export function conclusionFor(placed: PlacedFinding[], failOn: RepoConfig["fail_on"]): Conclusion {
@@ -61,13 +81,13 @@ export function conclusionFor(placed: PlacedFinding[], failOn: RepoConfig["fail_
 }
 
 export function annotationsFor(placed: PlacedFinding[]): Annotation[] {
-  return placed.slice(0, MAX_ANNOTATIONS).map(({ finding }) => ({
-    path: finding.path,
-    start_line: finding.line,
-    end_line: Math.max(finding.line, finding.endLine),
+  return placed.slice(0, MAX_ANNOTATIONS).map(({ finding, changedLine, changedPath }) => ({
+    path: changedPath ?? finding.path,
+    start_line: changedPath ? changedLine! : finding.line,
+    end_line: changedPath ? changedLine! : Math.max(finding.line, finding.endLine),
     annotation_level: annotationLevel(finding.severity),
     title: `${finding.title} (${finding.cwe}, ${finding.severity})`,
-    message: finding.message,
+    message: changedPath ? `This line carries input to \`${finding.path}:${finding.line}\`. ${finding.message}` : finding.message,
     raw_details: stripMarkdown(finding.remediation).slice(0, 64000),
   }));
 }
@@ -78,6 +98,9 @@ export function commentBody(finding: Finding, doc: RuleDoc | undefined): string 
     `**${SEVERITY_ICON[finding.severity]} ${finding.title}** · ${finding.severity} · ${cweLink(finding.cwe)} · \`${finding.ruleId}\``,
     finding.message,
   ];
+  if (showsPath(finding)) {
+    parts.push(`**How input gets here:**\n${finding.trace!.map((step, i) => `${i + 1}. \`${step.path}:${step.line}\` ${step.note}`).join("\n")}`);
+  }
   if (doc?.description) parts.push(`**Why it matters:** ${doc.description}`);
   parts.push(`**How to fix:**\n\n${finding.remediation}`);
   parts.push(`<sub>A false positive? Add \`mcp-review-ignore ${finding.ruleId} -- <reason>\` in a comment on or above the line (where the repository allows suppressions); \`/mcp-review rescan\` reviews again.</sub>`);
@@ -110,6 +133,8 @@ export interface SummaryInput {
   /** Findings on changed lines that the base branch already had: listed, never counted or commented. */
   onBase?: Finding[];
   filesAnalyzed: number;
+  /** Unchanged files read for cross-file flow (counted in `filesAnalyzed`). */
+  neighbours?: { paths: readonly string[]; notRead: number; note?: string };
   headSha: string;
   comments: { posted: number; alreadyPosted: number; markedFixed: number; overLimit: number; rejected: number };
   annotationsDropped: number;
@@ -133,6 +158,20 @@ export function summaryFor(input: SummaryInput): string {
     `Reviewed ${input.filesAnalyzed} file${input.filesAnalyzed === 1 ? "" : "s"} at ${input.headSha.slice(0, 7)}. ` +
       (config.fail_on === "none" ? "This repository's config never fails the check." : `Findings at or above **${config.fail_on}** on changed lines fail the check.`),
   );
+
+  const nb = input.neighbours;
+  if (nb && (nb.paths.length > 0 || nb.notRead > 0 || nb.note)) {
+    const lines: string[] = [];
+    if (nb.paths.length > 0) {
+      lines.push(
+        `Tool input was followed through ${nb.paths.length} unchanged file${nb.paths.length === 1 ? "" : "s"} that import${nb.paths.length === 1 ? "s" : ""} or ${nb.paths.length === 1 ? "is" : "are"} imported by the changed ones (counted above); ` +
+          "their findings count only where this pull request changed a step of the flow.",
+      );
+    }
+    if (nb.notRead > 0) lines.push(`${nb.notRead} other source file${nb.notRead === 1 ? " was" : "s were"} not read (at most ${MAX_NEIGHBOURS} unchanged files are read), so a flow through them is not seen.`);
+    if (nb.note) lines.push(`${nb.note.charAt(0).toUpperCase()}${nb.note.slice(1)}.`);
+    out.push(`### Cross-file flow\n${lines.map((l) => `- ${l}`).join("\n")}`);
+  }
 
   if (input.configErrors.length > 0) {
     out.push(`### ⚠️ Configuration problems\nThe review ran with defaults for these keys of \`.github/mcp-review.yml\` (read from the base branch):\n${input.configErrors.map((e) => `- ${e}`).join("\n")}`);
@@ -203,7 +242,7 @@ export function summaryFor(input: SummaryInput): string {
 
 const SEVERITY_ICON: Record<Severity, string> = { critical: "🔴", high: "🟠", medium: "🟡", low: "🔵", info: "⚪" };
 
-const LISTED_SKIPS = new Set(["parse-error", "too-large", "binary", "fetch-failed", "ignored"]);
+const LISTED_SKIPS = new Set(["parse-error", "too-large", "binary", "fetch-failed", "ignored", "symlink"]);
 
 const SKIP_LABEL: Record<string, string> = {
   removed: "removed by the pull request",
@@ -213,6 +252,7 @@ const SKIP_LABEL: Record<string, string> = {
   unsupported: "no rules for this file type",
   "parse-error": "could not be parsed",
   "fetch-failed": "could not be read",
+  symlink: "a symbolic link, not followed",
   limit: "over the file limit",
 };
 
@@ -227,7 +267,10 @@ function count(placed: PlacedFinding[], severity: Severity): number {
 
 function findingList(heading: string, placed: PlacedFinding[]): string {
   const shown = placed.slice(0, 50);
-  const rows = shown.map(({ finding: f }) => `- ${SEVERITY_ICON[f.severity]} \`${f.path}:${f.line}\` ${f.title} (${f.cwe}): ${firstSentence(f.message)}`);
+  const rows = shown.map(({ finding: f, changedPath, changedLine }) => {
+    const via = changedPath ? ` (brought by \`${changedPath}:${changedLine}\`)` : "";
+    return `- ${SEVERITY_ICON[f.severity]} \`${f.path}:${f.line}\`${via} ${f.title} (${f.cwe}): ${firstSentence(f.message)}`;
+  });
   if (placed.length > shown.length) rows.push(`- …and ${placed.length - shown.length} more`);
   return `**${heading}**\n${rows.join("\n")}`;
 }

@@ -11,6 +11,7 @@ import {
   commentBody,
   conclusionFor,
   placeFindings,
+  placedPath,
   summaryFor,
   titleFor,
   type InlineComment,
@@ -46,7 +47,9 @@ export async function runReview(job: ReviewJob, deps: ReviewDeps, _attempt?: Att
   // Only findings on changed lines count, and only new ones: those whose code the base branch
   // already had (told in the same request) are listed, not gated on. Findings elsewhere in the
   // changed files are listed, never counted, commented or annotated.
-  const allPlaced = placeFindings(result.findings, collected.diff);
+  // Unchanged neighbours were read for the flow through them: their findings count only where
+  // the pull request changed a step of the way (placed there), and are not listed otherwise.
+  const allPlaced = placeFindings(result.findings, collected.diff).filter((p) => p.changedLine !== undefined || collected.changedPaths.has(p.finding.path));
   const { onBase } = splitByBaseline(allPlaced.filter((p) => p.changedLine !== undefined).map((p) => p.finding), result.baseline);
   const old = new Set(onBase);
   const placed = allPlaced.filter((p) => !old.has(p.finding));
@@ -61,7 +64,7 @@ export async function runReview(job: ReviewJob, deps: ReviewDeps, _attempt?: Att
 
   const candidates: InlineComment[] = placed
     .filter((p) => p.changedLine !== undefined)
-    .map((p) => ({ fingerprint: p.finding.fingerprint, path: p.finding.path, line: p.changedLine!, body: commentBody(p.finding, result.ruleDocs[p.finding.ruleId]) }));
+    .map((p) => ({ fingerprint: p.finding.fingerprint, path: placedPath(p), line: p.changedLine!, body: commentBody(p.finding, result.ruleDocs[p.finding.ruleId]) }));
   // A comment's finding is known to be gone only where this run saw the file's current state.
   const unparsed = new Set(result.skipped.map((s) => s.path));
   const analyzed = new Set(collected.files.map((f) => f.path).filter((p) => !unparsed.has(p)));
@@ -85,6 +88,7 @@ export async function runReview(job: ReviewJob, deps: ReviewDeps, _attempt?: Att
     suppressed: result.suppressed,
     onBase,
     filesAnalyzed: result.stats.filesAnalyzed,
+    neighbours: collected.neighbours,
     headSha: job.headSha,
     comments: { posted, alreadyPosted: plan.alreadyPosted, markedFixed, overLimit: plan.overLimit, rejected },
     annotationsDropped: config.comments === "review" ? 0 : Math.max(0, annotated.length - MAX_ANNOTATIONS),
