@@ -72,8 +72,18 @@ export function secretKind(value: string, name: string | undefined): string | un
   if (match.kind === "credential" && /[[\](){}\\|\s]/.test(value)) return undefined;
   // client_secret_basic, bearer_token_header: a name of a method or field, not a value.
   if (match.kind === "credential" && (/^[a-z]+(?:[_-][a-z]+)+$/.test(value) || /(?:method|mode|type|scheme|style|kind|format)s?$/i.test(name ?? ""))) return undefined;
-  if (match.kind === "credential" && (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || /^[\w.-]+\/[\w./-]+$/.test(value) || /^[A-Z_]+$/.test(value))) return undefined;
+  // A URL, a path (`/rest/oauth2/token`, `api/v1/keys`) or a constant's name is where a secret is found, not one.
+  if (match.kind === "credential" && (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || isPath(value) || /^[A-Z_]+$/.test(value))) return undefined;
   return match.kind;
+}
+
+/**
+ * A path of words (`/rest/oauth2/latest/token`), not base64 that happens to hold slashes: no
+ * segment mixes cases the way random text does (`wJalrXUtnFEMI/K7MDENG/bPxRfiCY`).
+ */
+function isPath(value: string): boolean {
+  if (!/^\/?[\w.-]+\/[\w./-]+$/.test(value)) return false;
+  return value.split("/").every((segment) => (segment.match(/[A-Z]/g)?.length ?? 0) < 2 || !/[a-z]/.test(segment));
 }
 
 /** The variable, property or parameter the literal is the value of. */
