@@ -56,18 +56,32 @@ function packageLock(text: string): Dependency[] {
   return out;
 }
 
+/**
+ * The packages a uv.lock pins. The workspace's own packages (`source = { editable = "." }` or
+ * `{ virtual = ... }`) are the project itself, at whatever version its metadata says, not a
+ * dependency of it.
+ */
 function uvLock(text: string): Dependency[] {
   const out: Dependency[] = [];
   let name: string | undefined;
+  let pinned: Dependency | undefined;
   forEachLine(text, (line, offset) => {
-    if (/^\s*\[\[package\]\]/.test(line)) name = undefined;
+    if (/^\s*\[\[package\]\]/.test(line)) {
+      name = undefined;
+      pinned = undefined;
+    }
     const n = /^name\s*=\s*"([^"]+)"/.exec(line);
     if (n) name = n[1];
     const v = /^version\s*=\s*"([^"]+)"/.exec(line);
     if (v && name) {
       const start = line.indexOf('"');
-      out.push({ ecosystem: "pypi", name: normalizePypi(name), spec: v[1]!, exact: true, offset: offset + start, length: v[1]!.length + 2 });
+      pinned = { ecosystem: "pypi", name: normalizePypi(name), spec: v[1]!, exact: true, offset: offset + start, length: v[1]!.length + 2 };
+      out.push(pinned);
       name = undefined;
+    }
+    if (pinned && /^source\s*=\s*\{\s*(?:editable|virtual)\s*=/.test(line)) {
+      out.splice(out.indexOf(pinned), 1);
+      pinned = undefined;
     }
   });
   return out;
