@@ -1,5 +1,5 @@
 import nock from "nock";
-import { BASE, CHECK_RUN, HEAD, PULL, REPO_PATH, emptyCapture, mockReview } from "../support/pull-request-fixture.js";
+import { BASE, CHECK_RUN, HEAD, PULL, REPO_PATH, emptyCapture, mockHeadCheckRuns, mockReview } from "../support/pull-request-fixture.js";
 import { API, INSTALLATION_ID, base64, createTestApp, mockInstallationToken, pullRequestPayload, repository, type TestApp } from "../support/test-app.js";
 
 /** A pull request comment as GitHub delivers it. */
@@ -271,9 +271,11 @@ describe("a pull request through the app and the worker", () => {
     expect(app.unmatched).toEqual([]);
 
     const captured = emptyCapture();
+    const runs = mockHeadCheckRuns([]);
     const scope = mockReview(captured);
     await app.deliver("pull_request", pullRequestPayload("ready_for_review", { number: PULL, head: HEAD, base: BASE, draft: false }));
     await app.queue.drain();
+    runs.done();
     scope.done();
     expect(captured.checkUpdates[1].status).toBe("completed");
   });

@@ -209,3 +209,11 @@ export function answerBlobQueries(scope: nock.Scope, contents: Record<string, st
       return { data: { repository } };
     });
 }
+
+/** The check runs GitHub lists for the head (newest first is not assumed), as a reopen or ready-for-review asks. */
+export function mockHeadCheckRuns(runs: Array<{ id: number; status: string; conclusion: string | null }>, sha = HEAD): nock.Scope {
+  return nock(API)
+    .get(`${REPO_PATH}/commits/${sha}/check-runs`)
+    .query((q) => q.check_name === "MCP security review")
+    .reply(200, { total_count: runs.length, check_runs: runs.map((r) => ({ ...r, name: "MCP security review" })) });
+}
