@@ -223,12 +223,11 @@ export function summaryFor(input: SummaryInput): string {
   if (input.skipped.length > 0) {
     const reasons = new Map<string, number>();
     for (const s of input.skipped) reasons.set(s.reason, (reasons.get(s.reason) ?? 0) + 1);
-    // Name the files a reader can act on; the rest are only counted (a 3,000-file pull request has 2,000 over the limit).
-    const listed = input.skipped.filter((s) => LISTED_SKIPS.has(s.reason)).slice(0, 50);
-    out.push(
-      `### Skipped files\n${[...reasons].map(([reason, n]) => `- ${SKIP_LABEL[reason] ?? reason}: ${n}`).join("\n")}` +
-        (listed.length > 0 ? `\n\n${listed.map((s) => `- \`${s.path}\`: ${SKIP_LABEL[s.reason] ?? s.reason}${s.detail ? ` (${s.detail})` : ""}`).join("\n")}` : ""),
-    );
+    // Name the first files, those a reader can act on first; count the rest (a 3,000-file pull request has 2,000 over the limit).
+    const ordered = [...input.skipped].sort((a, b) => Number(!LISTED_SKIPS.has(a.reason)) - Number(!LISTED_SKIPS.has(b.reason)));
+    const listed = ordered.slice(0, MAX_SKIPS_NAMED).map((s) => `- \`${s.path}\`: ${SKIP_LABEL[s.reason] ?? s.reason}${s.detail ? ` (${s.detail})` : ""}`);
+    if (ordered.length > MAX_SKIPS_NAMED) listed.push(`- …and ${ordered.length - MAX_SKIPS_NAMED} more`);
+    out.push(`### Skipped files\n${[...reasons].map(([reason, n]) => `- ${SKIP_LABEL[reason] ?? reason}: ${n}`).join("\n")}\n\n${listed.join("\n")}`);
   }
 
   if (input.ruleErrors.length > 0) {
@@ -242,6 +241,9 @@ export function summaryFor(input: SummaryInput): string {
 
 const SEVERITY_ICON: Record<Severity, string> = { critical: "🔴", high: "🟠", medium: "🟡", low: "🔵", info: "⚪" };
 
+/** Skipped files named in the summary; the others are counted. */
+const MAX_SKIPS_NAMED = 20;
+/** Reasons a reader can act on, named before the others. */
 const LISTED_SKIPS = new Set(["parse-error", "too-large", "binary", "fetch-failed", "ignored", "symlink"]);
 
 const SKIP_LABEL: Record<string, string> = {

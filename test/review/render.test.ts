@@ -112,8 +112,31 @@ describe("summaryFor", () => {
     expect(summary).toContain("- unknown key `x`");
     expect(summary).toContain("- too large: 1");
     expect(summary).toContain("- `big.ts`: too large (600 KB is over max_file_size_kb (512))");
-    expect(summary).not.toContain("`img.png`");
+    expect(summary).toContain("- `img.png`: no rules for this file type");
     expect(summary).toContain("- 1 new inline comment");
     expect(summary).toContain("`tool-poisoning` on `src/a.ts`: boom");
+  });
+
+  it("names the first 20 skipped files, those a reader can act on first, and counts the rest", () => {
+    const skipped = [
+      ...Array.from({ length: 30 }, (_, i) => ({ path: `lib/m${i}.ts`, reason: "limit" as const, detail: "over max_files (1000)" })),
+      { path: "src/broken.ts", reason: "parse-error" as const, detail: "line 2: ')' expected" },
+    ];
+    const summary = summaryFor({
+      placed: [],
+      config: DEFAULT_CONFIG,
+      configErrors: [],
+      skipped,
+      ruleErrors: [],
+      filesAnalyzed: 3,
+      headSha: "0123456789abcdef",
+      comments: { posted: 0, alreadyPosted: 0, markedFixed: 0, overLimit: 0, rejected: 0 },
+      annotationsDropped: 0,
+    });
+    const named = summary.split("\n").filter((l) => l.startsWith("- `"));
+    expect(named).toHaveLength(20);
+    expect(named[0]).toBe("- `src/broken.ts`: could not be parsed (line 2: ')' expected)");
+    expect(summary).toContain("- over the file limit: 30");
+    expect(summary).toContain("- …and 11 more");
   });
 });
