@@ -1,6 +1,7 @@
 import { Project, ts, type Node, type SourceFile } from "ts-morph";
 import { RULES } from "../../rules/index.js";
 import { parseDependencies, parseMcpConfig, type McpConfigFile } from "./config/index.js";
+import { contextClassifier, type CodeContext } from "./context.js";
 import { fingerprintFindings } from "./fingerprint.js";
 import { languageOf } from "./language.js";
 import { PythonAnalysis } from "./python/run.js";
@@ -39,7 +40,8 @@ interface Parsed {
   base?: string;
 }
 
-interface Pending extends Omit<Finding, "fingerprint"> {
+/** A finding before its fingerprint and context are set, with the code that makes the fingerprint. */
+interface Pending extends Omit<Finding, "fingerprint" | "context"> {
   code: string;
   fingerprint?: string;
 }
@@ -66,6 +68,14 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
   const pythonFiles: { path: string; rules: Rule[] }[] = [];
   const only = options.only ? new Set(options.only) : undefined;
   const workspace = new Workspace(files);
+  const classify = contextClassifier(options.paths);
+  const contexts = new Map<string, CodeContext>();
+  const contentOf = new Map(files.map((f) => [f.path, f.content]));
+  const contextOf = (path: string): CodeContext => {
+    let context = contexts.get(path);
+    if (!context) contexts.set(path, (context = classify(path, contentOf.get(path))));
+    return context;
+  };
   // Outside `only`, a file is context: a TypeScript or JavaScript file that imports join to those
   // in `only`, parsed as usual for cross-file taint and never checked (Python reads its imports
   // from `files` itself). Any other file cannot change their findings and is not read.
@@ -163,6 +173,7 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
         sourceFile: file.sourceFile,
         path: file.path,
         language: file.language,
+        context: contextOf(file.path),
         mcp,
         get taint() {
           taint ??= new FileTaint(file.sourceFile, mcp, workspace);
@@ -186,7 +197,7 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
     }
   }
 
-  if (python) pending.push(...runPythonRules(python, pythonFiles, settings, errors));
+  if (python) pending.push(...runPythonRules(python, pythonFiles, settings, errors, contextOf));
 
   const byPath = new Map<string, Pending[]>();
   for (const p of pending) byPath.set(p.path, [...(byPath.get(p.path) ?? []), p]);
@@ -196,7 +207,7 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
     fingerprintFindings(list);
   }
   const all: Finding[] = pending
-    .map(({ code: _code, fingerprint, ...rest }) => ({ ...rest, fingerprint: fingerprint! }))
+    .map(({ code: _code, fingerprint, ...rest }) => ({ ...rest, fingerprint: fingerprint!, context: contextOf(rest.path) }))
     .sort(compareFindings);
   const findings: Finding[] = [];
   const suppressed: SuppressedFinding[] = [];
@@ -287,6 +298,7 @@ function toFinding(rule: Rule, path: string, problem: Problem, regrade: Finding[
     message: problem.message,
     remediation: problem.remediation,
     code: node.getText(),
+    ...(problem.countsEverywhere ? { countsEverywhere: true as const } : {}),
   };
 }
 
@@ -389,14 +401,14 @@ function countLines(text: string): number {
 }
 
 /** Runs the Python checks on the Python files that some rule can fire on, then frees the trees. */
-function runPythonRules(python: PythonAnalysis, files: readonly { path: string; rules: Rule[] }[], settings: AnalyzeOptions["rules"] & object, errors: RuleError[]): Pending[] {
+function runPythonRules(python: PythonAnalysis, files: readonly { path: string; rules: Rule[] }[], settings: AnalyzeOptions["rules"] & object, errors: RuleError[], contextOf: (path: string) => CodeContext): Pending[] {
   const out: Pending[] = [];
   try {
     for (const file of files) {
       for (const rule of file.rules) {
         const regrade = settings[rule.meta.id];
         try {
-          timed(rule.meta.id, () => python.check(file.path, rule.checkPython!, (problem, where) =>
+          timed(rule.meta.id, () => python.check(file.path, contextOf(file.path), rule.checkPython!, (problem, where) =>
             out.push({
               ruleId: rule.meta.id,
               title: rule.meta.title,
@@ -407,6 +419,7 @@ function runPythonRules(python: PythonAnalysis, files: readonly { path: string; 
               ...where,
               message: problem.message,
               remediation: problem.remediation,
+              ...(problem.countsEverywhere ? { countsEverywhere: true as const } : {}),
             }),
           ));
         } catch (error) {

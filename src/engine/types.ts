@@ -1,3 +1,5 @@
+import type { CodeContext, ContextPaths } from "./context.js";
+
 /** Severities from most to least serious. */
 export const SEVERITIES = ["critical", "high", "medium", "low", "info"] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -56,6 +58,13 @@ export interface Finding {
    * it is, each call that carries it into another function, and the sink (the finding itself).
    */
   trace?: TraceStep[];
+  /** Where the code sits: production code, tests, examples or generated code (see `contextClassifier`). */
+  context: CodeContext;
+  /**
+   * Counts as production code's would in every context: a credential in a provider's verifiable
+   * format leaks from a test file as well.
+   */
+  countsEverywhere?: true;
 }
 
 /** Why a file was not analyzed. */
@@ -98,6 +107,8 @@ export interface AnalyzeOptions {
   only?: readonly string[];
   /** Run only these rules (ids), as if the others were off. */
   onlyRules?: readonly string[];
+  /** Globs that place paths in a context, over the well-known layouts (`test/`, `examples/`, ...). */
+  paths?: ContextPaths;
 }
 
 /** A finding that an inline `mcp-review-ignore` comment silenced, with the reason it gives. */

@@ -110,7 +110,7 @@ describe("mcp-review scan", () => {
     const report = JSON.parse(stdout);
     expect(Object.keys(report)).toEqual(["findings", "stats"]);
     expect(report.findings.map((f: { ruleId: string }) => f.ruleId)).toEqual(["command-injection", "bind-all-interfaces"]);
-    const keys = ["ruleId", "title", "severity", "confidence", "cwe", "path", "line", "endLine", "column", "message", "remediation", "fingerprint"];
+    const keys = ["ruleId", "title", "severity", "confidence", "cwe", "path", "line", "endLine", "column", "message", "remediation", "fingerprint", "context"];
     // A flow of tool input has a trace; a listening address does not.
     expect(Object.keys(report.findings[0]).sort()).toEqual([...keys, "trace"].sort());
     expect(Object.keys(report.findings[1]).sort()).toEqual(keys.sort());

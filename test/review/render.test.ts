@@ -17,6 +17,7 @@ function finding(overrides: Partial<Finding>): Finding {
     message: "Tool input `cmd` reaches exec().",
     remediation: "Use `execFile('ls', ['--', dir])`.",
     fingerprint: "fp-a",
+    context: "production",
     ...overrides,
   };
 }

@@ -3,6 +3,7 @@ import type { PythonModule } from "./module.js";
 import type { PyNode } from "./parser.js";
 import type { PythonTaintQueries } from "./taint.js";
 import type { Severity } from "../types.js";
+import type { CodeContext } from "../context.js";
 
 /** A problem found by a Python check. The engine adds location, title, cwe and fingerprint. */
 export interface PythonProblem {
@@ -14,6 +15,8 @@ export interface PythonProblem {
   remediation: string;
   /** Overrides the rule's own severity for this problem. */
   severity?: Severity;
+  /** Counts in every context, tests included (a verifiable credential leaks from anywhere). */
+  countsEverywhere?: boolean;
 }
 
 /** Everything a Python check may know about the module under analysis. */
@@ -21,6 +24,8 @@ export interface PythonRuleContext {
   /** POSIX path relative to the scanned root. */
   readonly path: string;
   readonly language: "python";
+  /** Where the file sits: production code, tests, examples, generated code. */
+  readonly context: CodeContext;
   /** The parsed module: tree, nodes by kind, imports, functions. */
   readonly module: PythonModule;
   /** MCP facts: FastMCP tools, resources and prompts, low-level call_tool handlers, HTTP endpoints, descriptions. */

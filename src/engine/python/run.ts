@@ -8,6 +8,7 @@ import { inputLabel } from "./describe.js";
 import { abbreviatePy, parametersOf } from "./values.js";
 import type { PyNode } from "./parser.js";
 import type { TraceStep } from "../types.js";
+import type { CodeContext } from "../context.js";
 import { traceSteps } from "../trace.js";
 
 /** Where a Python problem sits, for the engine's finding. */
@@ -47,11 +48,12 @@ export class PythonAnalysis {
   }
 
   /** Runs one Python check on one file. */
-  check(path: string, checkPython: (ctx: PythonRuleContext) => void, report: (problem: PythonProblem, where: PythonLocation) => void): void {
+  check(path: string, context: CodeContext, checkPython: (ctx: PythonRuleContext) => void, report: (problem: PythonProblem, where: PythonLocation) => void): void {
     const module = this.project.module(path)!;
     const ctx: PythonRuleContext = {
       path,
       language: "python",
+      context,
       module,
       mcp: this.mcpOf(module),
       taint: this.taint.queriesFor(module),
