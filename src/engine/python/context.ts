@@ -1,5 +1,6 @@
 import type { PythonMcpFile } from "./mcp.js";
 import type { PythonModule } from "./module.js";
+import type { PythonProject } from "./project.js";
 import type { PyNode } from "./parser.js";
 import type { PythonTaintQueries } from "./taint.js";
 import type { Severity } from "../types.js";
@@ -25,6 +26,8 @@ export interface PythonRuleContext {
   readonly module: PythonModule;
   /** MCP facts: FastMCP tools, resources and prompts, low-level call_tool handlers, HTTP endpoints, descriptions. */
   readonly mcp: PythonMcpFile;
+  /** Every Python file of the analysis, for lookups across imports (a settings class, a helper). */
+  readonly project: PythonProject;
   /** Does tool input reach this expression? */
   readonly taint: PythonTaintQueries;
   report(problem: PythonProblem): void;

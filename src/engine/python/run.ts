@@ -47,6 +47,7 @@ export class PythonAnalysis {
       language: "python",
       module,
       mcp: this.mcpOf(module),
+      project: this.project,
       taint: this.taint.queriesFor(module),
       report: (problem) => {
         const { node } = problem;
