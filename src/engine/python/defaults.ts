@@ -41,9 +41,68 @@ export function defaultValue(module: PythonModule, expr: PyNode, project?: Pytho
       return attributeDefault(module, node, project, depth);
     case "call":
       return callDefault(module, node, project, depth);
+    case "subscript":
+      return subscriptDefault(module, node, project, depth);
     default:
       return undefined;
   }
+}
+
+/** `config["host"]` where `config` is a dictionary literal, held by a name or returned by a helper: its entry, or the last `config["host"] = ...` after it. */
+function subscriptDefault(module: PythonModule, node: PyNode, project: PythonProject | undefined, depth: number): DefaultValue | undefined {
+  const key = constantString(node.childForFieldName("subscript")!, module);
+  if (key === undefined) return undefined;
+  const entry = dictEntry(module, node.childForFieldName("value")!, key, project, depth);
+  if (!entry) return undefined;
+  const d = defaultValue(entry.module, entry.value, project, depth + 1);
+  return d && { value: d.value, why: d.why || `the default of \`${abbreviate(node)}\`` };
+}
+
+function dictEntry(module: PythonModule, container: PyNode, key: string, project: PythonProject | undefined, depth: number): { module: PythonModule; value: PyNode } | undefined {
+  if (depth > MAX_DEPTH) return undefined;
+  const c = unwrapPy(container);
+  if (c.type === "dictionary") {
+    for (const pair of c.namedChildren) {
+      if (pair?.type === "pair" && constantString(pair.childForFieldName("key")!, module) === key) return { module, value: pair.childForFieldName("value")! };
+    }
+    return undefined;
+  }
+  if (c.type === "identifier") {
+    const value = dominatingValue(c);
+    const assigned = value && value !== "parameter" ? value : value === undefined ? moduleLevelValue(module, c.text) : undefined;
+    if (!assigned) return undefined;
+    const base = dictEntry(module, assigned, key, project, depth + 1);
+    // `config["host"] = os.getenv("HOST", config["host"])` after the literal: the last such statement wins.
+    const later = laterItemAssignment(assigned, c, key, module);
+    return later ? { module, value: later } : base;
+  }
+  if (c.type === "call") {
+    const callee = c.childForFieldName("function")!;
+    const local = callee.type === "identifier" ? module.functions.get(callee.text) : undefined;
+    const target = local ? { module, fn: local } : project?.resolveFunction(module, callee);
+    const ret = target ? fallThroughReturn(target.fn) : undefined;
+    return ret && target ? dictEntry(target.module, ret, key, project, depth + 1) : undefined;
+  }
+  return undefined;
+}
+
+/** The value of the last unconditional `name["key"] = value` after the statement that assigned `name`, in its block, before the use. */
+function laterItemAssignment(assigned: PyNode, use: PyNode, key: string, module: PythonModule): PyNode | undefined {
+  const name = use.text;
+  let stmt: PyNode | null = assigned;
+  while (stmt && stmt.type !== "expression_statement") stmt = stmt.parent;
+  let found: PyNode | undefined;
+  for (let next = stmt?.nextNamedSibling; next && next.endIndex <= use.startIndex; next = next.nextNamedSibling) {
+    const expr = next.type === "expression_statement" ? next.namedChildren[0] : undefined;
+    const left = expr?.type === "assignment" ? expr.childForFieldName("left") : undefined;
+    if (left?.type === "subscript" && left.childForFieldName("value")?.text === name && constantString(left.childForFieldName("subscript")!, module) === key) found = expr!.childForFieldName("right") ?? undefined;
+  }
+  return found;
+}
+
+function abbreviate(node: PyNode): string {
+  const flat = node.text.replace(/\s+/g, " ");
+  return flat.length > 40 ? `${flat.slice(0, 39)}…` : flat;
 }
 
 function nameDefault(module: PythonModule, ident: PyNode, project: PythonProject | undefined, depth: number): DefaultValue | undefined {
