@@ -179,7 +179,7 @@ function forwardedNone(ctx: PythonRuleContext): void {
       const value = param.node.childForFieldName("value");
       if (value?.type !== "none") continue;
       const body = fn.childForFieldName("body");
-      if (!body || !usedAsIs(body, param.name)) continue;
+      if (!body || !usedAsIs(body, param.name) || handedToFastMcp(ctx, body, param.name)) continue;
       report(ctx, param.node, `\`${ownerName(fn)}(…, ${abbreviatePy(param.node, 60)})\` passes its \`None\` default on as is, so a server built without \`${param.name}\` gets a transport that checks neither the Host nor the Origin header (DNS-rebinding protection off by default)`, "default");
     }
   }
@@ -193,6 +193,16 @@ function ownerName(fn: PyNode): string {
   if (cls?.type !== "class_definition") return name;
   const owner = cls.childForFieldName("name")!.text;
   return name === "__init__" ? owner : `${owner}.${name}`;
+}
+
+/** `FastMCP(..., transport_security=param)`: FastMCP chooses the default itself (protected for loopback from 1.23). */
+function handedToFastMcp(ctx: PythonRuleContext, body: PyNode, name: string): boolean {
+  for (const call of body.descendantsOfType("call")) {
+    const fn = call ? ctx.module.qualifiedName(call.childForFieldName("function")!) ?? "" : "";
+    if (!/(?:^|\.)(?:FastMCP|MCPServer)$/.test(fn)) continue;
+    if ([...callArgs(call!).keywords.values()].some((v) => v.text === name)) return true;
+  }
+  return false;
 }
 
 /** The parameter is read, and never replaced, tested against None, or given a fallback with `or`. */
