@@ -103,19 +103,21 @@ function fastMcpServers(ctx: PythonRuleContext): void {
     if (!server || server.module !== ctx.module && (hasHttpAuth(server.module) || VALIDATION.test(server.module.text))) continue;
     const args = callArgs(server.call);
     if (args.splat) continue;
-    // DNS rebinding is an attack on a server only the user's machine can reach; one on another address by default is bind-all-interfaces' business.
     const host = callArgs(call).keywords.get("host") ?? args.keywords.get("host");
     const hostValue = host ? defaultValue(host === args.keywords.get("host") ? server.module : ctx.module, host, ctx.project)?.value : "127.0.0.1";
-    if (hostValue !== undefined && !LOOPBACK.has(hostValue)) continue;
     if (server.standalone) {
       report(ctx, call, `\`${abbreviatePy(call, 60)}\` serves the \`fastmcp\` server \`${abbreviatePy(server.call, 40)}\` over HTTP, and \`fastmcp\` checks neither the Host nor the Origin header unless its \`http_host_origin_protection\` setting is turned on`, "standalone");
       continue;
     }
     if (args.keywords.has("transport_security")) continue;
-    // From 1.23 on, FastMCP protects a loopback server by itself.
+    // From 1.23 on, FastMCP protects a server on a loopback host by itself; on any other host, in no release.
+    const elsewhere = hostValue !== undefined && !LOOPBACK.has(hostValue);
     const version = sdkVersion(ctx);
-    if (!version?.old) continue;
-    report(ctx, call, `\`${abbreviatePy(call, 60)}\` serves the FastMCP server \`${abbreviatePy(server.call, 40)}\` over HTTP without \`transport_security\`, and on \`mcp\` ${version.written} (before ${FASTMCP_PROTECTED_SINCE}) FastMCP then checks neither the Host nor the Origin header`, "fastmcp");
+    if (!elsewhere && !version?.old) continue;
+    const why = !version?.old
+      ? `FastMCP turns its Host/Origin checks on by itself only for a loopback host, and this one listens on ${JSON.stringify(hostValue)} by default`
+      : `on \`mcp\` ${version!.written} (before ${FASTMCP_PROTECTED_SINCE}) FastMCP then checks neither the Host nor the Origin header`;
+    report(ctx, call, `\`${abbreviatePy(call, 60)}\` serves the FastMCP server \`${abbreviatePy(server.call, 40)}\` over HTTP without \`transport_security\`, and ${why}`, "fastmcp");
   }
 }
 
