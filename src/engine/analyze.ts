@@ -104,7 +104,10 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
     if (language === "python") {
       const forFile = active.filter((r) => r.checkPython && r.meta.languages.includes("python") && (!r.meta.mentionsPython || r.meta.mentionsPython.test(file.content)));
       if (forFile.length > 0) {
-        python ??= new PythonAnalysis(new Map(files.filter((f) => languageOf(f.path) === "python").map((f) => [f.path, f.content])));
+        python ??= new PythonAnalysis(
+          new Map(files.filter((f) => languageOf(f.path) === "python").map((f) => [f.path, f.content])),
+          new Map(files.filter((f) => languageOf(f.path) === "manifest").map((f) => [f.path, f.content])),
+        );
         const problem = python.syntaxError(file.path);
         if (problem) {
           skipped.push({ path: file.path, reason: "parse-error", detail: problem });

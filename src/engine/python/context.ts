@@ -1,5 +1,7 @@
 import type { PythonMcpFile } from "./mcp.js";
 import type { PythonModule } from "./module.js";
+import type { PythonProject } from "./project.js";
+import type { Dependency } from "../config/manifest.js";
 import type { PyNode } from "./parser.js";
 import type { PythonTaintQueries } from "./taint.js";
 import type { Severity } from "../types.js";
@@ -30,6 +32,10 @@ export interface PythonRuleContext {
   readonly module: PythonModule;
   /** MCP facts: FastMCP tools, resources and prompts, low-level call_tool handlers, HTTP endpoints, descriptions. */
   readonly mcp: PythonMcpFile;
+  /** Every Python file of the analysis, for lookups across imports (a settings class, a helper). */
+  readonly project: PythonProject;
+  /** What the nearest manifests or lockfiles declare for a PyPI package (exact pins first); empty when unknown. */
+  declared(pkg: string): readonly Dependency[];
   /** Does tool input reach this expression? */
   readonly taint: PythonTaintQueries;
   report(problem: PythonProblem): void;

@@ -1,3 +1,4 @@
+import { handRolledMcpServer, httpRequestHandlers } from "./http-sources.js";
 import type { PythonModule } from "./module.js";
 import type { PyNode } from "./parser.js";
 import { callArgs, constantString, docstringOf, parametersOf } from "./values.js";
@@ -48,7 +49,7 @@ export function createPythonMcpFile(module: PythonModule): PythonMcpFile {
   let descriptions: PyDescription[] | undefined;
   return {
     get isMcpServer() {
-      isMcp ??= module.importsModule("mcp", "fastmcp");
+      isMcp ??= module.importsModule("mcp", "fastmcp") || handRolledMcpServer(module.text);
       return isMcp;
     },
     get handlers() {
@@ -129,6 +130,8 @@ function findHandlers(module: PythonModule): PyToolHandler[] {
     const requests = parametersOf(fn).filter((p) => p.type && /^(?:starlette\.requests\.)?Request$/.test(p.type.trim()));
     if (requests.length > 0) add({ kind: "route", fn, registration: fn, tainted: new Set(requests.map((p) => p.name)) });
   }
+  // http.server request handlers and Starlette endpoints without a typed Request (see http-sources.ts).
+  for (const h of httpRequestHandlers(module)) add(h);
   return out;
 }
 

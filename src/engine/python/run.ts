@@ -2,6 +2,7 @@ import type { PythonProblem, PythonRuleContext } from "./context.js";
 import { createPythonMcpFile, type PythonMcpFile } from "./mcp.js";
 import type { PythonModule } from "./module.js";
 import { firstPythonSyntaxError } from "./parser.js";
+import { PythonManifests } from "./manifests.js";
 import { PythonProject } from "./project.js";
 import { PythonTaint, type PyFlow } from "./taint.js";
 import { inputLabel } from "./describe.js";
@@ -30,9 +31,12 @@ export class PythonAnalysis {
   private readonly project: PythonProject;
   private readonly mcp = new Map<string, PythonMcpFile>();
   private readonly taint: PythonTaint;
+  private readonly manifests: PythonManifests;
 
-  constructor(sources: ReadonlyMap<string, string>) {
+  /** `manifests`: the dependency manifests and lockfiles of the analysis, by path. */
+  constructor(sources: ReadonlyMap<string, string>, manifests: ReadonlyMap<string, string> = new Map()) {
     this.project = new PythonProject(sources);
+    this.manifests = new PythonManifests(manifests);
     this.taint = new PythonTaint(this.project, (m) => this.mcpOf(m));
   }
 
@@ -56,6 +60,8 @@ export class PythonAnalysis {
       context,
       module,
       mcp: this.mcpOf(module),
+      project: this.project,
+      declared: (pkg) => this.manifests.declared(path, pkg),
       taint: this.taint.queriesFor(module),
       report: (problem) => {
         const { node } = problem;
