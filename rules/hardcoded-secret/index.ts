@@ -3,13 +3,12 @@ import { looksLikeSecret } from "../../src/engine/config/index.js";
 import type { Rule } from "../../src/engine/rule.js";
 import { descendantsOfKind, propertyName } from "../../src/engine/values.js";
 import { checkPython, MENTIONS_PY } from "./python.js";
+import { verifiableCredential } from "./verifiable.js";
 
 /** Names whose value is a credential. Stricter than the config rule's: code has `author`, `authUrl`, `tokenizer`. */
 const SECRET_NAME = /(?:token|secret|passw(?:or)?d|^pwd$|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|credential|^auth$|authorization|bearer)(?!izer|s?(?:url|uri|path|file|endpoint|header|name|type|count|length|limit|regex|pattern|env|var|key_?name)\b)/i;
 /** A PEM private key with its body: a bare header is a parser's constant, not a key. */
 const PRIVATE_KEY = /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----(?:\\n|\s)*[A-Za-z0-9+/=]{40,}/;
-/** Test code holds fake credentials on purpose. */
-const TEST_PATH = /\.(?:test|spec)\.[cm]?[jt]sx?$|(?:^|\/)(?:__tests__|__mocks__)\//;
 
 export const hardcodedSecret: Rule = {
   meta: {
@@ -31,7 +30,9 @@ export const hardcodedSecret: Rule = {
   },
   checkPython,
   check(ctx) {
-    if (TEST_PATH.test(ctx.path)) return;
+    // Test code holds fake credentials on purpose: there, only a verifiable one is reported.
+    const inTest = ctx.context === "test";
+    const text = ctx.sourceFile.getFullText();
     const literals = [...descendantsOfKind(ctx.sourceFile, SyntaxKind.StringLiteral), ...descendantsOfKind(ctx.sourceFile, SyntaxKind.NoSubstitutionTemplateLiteral)];
     for (const literal of literals) {
       const value = literal.getLiteralValue();
@@ -42,13 +43,17 @@ export const hardcodedSecret: Rule = {
       const name = nameOf(literal);
       const kind = PRIVATE_KEY.test(value) ? "private key" : secretKind(value, name);
       if (!kind) continue;
+      const verified = verifiableCredential(value, text);
+      if (inTest && !verified) continue;
       const envName = envNameFor(name, kind);
       const shown = `${value.slice(0, 4)}…`;
       ctx.report({
         node: literal,
         message:
           `A ${kind} (\`${shown}\`, ${value.length} characters) is written literally in the code${name ? ` as \`${name}\`` : ""}. ` +
+          (verified ? `It is a ${verified}, so it is real${inTest ? " even in test code" : ""}. ` : "") +
           "Everyone who can read the repository, a fork or the published package can use it, and it stays in the git history after it is removed.",
+        ...(verified ? { countsEverywhere: true } : {}),
         remediation: [
           `Revoke and rotate this ${kind} now: it is exposed already. Then read it from the environment (or the platform's secret store) at startup:`,
           "",

@@ -4,15 +4,13 @@ import { abbreviatePy, callArgs, constantString } from "../../src/engine/python/
 
 const HTTP_MODULES = /^(?:requests|httpx|aiohttp|urllib3|httplib2|websockets|openai|anthropic)\b/;
 const CLIENT_NAME = /client|session|http|requests|httpx|aiohttp|pool|connector/i;
-const TEST_PATH = /(?:^|\/)(?:test_[^/]*|[^/]*_test|conftest)\.py$|(?:^|\/)tests?\//;
 
 /** Text pre-filter: a verification switch. */
 export const MENTIONS_PY = /verify\s*=\s*False|ssl\s*=\s*False|verify_ssl\s*=\s*False|CERT_NONE|check_hostname\s*=\s*False|_create_unverified_context|PYTHONHTTPSVERIFY|cert_reqs/;
 
 /** The Python check of tls-verification-disabled: `verify=False`, `ssl=False`, `CERT_NONE`, `check_hostname = False`, `ssl._create_unverified_context()`. */
 export function checkPython(ctx: PythonRuleContext): void {
-  if (TEST_PATH.test(ctx.path)) return;
-  for (const call of ctx.module.nodesOf("call")) {
+    for (const call of ctx.module.nodesOf("call")) {
     const callee = call.childForFieldName("function")!;
     const fn = ctx.module.qualifiedName(callee) ?? "";
     if (fn === "ssl._create_unverified_context") {

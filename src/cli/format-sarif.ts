@@ -57,7 +57,8 @@ export function formatSarif(report: ScanReport, rules: readonly RuleMeta[], vers
           ],
           ...(f.trace && f.trace.length > 0 ? { codeFlows: [codeFlow(f.trace)] } : {}),
           partialFingerprints: { "mcpReview/v1": f.fingerprint },
-          properties: { severity: f.severity, "security-severity": SECURITY_SEVERITY[f.severity], cwe: f.cwe },
+          // Code scanning marks where code sits with tags, as CodeQL tags test code.
+          properties: { severity: f.severity, "security-severity": SECURITY_SEVERITY[f.severity], cwe: f.cwe, ...(f.context === "production" ? {} : { tags: [f.context] }) },
           ...("reason" in f ? { suppressions: [{ kind: "inSource", justification: f.reason }] } : {}),
         })),
       },

@@ -27,7 +27,7 @@ export function formatText(report: ScanReport): string {
 
 function block(f: Finding): string {
   return [
-    `${f.path}:${f.line}:${f.column}  ${f.severity.toUpperCase()}  ${f.ruleId}  (${f.cwe})`,
+    `${f.path}:${f.line}:${f.column}  ${f.severity.toUpperCase()}  ${f.ruleId}  (${f.cwe})${f.context === "production" ? "" : `  [${f.context}]`}`,
     indent(f.message),
     ...(showsPath(f) ? [indent(["Path:", ...f.trace!.map((step) => `  ${step.path}:${step.line}  ${step.note}`)].join("\n"))] : []),
     indent(`Fix: ${f.remediation}`),

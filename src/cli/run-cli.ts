@@ -1,7 +1,7 @@
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { resolve } from "node:path";
-import { CONFIG_PATH, ignoreMatcher, parseRepoConfig } from "../config/repo-config.js";
+import { CONFIG_PATH, DEFAULT_CONFIG, ignoreMatcher, parseRepoConfig, treatmentOf, type RepoConfig } from "../config/repo-config.js";
 import { analyze, listRules } from "../engine/index.js";
 import { atOrAbove, SEVERITIES, type Severity } from "../engine/types.js";
 import { collectFiles } from "./collect-files.js";
@@ -146,10 +146,10 @@ function scan(args: ScanArgs, io: CliIo): number {
   for (const error of errors) io.stderr.write(`mcp-review: warning: ${CONFIG_PATH}: ${error}\n`);
 
   const collected = collectFiles(target, isDirectory, { ignored: ignoreMatcher(config), maxFileBytes: config.max_file_size_kb * 1024 });
-  const result = analyze(collected.files, { rules: config.rules, allowSuppressions: config.allow_suppressions });
+  const result = analyze(collected.files, { rules: config.rules, allowSuppressions: config.allow_suppressions, paths: config.paths });
   for (const error of result.errors) io.stderr.write(`mcp-review: warning: rule ${error.ruleId} failed on ${error.path}: ${error.message}\n`);
   const report = scanReport(result, collected.skipped, Math.round(performance.now() - started));
-  return emit(report, args, io, args.failOn ?? config.fail_on, "");
+  return emit(report, args, io, args.failOn ?? config.fail_on, "", config);
 }
 
 /** `scan --user`: the current user's MCP client configs, wherever each client keeps them. */
@@ -170,7 +170,7 @@ function scanUser(args: ScanArgs, io: CliIo): number {
 }
 
 /** Render, write and turn into an exit status. `preface` goes before a text report, or to stderr. */
-function emit(report: ScanReport, args: ScanArgs, io: CliIo, failOn: FailLevel, preface: string): number {
+function emit(report: ScanReport, args: ScanArgs, io: CliIo, failOn: FailLevel, preface: string, config: Pick<RepoConfig, "contexts"> = DEFAULT_CONFIG): number {
   if (preface !== "" && args.format !== "text") io.stderr.write(preface.trimEnd().split("\n").map((l) => `mcp-review: ${l.trim()}`).join("\n") + "\n");
 
   const rendered =
@@ -190,6 +190,7 @@ function emit(report: ScanReport, args: ScanArgs, io: CliIo, failOn: FailLevel, 
     io.stdout.write(rendered);
   }
 
+  // As in a pull request: test, example and generated code's findings count only where the config says.
   if (failOn === "none") return 0;
-  return report.findings.some((f) => atOrAbove(f.severity, failOn)) ? 1 : 0;
+  return report.findings.some((f) => treatmentOf(f, config) === "production" && atOrAbove(f.severity, failOn)) ? 1 : 0;
 }

@@ -1,4 +1,4 @@
-import type { RepoConfig } from "../config/repo-config.js";
+import { treatmentOf, type RepoConfig } from "../config/repo-config.js";
 import { atOrAbove, SEVERITIES, type Finding, type RuleError, type Severity, type SkippedFile, type SuppressedFinding } from "../engine/types.js";
 import type { DiffLines } from "./diff-lines.js";
 import { showsPath } from "../engine/trace.js";
@@ -74,9 +74,15 @@ export function placedPath(placed: PlacedFinding): string {
   return placed.changedPath ?? placed.finding.path;
 }
 
-export function conclusionFor(placed: PlacedFinding[], failOn: RepoConfig["fail_on"]): Conclusion {
+/**
+ * Failure when a finding that counts (see `treatmentOf`: production code's, by default) is on a
+ * changed line at or above `fail_on`; neutral when findings are on changed lines but none fails.
+ */
+export function conclusionFor(placed: PlacedFinding[], config: Pick<RepoConfig, "fail_on" | "contexts">): Conclusion {
   const onChanges = placed.filter((p) => p.changedLine !== undefined);
-  if (failOn !== "none" && onChanges.some((p) => atOrAbove(p.finding.severity, failOn))) return "failure";
+  const counted = onChanges.filter((p) => treatmentOf(p.finding, config) === "production");
+  const failOn = config.fail_on;
+  if (failOn !== "none" && counted.some((p) => atOrAbove(p.finding.severity, failOn))) return "failure";
   return onChanges.length > 0 ? "neutral" : "success";
 }
 
@@ -140,9 +146,11 @@ export interface SummaryInput {
   annotationsDropped: number;
 }
 
-export function titleFor(placed: PlacedFinding[], conclusion: Conclusion): string {
-  const onChanges = placed.filter((p) => p.changedLine !== undefined).map((p) => p.finding);
-  if (onChanges.length === 0) return "No MCP security findings on changed lines";
+export function titleFor(placed: PlacedFinding[], conclusion: Conclusion, config: Pick<RepoConfig, "contexts">): string {
+  const all = placed.filter((p) => p.changedLine !== undefined).map((p) => p.finding);
+  const onChanges = all.filter((f) => treatmentOf(f, config) === "production");
+  const others = all.length - onChanges.length;
+  if (onChanges.length === 0) return others > 0 ? `No findings in production code on changed lines (${others} in test, example or generated code)` : "No MCP security findings on changed lines";
   const worst = SEVERITIES.find((s) => onChanges.some((f) => f.severity === s))!;
   const n = onChanges.length;
   return `${n} finding${n === 1 ? "" : "s"} on changed lines (worst: ${worst})${conclusion === "failure" ? "" : ", below the fail level"}`;
@@ -150,7 +158,9 @@ export function titleFor(placed: PlacedFinding[], conclusion: Conclusion): strin
 
 export function summaryFor(input: SummaryInput): string {
   const { placed, config } = input;
-  const onChanges = placed.filter((p) => p.changedLine !== undefined);
+  const changed = placed.filter((p) => p.changedLine !== undefined);
+  const onChanges = changed.filter((p) => treatmentOf(p.finding, config) === "production");
+  const notCounted = changed.filter((p) => treatmentOf(p.finding, config) !== "production");
   const elsewhere = placed.filter((p) => p.changedLine === undefined);
   const out: string[] = [];
 
@@ -178,9 +188,9 @@ export function summaryFor(input: SummaryInput): string {
   }
 
   if (placed.length > 0) {
-    out.push(`### Findings\n| severity | on changed lines | elsewhere in changed files |\n|---|---|---|\n${SEVERITIES.map((s) => [s, count(onChanges, s), count(elsewhere, s)] as const)
-      .filter(([, a, b]) => a + b > 0)
-      .map(([s, a, b]) => `| ${SEVERITY_ICON[s]} ${s} | ${a} | ${b} |`)
+    out.push(`### Findings\n| severity | on changed lines | in test, example or generated code | elsewhere in changed files |\n|---|---|---|---|\n${SEVERITIES.map((s) => [s, count(onChanges, s), count(notCounted, s), count(elsewhere, s)] as const)
+      .filter(([, a, b, c]) => a + b + c > 0)
+      .map(([s, a, b, c]) => `| ${SEVERITY_ICON[s]} ${s} | ${a} | ${b} | ${c} |`)
       .join("\n")}`);
     const byRule = new Map<string, { title: string; cwe: string; n: number }>();
     for (const { finding } of placed) {
@@ -190,6 +200,10 @@ export function summaryFor(input: SummaryInput): string {
     }
     out.push(`| rule | | count |\n|---|---|---|\n${[...byRule].sort(([a], [b]) => a.localeCompare(b)).map(([id, r]) => `| \`${id}\` | ${r.title} (${r.cwe}) | ${r.n} |`).join("\n")}`);
     out.push(findingList("On changed lines", onChanges));
+    if (notCounted.length > 0) {
+      const modes = [...new Set(notCounted.map((p) => `${p.finding.context} code is ${treatmentOf(p.finding, config)}`))].join(", ");
+      out.push(findingList(`In test, example and generated code, on changed lines (not counted against this pull request: ${modes}; see \`contexts\` in the config)`, notCounted));
+    }
     if (elsewhere.length > 0) out.push(findingList("Elsewhere in changed files (not counted against this pull request)", elsewhere));
   }
 
@@ -271,7 +285,8 @@ function findingList(heading: string, placed: PlacedFinding[]): string {
   const shown = placed.slice(0, 50);
   const rows = shown.map(({ finding: f, changedPath, changedLine }) => {
     const via = changedPath ? ` (brought by \`${changedPath}:${changedLine}\`)` : "";
-    return `- ${SEVERITY_ICON[f.severity]} \`${f.path}:${f.line}\`${via} ${f.title} (${f.cwe}): ${firstSentence(f.message)}`;
+    const where = f.context === "production" ? "" : ` [${f.context}]`;
+    return `- ${SEVERITY_ICON[f.severity]} \`${f.path}:${f.line}\`${where}${via} ${f.title} (${f.cwe}): ${firstSentence(f.message)}`;
   });
   if (placed.length > shown.length) rows.push(`- …and ${placed.length - shown.length} more`);
   return `**${heading}**\n${rows.join("\n")}`;

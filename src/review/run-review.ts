@@ -2,6 +2,7 @@ import { analyzeInline, type Analyzer } from "./analysis-pool.js";
 import type { AttemptInfo } from "../queue/review-queue.js";
 import { splitByBaseline } from "./baseline.js";
 import { collect, loadPullRequest, type PullRequestState } from "./collect.js";
+import { treatmentOf } from "../config/repo-config.js";
 import { statusOf, toReviewError } from "./github-errors.js";
 import type { GitHub, GitHubFactory } from "./github.js";
 import { completeCheckRun, listAppComments, markFixed, planComments, postReview } from "./publish.js";
@@ -41,7 +42,7 @@ export async function runReview(job: ReviewJob, deps: ReviewDeps, _attempt?: Att
 
   await markInProgress(github, job, now());
   const collected = await collect(github, job, pull);
-  const analyzeOptions = { rules: collected.config.rules, allowSuppressions: collected.config.allow_suppressions };
+  const analyzeOptions = { rules: collected.config.rules, allowSuppressions: collected.config.allow_suppressions, paths: collected.config.paths };
   const analyzer = deps.analyze ?? analyzeInline;
   const result = await analyzer(collected.files, analyzeOptions, collected.diff);
   // Only findings on changed lines count, and only new ones: those whose code the base branch
@@ -60,10 +61,11 @@ export async function runReview(job: ReviewJob, deps: ReviewDeps, _attempt?: Att
   if (goneNow) return goneNow;
 
   const { config } = collected;
-  const conclusion = conclusionFor(placed, config.fail_on);
+  const conclusion = conclusionFor(placed, config);
 
-  const candidates: InlineComment[] = placed
-    .filter((p) => p.changedLine !== undefined)
+  // Test and generated code's findings are listed only (by default): no comment, no annotation.
+  const shown = placed.filter((p) => p.changedLine !== undefined && treatmentOf(p.finding, config) !== "listed");
+  const candidates: InlineComment[] = shown
     .map((p) => ({ fingerprint: p.finding.fingerprint, path: placedPath(p), line: p.changedLine!, body: commentBody(p.finding, result.ruleDocs[p.finding.ruleId]) }));
   // A comment's finding is known to be gone only where this run saw the file's current state.
   const unparsed = new Set(result.skipped.map((s) => s.path));
@@ -77,7 +79,7 @@ export async function runReview(job: ReviewJob, deps: ReviewDeps, _attempt?: Att
   const { posted, rejected } = await postReview(github, job, plan.toPost, reviewBody(plan.toPost.length));
   const markedFixed = await markFixed(github, job, plan.toMarkFixed);
 
-  const annotated = placed.filter((p) => p.changedLine !== undefined);
+  const annotated = shown;
   const annotations = config.comments === "review" ? [] : annotationsFor(annotated);
   const summary = summaryFor({
     placed,
@@ -93,7 +95,7 @@ export async function runReview(job: ReviewJob, deps: ReviewDeps, _attempt?: Att
     comments: { posted, alreadyPosted: plan.alreadyPosted, markedFixed, overLimit: plan.overLimit, rejected },
     annotationsDropped: config.comments === "review" ? 0 : Math.max(0, annotated.length - MAX_ANNOTATIONS),
   });
-  await completeCheckRun(github, job, job.checkRunId, conclusion, { title: titleFor(placed, conclusion), summary, annotations }, now());
+  await completeCheckRun(github, job, job.checkRunId, conclusion, { title: titleFor(placed, conclusion, config), summary, annotations }, now());
   deps.log?.info(
     { job: jobLabel(job), conclusion, findings: result.findings.length, posted, markedFixed, analysisMs: result.stats.durationMs, baselineMs: result.baseline?.durationMs ?? 0 },
     "review completed",

@@ -184,6 +184,22 @@ describe("mcp-review scan", () => {
     expect(steps).toEqual(finding.trace.map((s: { path: string; line: number; note: string }) => [s.path, s.line, s.note]));
   });
 
+  it("marks test and example code's findings and exits 0 when only they are found, unless the config counts them", async () => {
+    write("tests/server.spec.ts", VULNERABLE_SERVER);
+    write("examples/demo.ts", VULNERABLE_SERVER);
+    const text = await run("scan", ".");
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^tests\/server\.spec\.ts:7:\d+  CRITICAL  command-injection  \(CWE-78\)  \[test\]$/m);
+    expect(text.stdout).toMatch(/^examples\/demo\.ts:7:\d+  CRITICAL  command-injection  \(CWE-78\)  \[example\]$/m);
+
+    await run("scan", ".", "--format", "sarif", "--output", "ctx.sarif");
+    const results = JSON.parse(readFileSync(join(root, "ctx.sarif"), "utf8")).runs[0].results;
+    expect(results.map((r: any) => r.properties.tags).sort()).toEqual([["example"], ["example"], ["test"], ["test"]]);
+
+    write(".github/mcp-review.yml", "contexts: { example: production }\n");
+    expect((await run("scan", ".")).code).toBe(1);
+  });
+
   it("scans a single file given as PATH", async () => {
     write("src/server.ts", VULNERABLE_SERVER);
     const { code, stdout } = await run("scan", "src/server.ts", "--format", "json");

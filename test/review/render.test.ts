@@ -1,4 +1,4 @@
-import { DEFAULT_CONFIG } from "../../src/config/repo-config.js";
+import { DEFAULT_CONFIG, type RepoConfig } from "../../src/config/repo-config.js";
 import type { Finding } from "../../src/engine/types.js";
 import { conclusionFor, fingerprintOf, commentBody, placeFindings, summaryFor, titleFor } from "../../src/review/render.js";
 import { planComments, type ExistingComment } from "../../src/review/publish.js";
@@ -31,10 +31,21 @@ describe("placeFindings and conclusionFor", () => {
       diff,
     );
     expect(placed.map((p) => p.changedLine)).toEqual([10, undefined, undefined]);
-    expect(conclusionFor(placed, "high")).toBe("failure");
-    expect(conclusionFor(placed, "critical")).toBe("neutral");
-    expect(conclusionFor(placed, "none")).toBe("neutral");
-    expect(conclusionFor(placed.slice(1), "info")).toBe("success");
+    const failOn = (fail_on: RepoConfig["fail_on"]) => ({ ...DEFAULT_CONFIG, fail_on });
+    expect(conclusionFor(placed, failOn("high"))).toBe("failure");
+    expect(conclusionFor(placed, failOn("critical"))).toBe("neutral");
+    expect(conclusionFor(placed, failOn("none"))).toBe("neutral");
+    expect(conclusionFor(placed.slice(1), failOn("info"))).toBe("success");
+  });
+
+  it("counts test and generated code's findings only where the config says so, and a verifiable credential everywhere", () => {
+    const at = (context: Finding["context"], extra: Partial<Finding> = {}) => placeFindings([finding({ context, ...extra })], diff);
+    expect(conclusionFor(at("test"), DEFAULT_CONFIG)).toBe("neutral");
+    expect(conclusionFor(at("example"), DEFAULT_CONFIG)).toBe("neutral");
+    expect(conclusionFor(at("generated"), DEFAULT_CONFIG)).toBe("neutral");
+    expect(conclusionFor(at("test", { countsEverywhere: true }), DEFAULT_CONFIG)).toBe("failure");
+    expect(conclusionFor(at("example"), { ...DEFAULT_CONFIG, contexts: { ...DEFAULT_CONFIG.contexts, example: "production" } })).toBe("failure");
+    expect(titleFor(at("test"), "neutral", DEFAULT_CONFIG)).toBe("No findings in production code on changed lines (1 in test, example or generated code)");
   });
 
   it("places a multi-line finding on its first changed line", () => {
@@ -44,8 +55,8 @@ describe("placeFindings and conclusionFor", () => {
 
   it("titles the result by what is on changed lines", () => {
     const placed = placeFindings([finding({}), finding({ severity: "medium", line: 11, endLine: 11, fingerprint: "m" })], diff);
-    expect(titleFor(placed, "failure")).toBe("2 findings on changed lines (worst: high)");
-    expect(titleFor([], "success")).toBe("No MCP security findings on changed lines");
+    expect(titleFor(placed, "failure", DEFAULT_CONFIG)).toBe("2 findings on changed lines (worst: high)");
+    expect(titleFor([], "success", DEFAULT_CONFIG)).toBe("No MCP security findings on changed lines");
   });
 });
 
