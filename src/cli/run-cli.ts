@@ -145,7 +145,7 @@ function scan(args: ScanArgs, io: CliIo): number {
   const { config, errors } = parseRepoConfig(configText);
   for (const error of errors) io.stderr.write(`mcp-review: warning: ${CONFIG_PATH}: ${error}\n`);
 
-  const collected = collectFiles(target, isDirectory, { ignored: ignoreMatcher(config), maxFileBytes: config.max_file_size_kb * 1024 });
+  const collected = collectFiles(target, isDirectory, { ignored: ignoreMatcher(config), maxFileBytes: config.max_file_size_kb * 1024, maxDependencyFileBytes: config.max_dependency_file_mb * 1024 * 1024 });
   const result = analyze(collected.files, { rules: config.rules, allowSuppressions: config.allow_suppressions, paths: config.paths });
   for (const error of result.errors) io.stderr.write(`mcp-review: warning: rule ${error.ruleId} failed on ${error.path}: ${error.message}\n`);
   const report = scanReport(result, collected.skipped, Math.round(performance.now() - started));

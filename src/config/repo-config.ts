@@ -26,6 +26,8 @@ export interface RepoConfig {
   max_file_size_kb: number;
   /** At most this many files of a pull request are analyzed; the rest are reported. */
   max_files: number;
+  /** Manifests and lockfiles larger than this many megabytes (at most 100) are skipped and reported. */
+  max_dependency_file_mb: number;
   /**
    * Honor inline `mcp-review-ignore <rule-id> -- <reason>` comments. An organization turns them
    * off for all its repositories with `allow_suppressions: false` in its `.github` repository.
@@ -52,6 +54,7 @@ export const DEFAULT_CONFIG: RepoConfig = Object.freeze({
   max_comments: 25,
   max_file_size_kb: 512,
   max_files: 1000,
+  max_dependency_file_mb: 50,
   allow_suppressions: true,
   paths: {},
   contexts: { test: "listed", example: "commented", generated: "listed" },
@@ -70,6 +73,7 @@ const FIELDS: { [K in keyof RepoConfig]: z.ZodType<RepoConfig[K]> } = {
   max_comments: z.number().int().min(0).max(100),
   max_file_size_kb: z.number().int().min(1).max(1024),
   max_files: z.number().int().min(1).max(3000),
+  max_dependency_file_mb: z.number().int().min(1).max(100),
   allow_suppressions: z.boolean(),
   paths: z.strictObject({ production: globs, test: globs, example: globs, generated: globs }).partial(),
   contexts: z

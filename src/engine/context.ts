@@ -1,4 +1,5 @@
 import picomatch from "picomatch";
+import { languageOf } from "./language.js";
 
 /** Where code sits, which decides how its findings count. */
 export const CONTEXTS = ["production", "test", "example", "generated"] as const;
@@ -25,9 +26,15 @@ export function contextClassifier(paths: ContextPaths = {}): (path: string, text
     .map((context) => [context, picomatch([...paths[context]!], { dot: true })] as const);
   return (path, text) => {
     for (const [context, matches] of matchers) if (matches(path)) return context;
-    if (text !== undefined && GENERATED_MARKER.test(text.slice(0, 1024))) return "generated";
+    // Lockfiles say they are generated too, but what they pin is what runs: only code is generated code.
+    if (text !== undefined && isSource(path) && GENERATED_MARKER.test(text.slice(0, 1024))) return "generated";
     if (TEST_LAYOUT.test(path)) return "test";
     if (EXAMPLE_LAYOUT.test(path)) return "example";
     return "production";
   };
+}
+
+function isSource(path: string): boolean {
+  const language = languageOf(path);
+  return language === "typescript" || language === "javascript" || language === "python";
 }

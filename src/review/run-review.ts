@@ -65,7 +65,9 @@ export async function runReview(job: ReviewJob, deps: ReviewDeps, _attempt?: Att
 
   // Test and generated code's findings are listed only (by default): no comment, no annotation.
   const shown = placed.filter((p) => p.changedLine !== undefined && treatmentOf(p.finding, config) !== "listed");
+  // GitHub takes comments only on lines its diff shows (none, for a lockfile diff too large to show).
   const candidates: InlineComment[] = shown
+    .filter((p) => collected.diff.get(placedPath(p))?.commentable.has(p.changedLine!))
     .map((p) => ({ fingerprint: p.finding.fingerprint, path: placedPath(p), line: p.changedLine!, body: commentBody(p.finding, result.ruleDocs[p.finding.ruleId]) }));
   // A comment's finding is known to be gone only where this run saw the file's current state.
   const unparsed = new Set(result.skipped.map((s) => s.path));

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { runCli } from "../../src/cli/run-cli.js";
+import { bigPackageLock } from "../support/lockfiles.js";
 import { listRules } from "../../src/engine/index.js";
 
 const VULNERABLE_SERVER = `import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
@@ -248,6 +249,20 @@ describe("mcp-review scan", () => {
     expect(report.stats.filesSkipped).toBe(2);
     expect(report.stats.filesScanned).toBe(1);
     expect(new Set(report.findings.map((f: { path: string }) => f.path))).toEqual(new Set(["src/server.ts"]));
+  });
+
+  it("reads a lockfile of megabytes whole, under its own limit, and skips one over it", async () => {
+    const { text, line } = bigPackageLock(8000, { name: "mcp-remote", version: "0.1.15" });
+    write("package-lock.json", text);
+    write(".github/mcp-review.yml", "max_file_size_kb: 2\n");
+    const report = JSON.parse((await run("scan", ".", "--format", "json")).stdout);
+    expect(report.findings.map((f: { path: string; line: number }) => [f.path, f.line])).toEqual([["package-lock.json", line]]);
+    expect(report.stats.skipped).toEqual({});
+
+    write(".github/mcp-review.yml", "max_dependency_file_mb: 1\n");
+    const over = JSON.parse((await run("scan", ".", "--format", "json")).stdout);
+    expect(over.findings).toEqual([]);
+    expect(over.stats.skippedFiles).toEqual([{ path: "package-lock.json", reason: "too-large", detail: expect.stringMatching(/ KB is over the 1024 KB limit$/) }]);
   });
 
   it.each([

@@ -32,6 +32,7 @@ describe("parseRepoConfig", () => {
       max_comments: 5,
       max_file_size_kb: 100,
       max_files: 50,
+      max_dependency_file_mb: 50,
       allow_suppressions: false,
       paths: { test: ["qa/**"], production: ["src/testing/**"] },
       contexts: { test: "listed", example: "production", generated: "listed" },
