@@ -12,7 +12,7 @@ import { FileTaint, type Flow } from "./taint.js";
 import { traceSteps } from "./trace.js";
 import { abbreviate } from "./values.js";
 import { Workspace } from "./workspace.js";
-import type { AnalysisResult, AnalyzeOptions, Finding, Language, RuleError, SkippedFile, SourceInput, SuppressedFinding, TraceStep } from "./types.js";
+import type { AnalysisResult, AnalyzeOptions, Finding, Language, RuleError, SkippedFile, SourceInput, Suggestion, SuppressedFinding, TraceStep } from "./types.js";
 
 /**
  * Analyzes files with every registered rule. Pure and synchronous: files in, findings out.
@@ -44,6 +44,14 @@ interface Parsed {
 interface Pending extends Omit<Finding, "fingerprint" | "context"> {
   code: string;
   fingerprint?: string;
+  /** The fix a rule proposed, as character offsets in the file's text; verified before it is shown. */
+  edit?: Edit;
+}
+
+interface Edit {
+  start: number;
+  end: number;
+  replacement: string;
 }
 
 /** `analyze` with an explicit rule list (tests, and callers that bring their own rules). */
@@ -209,8 +217,13 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
     list.sort((a, b) => a.line - b.line || a.column - b.column || a.ruleId.localeCompare(b.ruleId));
     fingerprintFindings(list);
   }
+  const edits = new Map<Finding, Edit>();
   const all: Finding[] = pending
-    .map(({ code: _code, fingerprint, ...rest }) => ({ ...rest, fingerprint: fingerprint!, context: contextOf(rest.path) }))
+    .map(({ code: _code, fingerprint, edit, ...rest }) => {
+      const finding: Finding = { ...rest, fingerprint: fingerprint!, context: contextOf(rest.path) };
+      if (edit) edits.set(finding, edit);
+      return finding;
+    })
     .sort(compareFindings);
   const findings: Finding[] = [];
   const suppressed: SuppressedFinding[] = [];
@@ -220,18 +233,63 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
     else findings.push(finding);
   }
 
+  const ruleMs = Object.fromEntries([...clock].map(([id, ms]) => [id, Math.round(ms * 10) / 10]));
+  if (options.verifyFixes) {
+    const wanted = options.verifyFixes;
+    const limit = Math.min(typeof wanted === "number" ? wanted : Infinity, options.maxVerified ?? Infinity);
+    const candidates = findings.filter((f) => edits.has(f) && (typeof wanted !== "function" || wanted(f))).slice(0, limit);
+    for (const finding of candidates) {
+      const suggestion = verifyFix(rules, files, options, finding, edits.get(finding)!, all);
+      if (suggestion) finding.suggestion = suggestion;
+    }
+  }
+
   return {
     findings,
     suppressed,
     skipped,
     errors,
-    stats: {
-      filesAnalyzed,
-      linesAnalyzed,
-      durationMs: Math.round(performance.now() - started),
-      ruleMs: Object.fromEntries([...clock].map(([id, ms]) => [id, Math.round(ms * 10) / 10])),
-    },
+    stats: { filesAnalyzed, linesAnalyzed, durationMs: Math.round(performance.now() - started), ruleMs },
   };
+}
+
+/**
+ * A rule's fix, checked: the file with the edit applied is analyzed again (the other files as
+ * context), and the fix is offered as whole lines only if the file still parses, nothing is
+ * found on the rewritten lines any more, and every finding elsewhere in the file was there before
+ * (suppressed ones included).
+ */
+function verifyFix(rules: readonly Rule[], files: readonly SourceInput[], options: AnalyzeOptions, finding: Finding, edit: Edit, all: readonly Finding[]): Suggestion | undefined {
+  const file = files.find((f) => f.path === finding.path);
+  if (!file) return undefined;
+  const text = file.content;
+  const fixed = text.slice(0, edit.start) + edit.replacement + text.slice(edit.end);
+  // Whole lines, as a suggested change replaces them.
+  const lineStart = text.lastIndexOf("\n", edit.start - 1) + 1;
+  const end = text.indexOf("\n", Math.max(edit.start, edit.end - 1));
+  const lineEnd = end < 0 ? text.length : end;
+  const suggestion: Suggestion = {
+    line: countLines(text.slice(0, lineStart + 1)),
+    endLine: countLines(text.slice(0, lineEnd)) || 1,
+    text: fixed.slice(lineStart, lineEnd + (fixed.length - text.length)).replace(/\r$/, ""),
+  };
+  const newEnd = suggestion.line + countLines(suggestion.text) - 1;
+  const shift = newEnd - suggestion.endLine;
+
+  const after = analyzeWith(rules, files.map((f) => (f === file ? { ...f, content: fixed } : f)), { ...options, verifyFixes: false, only: [file.path] });
+  if (after.skipped.some((s) => s.path === file.path)) return undefined;
+  const now = [...after.findings, ...after.suppressed.map((s) => s.finding)].filter((f) => f.path === file.path);
+  if (now.some((f) => f.line <= newEnd && f.endLine >= suggestion.line)) return undefined;
+  const key = (f: Finding, delta: number) => `${f.ruleId}:${f.line - delta}:${f.column}`;
+  const before = new Map<string, number>();
+  for (const f of all) if (f.path === file.path) before.set(key(f, 0), (before.get(key(f, 0)) ?? 0) + 1);
+  for (const f of now) {
+    const k = key(f, f.line > newEnd ? shift : 0);
+    const left = before.get(k) ?? 0;
+    if (left === 0) return undefined;
+    before.set(k, left - 1);
+  }
+  return suggestion;
 }
 
 function createProject(): Project {
@@ -302,6 +360,7 @@ function toFinding(rule: Rule, path: string, problem: Problem, regrade: Finding[
     remediation: problem.remediation,
     code: node.getText(),
     ...(problem.countsEverywhere ? { countsEverywhere: true as const } : {}),
+    ...(problem.fix ? { edit: { start: problem.fix.node.getStart(), end: problem.fix.node.getEnd(), replacement: problem.fix.replacement } } : {}),
   };
 }
 
@@ -379,6 +438,7 @@ function textFinding(rule: Rule, path: string, text: string, problem: TextProble
     message: problem.message,
     remediation: problem.remediation,
     code: text.slice(problem.offset, problem.offset + problem.length),
+    ...(problem.fix ? { edit: { start: problem.fix.offset, end: problem.fix.offset + problem.fix.length, replacement: problem.fix.replacement } } : {}),
   };
 }
 
@@ -423,6 +483,7 @@ function runPythonRules(python: PythonAnalysis, files: readonly { path: string; 
               message: problem.message,
               remediation: problem.remediation,
               ...(problem.countsEverywhere ? { countsEverywhere: true as const } : {}),
+              ...(problem.fix ? { edit: { start: problem.fix.node.startIndex, end: problem.fix.node.endIndex, replacement: problem.fix.replacement } } : {}),
             }),
           ));
         } catch (error) {

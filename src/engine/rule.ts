@@ -40,6 +40,11 @@ export interface Problem {
   severity?: Severity;
   /** Counts in every context, tests included (a verifiable credential leaks from anywhere). */
   countsEverywhere?: boolean;
+  /**
+   * A local rewrite that removes the flaw: `node`'s text replaced by `replacement`. The engine
+   * verifies it before anyone sees it (see `Finding.suggestion`).
+   */
+  fix?: { node: Node; replacement: string };
 }
 
 /** Everything a rule may know about the file under analysis. */
@@ -69,6 +74,8 @@ export interface TextProblem {
   message: string;
   remediation: string;
   severity?: Severity;
+  /** A local rewrite: the text at `offset` (of `length`) replaced by `replacement`, verified by the engine. */
+  fix?: { offset: number; length: number; replacement: string };
 }
 
 /** What a rule may know about a file it reads as text: MCP client configs, manifests, comments. */

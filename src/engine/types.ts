@@ -65,6 +65,19 @@ export interface Finding {
    * format leaks from a test file as well.
    */
   countsEverywhere?: true;
+  /**
+   * A fix as whole lines, verified by the engine: the file with lines `line`..`endLine` replaced
+   * by `text` still parses, no longer has this finding, and has no new one. Only present when
+   * the analysis was asked to verify fixes (`AnalyzeOptions.verifyFixes`).
+   */
+  suggestion?: Suggestion;
+}
+
+/** Replace lines `line`..`endLine` (1-based, inclusive) of a file with `text` (no final newline). */
+export interface Suggestion {
+  line: number;
+  endLine: number;
+  text: string;
 }
 
 /** Why a file was not analyzed. */
@@ -109,6 +122,13 @@ export interface AnalyzeOptions {
   onlyRules?: readonly string[];
   /** Globs that place paths in a context, over the well-known layouts (`test/`, `examples/`, ...). */
   paths?: ContextPaths;
+  /**
+   * Verify the fixes rules propose, at most this many (true: all), by analyzing each file again
+   * with the fix applied; a finding gets a `suggestion` only when its fix holds.
+   */
+  verifyFixes?: boolean | number | ((finding: Finding) => boolean);
+  /** With `verifyFixes`, verify at most this many (each costs an analysis of its file). */
+  maxVerified?: number;
 }
 
 /** A finding that an inline `mcp-review-ignore` comment silenced, with the reason it gives. */

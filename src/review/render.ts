@@ -29,8 +29,13 @@ export interface Annotation {
 export interface InlineComment {
   fingerprint: string;
   path: string;
+  /** The last line the comment covers (the only one, without `startLine`). */
   line: number;
+  /** The first line of a comment that covers several: a suggested change replaces `startLine`..`line`. */
+  startLine?: number;
   body: string;
+  /** The body carries a suggested change. */
+  suggests?: boolean;
 }
 
 /** A finding placed against the diff. */
@@ -99,7 +104,7 @@ export function annotationsFor(placed: PlacedFinding[]): Annotation[] {
 }
 
 /** The inline comment for a finding: what, why, how to fix this code, and a hidden fingerprint. */
-export function commentBody(finding: Finding, doc: RuleDoc | undefined): string {
+export function commentBody(finding: Finding, doc: RuleDoc | undefined, suggest = false): string {
   const parts = [
     `**${SEVERITY_ICON[finding.severity]} ${finding.title}** · ${finding.severity} · ${cweLink(finding.cwe)} · \`${finding.ruleId}\``,
     finding.message,
@@ -108,6 +113,13 @@ export function commentBody(finding: Finding, doc: RuleDoc | undefined): string 
     parts.push(`**How input gets here:**\n${finding.trace!.map((step, i) => `${i + 1}. \`${step.path}:${step.line}\` ${step.note}`).join("\n")}`);
   }
   if (doc?.description) parts.push(`**Why it matters:** ${doc.description}`);
+  if (suggest && finding.suggestion) {
+    const runs = finding.suggestion.text.match(/`{3,}/g) ?? [];
+    const fence = "`".repeat(Math.max(3, ...runs.map((r) => r.length + 1)));
+    parts.push(
+      `**Suggested fix**, one click away (mcp-review checked it: the file still parses, this finding is gone and none is new):\n\n${fence}suggestion\n${finding.suggestion.text}\n${fence}`,
+    );
+  }
   parts.push(`**How to fix:**\n\n${finding.remediation}`);
   parts.push(`<sub>A false positive? Add \`mcp-review-ignore ${finding.ruleId} -- <reason>\` in a comment on or above the line (where the repository allows suppressions); \`/mcp-review rescan\` reviews again.</sub>`);
   parts.push(`<!-- mcp-review:fingerprint=${finding.fingerprint} -->`);
@@ -142,7 +154,7 @@ export interface SummaryInput {
   /** Unchanged files read for cross-file flow (counted in `filesAnalyzed`). */
   neighbours?: { paths: readonly string[]; notRead: number; note?: string };
   headSha: string;
-  comments: { posted: number; alreadyPosted: number; markedFixed: number; overLimit: number; rejected: number };
+  comments: { posted: number; alreadyPosted: number; markedFixed: number; overLimit: number; rejected: number; suggestions?: number };
   annotationsDropped: number;
 }
 
@@ -227,6 +239,7 @@ export function summaryFor(input: SummaryInput): string {
   const c = input.comments;
   const commentLines: string[] = [];
   if (c.posted) commentLines.push(`${c.posted} new inline comment${c.posted === 1 ? "" : "s"}`);
+  if (c.suggestions) commentLines.push(`${c.suggestions} fix${c.suggestions === 1 ? "" : "es"} offered as suggested changes (verified before posting)`);
   if (c.alreadyPosted) commentLines.push(`${c.alreadyPosted} already commented earlier`);
   if (c.markedFixed) commentLines.push(`${c.markedFixed} earlier comment${c.markedFixed === 1 ? "" : "s"} marked fixed`);
   if (c.overLimit) commentLines.push(`${c.overLimit} not commented inline: over max_comments (${config.max_comments})`);

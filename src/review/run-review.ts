@@ -16,7 +16,10 @@ import {
   summaryFor,
   titleFor,
   type InlineComment,
+  type PlacedFinding,
+  type RuleDoc,
 } from "./render.js";
+import type { DiffLines } from "./diff-lines.js";
 import type { ReviewJob } from "./review-job.js";
 
 export interface ReviewDeps {
@@ -68,7 +71,7 @@ export async function runReview(job: ReviewJob, deps: ReviewDeps, _attempt?: Att
   // GitHub takes comments only on lines its diff shows (none, for a lockfile diff too large to show).
   const candidates: InlineComment[] = shown
     .filter((p) => collected.diff.get(placedPath(p))?.commentable.has(p.changedLine!))
-    .map((p) => ({ fingerprint: p.finding.fingerprint, path: placedPath(p), line: p.changedLine!, body: commentBody(p.finding, result.ruleDocs[p.finding.ruleId]) }));
+    .map((p) => inlineComment(p, collected.diff, result.ruleDocs[p.finding.ruleId]));
   // A comment's finding is known to be gone only where this run saw the file's current state.
   const unparsed = new Set(result.skipped.map((s) => s.path));
   const analyzed = new Set(collected.files.map((f) => f.path).filter((p) => !unparsed.has(p)));
@@ -94,7 +97,7 @@ export async function runReview(job: ReviewJob, deps: ReviewDeps, _attempt?: Att
     filesAnalyzed: result.stats.filesAnalyzed,
     neighbours: collected.neighbours,
     headSha: job.headSha,
-    comments: { posted, alreadyPosted: plan.alreadyPosted, markedFixed, overLimit: plan.overLimit, rejected },
+    comments: { posted, alreadyPosted: plan.alreadyPosted, markedFixed, overLimit: plan.overLimit, rejected, suggestions: plan.toPost.filter((c) => c.suggests).length },
     annotationsDropped: config.comments === "review" ? 0 : Math.max(0, annotated.length - MAX_ANNOTATIONS),
   });
   await completeCheckRun(github, job, job.checkRunId, conclusion, { title: titleFor(placed, conclusion, config), summary, annotations }, now());
@@ -103,6 +106,25 @@ export async function runReview(job: ReviewJob, deps: ReviewDeps, _attempt?: Att
     "review completed",
   );
   return "completed";
+}
+
+/**
+ * A finding's inline comment. A verified fix becomes a suggested change when every line it
+ * replaces is in the diff (GitHub refuses the others); the comment then covers those lines.
+ */
+function inlineComment(placed: PlacedFinding, diff: ReadonlyMap<string, DiffLines>, doc: RuleDoc | undefined): InlineComment {
+  const { finding } = placed;
+  const s = finding.suggestion;
+  const lines = diff.get(finding.path)?.commentable;
+  const suggest = !!s && !placed.changedPath && !!lines && Array.from({ length: s.endLine - s.line + 1 }, (_, i) => s.line + i).every((l) => lines.has(l));
+  return {
+    fingerprint: finding.fingerprint,
+    path: placedPath(placed),
+    line: suggest ? s!.endLine : placed.changedLine!,
+    ...(suggest && s!.line < s!.endLine ? { startLine: s!.line } : {}),
+    body: commentBody(finding, doc, suggest),
+    ...(suggest ? { suggests: true } : {}),
+  };
 }
 
 /** Complete the check run of a job that failed for good, so the pull request is never left waiting. */

@@ -19,6 +19,8 @@ export interface PythonProblem {
   severity?: Severity;
   /** Counts in every context, tests included (a verifiable credential leaks from anywhere). */
   countsEverywhere?: boolean;
+  /** A local rewrite that removes the flaw: `node`'s text replaced by `replacement`, verified by the engine. */
+  fix?: { node: PyNode; replacement: string };
 }
 
 /** Everything a Python check may know about the module under analysis. */
