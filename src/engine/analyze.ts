@@ -2,7 +2,7 @@ import { Project, ts, type Node, type SourceFile } from "ts-morph";
 import { RULES } from "../../rules/index.js";
 import { parseDependencies, parseMcpConfig, type McpConfigFile } from "./config/index.js";
 import { fingerprintFindings } from "./fingerprint.js";
-import { languageOf } from "./language.js";
+import { isProjectConfig, languageOf } from "./language.js";
 import { PythonAnalysis } from "./python/run.js";
 import { createMcpFile } from "./mcp.js";
 import type { ConfigRuleContext, Problem, Rule, RuleContext, TextProblem, TextRuleContext } from "./rule.js";
@@ -73,6 +73,7 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
     const language = languageOf(file.path);
     const checked = !only || only.has(file.path);
     if (!checked && !((language === "typescript" || language === "javascript") && joined!.has(file.path))) return;
+    if (!language && isProjectConfig(file.path)) return; // read by the Workspace for import aliases
     if (!language) {
       skipped.push({ path: file.path, reason: "unsupported" });
       return;
