@@ -131,9 +131,53 @@ export const URL_HOST_ALLOWLIST: Sanitizer = {
       const hostOf = (node: Node) => Node.isPropertyAccessExpression(unwrap(node)) && URL_PARTS.has((unwrap(node) as import("ts-morph").PropertyAccessExpression).getName()) && derivesFrom((unwrap(node) as import("ts-morph").PropertyAccessExpression).getExpression(), text);
       return (hostOf(cond.getLeft()) && constantString(cond.getRight()) !== undefined) || (hostOf(cond.getRight()) && constantString(cond.getLeft()) !== undefined);
     }
+    // if (isPrivateIp(parsed.hostname)) throw ...: a denylist of internal addresses.
+    if (Node.isCallExpression(cond) && PRIVATE_ADDRESS_CHECK.test(calleeName(cond)) && cond.getArguments().some((a) => derivesFromUrl(a, text))) return true;
+    if (Node.isBinaryExpression(cond) && cond.getOperatorToken().getKind() === SyntaxKind.BarBarToken) return !!URL_HOST_ALLOWLIST.rejects?.(unwrap(cond.getLeft()), text) || !!URL_HOST_ALLOWLIST.rejects?.(unwrap(cond.getRight()), text);
     return false;
   },
+  asserts(call, text) {
+    if (!ASSERTS_URL.test(calleeName(call)) || !call.getArguments().some((a) => derivesFromUrl(a, text))) return false;
+    const fn = functionOf(call.getExpression());
+    return !fn || !isOptIn(fn);
+  },
 };
+
+/** Helpers that say, by their name, that they find an internal address: `isPrivateIp`, `isLocalhost`, `is_ip_private`. */
+const PRIVATE_ADDRESS_CHECK = /private|internal|loopback|localhost|reserved|link_?local|blocked|forbidden|disallowed|denied/i;
+/** Helpers that say, by their name, that they throw unless a URL may be fetched: `assertUrlAllowed`, `validatePublicUrl`. */
+const ASSERTS_URL = /^(?:assert|ensure|validate|verify|check|guard|enforce|require)\w*(?:url|uri|host|address|ip|ssrf|allowed|safe|public|destination|target)\w*$/i;
+
+/** The use, a URL made from it, or its host. */
+function derivesFromUrl(node: Node, text: string): boolean {
+  const n = unwrap(node);
+  if (Node.isPropertyAccessExpression(n) && URL_PARTS.has(n.getName())) return derivesFrom(n.getExpression(), text);
+  return derivesFrom(n, text);
+}
+
+/**
+ * A check that returns early unless a setting turns it on (`if (!config.harden) return;`): settings
+ * are unset by default, so by default the check does nothing.
+ */
+function isOptIn(fn: import("./mcp.js").FunctionLike): boolean {
+  const body = fn.getBody();
+  if (!body || !Node.isBlock(body)) return false;
+  for (const statement of body.getStatements()) {
+    if (Node.isThrowStatement(statement)) return false;
+    if (!Node.isIfStatement(statement)) continue;
+    const then = statement.getThenStatement();
+    const returns = Node.isReturnStatement(then) || (Node.isBlock(then) && then.getStatements().length === 1 && Node.isReturnStatement(then.getStatements()[0]!));
+    if (returns && startsNegated(unwrap(statement.getExpression()))) return true;
+    if (statement.getText().includes("throw")) return false;
+  }
+  return false;
+}
+
+function startsNegated(cond: Node): boolean {
+  if (Node.isPrefixUnaryExpression(cond) && cond.getOperatorToken() === SyntaxKind.ExclamationToken) return !Node.isCallExpression(unwrap(cond.getOperand()));
+  if (Node.isBinaryExpression(cond) && cond.getOperatorToken().getKind() === SyntaxKind.BarBarToken) return startsNegated(unwrap(cond.getLeft()));
+  return false;
+}
 
 /** A value that cannot start with `-`: rejected when it does, or written after a constant prefix. */
 export const NOT_AN_OPTION: Sanitizer = {
