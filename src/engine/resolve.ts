@@ -1,6 +1,6 @@
 import { Node, SyntaxKind, type ArrayLiteralExpression, type CallExpression, type ClassDeclaration, type ClassExpression, type ObjectLiteralExpression, type ParameterDeclaration, type SourceFile } from "ts-morph";
 import { exportedDeclaration, linkedModule } from "./imports.js";
-import type { FunctionLike, McpFile, ToolHandler } from "./mcp.js";
+import { constrainedKeys, type FunctionLike, type McpFile, type ToolHandler } from "./mcp.js";
 import { constantString, declarationOf, descendantsOfKind, propertyName, propertyValue, unwrap } from "./values.js";
 
 export type ClassLike = ClassDeclaration | ClassExpression;
@@ -112,17 +112,36 @@ export class Resolver {
       for (const sf of this.files()) {
         if (!REGISTRATION_HINT.test(sf.getFullText())) continue;
         const mcp = this.mcpOf(sf);
-        for (const handler of mcp.handlers) add({ ...handler, toolName: handler.toolName ?? this.registeredName(handler.registration) });
+        for (const handler of mcp.handlers) add(this.withSchema({ ...handler, toolName: handler.toolName ?? this.registeredName(handler.registration) }));
         for (const { ref, ...rest } of mcp.importedHandlers) {
           for (const v of this.valuesOf(ref).slice(0, MAX_VALUES)) {
             if (v.kind !== "function") continue;
             const owned = v.owner && Node.isObjectLiteralExpression(v.owner) ? propertyValue(v.owner, "name") : undefined;
-            add({ ...rest, fn: v.fn, toolName: rest.toolName ?? this.registeredName(rest.registration) ?? (owned ? constantString(owned) : undefined) });
+            add(this.withSchema({ ...rest, fn: v.fn, toolName: rest.toolName ?? this.registeredName(rest.registration) ?? (owned ? constantString(owned) : undefined) }));
           }
         }
       }
     }
     return this.handlerIndex.get(file);
+  }
+
+  /**
+   * A tool whose input schema is defined in another module (`server.tool("x", argSchema, handler)`
+   * with `argSchema` imported): its constrained keys (`z.number()`, `z.enum`) carry no attack either.
+   */
+  private withSchema(handler: ToolHandler): ToolHandler {
+    if (handler.kind !== "tool" && handler.kind !== "registerTool") return handler;
+    const args = handler.registration.getArguments();
+    const candidates = handler.kind === "registerTool" ? (args[1] ? this.valuesOf(args[1]).flatMap((v) => (v.kind === "object" ? [propertyValue(v.node, "inputSchema")] : [])) : []) : args.slice(1);
+    const keys = new Set(handler.inputs[0]?.safeKeys ?? []);
+    for (const arg of candidates) {
+      if (!arg) continue;
+      const node = unwrap(arg);
+      if (!Node.isIdentifier(node) && !Node.isPropertyAccessExpression(node)) continue;
+      for (const v of this.valuesOf(node)) if (v.kind === "object") for (const key of constrainedKeys(v.node)) keys.add(key);
+    }
+    if (keys.size === (handler.inputs[0]?.safeKeys.size ?? 0) || !handler.inputs[0]) return handler;
+    return { ...handler, inputs: [{ ...handler.inputs[0], safeKeys: keys }, ...handler.inputs.slice(1)] };
   }
 
   /** `server.tool(def.name, ...)` with `def` an object literal elsewhere: the name written there. */

@@ -181,6 +181,11 @@ function startsNegated(cond: Node): boolean {
 
 /** A value that cannot start with `-`: rejected when it does, or written after a constant prefix. */
 export const NOT_AN_OPTION: Sanitizer = {
+  allows(cond, text) {
+    // if (/^[a-zA-Z0-9][\w.-]*$/.test(id)): a pattern whose first character cannot be `-`
+    const test = methodCall(cond, "test");
+    return !!test && !!test.args[0] && derivesFrom(test.args[0], text) && firstCharacterExcludesDash(test.receiver);
+  },
   rejects(cond, text) {
     const starts = methodCall(cond, "startsWith");
     if (starts && derivesFrom(starts.receiver, text) && constantString(starts.args[0] ?? starts.receiver) === "-") return true;
@@ -203,3 +208,61 @@ export const SHELL_QUOTING: Sanitizer = {
     return /^(?:quote|shellQuote|shellEscape|escapeShellArg|escapeShellArgument|shEscape|quoteShellArg)$/i.test(calleeName(call));
   },
 };
+
+/** A regex literal anchored at the start whose first character (required, not optional) can never be `-`. */
+function firstCharacterExcludesDash(expr: Node): boolean {
+  let node = unwrap(expr);
+  if (Node.isIdentifier(node)) {
+    const decl = declarationOf(node);
+    const init = decl && Node.isVariableDeclaration(decl) ? decl.getInitializer() : undefined;
+    if (init) node = unwrap(init);
+  }
+  if (!Node.isRegularExpressionLiteral(node)) return false;
+  const text = node.getText();
+  const body = text.slice(1, text.lastIndexOf("/"));
+  if (!body.startsWith("^")) return false;
+  let rest = body.slice(1);
+  let atom: string;
+  if (rest.startsWith("[")) {
+    let end = 1;
+    while (end < rest.length && rest[end] !== "]") end += rest[end] === "\\" ? 2 : 1;
+    if (end >= rest.length) return false;
+    atom = rest.slice(0, end + 1);
+    rest = rest.slice(end + 1);
+    if (!classExcludesDash(atom.slice(1, -1))) return false;
+  } else if (/^\\[wd]/.test(rest)) {
+    rest = rest.slice(2);
+  } else if (/^[A-Za-z0-9_/.]/.test(rest)) {
+    rest = rest.slice(1);
+  } else {
+    return false;
+  }
+  // The atom must be there: not followed by ?, * or {0,...}.
+  return !/^(?:\?|\*|\{0\b)/.test(rest);
+}
+
+function classExcludesDash(inner: string): boolean {
+  if (inner.startsWith("^")) return false;
+  const chars: string[] = [];
+  for (let i = 0; i < inner.length; i++) {
+    if (inner[i] === "\\") {
+      const e = inner[i + 1] ?? "";
+      if (e === "-" || e === "s" || e === "S" || e === "W" || e === "D") return false;
+      chars.push(e === "w" || e === "d" ? "a" : e);
+      i++;
+      continue;
+    }
+    if (inner[i] === "-") {
+      // a literal dash at either end, or a range that spans it
+      if (chars.length === 0 || i === inner.length - 1) return false;
+      const from = chars[chars.length - 1]!;
+      const to = inner[i + 1] === "\\" ? inner[i + 2] ?? "" : inner[i + 1]!;
+      if (from <= "-" && "-" <= to) return false;
+      chars.push(to);
+      i += inner[i + 1] === "\\" ? 2 : 1;
+      continue;
+    }
+    chars.push(inner[i]!);
+  }
+  return chars.length > 0;
+}

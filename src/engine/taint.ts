@@ -69,6 +69,8 @@ const STRING_METHODS = new Set([
 ]);
 /** Methods whose arguments also flow into the result. */
 const ARGUMENT_METHODS = new Set(["concat", "replace", "replaceAll", "padStart", "padEnd"]);
+/** Methods that put their arguments into the array they are called on. */
+const ARRAY_MUTATORS = new Set(["push", "unshift", "splice"]);
 const ITERATION_METHODS = new Set(["map", "forEach", "filter", "flatMap", "some", "every", "find", "findIndex"]);
 const PROPAGATING_FUNCTIONS = new Set(["String", "decodeURIComponent", "decodeURI", "escape", "unescape"]);
 const PROPAGATING_MODULE_FUNCTIONS: Record<string, ReadonlySet<string>> = {
@@ -364,6 +366,13 @@ export class FileTaint implements TaintQueries {
     const scope = decl.getFirstAncestor((a) => isFunctionLike(a)) ?? decl.getSourceFile();
     const name = decl.getName();
     const appendsAreSafe = !!init && !!env.sanitizer?.safeValue?.(unwrap(init));
+    // args.push(input.branch): an array is as tainted as what is pushed into it.
+    for (const call of this.mutatorCalls(scope)) {
+      const callee = call.getExpression() as import("ts-morph").PropertyAccessExpression;
+      const receiver = unwrap(callee.getExpression());
+      if (!Node.isIdentifier(receiver) || receiver.getText() !== name || declarationOf(receiver) !== decl) continue;
+      if (call.getArguments().some((a) => isFull(this.eval(a, env)))) return FULL;
+    }
     for (const assignment of descendantsOfKind(scope, SyntaxKind.BinaryExpression)) {
       if (!isAssignmentOperator(assignment.getOperatorToken().getKind())) continue;
       if (appendsAreSafe && assignment.getOperatorToken().getKind() === SyntaxKind.PlusEqualsToken) continue;
@@ -395,6 +404,21 @@ export class FileTaint implements TaintQueries {
     if (!Node.isPropertyAccessExpression(callee) || callee.getName() !== "split" || !sep || !Node.isStringLiteral(sep) || sep.getLiteralValue() === "") return false;
     const prefix = this.eval(callee.getExpression(), env)?.prefix;
     return prefix !== undefined && prefix.indexOf(sep.getLiteralValue()) > 0;
+  }
+
+  private readonly mutators = new Map<Node, CallExpression[]>();
+
+  /** `x.push(...)`, `x.unshift(...)`, `x.splice(...)` calls in a scope. */
+  private mutatorCalls(scope: Node): CallExpression[] {
+    let calls = this.mutators.get(scope);
+    if (!calls) {
+      calls = descendantsOfKind(scope, SyntaxKind.CallExpression).filter((call) => {
+        const callee = call.getExpression();
+        return Node.isPropertyAccessExpression(callee) && ARRAY_MUTATORS.has(callee.getName());
+      });
+      this.mutators.set(scope, calls);
+    }
+    return calls;
   }
 
   /** `input.files.map((f) => ...)`: the callback's parameter is an element of a tainted array. */
