@@ -73,7 +73,11 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
     const language = languageOf(file.path);
     const checked = !only || only.has(file.path);
     if (!checked && !((language === "typescript" || language === "javascript") && joined!.has(file.path))) return;
-    if (!language && isProjectConfig(file.path)) return; // read by the Workspace for import aliases
+    if (!language && isProjectConfig(file.path)) {
+      // Read by the Workspace for import aliases; no rule runs on it.
+      if (checked) filesAnalyzed++;
+      return;
+    }
     if (!language) {
       skipped.push({ path: file.path, reason: "unsupported" });
       return;
