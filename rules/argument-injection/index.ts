@@ -33,7 +33,8 @@ export const DANGEROUS_OPTIONS: Record<string, string> = {
 const VALUE_OPTIONS: Record<string, ReadonlySet<string>> = {
   git: new Set(["-C", "--git-dir", "--work-tree", "--namespace", "-b", "-B", "--orphan", "-m", "--message", "-F", "--file", "--author", "--date", "-n", "--max-count", "--skip", "--since", "--until", "--grep", "--depth", "--branch", "--origin", "--format", "--pretty"]),
   docker: new Set(["--name", "-w", "--workdir", "--label", "-l", "--network", "--memory", "-m", "--cpus", "--user", "-u", "--hostname", "-h", "--platform", "--entrypoint"]),
-  kubectl: new Set(["-n", "--namespace", "-c", "--container", "--context", "-l", "--selector", "-o", "--output"]),
+  kubectl: new Set(["-n", "--namespace", "-c", "--container", "--context", "-l", "--selector", "-o", "--output", "-f", "--filename"]),
+  osascript: new Set(["-e", "-l"]),
 };
 
 export const argumentInjection: Rule = {

@@ -20,7 +20,7 @@ const CLIENT_RECEIVER = /^(?:axios|got|ky|needle|superagent|request|undici|https
 const FIXED_HOST = /^[a-z][a-z0-9+.-]*:\/\/[^/?#${}]+[/?#]/i;
 
 /** A host allowlist, or a URL whose scheme and host are written in the code, wherever it is built. */
-const FIXED_HOST_OR_ALLOWLIST: Sanitizer = { ...URL_HOST_ALLOWLIST, safeValue: (expr) => hasFixedHost(expr) };
+const FIXED_HOST_OR_ALLOWLIST: Sanitizer = { ...URL_HOST_ALLOWLIST, safeValue: (expr) => hasFixedHost(expr), safePrefix: (prefix) => FIXED_HOST.test(prefix) };
 
 export const ssrf: Rule = {
   meta: {

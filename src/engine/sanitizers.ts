@@ -181,6 +181,7 @@ function startsNegated(cond: Node): boolean {
 
 /** A value that cannot start with `-`: rejected when it does, or written after a constant prefix. */
 export const NOT_AN_OPTION: Sanitizer = {
+  safePrefix: (prefix) => !prefix.startsWith("-"),
   allows(cond, text) {
     // if (/^[a-zA-Z0-9][\w.-]*$/.test(id)): a pattern whose first character cannot be `-`
     const test = methodCall(cond, "test");

@@ -37,6 +37,8 @@ export interface Sanitizer {
    * are fixed text. Text appended to such a variable (`url += "?ref=" + x`) keeps it safe.
    */
   safeValue?(expr: Node): boolean;
+  /** A string that always starts with this literal text is safe (`https://api.example.com/`, `--ref=`). */
+  safePrefix?(prefix: string): boolean;
 }
 
 const FULL: Taint = { path: [] };
@@ -121,7 +123,7 @@ export class FileTaint implements TaintQueries {
     const out: ToolHandler[] = [];
     for (const env of this.contextsFor(expr, 0, sanitizer)) {
       const t = this.eval(expr, env);
-      if (isFull(t) && !out.includes(env.handler)) out.push(env.handler);
+      if (isFull(t) && !(t.prefix && sanitizer?.safePrefix?.(t.prefix)) && !out.includes(env.handler)) out.push(env.handler);
     }
     return out;
   }
@@ -209,8 +211,14 @@ export class FileTaint implements TaintQueries {
     if (Node.isAwaitExpression(node) || Node.isSpreadElement(node)) return this.eval(node.getExpression(), env);
     if (Node.isTemplateExpression(node)) {
       if (!node.getTemplateSpans().some((s) => isFull(this.eval(s.getExpression(), env)))) return undefined;
-      const head = node.getHead().getLiteralText();
-      return head ? { path: [], prefix: head } : FULL;
+      // The literal start: the head, and constant leading spans (`${BASE_URL}/items/${id}`).
+      let prefix = node.getHead().getLiteralText();
+      for (const span of node.getTemplateSpans()) {
+        const value = constantString(span.getExpression());
+        if (value === undefined) break;
+        prefix += value + span.getLiteral().getLiteralText();
+      }
+      return prefix ? { path: [], prefix } : FULL;
     }
     if (Node.isBinaryExpression(node)) return this.evalBinary(node, env);
     if (Node.isConditionalExpression(node)) return this.eval(node.getWhenTrue(), env) ?? this.eval(node.getWhenFalse(), env);
