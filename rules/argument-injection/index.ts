@@ -52,7 +52,7 @@ export const argumentInjection: Rule = {
     ],
     description:
       "An MCP handler passes tool input as an argument to execFile/spawn (or a Python subprocess argument list) without a shell, but with no `--` before it and nothing stopping it from starting with `-`. The program then reads it as an option: `--upload-pack=...` for git, `--pre=...` for rg, `-exec` for find run commands of the caller's choosing.",
-    mentions: /child_process|\b(?:exec|spawn)\w*\s*\(/,
+    mentions: /child_process|(?:^|[^.\w$])(?:exec|spawn)\w*\s*\(/,
     mentionsPython: MENTIONS_PY,
   },
   checkPython,

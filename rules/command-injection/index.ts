@@ -27,7 +27,7 @@ export const commandInjection: Rule = {
     ],
     description:
       "An MCP tool handler passes its input to a function that runs a shell (child_process exec, execSync, spawn with shell: true, sh -c; Python subprocess with shell=True, os.system, os.popen). The model chooses tool arguments, and a prompt injection in anything it reads can choose them too: shell syntax in the argument runs arbitrary commands with the server's privileges.",
-    mentions: /child_process|\b(?:exec|spawn)\w*\s*\(|["'`](?:-c|\/c)["'`]/,
+    mentions: /child_process|(?:^|[^.\w$])(?:exec|spawn)\w*\s*\(|["'`](?:-c|\/c)["'`]/,
     mentionsPython: MENTIONS_PY,
   },
   checkPython,

@@ -116,9 +116,29 @@ function urlArgument(call: CallExpression): Node | undefined {
   return undefined;
 }
 
+const factoryMade = new WeakMap<import("ts-morph").SourceFile, Set<string>>();
+
+/** Names of a file's variables initialized by a `.create(...)` or `.extend(...)` call: the only candidates for `createdFrom`. */
+function madeByFactory(id: Node): boolean {
+  const file = id.getSourceFile();
+  let names = factoryMade.get(file);
+  if (!names) {
+    names = new Set();
+    for (const decl of descendantsOfKind(file, SyntaxKind.VariableDeclaration)) {
+      const init = decl.getInitializer();
+      const call = init ? unwrap(init) : undefined;
+      const callee = call && Node.isCallExpression(call) ? unwrap(call.getExpression()) : undefined;
+      if (callee && Node.isPropertyAccessExpression(callee) && CLIENT_FACTORIES.has(callee.getName())) names.add(decl.getName());
+    }
+    factoryMade.set(file, names);
+  }
+  return names.has(id.getText());
+}
+
 /** A client made by `axios.create()`, `got.extend()`, `ky.create()` (also from another client: `api.extend()`). */
 function createdFrom(id: Node, depth = 0): { module: string } | undefined {
-  const decl = Node.isIdentifier(id) ? declarationOf(id) : undefined;
+  if (!Node.isIdentifier(id) || !madeByFactory(id)) return undefined;
+  const decl = declarationOf(id);
   const init = decl && Node.isVariableDeclaration(decl) ? decl.getInitializer() : undefined;
   if (!init || !Node.isCallExpression(unwrap(init)) || depth > 3) return undefined;
   const factory = unwrap((unwrap(init) as CallExpression).getExpression());

@@ -230,6 +230,18 @@ export function linkedModule(from: SourceFile, specifier: string): SourceFile | 
  * specifier is returned as such when it re-exports from a package or a file outside the analysis.
  */
 export function exportedDeclaration(file: SourceFile, name: string, depth = 0): Node | undefined {
+  let cache = exportCache.get(file);
+  if (!cache) exportCache.set(file, (cache = new Map()));
+  if (cache.has(name)) return cache.get(name) ?? undefined;
+  cache.set(name, null); // a cycle of barrels ends here
+  const found = findExport(file, name, depth);
+  cache.set(name, found ?? null);
+  return found;
+}
+
+const exportCache = new WeakMap<SourceFile, Map<string, Node | null>>();
+
+function findExport(file: SourceFile, name: string, depth: number): Node | undefined {
   if (depth > 8) return undefined;
   if (name === "default") {
     for (const assignment of file.getExportAssignments()) if (!assignment.isExportEquals()) return assignment.getExpression();

@@ -412,28 +412,67 @@ export class Resolver {
     const names = new Set<string>();
     const own = functionName(fn);
     if (own) names.add(own);
-    if (own && !Node.isMethodDeclaration(fn)) {
+    if (own && !Node.isMethodDeclaration(fn)) for (const alias of this.aliasIndex().get(own) ?? []) names.add(alias);
+    if (Node.isFunctionDeclaration(fn) && fn.isDefaultExport()) for (const alias of this.defaultImportIndex().get(fn.getSourceFile()) ?? []) names.add(alias);
+    return [...names];
+  }
+
+  private aliases?: Map<string, Set<string>>;
+  private defaultImports?: Map<SourceFile, string[]>;
+
+  /**
+   * For each name, the other names the same value is stored under anywhere in the analysis:
+   * `handler: fn`, `const alias = fn`, `const fnAsync = promisify(fn)`, `import { fn as alias }`.
+   */
+  private aliasIndex(): Map<string, Set<string>> {
+    if (!this.aliases) {
+      const index = new Map<string, Set<string>>();
+      const add = (from: string, to: string | undefined) => {
+        if (!to || to === from) return;
+        let set = index.get(from);
+        if (!set) index.set(from, (set = new Set()));
+        set.add(to);
+      };
       for (const file of this.files()) {
-        if (!file.getFullText().includes(own)) continue;
         for (const prop of descendantsOfKind(file, SyntaxKind.PropertyAssignment)) {
           const init = prop.getInitializer();
-          if (init && unwrap(init).getText() === own) names.add(propertyName(prop) ?? own);
+          const value = init ? unwrap(init) : undefined;
+          if (value && Node.isIdentifier(value)) add(value.getText(), propertyName(prop));
         }
         for (const decl of descendantsOfKind(file, SyntaxKind.VariableDeclaration)) {
           const init = decl.getInitializer();
           if (!init || !Node.isIdentifier(decl.getNameNode())) continue;
-          // const alias = fn; const fnAsync = promisify(fn); const bound = fn.bind(this)
-          const text = unwrap(init).getText().replace(/\s+/g, "");
-          if (text === own || text.endsWith(`promisify(${own})`) || text === `${own}.bind(this)`) names.add(decl.getName());
+          const value = unwrap(init);
+          if (Node.isIdentifier(value)) add(value.getText(), decl.getName());
+          else if (Node.isCallExpression(value)) {
+            // const fnAsync = promisify(fn); const bound = fn.bind(this)
+            const callee = value.getExpression();
+            const first = value.getArguments()[0];
+            if (/(?:^|\.)promisify$/.test(callee.getText()) && first && Node.isIdentifier(first)) add(first.getText(), decl.getName());
+            if (Node.isPropertyAccessExpression(callee) && callee.getName() === "bind" && Node.isIdentifier(callee.getExpression())) add(callee.getExpression().getText(), decl.getName());
+          }
         }
-        for (const spec of descendantsOfKind(file, SyntaxKind.ImportSpecifier)) if (spec.getName() === own && spec.getAliasNode()) names.add(spec.getAliasNode()!.getText());
-        for (const clause of descendantsOfKind(file, SyntaxKind.ImportClause)) {
-          const name = clause.getDefaultImport()?.getText();
-          if (name && (Node.isFunctionDeclaration(fn) ? fn.isDefaultExport() : false)) names.add(name);
+        for (const spec of descendantsOfKind(file, SyntaxKind.ImportSpecifier)) if (spec.getAliasNode()) add(spec.getName(), spec.getAliasNode()!.getText());
+      }
+      this.aliases = index;
+    }
+    return this.aliases;
+  }
+
+  /** Local names of default imports, by the file they import. */
+  private defaultImportIndex(): Map<SourceFile, string[]> {
+    if (!this.defaultImports) {
+      const index = new Map<SourceFile, string[]>();
+      for (const file of this.files()) {
+        for (const decl of file.getImportDeclarations()) {
+          const name = decl.getImportClause()?.getDefaultImport()?.getText();
+          const target = name ? linkedModule(file, decl.getModuleSpecifierValue()) : undefined;
+          if (target) index.set(target, [...(index.get(target) ?? []), name!]);
         }
       }
+      this.defaultImports = index;
     }
-    return [...names];
+    return this.defaultImports;
   }
 
   private callIndex(): Map<string, CallExpression[]> {
