@@ -333,10 +333,10 @@ export class FileTaint implements TaintQueries {
   private evalIdentifier(id: Identifier, env: Env): Taint | undefined {
     if (id.getText() === "undefined" || isGuardedBy(id, env.sanitizer)) return undefined;
     const decl = declarationOf(id);
-    return decl ? this.evalDeclaration(decl, env) : undefined;
+    return decl ? this.evalDeclaration(decl, env, id) : undefined;
   }
 
-  private evalDeclaration(decl: Node, env: Env): Taint | undefined {
+  private evalDeclaration(decl: Node, env: Env, use?: Node): Taint | undefined {
     if (Node.isParameterDeclaration(decl)) {
       if (env.params.has(decl)) return env.params.get(decl);
       return this.evalCallbackParameter(decl, env);
@@ -358,11 +358,11 @@ export class FileTaint implements TaintQueries {
       for (const key of keys) taint = key === "[]" ? (isFull(taint) ? FULL : undefined) : step(taint, key);
       return taint;
     }
-    if (Node.isVariableDeclaration(decl)) return this.evalVariable(decl, env);
+    if (Node.isVariableDeclaration(decl)) return this.evalVariable(decl, env, use);
     return undefined;
   }
 
-  private evalVariable(decl: import("ts-morph").VariableDeclaration, env: Env): Taint | undefined {
+  private evalVariable(decl: import("ts-morph").VariableDeclaration, env: Env, use?: Node): Taint | undefined {
     const init = decl.getInitializer();
     let taint = init ? this.eval(init, env) : undefined;
     const loop = decl.getParent()?.getParent();
@@ -381,11 +381,12 @@ export class FileTaint implements TaintQueries {
       if (!Node.isIdentifier(receiver) || receiver.getText() !== name || declarationOf(receiver) !== decl) continue;
       if (call.getArguments().some((a) => isFull(this.eval(a, env)))) return FULL;
     }
-    for (const assignment of descendantsOfKind(scope, SyntaxKind.BinaryExpression)) {
-      if (!isAssignmentOperator(assignment.getOperatorToken().getKind())) continue;
-      if (appendsAreSafe && assignment.getOperatorToken().getKind() === SyntaxKind.PlusEqualsToken) continue;
+    const assignments = descendantsOfKind(scope, SyntaxKind.BinaryExpression).filter((assignment) => {
       const left = assignment.getLeft();
-      if (!Node.isIdentifier(left) || left.getText() !== name || declarationOf(left) !== decl) continue;
+      return isAssignmentOperator(assignment.getOperatorToken().getKind()) && Node.isIdentifier(left) && left.getText() === name && declarationOf(left) === decl;
+    });
+    for (const assignment of use ? flaggedAssignments(use, assignments, scope) : assignments) {
+      if (appendsAreSafe && assignment.getOperatorToken().getKind() === SyntaxKind.PlusEqualsToken) continue;
       const t = this.eval(assignment.getRight(), env);
       if (isFull(t)) {
         // `let command = "kubectl get"; command += ...`: appends keep the literal start.
@@ -461,6 +462,32 @@ function step(t: Taint | undefined, key: string): Taint | undefined {
   if (t.fields) return t.fields.has(key) ? FULL : undefined;
   if (t.safeKeys?.has(key)) return undefined;
   return FULL;
+}
+
+/**
+ * `if (isTemporary) unlink(inputPath)` where `isTemporary = true` is set only in the branch that
+ * assigns `inputPath` a temporary file: under a boolean flag, only the assignments made beside
+ * the flag's `= true` count. Any other use sees every assignment.
+ */
+function flaggedAssignments(use: Node, assignments: import("ts-morph").BinaryExpression[], scope: Node): import("ts-morph").BinaryExpression[] {
+  if (assignments.length < 2) return assignments;
+  let flag: Node | undefined;
+  for (let cur = use.getParent(), child: Node = use; cur && cur !== scope; child = cur, cur = cur.getParent()) {
+    if (Node.isIfStatement(cur) && cur.getThenStatement() === child && Node.isIdentifier(unwrap(cur.getExpression()))) {
+      flag = unwrap(cur.getExpression());
+      break;
+    }
+  }
+  const flagDecl = flag ? declarationOf(flag as Identifier) : undefined;
+  if (!flagDecl || !Node.isVariableDeclaration(flagDecl) || flagDecl.getInitializer()?.getKind() !== SyntaxKind.FalseKeyword) return assignments;
+  const sets = descendantsOfKind(scope, SyntaxKind.BinaryExpression).filter((b) => {
+    const left = b.getLeft();
+    return b.getOperatorToken().getKind() === SyntaxKind.EqualsToken && Node.isIdentifier(left) && declarationOf(left) === flagDecl;
+  });
+  if (sets.length === 0 || !sets.every((b) => b.getRight().getKind() === SyntaxKind.TrueKeyword)) return assignments;
+  const blocks = new Set(sets.map((b) => b.getFirstAncestorByKind(SyntaxKind.Block)));
+  const beside = assignments.filter((a) => blocks.has(a.getFirstAncestorByKind(SyntaxKind.Block)));
+  return beside.length > 0 ? beside : assignments;
 }
 
 /** An arrow or function expression written as an argument of a call. */
