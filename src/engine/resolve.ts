@@ -23,6 +23,8 @@ export type Value =
 type HandlerIndex = Map<SourceFile, Map<Node, ToolHandler[]>>;
 
 const MAX_VALUES = 24;
+/** The call index's key for calls whose callee is itself a call's result. */
+const DYNAMIC_CALLEE = "()";
 /** Text of a file that may register MCP handlers (the SDK, a server class, a registration call). */
 const REGISTRATION_HINT = /@modelcontextprotocol|McpServer|SSEServerTransport|StreamableHTTPServerTransport|\.(?:tool|registerTool|setRequestHandler|resource|registerResource|prompt|registerPrompt)\s*\(|createServer/;
 const MAX_STACK = 40;
@@ -70,7 +72,8 @@ export class Resolver {
     out = [];
     this.callers.set(fn, out);
     const names = this.namesOf(fn);
-    for (const name of names) {
+    // Calls of a computed callee (`handlers.get(name)!(args)`, `tools[name](args)`) may call any stored function.
+    for (const name of [...names, DYNAMIC_CALLEE, "[]"]) {
       for (const call of this.callIndex().get(name) ?? []) if (!out.includes(call) && this.functionsOf(call.getExpression()).includes(fn)) out.push(call);
     }
     // Passed as a value: `run(args, execGit)` reaches `fn` where `run` calls its parameter.
@@ -483,7 +486,7 @@ export class Resolver {
       for (const file of this.files()) {
         for (const call of descendantsOfKind(file, SyntaxKind.CallExpression)) {
           const callee = unwrap(call.getExpression());
-          const key = Node.isIdentifier(callee) ? callee.getText() : Node.isPropertyAccessExpression(callee) ? callee.getName() : Node.isElementAccessExpression(callee) ? "[]" : undefined;
+          const key = Node.isIdentifier(callee) ? callee.getText() : Node.isPropertyAccessExpression(callee) ? callee.getName() : Node.isElementAccessExpression(callee) ? "[]" : Node.isCallExpression(callee) ? DYNAMIC_CALLEE : undefined;
           if (key !== undefined) {
             const list = calls.get(key);
             if (list) list.push(call);
