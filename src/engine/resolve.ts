@@ -120,7 +120,7 @@ export class Resolver {
           for (const v of this.valuesOf(ref).slice(0, MAX_VALUES)) {
             if (v.kind !== "function") continue;
             const owned = v.owner && Node.isObjectLiteralExpression(v.owner) ? propertyValue(v.owner, "name") : undefined;
-            add(this.withSchema({ ...rest, fn: v.fn, toolName: rest.toolName ?? this.registeredName(rest.registration) ?? (owned ? constantString(owned) : undefined) }));
+            add(this.withSchema({ ...rest, fn: v.fn, toolName: rest.toolName ?? (owned ? constantString(owned) : undefined) ?? this.registeredName(rest.registration) }));
           }
         }
       }
@@ -152,13 +152,15 @@ export class Resolver {
     const first = registration.getArguments()[0];
     if (!first || !Node.isPropertyAccessExpression(unwrap(first))) return undefined;
     const access = unwrap(first) as import("ts-morph").PropertyAccessExpression;
+    const names = new Set<string>();
     for (const v of this.valuesOf(access.getExpression())) {
       if (v.kind !== "object") continue;
       const value = propertyValue(v.node, access.getName());
       const text = value ? constantString(value) : undefined;
-      if (text !== undefined) return text;
+      if (text !== undefined) names.add(text);
     }
-    return undefined;
+    // One object, one name; a loop over several definitions names none of them here.
+    return names.size === 1 ? [...names][0] : undefined;
   }
 
   /** What an expression may evaluate to. */

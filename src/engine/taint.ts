@@ -51,7 +51,11 @@ export interface TaintQueries {
   sourcesOf(expr: Node, sanitizer?: Sanitizer): ToolHandler[];
 }
 
-/** Parameter bindings of one analysis context: a handler, or a helper called from one. */
+/**
+ * Parameter bindings of one analysis context: a handler, or a helper called from one. A helper's
+ * context keeps the call site that bound it and the context of that call (`site`, `outer`): the
+ * chain from the handler to the code under analysis.
+ */
 class Env {
   readonly memo = new Map<Node, Taint | null>();
   constructor(
@@ -59,6 +63,8 @@ class Env {
     readonly params: ReadonlyMap<Node, Taint | undefined>,
     readonly sanitizer: Sanitizer | undefined,
     readonly depth: number,
+    readonly site?: CallExpression,
+    readonly outer?: Env,
   ) {}
 }
 
@@ -169,7 +175,7 @@ export class FileTaint implements TaintQueries {
         params.set(param, args[i] ? this.eval(args[i]!, outer) : undefined);
       }
     });
-    return new Env(outer.handler, params, outer.sanitizer, outer.depth + 1);
+    return new Env(outer.handler, params, outer.sanitizer, outer.depth + 1, call, outer);
   }
 
   /** The taint of an expression's value in a context; `undefined` when clean. */

@@ -253,4 +253,11 @@ handlers.set("ping", () => sink("pong"));
 low.setRequestHandler(CallToolRequestSchema, async (req) => handlers.get(req.params.name)!(req.params.arguments));`;
     expect(at(files(server))).toEqual(["src/server.ts:9 Tool input"]);
   });
+
+  it("names each tool of a loop over definition objects after its own definition", () => {
+    const server = `const read = { name: "read", schema: { p: z.string() }, handler: async ({ p }: any) => { sink(p); return { content: [] }; } };
+const stat = { name: "stat", schema: { p: z.string() }, async handler({ p }: any) { sink(p); return { content: [] }; } };
+for (const def of [read, stat]) server.tool(def.name, def.schema, def.handler);`;
+    expect(at(files(server))).toEqual(["src/server.ts:5 Tool `read` input", "src/server.ts:6 Tool `stat` input"]);
+  });
 });
