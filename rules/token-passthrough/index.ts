@@ -96,6 +96,8 @@ function derivesFromIncoming(expr: Node, depth = 0): boolean {
     const decl = declarationOf(id);
     if (!decl) continue;
     if (Node.isVariableDeclaration(decl) && decl.getInitializer() && derivesFromIncoming(decl.getInitializer()!, depth + 1)) return true;
+    // function upstreamHeaders(token) { ... } called as upstreamHeaders(req.headers.authorization)
+    if (Node.isParameterDeclaration(decl) && argumentsFor(decl).some((arg) => derivesFromIncoming(arg, depth + 1))) return true;
     if (Node.isBindingElement(decl)) {
       const owner = decl.getFirstAncestorByKind(SyntaxKind.VariableDeclaration);
       const init = owner?.getInitializer();
@@ -104,4 +106,23 @@ function derivesFromIncoming(expr: Node, depth = 0): boolean {
     }
   }
   return false;
+}
+
+/** What the calls of a parameter's function (in its file) pass for it. */
+function argumentsFor(param: import("ts-morph").ParameterDeclaration): Node[] {
+  const fn = param.getParent();
+  if (!Node.isFunctionDeclaration(fn) && !Node.isArrowFunction(fn) && !Node.isFunctionExpression(fn)) return [];
+  const index = fn.getParameters().indexOf(param);
+  const owner = fn.getParent();
+  const name = Node.isFunctionDeclaration(fn) ? fn.getName() : owner && Node.isVariableDeclaration(owner) ? owner.getName() : undefined;
+  if (!name || index < 0 || param.isRestParameter()) return [];
+  const out: Node[] = [];
+  for (const call of descendantsOfKind(param.getSourceFile(), SyntaxKind.CallExpression)) {
+    const callee = unwrap(call.getExpression());
+    if (Node.isIdentifier(callee) && callee.getText() === name && declarationOf(callee) === (Node.isFunctionDeclaration(fn) ? fn : owner)) {
+      const arg = call.getArguments()[index];
+      if (arg) out.push(arg);
+    }
+  }
+  return out;
 }

@@ -3,7 +3,7 @@ import { RULES } from "../../rules/index.js";
 import { parseDependencies, parseMcpConfig, type McpConfigFile } from "./config/index.js";
 import { contextClassifier, type CodeContext } from "./context.js";
 import { fingerprintFindings } from "./fingerprint.js";
-import { languageOf } from "./language.js";
+import { isProjectConfig, languageOf } from "./language.js";
 import { PythonAnalysis } from "./python/run.js";
 import { createMcpFile, describeSources } from "./mcp.js";
 import type { ConfigRuleContext, Problem, Rule, RuleContext, TextProblem, TextRuleContext } from "./rule.js";
@@ -93,6 +93,11 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
     const language = languageOf(file.path);
     const checked = !only || only.has(file.path);
     if (!checked && !((language === "typescript" || language === "javascript") && joined!.has(file.path))) return;
+    if (!language && isProjectConfig(file.path)) {
+      // Read by the Workspace for import aliases; no rule runs on it.
+      if (checked) filesAnalyzed++;
+      return;
+    }
     if (!language) {
       skipped.push({ path: file.path, reason: "unsupported" });
       return;

@@ -41,7 +41,12 @@ export function languageOf(path: string): Language | undefined {
   return EXTENSIONS[path.slice(dot).toLowerCase()];
 }
 
-/** True for files the engine analyzes: sources (not `.d.ts`), MCP client configs and dependency manifests. */
+/** tsconfig and jsconfig files: the engine reads their `paths` and `baseUrl` to resolve aliased imports. */
+export function isProjectConfig(path: string): boolean {
+  return /(?:^|\/)[tj]sconfig(?:\.[\w-]+)*\.json$/i.test(path);
+}
+
+/** True for files the engine reads: sources (not `.d.ts`), MCP client configs, dependency manifests and tsconfig files. */
 export function isAnalyzable(path: string): boolean {
-  return languageOf(path) !== undefined;
+  return languageOf(path) !== undefined || isProjectConfig(path);
 }
