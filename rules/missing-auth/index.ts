@@ -18,13 +18,13 @@ export const missingAuth: Rule = {
     ],
     description:
       "An MCP endpoint served over HTTP/SSE to the network has no authentication: no auth middleware on the route or the app, and no check of an Authorization header or API key in the handler. Anyone who can reach the port can list and call the server's tools with the user's privileges.",
-    mentions: /\.listen\s*\(/,
+    mentions: /\.listen\s*\(|\bserve\s*\(/,
     mentionsPython: MENTIONS_PY,
   },
   checkPython,
   check(ctx) {
     if (!ctx.mcp.isMcpServer) return;
-    const { exposure, listen } = listenExposure(ctx.sourceFile);
+    const { exposure, listen } = listenExposure(ctx.sourceFile, ctx.workspace);
     if (exposure !== "network") return;
     // One finding per file: the routes of one server share the cause and the fix.
     const open = mcpEndpoints(ctx.sourceFile).filter((e) => !e.authenticated);

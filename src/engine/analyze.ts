@@ -157,6 +157,7 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
         path: file.path,
         language: file.language,
         mcp,
+        workspace,
         get taint() {
           taint ??= new FileTaint(file.sourceFile, mcp, workspace);
           return taint;

@@ -1,6 +1,8 @@
 import { Node, SyntaxKind, type CallExpression, type SourceFile } from "ts-morph";
+import { judgeListen, listenSites } from "./listen.js";
 import { functionOf } from "./mcp.js";
-import { constantString, declarationOf, descendantsOfKind, propertyValue, unwrap } from "./values.js";
+import { constantString, declarationOf, descendantsOfKind, unwrap } from "./values.js";
+import type { Workspace } from "./workspace.js";
 
 /** An HTTP route (or a whole `createServer` handler) that serves the MCP protocol. */
 export interface McpEndpoint {
@@ -19,7 +21,6 @@ const TRANSPORT_USE = /\.handle(?:Request|PostMessage)\s*\(|new\s+(?:\w+\.)?(?:S
 const MCP_ROUTE = /(?:^|\/)(?:mcp|sse|messages?)(?:\/|$|\?)/i;
 /** Text of a middleware, or of code in a handler, that authenticates the caller. */
 const AUTH_TEXT = /auth|bearer|jwt|passport|api[-_]?key|verify\w*token|token\w*verif|timingSafeEqual|session\w*valid|requireUser|ensureLoggedIn|basicAuth|guard|protect/i;
-const LOOPBACK = /^(?:127(?:\.\d{1,3}){3}|localhost|::1|\[::1\])$/i;
 
 /**
  * The MCP endpoints of an HTTP server in this file: routes whose path looks like an MCP endpoint
@@ -90,41 +91,12 @@ function checksIn(fn: Node): string {
 }
 
 /** Where the HTTP servers of a file listen: on the network, on loopback only, or not said here. */
-export function listenExposure(sourceFile: SourceFile): { exposure: "network" | "loopback" | "unknown"; listen?: CallExpression } {
+export function listenExposure(sourceFile: SourceFile, workspace?: Workspace): { exposure: "network" | "loopback" | "unknown"; listen?: CallExpression } {
   let loopback: CallExpression | undefined;
-  for (const call of descendantsOfKind(sourceFile, SyntaxKind.CallExpression)) {
-    const callee = call.getExpression();
-    if (!Node.isPropertyAccessExpression(callee) || callee.getName() !== "listen") continue;
-    const args = call.getArguments();
-    const first = args[0] ? unwrap(args[0]) : undefined;
-    let host: Node | undefined;
-    if (first && Node.isObjectLiteralExpression(first)) {
-      if (propertyValue(first, "path")) continue;
-      host = propertyValue(first, "host");
-    } else {
-      const literal = first ? constantString(first) : undefined;
-      if (literal !== undefined && !/^\d+$/.test(literal)) continue; // a socket path
-      const second = args[1] ? unwrap(args[1]) : undefined;
-      host = second && !(Node.isArrowFunction(second) || Node.isFunctionExpression(second)) ? second : undefined;
-    }
-    if (!host) return { exposure: "network", listen: call };
-    const value = hostValue(host);
-    if (value === undefined) continue;
-    if (!LOOPBACK.test(value)) return { exposure: "network", listen: call };
-    loopback = call;
+  for (const site of listenSites(sourceFile)) {
+    const { exposure } = judgeListen(site, workspace);
+    if (exposure === "all" || exposure === "specific") return { exposure: "network", listen: site.call };
+    if (exposure === "loopback") loopback = site.call;
   }
   return loopback ? { exposure: "loopback", listen: loopback } : { exposure: "unknown" };
-}
-
-function hostValue(node: Node): string | undefined {
-  const n = unwrap(node);
-  const literal = constantString(n);
-  if (literal !== undefined) return literal;
-  if (Node.isBinaryExpression(n) && /^(?:\?\?|\|\|)$/.test(n.getOperatorToken().getText())) return constantString(n.getRight());
-  if (Node.isIdentifier(n)) {
-    const decl = declarationOf(n);
-    const init = decl && Node.isVariableDeclaration(decl) ? decl.getInitializer() : undefined;
-    return init ? hostValue(init) : undefined;
-  }
-  return undefined;
 }
