@@ -1,4 +1,5 @@
 import { Node, type CallExpression } from "ts-morph";
+import { isMcpClientOnly } from "../../src/engine/http.js";
 import { judgeListen, listenSites, type HostOutcome, type ListenSite } from "../../src/engine/listen.js";
 import { whereIs } from "../../src/engine/resolve.js";
 import type { Rule, RuleContext } from "../../src/engine/rule.js";
@@ -26,7 +27,7 @@ export const bindAllInterfaces: Rule = {
   },
   checkPython,
   check(ctx) {
-    if (!ctx.mcp.isMcpServer) return;
+    if (!ctx.mcp.isMcpServer || isMcpClientOnly(ctx.sourceFile)) return;
     for (const site of listenSites(ctx.sourceFile)) {
       const verdict = judgeListen(site, ctx.workspace);
       if (verdict.exposure !== "all") continue;

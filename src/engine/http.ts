@@ -1,4 +1,5 @@
 import { Node, SyntaxKind, type CallExpression, type SourceFile } from "ts-morph";
+import { importedModules } from "./imports.js";
 import { judgeListen, listenSites } from "./listen.js";
 import { functionOf } from "./mcp.js";
 import { constantString, declarationOf, descendantsOfKind, unwrap } from "./values.js";
@@ -99,4 +100,15 @@ export function listenExposure(sourceFile: SourceFile, workspace?: Workspace): {
     if (exposure === "loopback") loopback = site.call;
   }
   return loopback ? { exposure: "loopback", listen: loopback } : { exposure: "unknown" };
+}
+
+/**
+ * A file that uses only the client side of the MCP SDK (a proxy's or CLI client's code, with at
+ * most its OAuth callback server): whatever it listens on, it does not serve MCP tools.
+ */
+export function isMcpClientOnly(sourceFile: SourceFile): boolean {
+  const sdk = importedModules(sourceFile).filter((m) => m.startsWith("@modelcontextprotocol/sdk"));
+  if (!sdk.some((m) => /^@modelcontextprotocol\/sdk\/client\b/.test(m))) return false;
+  if (/\b(?:McpServer|SSEServerTransport|StreamableHTTPServerTransport)\b/.test(sourceFile.getFullText())) return false;
+  return sdk.every((m) => /^@modelcontextprotocol\/sdk\/(?:client|shared|server\/auth)\b|^@modelcontextprotocol\/sdk\/types(?:\.js)?$/.test(m));
 }
