@@ -37,7 +37,7 @@ export function mcpEndpoints(sourceFile: SourceFile): McpEndpoint[] {
     const args = call.getArguments();
     const middleware = args.filter((a) => constantString(a) === undefined);
     const route = args[0] ? constantString(args[0]) : undefined;
-    return (route === undefined || MCP_ROUTE.test(route) || route === "/" || route === "*") && middleware.some((m) => AUTH_TEXT.test(middlewareText(m)));
+    return (route === undefined || MCP_ROUTE.test(route) || route === "/" || route === "*") && middleware.some(authenticates);
   });
   const out: McpEndpoint[] = [];
   for (const call of calls) {
@@ -60,10 +60,20 @@ export function mcpEndpoints(sourceFile: SourceFile): McpEndpoint[] {
     const drivesTransport = fns.some((f) => TRANSPORT_USE.test(f.getText()));
     if (!drivesTransport && !(MCP_ROUTE.test(route) && method !== "use")) continue;
     const middleware = handlers.slice(0, -1);
-    const authenticated = appWideAuth || middleware.some((m) => AUTH_TEXT.test(middlewareText(m))) || fns.some((f) => AUTH_TEXT.test(checksIn(f)));
+    const authenticated = appWideAuth || middleware.some(authenticates) || fns.some((f) => AUTH_TEXT.test(checksIn(f)));
     out.push({ registration: call, method, route, handlers: fns, authenticated });
   }
   return out;
+}
+
+/** Routers that serve OAuth endpoints or metadata (the SDK's `mcpAuthRouter`, `mcpAuthMetadataRouter`): they authenticate nobody. */
+const AUTH_SERVER_ROUTER = /^\s*(?:\w+\.)*\w*(?:Router|Metadata\w*)\s*\(/;
+
+/** A middleware argument that authenticates the request by its name or code. */
+function authenticates(middleware: Node): boolean {
+  const n = unwrap(middleware);
+  if (Node.isCallExpression(n) && AUTH_SERVER_ROUTER.test(n.getText())) return false;
+  return AUTH_TEXT.test(middlewareText(middleware));
 }
 
 /** What a middleware argument is: its text, or for an identifier the text of its initializer too. */
@@ -78,16 +88,27 @@ function middlewareText(node: Node): string {
   return n.getText().slice(0, 400);
 }
 
-/** The parts of a handler that can authenticate: header reads, `req.auth`, calls. Not its log strings. */
+/** A response or error that refuses the caller. */
+const REJECTS = /\b(?:401|403)\b|unauthori[sz]ed|forbidden|WWW-Authenticate|throw\s/i;
+
+/**
+ * The parts of a handler that can authenticate, as text for AUTH_TEXT: the calls it makes
+ * (`verifyToken(...)`, `authenticate(req)`), and its reads of credentials (`req.headers.authorization`,
+ * `req.auth`) when it also refuses callers (a 401/403, a throw). A read alone is not a check: a
+ * handler that logs `req.auth` set by an optional middleware authenticates nobody. Not its log strings.
+ */
 function checksIn(fn: Node): string {
-  const parts: string[] = [];
-  for (const access of descendantsOfKind(fn, SyntaxKind.PropertyAccessExpression)) parts.push(access.getName());
-  for (const access of descendantsOfKind(fn, SyntaxKind.ElementAccessExpression)) parts.push(access.getArgumentExpression()?.getText() ?? "");
+  const calls: string[] = [];
+  const reads: string[] = [];
+  for (const access of descendantsOfKind(fn, SyntaxKind.PropertyAccessExpression)) reads.push(access.getName());
+  for (const access of descendantsOfKind(fn, SyntaxKind.ElementAccessExpression)) reads.push(access.getArgumentExpression()?.getText() ?? "");
   for (const call of descendantsOfKind(fn, SyntaxKind.CallExpression)) {
     const callee = call.getExpression();
-    parts.push(Node.isPropertyAccessExpression(callee) ? callee.getName() : callee.getText());
-    if (/^(?:get|header)$/.test(Node.isPropertyAccessExpression(callee) ? callee.getName() : "")) parts.push(call.getArguments()[0]?.getText() ?? "");
+    const name = Node.isPropertyAccessExpression(callee) ? callee.getName() : callee.getText();
+    if (/^(?:get|header)$/.test(name)) reads.push(call.getArguments()[0]?.getText() ?? "");
+    else calls.push(name);
   }
+  const parts = REJECTS.test(fn.getText()) ? [...calls, ...reads] : calls;
   return parts.filter((p) => !/^(?:author|authors)$/i.test(p)).join(" ");
 }
 
