@@ -5,7 +5,7 @@ import type { Sanitizer } from "./taint.js";
 import { constantString, declarationOf, followConst, unwrap } from "./values.js";
 
 /** Names of validation helpers that, by their name, check that a path stays inside a root. */
-const CONTAINMENT_HELPER = /(?:within|inside|contained|allowed|permitted|sandbox|jail|sub_?path|isSub|inRoot|underRoot)|^(?:validate|resolve|ensure|check|assert|sanitize|safe|secure)\w*Path/i;
+export const CONTAINMENT_HELPER = /(?:within|inside|contained|allowed|permitted|sandbox|jail|sub_?path|isSub|inRoot|underRoot)|^(?:validate|resolve|ensure|check|assert|sanitize|safe|secure)\w*Path/i;
 const URL_PARTS = new Set(["hostname", "host", "origin"]);
 
 /** True when `node` is the use `text`, or a variable initialized from a call on it (`path.resolve(text)`, `new URL(text)`). */
