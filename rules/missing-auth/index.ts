@@ -150,11 +150,16 @@ function checkFailOpenGuards(ctx: RuleContext): void {
       const secrets = absentSecrets(cond);
       if (secrets.length === 0 || explicitOptIn(cond) || !letsThrough(branch.getThenStatement(), fn.next)) continue;
       const guard = owner ? `\`${owner}.canActivate\`` : fn.next ? "This middleware" : "This guard";
+      // `mode !== "oauth2"` carves out one setting and opens every other, stricter ones included.
+      const excluded = descendantsOfKind(cond, SyntaxKind.BinaryExpression).find((b) => /^!==?$/.test(b.getOperatorToken().getText()) && constantString(b.getRight()) !== undefined);
       ctx.report({
         node: cond,
+        severity: excluded ? "high" : "medium",
         message:
           `${guard} lets every request through when ${secrets.map((s) => `\`${s}\``).join(" and ")} ${secrets.length > 1 ? "are" : "is"} not configured (\`if (${abbreviate(cond, 80)})\`), although it refuses callers otherwise. ` +
-          "Authentication then depends on a deployment remembering to set a secret: a server started without it — or configured for another method, such as OAuth, that this branch does not look at — serves its MCP tools to anyone who can reach it.",
+          (excluded
+            ? `Every setting but ${abbreviate(excluded.getRight())} falls open here, including ones that ask for another method (such as OAuth) this branch does not look at: the MCP tools are then served to anyone who can reach them.`
+            : "Authentication then depends on a deployment remembering to set a secret: a server started without it serves its MCP tools to anyone who can reach it."),
         remediation: [
           "Fail closed. Let requests through without credentials only when the operator asked for it explicitly, and refuse otherwise:",
           "",

@@ -306,7 +306,7 @@ class HostEvaluator {
     const key = decl.getPropertyNameNode()?.getText().replace(/^["']|["']$/g, "") ?? decl.getName();
     let source: HostOutcome[];
     if (Node.isVariableDeclaration(owner) && owner.getInitializer()) source = this.property(owner.getInitializer()!, key, bindings, depth);
-    else if (Node.isParameterDeclaration(owner)) source = this.cliOption(decl.getSourceFile(), key, depth) ?? [UNKNOWN];
+    else if (Node.isParameterDeclaration(owner) && looksLikeParsedArguments(owner)) source = this.cliOption(decl.getSourceFile(), key, depth) ?? [UNKNOWN];
     else source = [UNKNOWN];
     const init = decl.getInitializer();
     if (!init) return source;
@@ -328,7 +328,7 @@ class HostEvaluator {
       if (obj.getProperties().some((p) => Node.isSpreadAssignment(p))) return [UNKNOWN];
       return [{ kind: "unset", at: obj, when: [], via: [`no \`${key}\` in the options`] }];
     }
-    return this.cliOption(objectExpr.getSourceFile(), key, depth) ?? [UNKNOWN];
+    return (looksLikeParsedArguments(objectExpr) && this.cliOption(objectExpr.getSourceFile(), key, depth)) || [UNKNOWN];
   }
 
   /**
@@ -410,6 +410,32 @@ class HostEvaluator {
       this.active.delete(fn);
     }
   }
+}
+
+const PARSED_ARGUMENTS = /\b(?:argv|parseArgs|parseSync|yargs|program|commander|cli|flags|meow)\b|\.opts(?:WithGlobals)?\(\)|(?<!JSON)\.parse(?:Async)?\(/;
+
+/**
+ * An object that holds parsed command-line arguments: `program.opts()`, `yargs(...).argv`,
+ * `parseArgs(...).values`, a variable initialized from one, or the parameter of a commander
+ * `.action((options) => ...)` callback. Only then do option declarations say what its properties hold.
+ */
+function looksLikeParsedArguments(node: Node, depth = 0): boolean {
+  const n = unwrap(node);
+  if (depth > 3) return false;
+  if (PARSED_ARGUMENTS.test(n.getText())) return true;
+  const decl = Node.isIdentifier(n) ? declarationOf(n) : Node.isParameterDeclaration(n) ? n : undefined;
+  if (!decl) return false;
+  if (Node.isParameterDeclaration(decl)) {
+    const fn = decl.getParent();
+    const call = fn?.getParent();
+    return !!call && Node.isCallExpression(call) && /\.action$/.test(call.getExpression().getText());
+  }
+  if (Node.isVariableDeclaration(decl)) return !!decl.getInitializer() && looksLikeParsedArguments(decl.getInitializer()!, depth + 1);
+  if (Node.isBindingElement(decl)) {
+    const owner = decl.getParent().getParent();
+    return Node.isVariableDeclaration(owner) && !!owner.getInitializer() && looksLikeParsedArguments(owner.getInitializer()!, depth + 1);
+  }
+  return false;
 }
 
 function returnedValues(fn: import("./mcp.js").FunctionLike): Node[] {
