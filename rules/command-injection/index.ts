@@ -27,7 +27,7 @@ export const commandInjection: Rule = {
       "https://modelcontextprotocol.io/specification/2025-06-18/basic/security_best_practices",
     ],
     description:
-      "An MCP tool handler passes its input to a function that runs a shell (child_process exec, execSync, spawn with shell: true, sh -c; Python subprocess with shell=True, os.system, os.popen). The model chooses tool arguments, and a prompt injection in anything it reads can choose them too: shell syntax in the argument runs arbitrary commands with the server's privileges.",
+      "An MCP tool handler passes its input to a function that runs a shell (child_process exec, execSync, spawn with shell: true, sh -c; Python subprocess with shell=True, os.system, os.popen). The model chooses tool arguments, and a prompt injection in anything it reads can choose them too: shell syntax in the argument runs arbitrary commands with the server's privileges. The `open` package and Electron's `shell.openExternal` are command sinks too, and in MCP client code the remote server's OAuth authorization URL and requests are input (CVE-2025-6514).",
     mentions: /child_process|["'](?:open|opn|better-opn|electron)["']/,
     mentionsPython: MENTIONS_PY,
   },

@@ -25,7 +25,7 @@ export const dnsRebinding: Rule = {
       "https://github.com/modelcontextprotocol/typescript-sdk/security/advisories/GHSA-w48q-cv73-mx4w",
     ],
     description:
-      "A Streamable HTTP or SSE MCP transport with no Host/Origin validation and no authentication: a web page the user visits can rebind its own domain name to 127.0.0.1 and call the local server's tools from the browser. The MCP specification requires servers to validate the Origin header.",
+      "A Streamable HTTP or SSE MCP transport with no Host/Origin validation and no authentication: a web page the user visits can rebind its own domain name to 127.0.0.1 and call the local server's tools from the browser. The MCP specification requires servers to validate the Origin header. An Origin check that compares the Origin with the request's own Host header, and transport code whose protection defaults to off, validate nothing either.",
     mentions: /StreamableHTTPServerTransport|SSEServerTransport|DnsRebinding/,
     mentionsPython: MENTIONS_PY,
   },

@@ -19,7 +19,7 @@ export const missingAuth: Rule = {
       "https://modelcontextprotocol.io/specification/2025-06-18/basic/security_best_practices",
     ],
     description:
-      "An MCP endpoint served over HTTP/SSE to the network has no authentication: no auth middleware on the route or the app, and no check of an Authorization header or API key in the handler. Anyone who can reach the port can list and call the server's tools with the user's privileges.",
+      "An MCP endpoint served over HTTP/SSE to the network has no authentication: no auth middleware on the route or the app, and no check of an Authorization header or API key in the handler. Anyone who can reach the port can list and call the server's tools with the user's privileges. An auth guard that lets requests through when no secret is configured fails open the same way.",
     mentions: /\.listen\s*\(|\bserve\s*\(|canActivate|\bnext\s*\(\s*\)/,
     mentionsPython: MENTIONS_PY,
   },
