@@ -68,7 +68,7 @@ function why(site: ListenSite, outcome: HostOutcome): string {
   const via = outcome.via.length > 0 ? ` (the ${hostWord} comes from ${outcome.via.join(" ← ")})` : "";
   if (!site.host) return `every interface: no ${hostWord} is given, and ${frameworkDefault}`;
   if (outcome.kind === "wildcard") return `every interface${when}: ${JSON.stringify(outcome.value)} is the wildcard address${via}`;
-  return `every interface${when}: no ${hostWord} reaches the call then, and ${frameworkDefault}${via}`;
+  return `every interface${when}: no ${hostWord} reaches the call${when ? " then" : ""}, and ${frameworkDefault}${via}`;
 }
 
 /** The line that writes the wildcard default elsewhere than in the call, rewritten to loopback, and where it is. */

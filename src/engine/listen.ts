@@ -266,7 +266,8 @@ class HostEvaluator {
           if (Node.isIdentifier(left) && left.getText() === node.getText() && declarationOf(left) === decl) values.push(assignment.getRight());
         }
       }
-      if (values.length === 0) return [{ kind: "unset", at: decl, when: [], via: [`\`${decl.getName()}\` (never assigned)`] }];
+      // Assigned some other way (destructuring, a callback): nothing to say.
+      if (values.length === 0) return [UNKNOWN];
       const where = whereIs(decl, this.from, this.workspace);
       return this.step(values.flatMap((v) => this.eval(v, bindings, depth + 1)), `\`${decl.getName()}\` (${where})`);
     }
@@ -292,7 +293,11 @@ class HostEvaluator {
     const out: HostOutcome[] = [];
     for (const call of calls) {
       const arg = call.getArguments()[index];
-      const outcomes = arg && !Node.isSpreadElement(arg) ? this.eval(arg, new Map(), depth + 1) : absent();
+      if (call.getArguments().slice(0, index + 1).some((a) => Node.isSpreadElement(a))) {
+        out.push(UNKNOWN);
+        continue;
+      }
+      const outcomes = arg ? this.eval(arg, new Map(), depth + 1) : absent();
       out.push(...this.step(outcomes, `\`${short(call.getExpression())}(…)\` (${whereIs(call, this.from, this.workspace)})`));
     }
     return out;
@@ -307,11 +312,32 @@ class HostEvaluator {
     let source: HostOutcome[];
     if (Node.isVariableDeclaration(owner) && owner.getInitializer()) source = this.property(owner.getInitializer()!, key, bindings, depth);
     else if (Node.isParameterDeclaration(owner) && looksLikeParsedArguments(owner)) source = this.cliOption(decl.getSourceFile(), key, depth) ?? [UNKNOWN];
+    else if (Node.isParameterDeclaration(owner)) source = this.parameterProperty(owner, key, depth);
     else source = [UNKNOWN];
     const init = decl.getInitializer();
     if (!init) return source;
     const defaults = this.eval(init, bindings, depth + 1).map((o) => ({ ...o, when: [...o.when, `\`${key}\` is not set`] }));
     return [...source.filter((o) => o.kind !== "unset" && o.kind !== "unknown"), ...defaults];
+  }
+
+  /** `options.host` where `options` is a parameter: the property of what each caller passes (`start({ port, host: "0.0.0.0" })`). */
+  private parameterProperty(param: import("ts-morph").ParameterDeclaration, key: string, depth: number): HostOutcome[] {
+    const fn = param.getParent();
+    if (!isFunctionLike(fn) || depth > MAX_DEPTH) return [UNKNOWN];
+    const index = fn.getParameters().indexOf(param);
+    const calls = callsOf(fn, this.workspace).slice(0, MAX_CALLS);
+    if (calls.length === 0) return [UNKNOWN];
+    const out: HostOutcome[] = [];
+    for (const call of calls) {
+      const args = call.getArguments();
+      const arg = args[index];
+      if (!arg || args.slice(0, index + 1).some((a) => Node.isSpreadElement(a))) {
+        out.push(UNKNOWN);
+        continue;
+      }
+      out.push(...this.step(this.property(arg, key, new Map(), depth + 1), `\`${short(call.getExpression())}(…)\` (${whereIs(call, this.from, this.workspace)})`));
+    }
+    return out;
   }
 
   /** `obj.key`: an object literal's property, a command-line option's default, or unknown. */
@@ -321,6 +347,7 @@ class HostEvaluator {
       const decl = declarationOf(obj);
       const init = decl && Node.isVariableDeclaration(decl) && decl.getVariableStatement()?.getDeclarationKind() === "const" ? decl.getInitializer() : undefined;
       if (init && Node.isObjectLiteralExpression(unwrap(init))) obj = unwrap(init);
+      else if (decl && Node.isParameterDeclaration(decl) && !bindings.has(decl) && !looksLikeParsedArguments(decl)) return this.parameterProperty(decl, key, depth);
     }
     if (Node.isObjectLiteralExpression(obj)) {
       const value = propertyValue(obj, key);
