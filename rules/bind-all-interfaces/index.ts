@@ -1,18 +1,10 @@
-import { Node, SyntaxKind, type CallExpression } from "ts-morph";
-import type { Rule } from "../../src/engine/rule.js";
-import { abbreviate, constantString, declarationOf, propertyName, propertyValue, unwrap, descendantsOfKind } from "../../src/engine/values.js";
+import { Node, type CallExpression } from "ts-morph";
+import { isMcpClientOnly } from "../../src/engine/http.js";
+import { judgeListen, listenSites, type HostOutcome, type ListenSite } from "../../src/engine/listen.js";
+import { whereIs } from "../../src/engine/cross-file.js";
+import type { Rule, RuleContext } from "../../src/engine/rule.js";
+import { abbreviate, propertyName, unwrap } from "../../src/engine/values.js";
 import { checkPython, MENTIONS_PY } from "./python.js";
-
-const ALL_INTERFACES = new Set(["0.0.0.0", "::", "::0", "0:0:0:0:0:0:0:0", "[::]", "*"]);
-
-/** Where the host of a listen() call comes from and whether it means every interface. */
-interface HostVerdict {
-  all: boolean;
-  /** Human description, e.g. "no host (Node listens on all interfaces)". */
-  why: string;
-  /** A declaration to rewrite instead of the call (`const HOST = "0.0.0.0"`). */
-  declaration?: { text: string; fixed: string };
-}
 
 export const bindAllInterfaces: Rule = {
   meta: {
@@ -30,23 +22,23 @@ export const bindAllInterfaces: Rule = {
     ],
     description:
       "An MCP server over HTTP/SSE that listens on 0.0.0.0, ::, or on no explicit host (Node's default is every interface) can be reached by anyone on the same network — café Wi-Fi, an office LAN, other containers — who can then call its tools (\"NeighborJack\").",
-    mentions: /\.listen\s*\(/,
+    mentions: /\.listen\s*\(|\bserve\s*\(/,
     mentionsPython: MENTIONS_PY,
   },
   checkPython,
   check(ctx) {
-    if (!ctx.mcp.isMcpServer) return;
-    for (const call of descendantsOfKind(ctx.sourceFile, SyntaxKind.CallExpression)) {
-      const callee = call.getExpression();
-      if (!Node.isPropertyAccessExpression(callee) || callee.getName() !== "listen") continue;
-      const verdict = judge(call);
-      if (!verdict?.all) continue;
-      const fixed = fixedCall(call);
+    if (!ctx.mcp.isMcpServer || isMcpClientOnly(ctx.sourceFile)) return;
+    for (const site of listenSites(ctx.sourceFile)) {
+      const verdict = judgeListen(site, ctx.workspace);
+      if (verdict.exposure !== "all") continue;
+      const outcome = verdict.outcome!;
+      const { call } = site;
+      const source = outcome.at && outcome.kind === "wildcard" ? writtenAt(outcome.at, call, ctx) : undefined;
       const remediation = [
-        "Listen on the loopback interface only:",
+        source ? `Listen on the loopback interface only: change the default written ${source.where}:` : "Listen on the loopback interface only:",
         "",
         "```ts",
-        ...(verdict.declaration ? [verdict.declaration.fixed] : [fixed]),
+        source ? source.fixed : fixedCall(site, outcome),
         "```",
         "",
         "A local MCP server needs no other interface: clients on the same machine reach it at `http://127.0.0.1:<port>`. " +
@@ -55,7 +47,7 @@ export const bindAllInterfaces: Rule = {
       ctx.report({
         node: call,
         message:
-          `\`${summary(call)}\` makes this MCP server listen on ${verdict.why}. Anyone who can reach this machine over the network — the same Wi-Fi, office LAN or container network — can connect and call its tools with the user's privileges ("NeighborJack").`,
+          `\`${summary(call)}\` makes this MCP server listen on ${why(site, outcome)}. Anyone who can reach this machine over the network — the same Wi-Fi, office LAN or container network — can connect and call its tools with the user's privileges ("NeighborJack").`,
         remediation,
       });
     }
@@ -67,75 +59,48 @@ function isFunction(node: Node): boolean {
   return Node.isArrowFunction(n) || Node.isFunctionExpression(n);
 }
 
-/** Undefined when the call is not a network listen (a socket path, an event name) or the host is unknown. */
-function judge(call: CallExpression): HostVerdict | undefined {
-  const args = call.getArguments();
-  const first = args[0];
-  if (!first || isFunction(first)) return { all: true, why: "every interface: no host is given, and Node's default is all interfaces" };
-  const firstValue = unwrap(first);
-  if (Node.isObjectLiteralExpression(firstValue)) {
-    const names = firstValue.getProperties().map(propertyName);
-    if (names.includes("path") || !(names.includes("port") || names.length === 0)) return undefined;
-    const host = propertyValue(firstValue, "host");
-    return host ? hostVerdict(host) : { all: true, why: "every interface: the options have no `host`, and Node's default is all interfaces" };
-  }
-  const literal = constantString(first);
-  if (literal !== undefined && !/^\d+$/.test(literal)) return undefined; // a pipe or socket path
-  const second = args[1];
-  if (!second || isFunction(second)) return { all: true, why: "every interface: no host is given, and Node's default is all interfaces" };
-  return hostVerdict(second);
+/** Why the host means every interface, in the words of the code. */
+function why(site: ListenSite, outcome: HostOutcome): string {
+  const hostWord = site.framework === "Node" || site.framework === "Fastify" ? "host" : "hostname";
+  const frameworkDefault =
+    site.framework === "Node" ? "Node's default is all interfaces" : site.framework === "Hono's node server" ? "Hono's node server, like Node, then listens on all interfaces" : `${site.framework} then listens on 0.0.0.0`;
+  const when = outcome.when.length > 0 ? ` whenever ${[...new Set(outcome.when)].join(" and ")}` : "";
+  const via = outcome.via.length > 0 ? ` (the ${hostWord} comes from ${outcome.via.join(" ← ")})` : "";
+  if (!site.host) return `every interface: no ${hostWord} is given, and ${frameworkDefault}`;
+  if (outcome.kind === "wildcard") return `every interface${when}: ${JSON.stringify(outcome.value)} is the wildcard address${via}`;
+  return `every interface${when}: no ${hostWord} reaches the call${when ? " then" : ""}, and ${frameworkDefault}${via}`;
 }
 
-function hostVerdict(expr: Node, depth = 0): HostVerdict | undefined {
-  if (depth > 4) return undefined;
-  const node = unwrap(expr);
-  const literal = constantString(node);
-  if (literal !== undefined && Node.isStringLiteral(node)) return classify(literal);
-  if (Node.isBinaryExpression(node)) {
-    const op = node.getOperatorToken().getKind();
-    if (op === SyntaxKind.QuestionQuestionToken || op === SyntaxKind.BarBarToken) {
-      const fallback = hostVerdict(node.getRight(), depth + 1);
-      if (fallback?.all) return { ...fallback, why: `${fallback.why} whenever \`${node.getLeft().getText()}\` is unset` };
-      return fallback;
-    }
-  }
-  if (Node.isIdentifier(node)) {
-    if (node.getText() === "undefined") return { all: true, why: "every interface: the host is `undefined`, and Node's default is all interfaces" };
-    const decl = declarationOf(node);
-    if (decl && Node.isVariableDeclaration(decl) && decl.getInitializer()) {
-      const inner = hostVerdict(decl.getInitializer()!, depth + 1);
-      if (inner?.all) {
-        const statement = decl.getVariableStatement();
-        const text = (statement ?? decl).getText();
-        const fixed = text.replace(/(["'`])(0\.0\.0\.0|::0?|0:0:0:0:0:0:0:0|\[::\]|\*)\1/, '"127.0.0.1"');
-        return { ...inner, why: `${inner.why} (\`${node.getText()}\` is set on line ${decl.getStartLineNumber()})`, declaration: fixed !== text ? { text, fixed } : undefined };
-      }
-      return inner;
-    }
-  }
-  if (literal !== undefined) return classify(literal);
-  return undefined;
-}
-
-function classify(host: string): HostVerdict {
-  return ALL_INTERFACES.has(host.trim())
-    ? { all: true, why: `every interface: \`${JSON.stringify(host)}\` is the wildcard address` }
-    : { all: false, why: host };
+/** The line that writes the wildcard default elsewhere than in the call, rewritten to loopback, and where it is. */
+function writtenAt(literal: Node, call: CallExpression, ctx: RuleContext): { where: string; fixed: string } | undefined {
+  if (literal.getSourceFile() === call.getSourceFile() && literal.getPos() >= call.getPos() && literal.getEnd() <= call.getEnd()) return undefined;
+  const line = literal.getSourceFile().getFullText().split("\n")[literal.getStartLineNumber() - 1]?.trim() ?? "";
+  const fixed = line.replace(/(["'`])(0\.0\.0\.0|::0?|0:0:0:0:0:0:0:0|\[::\]|\*)\1/, '"127.0.0.1"');
+  if (fixed === line || line.length > 200) return undefined;
+  return { where: `on ${whereIs(literal, ctx.sourceFile, ctx.workspace)}`, fixed };
 }
 
 /** The same call, listening on 127.0.0.1. */
-function fixedCall(call: CallExpression): string {
+function fixedCall(site: ListenSite, outcome: HostOutcome): string {
+  const { call } = site;
   const callee = call.getExpression().getText().replace(/\s+/g, "");
   const args = call.getArguments();
   const first = args[0];
   const loopback = '"127.0.0.1"';
-  if (!first || isFunction(first)) return `${callee}(0, ${loopback}${first ? `, ${abbreviate(first)}` : ""})`;
-  const firstValue = unwrap(first);
-  if (Node.isObjectLiteralExpression(firstValue)) {
-    const props = firstValue.getProperties().map((p) => (propertyName(p) === "host" ? `host: ${loopback}` : p.getText()));
-    if (!props.some((p) => p.startsWith("host:"))) props.push(`host: ${loopback}`);
-    return `${callee}({ ${props.join(", ")} }${args.slice(1).map((a) => `, ${abbreviate(a)}`).join("")})`;
+  if (site.host && outcome.kind === "unset" && Node.isExpression(site.host) && !/^(?:undefined|null)$/.test(site.host.getText())) {
+    const host = site.host.getText();
+    return call.getText().length <= 200 ? call.getText().replace(host, `${host} ?? ${loopback}`) : `${callee}(…, ${host} ?? ${loopback}, …)`;
   }
+  const hostKey = site.framework === "Node" || site.framework === "Fastify" ? "host" : "hostname";
+  const options = args.map((a) => unwrap(a)).find((a) => Node.isObjectLiteralExpression(a)) as import("ts-morph").ObjectLiteralExpression | undefined;
+  if (options && (hostKey === "hostname" || options === unwrap(first!))) {
+    const props = options.getProperties().map((p) => (propertyName(p) === hostKey ? `${hostKey}: ${loopback}` : p.getText().replace(/\s+/g, " ")));
+    if (!props.some((p) => p.startsWith(`${hostKey}:`))) props.push(`${hostKey}: ${loopback}`);
+    const rest = args.filter((a) => unwrap(a) !== options).map((a) => `, ${abbreviate(a)}`).join("");
+    return `${callee}({ ${props.join(", ")} }${rest})`;
+  }
+  if (hostKey === "hostname") return `${callee}({ ${args.length > 0 ? `${abbreviate(args[0]!)}, ` : ""}hostname: ${loopback} })`;
+  if (!first || isFunction(first)) return `${callee}(0, ${loopback}${first ? `, ${abbreviate(first)}` : ""})`;
   const second = args[1];
   const rest = second && !isFunction(second) ? args.slice(2) : args.slice(1);
   return `${callee}(${abbreviate(first)}, ${loopback}${rest.map((a) => `, ${abbreviate(a)}`).join("")})`;

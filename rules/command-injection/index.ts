@@ -1,7 +1,8 @@
 import { Node, SyntaxKind, type CallExpression } from "ts-morph";
 import { moduleRefOf, type ModuleRef } from "../../src/engine/imports.js";
 import type { Rule, RuleContext } from "../../src/engine/rule.js";
-import { SHELL_QUOTING } from "../../src/engine/sanitizers.js";
+import { describeSources } from "../../src/engine/mcp.js";
+import { SHELL_QUOTING, WEB_URL_SCHEME } from "../../src/engine/sanitizers.js";
 import { abbreviate, constantString, followConst, propertyValue, unwrap, descendantsOfKind } from "../../src/engine/values.js";
 import { commandPieces, toArgv } from "./remediation.js";
 import { checkPython, MENTIONS_PY } from "./python.js";
@@ -26,14 +27,18 @@ export const commandInjection: Rule = {
       "https://modelcontextprotocol.io/specification/2025-06-18/basic/security_best_practices",
     ],
     description:
-      "An MCP tool handler passes its input to a function that runs a shell (child_process exec, execSync, spawn with shell: true, sh -c; Python subprocess with shell=True, os.system, os.popen). The model chooses tool arguments, and a prompt injection in anything it reads can choose them too: shell syntax in the argument runs arbitrary commands with the server's privileges.",
-    mentions: /child_process|(?:^|[^.\w$])(?:exec|spawn)\w*\s*\(|["'`](?:-c|\/c)["'`]/,
+      "An MCP tool handler passes its input to a function that runs a shell (child_process exec, execSync, spawn with shell: true, sh -c; Python subprocess with shell=True, os.system, os.popen). The model chooses tool arguments, and a prompt injection in anything it reads can choose them too: shell syntax in the argument runs arbitrary commands with the server's privileges. The `open` package and Electron's `shell.openExternal` are command sinks too, and in MCP client code the remote server's OAuth authorization URL and requests are input (CVE-2025-6514).",
+    mentions: /child_process|(?:^|[^.\w$])(?:exec|spawn)\w*\s*\(|["'`](?:-c|\/c)["'`]|["'](?:open|opn|better-opn|electron)["']/,
     mentionsPython: MENTIONS_PY,
   },
   checkPython,
   check(ctx) {
     for (const call of descendantsOfKind(ctx.sourceFile, SyntaxKind.CallExpression)) {
       const ref = moduleRefOf(call.getExpression());
+      if (isLauncher(call, ref)) {
+        checkLauncher(ctx, call);
+        continue;
+      }
       if (!ref || ref.module !== "child_process") continue;
       if (SHELL_COMMANDS.has(ref.name)) checkShellCommand(ctx, call, ref);
       else if (PROCESS_COMMANDS.has(ref.name)) checkProcessCommand(ctx, call, ref);
@@ -134,7 +139,9 @@ function checkShellCommand(ctx: RuleContext, call: CallExpression, ref: ModuleRe
     message:
       `${toolsOf(ctx, command)} input reaches \`${fn}(${abbreviate(command)})\`. ${ref.name} runs the command through a shell, ` +
       "so shell syntax in the input (`;`, `|`, `&&`, `$(...)`, backticks) runs arbitrary commands on the host with the server's privileges. " +
-      "The arguments of a tool call are chosen by the model, and a prompt injection in any document, web page or issue the model reads can choose them.",
+      (ctx.taint.sourcesOf(command).some((h) => h.kind === "remote")
+        ? "Any MCP server this client connects to — a malicious one, or a compromised one — chooses this value, and the command runs on the user's machine."
+        : "The arguments of a tool call are chosen by the model, and a prompt injection in any document, web page or issue the model reads can choose them."),
     remediation: remediationFor(ctx, call, command, ref, ref.name === "execSync" ? "execFileSync" : "execFile"),
   });
 }
@@ -201,6 +208,59 @@ function checkProcessCommand(ctx: RuleContext, call: CallExpression, ref: Module
   }
 }
 
+/** Packages that hand a URL or path to the desktop's opener (`start` / PowerShell on Windows, `open`, `xdg-open`). */
+const LAUNCHER_MODULES = new Set(["open", "opn", "better-opn"]);
+
+/** `open(target)` of the `open` package (also `opn`, `better-opn`, `openApp`), or Electron's `shell.openExternal(url)`. */
+function isLauncher(call: CallExpression, ref: ModuleRef | undefined): boolean {
+  if (ref && LAUNCHER_MODULES.has(ref.module)) return ref.name === "*" || ref.name === "default" || ref.name === "open" || ref.name === "openApp";
+  const callee = call.getExpression();
+  if (!Node.isPropertyAccessExpression(callee) || callee.getName() !== "openExternal") return false;
+  const receiver = moduleRefOf(callee.getExpression());
+  return receiver?.module === "electron" && (receiver.name === "shell" || receiver.name === "*");
+}
+
+/**
+ * Data an attacker chooses, handed to a desktop launcher: the `open` package runs its target
+ * through PowerShell on Windows (CVE-2025-6514, a crafted OAuth `authorization_endpoint` in
+ * mcp-remote), and on every platform a `file:` URL or a path launches local programs.
+ */
+function checkLauncher(ctx: RuleContext, call: CallExpression): void {
+  const args = call.getArguments();
+  const target = args[0];
+  if (!target || constantString(target) !== undefined) return;
+  const app = args[1] ? propertyValue(args[1], "app") : undefined;
+  const appName = app ? propertyValue(app, "name") ?? app : undefined;
+  const tainted = [target, appName].find((a) => a && ctx.taint.isTainted(a, WEB_URL_SCHEME));
+  if (!tainted) return;
+  const sources = ctx.taint.sourcesOf(tainted, WEB_URL_SCHEME);
+  const fn = calleeText(call);
+  const isApp = tainted === appName || /openApp$/.test(fn);
+  const value = abbreviate(tainted);
+  ctx.report({
+    node: call,
+    severity: "critical",
+    message: isApp
+      ? `${describeSources(sources)} chooses the application that \`${fn}(…)\` starts: whoever controls it runs any program on this machine.`
+      : `${describeSources(sources)} reaches \`${fn}(${value})\`, which hands it to the operating system's opener. ` +
+        "On Windows the `open` package runs it through PowerShell, so a crafted URL runs commands on this machine (CVE-2025-6514: a malicious MCP server's `authorization_endpoint` did this to mcp-remote users); " +
+        "on every platform a `file:` URL or a path launches local programs and scripts.",
+    remediation: isApp
+      ? `Do not let ${describeSources(sources).charAt(0).toLowerCase() + describeSources(sources).slice(1)} name the program: map it to a fixed set of known applications.`
+      : [
+          "Open only web URLs: parse the value and refuse every scheme but `https:` (and `http:` if you must) before opening it:",
+          "",
+          "```ts",
+          `const url = new URL(${value});`,
+          `if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error(\`refusing to open a \${url.protocol} URL\`);`,
+          `await ${fn}(url.href);`,
+          "```",
+          "",
+          "Re-serializing through `URL` also percent-encodes characters a shell would read. Where a user is present, print the URL and let them open it instead of launching it.",
+        ].join("\n"),
+  });
+}
+
 function isOptionsObject(node: Node): boolean {
   return Node.isObjectLiteralExpression(followConst(node));
 }
@@ -210,7 +270,11 @@ function calleeText(call: CallExpression): string {
 }
 
 function toolsOf(ctx: RuleContext, expr: Node): string {
-  const names = ctx.taint.sourcesOf(expr).map((h) => h.toolName).filter((n): n is string => !!n);
+  const sources = ctx.taint.sourcesOf(expr);
+  // Data a remote MCP server chose, in client code: say so rather than "tool input".
+  const remote = [...new Set(sources.filter((h) => h.kind === "remote" && h.toolName).map((h) => h.toolName!))];
+  if (remote.length > 0) return `Remote MCP server (${remote.join(", ")})`;
+  const names = sources.map((h) => h.toolName).filter((n): n is string => !!n);
   return names.length > 0 ? `Tool ${names.map((n) => `\`${n}\``).join(", ")}: tool` : "Tool";
 }
 

@@ -2,7 +2,8 @@ import { Node, SyntaxKind, type CallExpression } from "ts-morph";
 import { moduleRefOf } from "../../src/engine/imports.js";
 import { describeSources } from "../../src/engine/mcp.js";
 import type { Rule, RuleContext } from "../../src/engine/rule.js";
-import { PATH_CONTAINMENT } from "../../src/engine/sanitizers.js";
+import { CONTAINMENT_HELPER, PATH_CONTAINMENT } from "../../src/engine/sanitizers.js";
+import { isFunctionLike } from "../../src/engine/taint.js";
 import { abbreviate, constantString, constInitializer, declarationOf, descendantsOfKind, unwrap } from "../../src/engine/values.js";
 import { checkPython, MENTIONS_PY } from "./python.js";
 
@@ -39,12 +40,13 @@ export const pathTraversal: Rule = {
       "https://owasp.org/www-community/attacks/Path_Traversal",
     ],
     description:
-      "An MCP handler passes tool, resource or prompt input to a filesystem call without checking that the resolved path stays inside the directory the server is meant to expose. `../`, an absolute path or a symlink then reads or writes any file the server can reach: SSH keys, cloud credentials, other MCP servers' configs. A prefix check without a separator (`full.startsWith(root)`) lets `/data-evil` pass for `/data`.",
+      "An MCP handler passes tool, resource or prompt input to a filesystem call without checking that the resolved path stays inside the directory the server is meant to expose. `../`, an absolute path or a symlink then reads or writes any file the server can reach: SSH keys, cloud credentials, other MCP servers' configs. A prefix check without a separator (`full.startsWith(root)`) lets `/data-evil` pass for `/data`. A validator that checks the unresolved path when `realpath` fails (a new file) lets a symlinked directory redirect writes.",
     mentions: /\bfs\b|fs-extra|graceful-fs|sendFile|\.startsWith\(\s*[\w.]*(?:root|dir|base|allowed|home|workspace|folder|sandbox|prefix)/i,
     mentionsPython: MENTIONS_PY,
   },
   checkPython,
   check(ctx) {
+    checkUnresolvedFallbacks(ctx);
     for (const call of descendantsOfKind(ctx.sourceFile, SyntaxKind.CallExpression)) {
       const callee = call.getExpression();
       if (Node.isPropertyAccessExpression(callee) && callee.getName() === "startsWith") {
@@ -181,4 +183,104 @@ function endsWithSeparator(prefix: Node): boolean {
     return init ? endsWithSeparator(init) : false;
   }
   return false;
+}
+
+/** `fs.realpath(p)`, `fs.promises.realpath(p)`, `realpathSync(p)`, `realpath.native(p)`. */
+function isRealpath(call: CallExpression): boolean {
+  const callee = call.getExpression();
+  const ref = moduleRefOf(callee);
+  if (ref && FS_MODULES.has(ref.module)) return /^realpath(?:Sync)?$/.test(ref.name);
+  return /(?:^|\.)realpath(?:Sync)?(?:\.native)?$/.test(callee.getText().replace(/\s+/g, ""));
+}
+
+/** True when every path through the block ends in `throw` or `return` at its top level. */
+function alwaysExits(block: Node): boolean {
+  const last = Node.isBlock(block) ? block.getStatements().at(-1) : block;
+  return !!last && (Node.isThrowStatement(last) || Node.isReturnStatement(last));
+}
+
+/** The same value as `text`, as written: `p`, `(p)`, `p as string`. */
+function isSameValue(node: Node | undefined, text: string): boolean {
+  return !!node && unwrap(node).getText() === text;
+}
+
+/**
+ * A path validator that swallows realpath's failure and goes on with the unresolved path:
+ * `try { real = await fs.realpath(p) } catch (e) { if (e.code !== "ENOENT") throw e }` then
+ * `const checked = real ?? p` (or `catch { return p }`, `catch { real = p }`). A file that does not
+ * exist yet — every write of a new file — is then checked and used unresolved, so a symlinked
+ * directory inside the allowed root sends it anywhere. Resolving the parent directory in the
+ * catch (another realpath) is the fix, and is not reported.
+ */
+function checkUnresolvedFallbacks(ctx: RuleContext): void {
+  for (const attempt of descendantsOfKind(ctx.sourceFile, SyntaxKind.TryStatement)) {
+    const handler = attempt.getCatchClause()?.getBlock();
+    if (!handler || descendantsOfKind(handler, SyntaxKind.CallExpression).some(isRealpath)) continue;
+    const resolving = descendantsOfKind(attempt.getTryBlock(), SyntaxKind.CallExpression).find(isRealpath);
+    const input = resolving?.getArguments()[0];
+    if (!resolving || !input) continue;
+    const unresolved = unwrap(input).getText();
+    // Where the resolved path is kept: `real = await fs.realpath(p)` or `const real = ...`.
+    let holder: Node | undefined = resolving.getParent();
+    while (holder && (Node.isAwaitExpression(holder) || Node.isParenthesizedExpression(holder) || Node.isAsExpression(holder))) holder = holder.getParent();
+    const held = holder && Node.isBinaryExpression(holder) && holder.getOperatorToken().getKind() === SyntaxKind.EqualsToken ? unwrap(holder.getLeft()).getText() : undefined;
+    const fn = attempt.getFirstAncestor((a) => isFunctionLike(a));
+    if (!fn) continue;
+    let fallback: Node | undefined;
+    for (const ret of descendantsOfKind(handler, SyntaxKind.ReturnStatement)) if (isSameValue(ret.getExpression(), unresolved)) fallback ??= ret;
+    for (const assignment of descendantsOfKind(handler, SyntaxKind.BinaryExpression)) {
+      if (held && assignment.getOperatorToken().getKind() === SyntaxKind.EqualsToken && assignment.getLeft().getText() === held && isSameValue(assignment.getRight(), unresolved)) fallback ??= assignment;
+    }
+    if (!fallback && held && !alwaysExits(handler)) {
+      for (const merge of descendantsOfKind(fn, SyntaxKind.BinaryExpression)) {
+        if (merge.getPos() < attempt.getEnd() || !/^(?:\?\?|\|\|)$/.test(merge.getOperatorToken().getText())) continue;
+        if (isSameValue(merge.getLeft(), held) && isSameValue(merge.getRight(), unresolved)) fallback ??= merge;
+      }
+    }
+    if (!fallback) continue;
+    // Only a validator: a function named as one, or one that checks containment on what it resolved.
+    const name = functionName(fn);
+    const checksContainment = descendantsOfKind(fn, SyntaxKind.CallExpression).some((c) => {
+      const callee = c.getExpression();
+      const called = Node.isPropertyAccessExpression(callee) ? callee.getName() : callee.getText();
+      return (CONTAINMENT_HELPER.test(called) && !/^(?:resolve|join|normalize)$/.test(called)) || called === "startsWith" || called === "relative";
+    });
+    if (!checksContainment && !CONTAINMENT_HELPER.test(name ?? "")) continue;
+    const where = name ? `\`${name}\`` : "this path check";
+    ctx.report({
+      node: fallback,
+      message:
+        `When \`${abbreviate(resolving, 50)}\` fails — as it does for a file that does not exist yet, i.e. every new file written — ${where} goes on with \`${unresolved}\` unresolved (\`${abbreviate(fallback, 50)}\`). ` +
+        "A symlink inside an allowed directory pointing elsewhere is then never seen: the unresolved path passes the containment check and the write follows the link out of the sandbox.",
+      remediation: [
+        `Resolve the deepest part of the path that exists, and check and use that instead of \`${unresolved}\`:`,
+        "",
+        "```ts",
+        `async function resolveForWrite(target: string): Promise<string> {`,
+        `  const rest: string[] = [];`,
+        `  for (let dir = target; ; dir = path.dirname(dir)) {`,
+        `    try {`,
+        `      return path.join(await fs.promises.realpath(dir), ...rest);`,
+        `    } catch (error) {`,
+        `      if ((error as NodeJS.ErrnoException).code !== "ENOENT" || path.dirname(dir) === dir) throw error;`,
+        `      rest.unshift(path.basename(dir));`,
+        `    }`,
+        `  }`,
+        `}`,
+        "```",
+        "",
+        "Then run the containment check on the resolved path and return the resolved path, so the caller writes where the check looked.",
+      ].join("\n"),
+    });
+  }
+}
+
+/** The name of the function a node is in: its declaration's, or for a nested arrow, the named function around it. */
+function functionName(fn: Node): string | undefined {
+  let variable: string | undefined;
+  for (let cur: Node | undefined = fn; cur; cur = cur.getParent()) {
+    if (Node.isFunctionDeclaration(cur) || Node.isMethodDeclaration(cur)) return cur.getName() ?? variable;
+    if (Node.isVariableDeclaration(cur)) variable ??= cur.getName();
+  }
+  return variable;
 }

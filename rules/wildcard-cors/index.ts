@@ -1,6 +1,8 @@
 import { Node, SyntaxKind, type Node as TsNode } from "ts-morph";
 import { moduleRefOf } from "../../src/engine/imports.js";
 import { mcpEndpoints } from "../../src/engine/http.js";
+import { functionOf } from "../../src/engine/mcp.js";
+import { headerChecks, headersOfValue, type HeaderChecks } from "../../src/engine/origin.js";
 import type { Rule, RuleContext } from "../../src/engine/rule.js";
 import { abbreviate, constantString, descendantsOfKind, propertyName, propertyValue, unwrap } from "../../src/engine/values.js";
 
@@ -30,6 +32,10 @@ export const wildcardCors: Rule = {
     if (!ctx.mcp.isMcpServer) return;
     const endpoints = mcpEndpoints(ctx.sourceFile);
     if (endpoints.length === 0 || endpoints.every((e) => e.authenticated)) return;
+    let checks: HeaderChecks | undefined;
+    // An Origin the server compared with an allowlist may be echoed back; one it never checked may not.
+    const originChecked = () => (checks ??= headerChecks(ctx.sourceFile, ctx.workspace)).validated.has("origin");
+    const judgeOrigin = (value: TsNode) => judge(value, originChecked);
     for (const call of descendantsOfKind(ctx.sourceFile, SyntaxKind.CallExpression)) {
       const callee = call.getExpression();
       const ref = moduleRefOf(callee);
@@ -58,13 +64,32 @@ export const wildcardCors: Rule = {
   },
 };
 
-function judgeOrigin(value: TsNode): string | undefined {
+function judge(value: TsNode, originChecked: () => boolean): string | undefined {
   const node = unwrap(value);
   const literal = constantString(node);
   if (literal === "*") return "allows every origin (`*`)";
   if (node.getKind() === SyntaxKind.TrueKeyword) return "reflects whatever origin the request names (`origin: true`), which allows every origin";
-  if (/\bheaders\s*(?:\.\s*origin|\[\s*["']origin["']\s*\])|\.get\(\s*["']origin["']\s*\)|\.header\(\s*["']origin["']\s*\)/i.test(node.getText())) return "echoes the request's Origin header back, which allows every origin";
+  if (/\bheaders\s*(?:\.\s*origin|\[\s*["']origin["']\s*\])|\.get\(\s*["']origin["']\s*\)|\.header\(\s*["']origin["']\s*\)/i.test(node.getText()) && !originChecked()) return "echoes the request's Origin header back, which allows every origin";
+  if (headersOfValue(node).has("origin") && !originChecked()) return `echoes the request's Origin header back (\`${abbreviate(node, 30)}\` holds it, and nothing compares it with an allowlist), which allows every origin`;
+  if (allowsEveryOrigin(node)) return "accepts every origin in its `origin` callback, which reflects it back";
   return undefined;
+}
+
+/** `origin: (origin, callback) => callback(null, true)`: a callback that never refuses. */
+function allowsEveryOrigin(node: TsNode): boolean {
+  const fn = Node.isIdentifier(node) ? functionOf(node) : Node.isArrowFunction(node) || Node.isFunctionExpression(node) ? node : undefined;
+  if (!fn) return false;
+  const params = fn.getParameters();
+  const callback = params[1]?.getName();
+  if (!callback) return false;
+  const body = fn.getBody();
+  if (!body || descendantsOfKind(body, SyntaxKind.IfStatement).length > 0 || descendantsOfKind(body, SyntaxKind.ConditionalExpression).length > 0 || descendantsOfKind(body, SyntaxKind.BinaryExpression).some((b) => /^(?:&&|\|\|)$/.test(b.getOperatorToken().getText()))) return false;
+  const calls = [...(Node.isCallExpression(body) ? [body] : []), ...descendantsOfKind(body, SyntaxKind.CallExpression)].filter((c) => c.getExpression().getText() === callback);
+  const origin = params[0]?.getName();
+  return calls.length > 0 && calls.every((c) => {
+    const allowed = c.getArguments()[1];
+    return !!allowed && (allowed.getKind() === SyntaxKind.TrueKeyword || unwrap(allowed).getText() === origin);
+  });
 }
 
 function fixedCors(fn: string, options: TsNode | undefined): string {

@@ -191,6 +191,7 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
         language: file.language,
         context: contextOf(file.path),
         mcp,
+        workspace,
         get taint() {
           taint ??= new FileTaint(file.sourceFile, mcp, workspace);
           return taint;

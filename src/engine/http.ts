@@ -1,6 +1,9 @@
 import { Node, SyntaxKind, type CallExpression, type SourceFile } from "ts-morph";
+import { importedModules } from "./imports.js";
+import { judgeListen, listenSites } from "./listen.js";
 import { functionOf } from "./mcp.js";
-import { constantString, declarationOf, descendantsOfKind, propertyValue, unwrap } from "./values.js";
+import { constantString, declarationOf, descendantsOfKind, unwrap } from "./values.js";
+import type { Workspace } from "./workspace.js";
 
 /** An HTTP route (or a whole `createServer` handler) that serves the MCP protocol. */
 export interface McpEndpoint {
@@ -19,7 +22,6 @@ const TRANSPORT_USE = /\.handle(?:Request|PostMessage)\s*\(|new\s+(?:\w+\.)?(?:S
 const MCP_ROUTE = /(?:^|\/)(?:mcp|sse|messages?)(?:\/|$|\?)/i;
 /** Text of a middleware, or of code in a handler, that authenticates the caller. */
 const AUTH_TEXT = /auth|bearer|jwt|passport|api[-_]?key|verify\w*token|token\w*verif|timingSafeEqual|session\w*valid|requireUser|ensureLoggedIn|basicAuth|guard|protect/i;
-const LOOPBACK = /^(?:127(?:\.\d{1,3}){3}|localhost|::1|\[::1\])$/i;
 
 /**
  * The MCP endpoints of an HTTP server in this file: routes whose path looks like an MCP endpoint
@@ -35,7 +37,7 @@ export function mcpEndpoints(sourceFile: SourceFile): McpEndpoint[] {
     const args = call.getArguments();
     const middleware = args.filter((a) => constantString(a) === undefined);
     const route = args[0] ? constantString(args[0]) : undefined;
-    return (route === undefined || MCP_ROUTE.test(route) || route === "/" || route === "*") && middleware.some((m) => AUTH_TEXT.test(middlewareText(m)));
+    return (route === undefined || MCP_ROUTE.test(route) || route === "/" || route === "*") && middleware.some(authenticates);
   });
   const out: McpEndpoint[] = [];
   for (const call of calls) {
@@ -58,10 +60,20 @@ export function mcpEndpoints(sourceFile: SourceFile): McpEndpoint[] {
     const drivesTransport = fns.some((f) => TRANSPORT_USE.test(f.getText()));
     if (!drivesTransport && !(MCP_ROUTE.test(route) && method !== "use")) continue;
     const middleware = handlers.slice(0, -1);
-    const authenticated = appWideAuth || middleware.some((m) => AUTH_TEXT.test(middlewareText(m))) || fns.some((f) => AUTH_TEXT.test(checksIn(f)));
+    const authenticated = appWideAuth || middleware.some(authenticates) || fns.some((f) => AUTH_TEXT.test(checksIn(f)));
     out.push({ registration: call, method, route, handlers: fns, authenticated });
   }
   return out;
+}
+
+/** Routers that serve OAuth endpoints or metadata (the SDK's `mcpAuthRouter`, `mcpAuthMetadataRouter`): they authenticate nobody. */
+const AUTH_SERVER_ROUTER = /^\s*(?:\w+\.)*\w*(?:Router|Metadata\w*)\s*\(/;
+
+/** A middleware argument that authenticates the request by its name or code. */
+function authenticates(middleware: Node): boolean {
+  const n = unwrap(middleware);
+  if (Node.isCallExpression(n) && AUTH_SERVER_ROUTER.test(n.getText())) return false;
+  return AUTH_TEXT.test(middlewareText(middleware));
 }
 
 /** What a middleware argument is: its text, or for an identifier the text of its initializer too. */
@@ -76,55 +88,48 @@ function middlewareText(node: Node): string {
   return n.getText().slice(0, 400);
 }
 
-/** The parts of a handler that can authenticate: header reads, `req.auth`, calls. Not its log strings. */
+/** A response or error that refuses the caller. */
+const REJECTS = /\b(?:401|403)\b|unauthori[sz]ed|forbidden|WWW-Authenticate|throw\s/i;
+
+/**
+ * The parts of a handler that can authenticate, as text for AUTH_TEXT: the calls it makes
+ * (`verifyToken(...)`, `authenticate(req)`), and its reads of credentials (`req.headers.authorization`,
+ * `req.auth`) when it also refuses callers (a 401/403, a throw). A read alone is not a check: a
+ * handler that logs `req.auth` set by an optional middleware authenticates nobody. Not its log strings.
+ */
 function checksIn(fn: Node): string {
-  const parts: string[] = [];
-  for (const access of descendantsOfKind(fn, SyntaxKind.PropertyAccessExpression)) parts.push(access.getName());
-  for (const access of descendantsOfKind(fn, SyntaxKind.ElementAccessExpression)) parts.push(access.getArgumentExpression()?.getText() ?? "");
+  const calls: string[] = [];
+  const reads: string[] = [];
+  for (const access of descendantsOfKind(fn, SyntaxKind.PropertyAccessExpression)) reads.push(access.getName());
+  for (const access of descendantsOfKind(fn, SyntaxKind.ElementAccessExpression)) reads.push(access.getArgumentExpression()?.getText() ?? "");
   for (const call of descendantsOfKind(fn, SyntaxKind.CallExpression)) {
     const callee = call.getExpression();
-    parts.push(Node.isPropertyAccessExpression(callee) ? callee.getName() : callee.getText());
-    if (/^(?:get|header)$/.test(Node.isPropertyAccessExpression(callee) ? callee.getName() : "")) parts.push(call.getArguments()[0]?.getText() ?? "");
+    const name = Node.isPropertyAccessExpression(callee) ? callee.getName() : callee.getText();
+    if (/^(?:get|header)$/.test(name)) reads.push(call.getArguments()[0]?.getText() ?? "");
+    else calls.push(name);
   }
+  const parts = REJECTS.test(fn.getText()) ? [...calls, ...reads] : calls;
   return parts.filter((p) => !/^(?:author|authors)$/i.test(p)).join(" ");
 }
 
 /** Where the HTTP servers of a file listen: on the network, on loopback only, or not said here. */
-export function listenExposure(sourceFile: SourceFile): { exposure: "network" | "loopback" | "unknown"; listen?: CallExpression } {
+export function listenExposure(sourceFile: SourceFile, workspace?: Workspace): { exposure: "network" | "loopback" | "unknown"; listen?: CallExpression } {
   let loopback: CallExpression | undefined;
-  for (const call of descendantsOfKind(sourceFile, SyntaxKind.CallExpression)) {
-    const callee = call.getExpression();
-    if (!Node.isPropertyAccessExpression(callee) || callee.getName() !== "listen") continue;
-    const args = call.getArguments();
-    const first = args[0] ? unwrap(args[0]) : undefined;
-    let host: Node | undefined;
-    if (first && Node.isObjectLiteralExpression(first)) {
-      if (propertyValue(first, "path")) continue;
-      host = propertyValue(first, "host");
-    } else {
-      const literal = first ? constantString(first) : undefined;
-      if (literal !== undefined && !/^\d+$/.test(literal)) continue; // a socket path
-      const second = args[1] ? unwrap(args[1]) : undefined;
-      host = second && !(Node.isArrowFunction(second) || Node.isFunctionExpression(second)) ? second : undefined;
-    }
-    if (!host) return { exposure: "network", listen: call };
-    const value = hostValue(host);
-    if (value === undefined) continue;
-    if (!LOOPBACK.test(value)) return { exposure: "network", listen: call };
-    loopback = call;
+  for (const site of listenSites(sourceFile)) {
+    const { exposure } = judgeListen(site, workspace);
+    if (exposure === "all" || exposure === "specific") return { exposure: "network", listen: site.call };
+    if (exposure === "loopback") loopback = site.call;
   }
   return loopback ? { exposure: "loopback", listen: loopback } : { exposure: "unknown" };
 }
 
-function hostValue(node: Node): string | undefined {
-  const n = unwrap(node);
-  const literal = constantString(n);
-  if (literal !== undefined) return literal;
-  if (Node.isBinaryExpression(n) && /^(?:\?\?|\|\|)$/.test(n.getOperatorToken().getText())) return constantString(n.getRight());
-  if (Node.isIdentifier(n)) {
-    const decl = declarationOf(n);
-    const init = decl && Node.isVariableDeclaration(decl) ? decl.getInitializer() : undefined;
-    return init ? hostValue(init) : undefined;
-  }
-  return undefined;
+/**
+ * A file that uses only the client side of the MCP SDK (a proxy's or CLI client's code, with at
+ * most its OAuth callback server): whatever it listens on, it does not serve MCP tools.
+ */
+export function isMcpClientOnly(sourceFile: SourceFile): boolean {
+  const sdk = importedModules(sourceFile).filter((m) => m.startsWith("@modelcontextprotocol/sdk"));
+  if (!sdk.some((m) => /^@modelcontextprotocol\/sdk\/client\b/.test(m))) return false;
+  if (/\b(?:McpServer|SSEServerTransport|StreamableHTTPServerTransport)\b/.test(sourceFile.getFullText())) return false;
+  return sdk.every((m) => /^@modelcontextprotocol\/sdk\/(?:client|shared|server\/auth)\b|^@modelcontextprotocol\/sdk\/types(?:\.js)?$/.test(m));
 }

@@ -19,13 +19,17 @@ export interface InputShape {
   fields?: ReadonlySet<string>;
 }
 
-/** Kinds of handlers whose parameters carry attacker-influenced input. */
-export type HandlerKind = "tool" | "registerTool" | "callTool" | "resource" | "prompt" | "http";
+/**
+ * Kinds of handlers whose parameters carry attacker-influenced input. `remote`: MCP client code
+ * given data that the remote server chose (see `findRemoteInputs`).
+ */
+export type HandlerKind = "tool" | "registerTool" | "callTool" | "resource" | "prompt" | "http" | "remote";
 
 /** A handler whose parameters carry input chosen by the model, a prompt injection or a network peer. */
 export interface ToolHandler {
   kind: HandlerKind;
-  registration: CallExpression;
+  /** The call that registers the handler; for a `remote` input, the method that receives it. */
+  registration: CallExpression | FunctionLike;
   /** The tool, resource or prompt name, or the route of an HTTP handler. */
   toolName?: string;
   fn: FunctionLike;
@@ -66,11 +70,11 @@ export function createMcpFile(sourceFile: SourceFile): McpFile {
       return isMcpServer();
     },
     get handlers() {
-      handlers ??= findToolHandlers(sourceFile, isMcpServer, importedHandlers);
+      handlers ??= [...findToolHandlers(sourceFile, isMcpServer, importedHandlers), ...findRemoteInputs(sourceFile)];
       return handlers;
     },
     get importedHandlers() {
-      handlers ??= findToolHandlers(sourceFile, isMcpServer, importedHandlers);
+      handlers ??= [...findToolHandlers(sourceFile, isMcpServer, importedHandlers), ...findRemoteInputs(sourceFile)];
       return importedHandlers;
     },
     get descriptions() {
@@ -221,6 +225,11 @@ export function describeSources(handlers: readonly ToolHandler[]): string {
   if (kinds.has("http")) {
     const n = names((k) => k === "http");
     parts.push(n ? `HTTP request data (route ${n})` : "HTTP request data");
+  }
+  if (kinds.has("remote")) {
+    const n = [...new Set(handlers.filter((h) => h.kind === "remote" && h.toolName).map((h) => h.toolName!))].join(" and ");
+    const text = n ? `${n}, chosen by the remote MCP server,` : "Data chosen by the remote MCP server";
+    parts.push(parts.length === 0 ? text.charAt(0).toUpperCase() + text.slice(1) : text);
   }
   return parts.length > 0 ? parts.join(" and ") : "Tool input";
 }
@@ -376,4 +385,63 @@ function nameBeside(prop: Node): string | undefined {
   const obj = prop.getParent();
   const name = obj ? propertyValue(obj, "name") : undefined;
   return name ? constantString(name) : undefined;
+}
+
+// ---- MCP client code: what the remote server chooses ----------------------------------------
+
+/** Members of the SDK's `OAuthClientProvider` interface, by which a provider is recognized when it does not say `implements`. */
+const OAUTH_PROVIDER_MEMBERS = new Set(["clientMetadata", "redirectUrl", "clientInformation", "saveClientInformation", "tokens", "saveTokens", "saveCodeVerifier", "codeVerifier", "invalidateCredentials", "state"]);
+/** Requests a server sends to a client, and where the data the server chose sits in them. */
+const CLIENT_REQUEST_SCHEMAS: readonly [RegExp, string][] = [
+  [/ElicitRequestSchema$/, "the elicitation request (`elicitation/create`)"],
+  [/CreateMessageRequestSchema$/, "the sampling request (`sampling/createMessage`)"],
+];
+
+/** A class or object literal that implements the SDK's OAuthClientProvider. */
+function isOAuthProvider(owner: Node | undefined): boolean {
+  if (!owner) return false;
+  if (Node.isClassDeclaration(owner) || Node.isClassExpression(owner)) {
+    if (owner.getImplements().some((i) => /\bOAuthClientProvider\b/.test(i.getText()))) return true;
+    return owner.getMembers().filter((m) => "getName" in m && OAUTH_PROVIDER_MEMBERS.has((m as { getName(): string }).getName())).length >= 2;
+  }
+  if (Node.isObjectLiteralExpression(owner)) {
+    const parent = owner.getParent();
+    if (parent && Node.isVariableDeclaration(parent) && /\bOAuthClientProvider\b/.test(parent.getTypeNode()?.getText() ?? "")) return true;
+    return owner.getProperties().filter((p) => OAUTH_PROVIDER_MEMBERS.has(propertyName(p) ?? "")).length >= 2;
+  }
+  return false;
+}
+
+/**
+ * Inputs of MCP client code (proxies such as mcp-remote, inspectors, CLI clients) that the remote
+ * MCP server chooses: the authorization URL handed to an OAuth provider's
+ * `redirectToAuthorization(url)` (built from the server's `authorization_endpoint` metadata), and
+ * the parameters of the requests a server sends to its client (elicitation, sampling). They are
+ * as hostile to the client's machine as tool input is to a server's.
+ */
+export function findRemoteInputs(sourceFile: SourceFile): ToolHandler[] {
+  const out: ToolHandler[] = [];
+  const text = sourceFile.getFullText();
+  if (text.includes("redirectToAuthorization")) {
+    for (const method of descendantsOfKind(sourceFile, SyntaxKind.MethodDeclaration)) {
+      if (method.getName() !== "redirectToAuthorization" || !method.getBody() || !isOAuthProvider(method.getParent())) continue;
+      out.push({ kind: "remote", registration: method, toolName: "the authorization URL passed to `redirectToAuthorization`", fn: method, inputs: [shape([])] });
+    }
+    for (const prop of descendantsOfKind(sourceFile, SyntaxKind.PropertyAssignment)) {
+      if (propertyName(prop) !== "redirectToAuthorization" || !isOAuthProvider(prop.getParent())) continue;
+      const fn = functionOf(prop.getInitializerOrThrow());
+      if (fn) out.push({ kind: "remote", registration: fn, toolName: "the authorization URL passed to `redirectToAuthorization`", fn, inputs: [shape([])] });
+    }
+  }
+  if (/ElicitRequestSchema|CreateMessageRequestSchema/.test(text)) {
+    for (const call of descendantsOfKind(sourceFile, SyntaxKind.CallExpression)) {
+      const callee = call.getExpression();
+      if (!Node.isPropertyAccessExpression(callee) || callee.getName() !== "setRequestHandler") continue;
+      const [schema, handler] = call.getArguments();
+      const known = schema ? CLIENT_REQUEST_SCHEMAS.find(([pattern]) => pattern.test(schema.getText())) : undefined;
+      const fn = known && handler ? functionOf(handler) : undefined;
+      if (fn) out.push({ kind: "remote", registration: call, toolName: known![1], fn, inputs: [shape(["params"])] });
+    }
+  }
+  return out;
 }

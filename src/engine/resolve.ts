@@ -133,7 +133,7 @@ export class Resolver {
    * with `argSchema` imported): its constrained keys (`z.number()`, `z.enum`) carry no attack either.
    */
   private withSchema(handler: ToolHandler): ToolHandler {
-    if (handler.kind !== "tool" && handler.kind !== "registerTool") return handler;
+    if ((handler.kind !== "tool" && handler.kind !== "registerTool") || !Node.isCallExpression(handler.registration)) return handler;
     const args = handler.registration.getArguments();
     const candidates = handler.kind === "registerTool" ? (args[1] ? this.valuesOf(args[1]).flatMap((v) => (v.kind === "object" ? [propertyValue(v.node, "inputSchema")] : [])) : []) : args.slice(1);
     const keys = new Set(handler.inputs[0]?.safeKeys ?? []);
@@ -148,7 +148,8 @@ export class Resolver {
   }
 
   /** `server.tool(def.name, ...)` with `def` an object literal elsewhere: the name written there. */
-  private registeredName(registration: CallExpression): string | undefined {
+  private registeredName(registration: CallExpression | FunctionLike): string | undefined {
+    if (!Node.isCallExpression(registration)) return undefined;
     const first = registration.getArguments()[0];
     if (!first || !Node.isPropertyAccessExpression(unwrap(first))) return undefined;
     const access = unwrap(first) as import("ts-morph").PropertyAccessExpression;

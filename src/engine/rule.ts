@@ -4,6 +4,7 @@ import type { McpFile } from "./mcp.js";
 import type { PythonRuleContext } from "./python/context.js";
 import type { TaintQueries } from "./taint.js";
 import type { CodeContext } from "./context.js";
+import type { Workspace } from "./workspace.js";
 import type { Confidence, Language, Severity } from "./types.js";
 
 /** What a rule states about itself; the engine copies title, severity and cwe into findings. */
@@ -59,6 +60,11 @@ export interface RuleContext {
   readonly mcp: McpFile;
   /** Taint queries: does tool input reach this expression? */
   readonly taint: TaintQueries;
+  /**
+   * The other files of the analysis, linked by relative imports: rules that follow values
+   * rather than taint (a listen host, an Origin check) resolve imported helpers through it.
+   */
+  readonly workspace?: Workspace;
   /** The file before the change under review, when the caller gave one (`SourceInput.base`); parsed on first use. */
   readonly base?: SourceFile;
   /** The text of `base`, without parsing it. */

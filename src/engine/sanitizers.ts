@@ -2,10 +2,10 @@ import { Node, SyntaxKind, type CallExpression } from "ts-morph";
 import { moduleRefOf } from "./imports.js";
 import { functionOf } from "./mcp.js";
 import type { Sanitizer } from "./taint.js";
-import { constantString, declarationOf, unwrap } from "./values.js";
+import { constantString, declarationOf, followConst, unwrap } from "./values.js";
 
 /** Names of validation helpers that, by their name, check that a path stays inside a root. */
-const CONTAINMENT_HELPER = /(?:within|inside|contained|allowed|permitted|sandbox|jail|sub_?path|isSub|inRoot|underRoot)|^(?:validate|resolve|ensure|check|assert|sanitize|safe|secure)\w*Path/i;
+export const CONTAINMENT_HELPER = /(?:within|inside|contained|allowed|permitted|sandbox|jail|sub_?path|isSub|inRoot|underRoot)|^(?:validate|resolve|ensure|check|assert|sanitize|safe|secure)\w*Path/i;
 const URL_PARTS = new Set(["hostname", "host", "origin"]);
 
 /** True when `node` is the use `text`, or a variable initialized from a call on it (`path.resolve(text)`, `new URL(text)`). */
@@ -267,3 +267,53 @@ function classExcludesDash(inner: string): boolean {
   }
   return chars.length > 0;
 }
+
+const WEB_SCHEMES = /^(?:https?:)$/i;
+const WEB_PREFIXES = /^https?:\/\//i;
+
+/**
+ * A web-URL scheme allowlist, which makes a URL safe to hand to `open()` or a browser launcher:
+ * `url.protocol === "https:"` (or `http:`), `["http:", "https:"].includes(u.protocol)`,
+ * `u.startsWith("https://")`, `/^https?:\/\//.test(u)`, and the early exits that negate them
+ * (`if (u.protocol !== "https:" && u.protocol !== "http:") throw ...`). A helper named like
+ * `sanitizeUrl`/`validateUrl` that the analysis cannot read counts as one.
+ */
+export const WEB_URL_SCHEME: Sanitizer = {
+  allows(cond, text) {
+    const protocolOf = (node: Node) => {
+      const n = unwrap(node);
+      return Node.isPropertyAccessExpression(n) && n.getName() === "protocol" && derivesFrom(n.getExpression(), text);
+    };
+    if (Node.isBinaryExpression(cond) && /^===?$/.test(cond.getOperatorToken().getText())) {
+      const [left, right] = [cond.getLeft(), cond.getRight()];
+      return (protocolOf(left) && WEB_SCHEMES.test(constantString(right) ?? "")) || (protocolOf(right) && WEB_SCHEMES.test(constantString(left) ?? ""));
+    }
+    if (!Node.isCallExpression(cond)) return false;
+    const callee = cond.getExpression();
+    const args = cond.getArguments();
+    const method = Node.isPropertyAccessExpression(callee) ? callee.getName() : "";
+    if ((method === "includes" || method === "has") && args[0] && protocolOf(args[0])) {
+      const list = followConst(callee.asKindOrThrow(SyntaxKind.PropertyAccessExpression).getExpression());
+      return Node.isArrayLiteralExpression(list) && list.getElements().length > 0 && list.getElements().every((e) => WEB_SCHEMES.test(constantString(e) ?? ""));
+    }
+    if (method === "startsWith" && Node.isPropertyAccessExpression(callee) && derivesFrom(callee.getExpression(), text)) return WEB_PREFIXES.test(constantString(args[0] ?? callee) ?? "");
+    if (method === "test" && args[0] && derivesFrom(args[0], text) && Node.isPropertyAccessExpression(callee)) {
+      const regex = unwrap(callee.getExpression());
+      return Node.isRegularExpressionLiteral(regex) && /^\/\^\(?(?:https\?|http\|https|https\|http)\)?:\\\/\\\//.test(regex.getText());
+    }
+    return false;
+  },
+  rejects(cond, text) {
+    if (!Node.isBinaryExpression(cond) || !/^!==?$/.test(cond.getOperatorToken().getText())) return false;
+    const protocolOf = (node: Node) => {
+      const n = unwrap(node);
+      return Node.isPropertyAccessExpression(n) && n.getName() === "protocol" && derivesFrom(n.getExpression(), text);
+    };
+    const [left, right] = [cond.getLeft(), cond.getRight()];
+    return (protocolOf(left) && WEB_SCHEMES.test(constantString(right) ?? "")) || (protocolOf(right) && WEB_SCHEMES.test(constantString(left) ?? ""));
+  },
+  cleans(call) {
+    if (functionOf(call.getExpression())) return false;
+    return /^(?:sanitize|validate|safe|check|assert|ensure)\w*Url$|^(?:isSafe|isValid|isHttps?)Url$/i.test(calleeName(call));
+  },
+};

@@ -89,7 +89,8 @@ export class Workspace {
   /**
    * Parses, with `parse`, the MCP server files whose relative imports (up to MAX_IMPORT_DEPTH
    * deep) reach a file that rules run on, and the modules on the way, so that taint can follow
-   * calls from handlers into those modules. Parsing happens before any rule runs: adding files to
+   * calls from handlers into those modules; and the modules that an MCP server file rules run on
+   * imports, so that rules can follow its values into helpers. Parsing happens before any rule runs: adding files to
    * the project later would rebuild its type checker.
    */
   link(parse: (path: string, content: string) => SourceFile | undefined): void {
@@ -106,7 +107,9 @@ export class Workspace {
         frontier = next;
       }
       for (const path of reached) this.mcpReach.add(path);
-      if (![...reached].some((p) => analyzed.has(p))) continue;
+      // Also the modules an analyzed server file imports: rules that follow values (a listen
+      // host from a helper, an Origin check in a utility module) read them.
+      if (!analyzed.has(entry.path) && ![...reached].some((p) => analyzed.has(p))) continue;
       for (const path of [entry.path, ...reached]) {
         const e = this.entries.get(path)!;
         if (e.sourceFile) continue;
