@@ -174,6 +174,19 @@ export function abbreviate(node: Node, max = 40): string {
   return `${text.replace(/\s+/g, " ").slice(0, max - 1)}…`;
 }
 
+/**
+ * An expression shortened for a code snippet that must still parse: a function keeps its
+ * parameters and shows its body as `{ /* … *\/ }`; anything else stays as written.
+ */
+export function elided(node: Node, max = 60): string {
+  const text = node.getText();
+  const inner = unwrap(node);
+  if (text.length <= max || !(Node.isArrowFunction(inner) || Node.isFunctionExpression(inner))) return text;
+  const params = inner.getParameters().map((p) => p.getText()).join(", ");
+  const head = Node.isArrowFunction(inner) ? `${inner.isAsync() ? "async " : ""}(${params}) =>` : `${inner.isAsync() ? "async " : ""}function (${params})`;
+  return `${head} { /* … */ }`;
+}
+
 const descendantCache = new WeakMap<Node, Map<SyntaxKind, Node[]>>();
 /** Every compiler node of a file bucketed by kind, from one walk: the rules ask for a dozen kinds. */
 const compilerIndex = new WeakMap<Node, Map<SyntaxKind, ts.Node[]>>();
