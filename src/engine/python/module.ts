@@ -18,6 +18,7 @@ export class PythonModule {
   private byKind?: Map<string, PyNode[]>;
   private importMap?: Map<string, ImportBinding>;
   private functionMap?: Map<string, PyNode>;
+  private classMap?: Map<string, PyNode>;
 
   constructor(
     readonly path: string,
@@ -55,6 +56,20 @@ export class PythonModule {
       }
     }
     return this.functionMap;
+  }
+
+  /** Class definitions by name, top-level ones first (the first definition of a name wins). */
+  get classes(): ReadonlyMap<string, PyNode> {
+    if (!this.classMap) {
+      this.classMap = new Map();
+      const all = this.nodesOf("class_definition");
+      const topLevel = all.filter((c) => c.parent?.type === "module" || c.parent?.parent?.type === "module");
+      for (const cls of [...topLevel, ...all]) {
+        const name = cls.childForFieldName("name")?.text;
+        if (name && !this.classMap.has(name)) this.classMap.set(name, cls);
+      }
+    }
+    return this.classMap;
   }
 
   /** True when the module imports a module whose dotted name starts with one of these. */

@@ -1,4 +1,5 @@
-import { safeModelFields, type PyToolHandler, type PythonMcpFile } from "./mcp.js";
+import type { PyCallTarget, PyClass, PythonClasses } from "./classes.js";
+import { enumClasses, isSafeType, safeModelFields, type PyForeignHandler, type PyToolHandler, type PythonMcpFile } from "./mcp.js";
 import type { PythonModule } from "./module.js";
 import type { PyNode } from "./parser.js";
 import type { PythonProject } from "./project.js";
@@ -11,14 +12,25 @@ export interface PythonTaintQueries {
   isTainted(expr: PyNode, kind?: SinkKind): boolean;
   /** The handlers whose input reaches `expr`. */
   sourcesOf(expr: PyNode, kind?: SinkKind): PyToolHandler[];
+  /**
+   * The arguments of `call` that a function of this project hands on, unchanged, to a sink
+   * (`run_command(cmd)` → `subprocess.run(cmd_list)`), with the sink call: the value is built
+   * here and used there, so the rule judges it here.
+   */
+  forwardedArguments(call: PyNode, sinkArgument: SinkArgument): { argument: PyNode; sink: PyNode; sinkModule: PythonModule }[];
 }
+
+/** The argument of `call` a rule reads as its sink's value (the SQL text, the argv list), or undefined when `call` is not its sink. */
+export type SinkArgument = (module: PythonModule, call: PyNode) => PyNode | undefined;
 
 /**
  * What a value is used as. Some sanitizers hold for one use only: `shlex.quote` for a shell
- * command, `os.path.basename` and a resolved containment check for a path.
+ * command, `os.path.basename` and a resolved containment check for a path. `traversal` asks
+ * whether a path may still climb with `..`: resolving or normalizing it (`resolve()`,
+ * `os.path.realpath`, `abspath`, `normpath`) ends that, though not the need for a containment check.
  */
-export type SinkKind = "any" | "command" | "argument" | "path" | "url" | "sql";
-const KIND_INDEX: Record<SinkKind, number> = { any: 0, command: 1, path: 2, url: 3, sql: 4, argument: 5 };
+export type SinkKind = "any" | "command" | "argument" | "path" | "url" | "sql" | "traversal";
+const KIND_INDEX: Record<SinkKind, number> = { any: 0, command: 1, path: 2, url: 3, sql: 4, argument: 5, traversal: 6 };
 const KIND_SANITIZERS: Record<SinkKind, ReadonlySet<string>> = {
   any: new Set(),
   command: new Set(["shlex.quote", "pipes.quote", "shlex.join"]),
@@ -26,6 +38,7 @@ const KIND_SANITIZERS: Record<SinkKind, ReadonlySet<string>> = {
   url: new Set(),
   sql: new Set(),
   argument: new Set(),
+  traversal: new Set(["os.path.basename", "werkzeug.utils.secure_filename", "secure_filename", "pathvalidate.sanitize_filename"]),
 };
 
 /** Parameter bindings of one analysis context: a handler, or a helper called from one. */
@@ -36,6 +49,10 @@ interface Env {
   params: ReadonlyMap<string, boolean>;
   depth: number;
   memo: Map<number, boolean>;
+  /** The call that entered this function, in the caller's context: the handler, then each call site down to here. */
+  caller?: { env: Env; call: PyNode };
+  /** The object a method runs on (`runner` of `runner.run(x)`), in the caller's context. */
+  receiver?: { env: Env; node: PyNode };
 }
 
 const MAX_CALL_DEPTH = 3;
@@ -54,24 +71,41 @@ const QUESTION_METHODS = new Set([
   "exists", "is_file", "is_dir", "is_symlink", "is_absolute", "is_relative_to", "count", "find", "rfind", "index", "rindex", "stat", "__contains__", "fullmatch", "match", "search",
   "hexdigest", "digest", "isoformat", "timestamp", "bit_length",
 ]);
+/** For the subject of a containment check, what collapses `..`: the resolved or normalized path can no longer climb out lexically. */
+const NORMALIZING = new Set(["os.path.realpath", "os.path.abspath", "os.path.normpath", "posixpath.normpath", "posixpath.realpath", "posixpath.abspath"]);
+const NORMALIZING_METHODS = new Set(["resolve", "realpath"]);
 const STRING_GUARD_METHODS = new Set(["isdigit", "isalnum", "isalpha", "isnumeric", "isdecimal", "isidentifier"]);
 const SUBJECT_METHODS = new Set(["lower", "upper", "strip", "lstrip", "rstrip", "casefold"]);
 const URL_PARSERS = /(?:^|\.)(?:urlparse|urlsplit|URL|urlopen_parse)$/;
 const EXITS = new Set(["raise_statement", "return_statement", "continue_statement", "break_statement"]);
+/** Class methods of pydantic models that build an instance from a mapping. */
+const MODEL_BUILDERS = /^(?:model_validate|model_validate_json|parse_obj|parse_raw|model_construct|construct|from_orm)$/;
 
 /**
  * Taint tracking from MCP tool input through Python code: assignments, f-strings, `%`,
- * `.format`, concatenation, `+=`, containers, and helper functions of the same module or of
- * relatively imported modules (three calls deep). Allowlist checks, `int()`, `shlex.quote`,
- * anchored full-match regexes and resolved-path containment checks end it.
+ * `.format`, concatenation, `+=`, containers, `**kwargs`, and the functions and methods a call
+ * may run (module functions, nested ones, imported ones, methods of the receiver's class, its
+ * bases and its subclasses), three calls deep. Object state is followed too: `self.attr` is
+ * tainted when some method stored tool input there (`__init__` called with tool input, a setter
+ * called from a handler); a value stored from a command-line flag is not. Allowlist checks,
+ * `int()`, `shlex.quote`, anchored full-match regexes and resolved-path containment checks end it.
+ *
+ * A context is a handler, or a function entered from one through a chain of call sites with its
+ * parameters bound to the caller's arguments (`Env.caller` keeps the chain).
  */
 export class PythonTaint {
   private readonly contexts = new Map<number, Env[]>();
   private readonly active = new Set<number>();
+  private readonly fieldsActive = new Set<string>();
+  private readonly fieldMemo = new Map<string, boolean>();
+  private readonly returnMemo = new Map<string, boolean>();
+  private readonly forwarding = new Set<number>();
+  private foreign?: Map<number, PyForeignHandler>;
   private kind: SinkKind = "any";
 
   constructor(
     private readonly project: PythonProject,
+    private readonly classes: PythonClasses,
     private readonly mcpOf: (module: PythonModule) => PythonMcpFile,
   ) {}
 
@@ -79,6 +113,7 @@ export class PythonTaint {
     return {
       isTainted: (expr, kind) => this.sourcesOf(module, expr, kind).length > 0,
       sourcesOf: (expr, kind) => this.sourcesOf(module, expr, kind),
+      forwardedArguments: (call, sinkArgument) => this.forwardedArguments(module, call, sinkArgument),
     };
   }
 
@@ -92,34 +127,49 @@ export class PythonTaint {
     return out;
   }
 
+  /** The handler a function is: registered in its own module, or by another module (`mcp.tool()(imported_fn)`). */
+  private handlerOf(module: PythonModule, fn: PyNode): PyToolHandler | undefined {
+    return this.mcpOf(module).handlers.find((h) => h.fn.id === fn.id) ?? this.foreignHandlers().get(fn.id)?.handler;
+  }
+
+  private foreignHandlers(): Map<number, PyForeignHandler> {
+    if (!this.foreign) {
+      this.foreign = new Map();
+      for (const m of this.project.mcpModules()) for (const f of this.mcpOf(m).foreignHandlers) if (!this.foreign.has(f.handler.fn.id)) this.foreign.set(f.handler.fn.id, f);
+    }
+    return this.foreign;
+  }
+
   /** The contexts a node runs in: the handler around it, or a helper's call sites in handlers. */
   private contextsFor(module: PythonModule, node: PyNode, depth: number): Env[] {
     const chain: PyNode[] = [];
     for (let n = node.parent; n; n = n.parent) if (n.type === "function_definition") chain.push(n);
     if (chain.length === 0) return [];
-    const handlers = this.mcpOf(module).handlers;
     for (const fn of chain) {
-      const handler = handlers.find((h) => h.fn.id === fn.id);
+      const handler = this.handlerOf(module, fn);
       if (handler) return [this.handlerEnv(module, handler)];
     }
     const fn = chain[0]!;
-    const cacheKey = fn.id * 6 + KIND_INDEX[this.kind];
+    const cacheKey = fn.id * 8 + KIND_INDEX[this.kind];
     const cached = this.contexts.get(cacheKey);
     if (cached) return cached;
     if (depth >= MAX_CALL_DEPTH || this.active.has(fn.id)) return [];
+    const outermost = this.active.size === 0 && this.fieldsActive.size === 0;
     this.active.add(fn.id);
     const out: Env[] = [];
     try {
-      for (const { module: callerModule, call } of this.callSitesOf(module, fn)) {
-        for (const callerEnv of this.contextsFor(callerModule, call, depth + 1)) {
-          const params = this.bind(callerEnv, fn, call);
-          if ([...params.values()].some(Boolean)) out.push({ handler: callerEnv.handler, fn, module, params, depth: callerEnv.depth + 1, memo: new Map() });
+      const stateful = this.readsState(module, fn);
+      for (const site of this.callSitesOf(module, fn)) {
+        for (const callerEnv of this.contextsFor(site.module, site.call, depth + 1)) {
+          const params = this.bind(callerEnv, site.target, site.call);
+          if (![...params.values()].some(Boolean) && !stateful) continue;
+          out.push({ handler: callerEnv.handler, fn, module, params, depth: callerEnv.depth + 1, memo: new Map(), caller: { env: callerEnv, call: site.call }, receiver: receiverOf(callerEnv, site.call, site.target) });
         }
       }
     } finally {
       this.active.delete(fn.id);
     }
-    if (depth === 0) this.contexts.set(cacheKey, out);
+    if (outermost) this.contexts.set(cacheKey, out);
     return out;
   }
 
@@ -133,36 +183,62 @@ export class PythonTaint {
     return env;
   }
 
-  private callSitesOf(module: PythonModule, fn: PyNode): { module: PythonModule; call: PyNode }[] {
+  /** The calls that may run `fn`, with how each lines up with its parameters. */
+  private callSitesOf(module: PythonModule, fn: PyNode): { module: PythonModule; call: PyNode; target: PyCallTarget }[] {
     const name = fn.childForFieldName("name")?.text;
     if (!name) return [];
-    const out: { module: PythonModule; call: PyNode }[] = [];
-    for (const m of [module, ...this.project.importersOf(module.path)]) {
+    const owner = this.classes.ownerOf(module, fn);
+    // An instance is built by calling its class (or a subclass that keeps this `__init__`).
+    const names = owner && name === "__init__" ? [name, ...[owner, ...this.classes.subclassesOf(owner)].map((c) => c.name)] : [name];
+    const out: { module: PythonModule; call: PyNode; target: PyCallTarget }[] = [];
+    for (const m of this.candidateModules(module, owner)) {
+      if (!names.some((n) => m.text.includes(n))) continue;
       for (const call of m.nodesOf("call")) {
         const callee = call.childForFieldName("function");
-        if (!callee || !callee.text.endsWith(name)) continue;
-        const target = this.project.resolveFunction(m, callee);
-        if (target && target.fn.id === fn.id && target.module === module) out.push({ module: m, call });
+        if (!callee || !names.some((n) => callee.text.endsWith(n))) continue;
+        for (const target of this.classes.targetsOf(m, call)) {
+          if (target.fn.id === fn.id && target.module === module) out.push({ module: m, call, target });
+        }
       }
     }
     return out;
   }
 
-  /** Binds a function's parameters to the taint of a call's arguments. */
-  private bind(env: Env, fn: PyNode, call: PyNode): Map<string, boolean> {
+  /** Modules that may call a function: its own and its importers, and for a method those of the classes its object may be seen as. */
+  private candidateModules(module: PythonModule, owner: PyClass | undefined): PythonModule[] {
+    const out = [module, ...this.project.importersOf(module.path)];
+    if (!owner) return out;
+    const related = [...this.classes.mro(owner)];
+    for (const sub of this.classes.subclassesOf(owner)) related.push(...this.classes.mro(sub));
+    for (const c of related) for (const m of [c.module, ...this.project.importersOf(c.module.path)]) if (!out.includes(m)) out.push(m);
+    return out;
+  }
+
+  /** Binds a function's parameters to the taint of a call's arguments, `*args` and `**kwargs` included. */
+  private bind(env: Env, target: PyCallTarget, call: PyNode): Map<string, boolean> {
     const args = callArgs(call);
-    const params = this.params(fn).filter((p, i) => !(i === 0 && (p.name === "self" || p.name === "cls")));
+    const all = this.params(target.fn);
+    const params = target.boundSelf ? all.slice(1) : all;
+    const named = new Set(params.map((p) => p.name));
+    const listSplat = () => args.listSplats.some((a) => this.eval(env, a));
+    const dictSplat = () => args.dictSplats.some((a) => this.eval(env, a));
     const out = new Map<string, boolean>();
+    if (target.boundSelf && all[0]) out.set(all[0].name, false);
     params.forEach((p, i) => {
-      const arg = args.keywords.get(p.name) ?? (p.node.type.includes("splat") ? undefined : args.positional[i]);
-      const splat = p.node.type === "list_splat_pattern" ? args.positional.slice(i).some((a) => this.eval(env, a)) : false;
-      out.set(p.name, splat || (arg ? this.eval(env, arg) : false));
+      if (p.node.type === "list_splat_pattern") {
+        out.set(p.name, args.positional.slice(i).some((a) => this.eval(env, a)) || listSplat());
+      } else if (p.node.type === "dictionary_splat_pattern") {
+        out.set(p.name, [...args.keywords].some(([k, v]) => !named.has(k) && this.eval(env, v)) || dictSplat());
+      } else {
+        const arg = args.keywords.get(p.name) ?? args.positional[i];
+        out.set(p.name, arg ? this.eval(env, arg) : (i >= args.positional.length && listSplat()) || dictSplat());
+      }
     });
     return out;
   }
 
   private eval(env: Env, node: PyNode): boolean {
-    const key = node.id * 6 + KIND_INDEX[this.kind];
+    const key = node.id * 8 + KIND_INDEX[this.kind];
     const memo = env.memo.get(key);
     if (memo !== undefined) return memo;
     env.memo.set(key, false);
@@ -179,8 +255,12 @@ export class PythonTaint {
         return this.evalName(env, node);
       case "string":
         return node.namedChildren.some((c) => c?.type === "interpolation" && this.eval(env, c.namedChildren[0]!));
-      case "attribute":
-        return !this.isSafeField(env, node) && this.eval(env, node.childForFieldName("object")!);
+      case "attribute": {
+        if (this.isSafeField(env, node)) return false;
+        const object = node.childForFieldName("object")!;
+        const cls = object.type === "identifier" ? this.classes.selfClass(env.module, object) : undefined;
+        return cls ? this.evalField(env, cls, node) : this.eval(env, object);
+      }
       case "subscript":
         return this.eval(env, node.childForFieldName("value")!);
       case "call":
@@ -215,58 +295,186 @@ export class PythonTaint {
   private evalCall(env: Env, call: PyNode): boolean {
     const callee = call.childForFieldName("function")!;
     const args = callArgs(call);
-    const anyArg = () => [...args.positional, ...args.keywords.values()].some((a) => this.eval(env, a));
+    const anyArg = () => [...args.positional, ...args.keywords.values(), ...args.listSplats, ...args.dictSplats].some((a) => this.eval(env, a));
     const qualified = env.module.qualifiedName(callee);
     if (qualified && (CLEANSING.has(qualified) || KIND_SANITIZERS[this.kind].has(qualified))) return false;
-    const target = this.project.resolveFunction(env.module, callee);
-    if (target) return this.evalReturn(env, target.module, target.fn, call);
+    if (this.kind === "traversal" && qualified && NORMALIZING.has(qualified)) return false;
+    const targets = this.classes.targetsOf(env.module, call);
+    // An instance of a class of the project carries what it was built from.
+    if (targets.some((t) => t.constructs)) return anyArg();
+    if (targets.length > 0) return targets.some((t) => this.evalReturn(env, t, call));
     if (callee.type === "attribute") {
       const method = callee.childForFieldName("attribute")!.text;
       const receiver = callee.childForFieldName("object")!;
       if (QUESTION_METHODS.has(method)) return false;
+      if (this.kind === "traversal" && NORMALIZING_METHODS.has(method)) return false;
       // A module function (`os.path.join`, `json.dumps`): the result carries its arguments.
       if (receiver.type === "identifier" && env.module.imports.has(receiver.text) && !this.isLocalName(env, receiver)) return anyArg();
       if (method === "get" || method === "pop" || method === "setdefault") return this.eval(env, receiver);
       return this.eval(env, receiver) || anyArg();
     }
-    if (callee.type === "identifier") {
-      const local = env.module.functions.get(callee.text);
-      if (local) return this.evalReturn(env, env.module, local, call);
-    }
     return anyArg();
   }
 
   /** A helper's result: its return values with the parameters bound to the call's arguments. */
-  private evalReturn(env: Env, module: PythonModule, fn: PyNode, call: PyNode): boolean {
+  private evalReturn(env: Env, target: PyCallTarget, call: PyNode): boolean {
+    const fn = target.fn;
     if (env.depth >= MAX_CALL_DEPTH || this.active.has(-fn.id)) return false;
-    const params = this.bind(env, fn, call);
-    if (![...params.values()].some(Boolean)) return false;
+    const params = this.bind(env, target, call);
+    const stateful = this.readsState(target.module, fn);
+    if (![...params.values()].some(Boolean) && !stateful) return false;
+    const receiver = receiverOf(env, call, target);
+    const key = `${fn.id}:${this.kind}:${[...params.values()].map(Number).join("")}:${receiver ? `${receiver.node.id}:${this.eval(receiver.env, receiver.node)}` : ""}`;
+    const known = this.returnMemo.get(key);
+    if (known !== undefined) return known;
     this.active.add(-fn.id);
+    let value = false;
     try {
-      const inner: Env = { handler: env.handler, fn, module, params, depth: env.depth + 1, memo: new Map() };
+      const inner: Env = { handler: env.handler, fn, module: target.module, params, depth: env.depth + 1, memo: new Map(), caller: { env, call }, receiver };
       for (const ret of fn.descendantsOfType(["return_statement", "yield"])) {
         if (!ret || !belongsTo(ret, fn)) continue;
-        const value = ret.namedChildren[0];
-        if (value && this.eval(inner, value)) return true;
+        const v = ret.namedChildren[0];
+        if (v && this.eval(inner, v)) {
+          value = true;
+          break;
+        }
       }
-      return false;
     } finally {
       this.active.delete(-fn.id);
     }
+    if (this.active.size === 0 && this.fieldsActive.size === 0) this.returnMemo.set(key, value);
+    return value;
+  }
+
+  /** A method that reads attributes of its instance (`self.base_dir`): its result may carry stored input even when its arguments do not. */
+  private readsState(module: PythonModule, fn: PyNode): boolean {
+    const owner = this.classes.ownerOf(module, fn);
+    const self = owner ? this.params(fn)[0]?.name : undefined;
+    return !!self && (fn.childForFieldName("body")?.text.includes(`${self}.`) ?? false);
+  }
+
+  /**
+   * `self.attr` in a method of `cls`. Tainted when a method of the object's classes stored tool
+   * input there in a context that reaches it (the constructor called from a handler, a setter,
+   * the handler method itself), or, for a declared field of a dataclass or model, when the
+   * object it was called on was built from tool input.
+   */
+  private evalField(env: Env, cls: PyClass, attribute: PyNode): boolean {
+    const attr = attribute.childForFieldName("attribute")!.text;
+    const assignments = this.classes.attributeAssignments(cls, attr);
+    for (const a of assignments) {
+      if (a.fn?.id === env.fn.id && a.value.startIndex < attribute.startIndex && this.eval(env, a.value)) return true;
+    }
+    const declared = this.classes.declaredType(cls, attr);
+    if (declared && isSafeType(declared.text, this.enumsOf(cls.module))) return false;
+    if (declared && env.receiver && this.eval(env.receiver.env, env.receiver.node)) return true;
+    const stored = assignments.filter((a) => a.fn && a.fn.id !== env.fn.id);
+    if (stored.length === 0) return false;
+    const key = `${cls.node.id}:${attr}:${this.kind}`;
+    const memo = this.fieldMemo.get(key);
+    if (memo !== undefined) return memo;
+    if (this.fieldsActive.has(key)) return false;
+    this.fieldsActive.add(key);
+    let value = false;
+    try {
+      value = stored.some((a) => this.contextsFor(a.module, a.value, 0).some((ctx) => this.eval(ctx, a.value)));
+    } finally {
+      this.fieldsActive.delete(key);
+    }
+    if (this.fieldsActive.size === 0 && this.active.size === 0) this.fieldMemo.set(key, value);
+    return value;
+  }
+
+  /**
+   * Where a call hands an argument on, unchanged, to a sink inside a function of this project:
+   * `run_command(cmd)` whose parameter becomes `subprocess.run(cmd_list)`, `db.query(sql)` whose
+   * parameter becomes `cursor.execute(sql)`, through up to three such functions. `sinkArgument`
+   * names the argument of a call that is a sink. Returns the caller's arguments.
+   */
+  forwardedArguments(module: PythonModule, call: PyNode, sinkArgument: SinkArgument): { argument: PyNode; sink: PyNode; sinkModule: PythonModule }[] {
+    const out: { argument: PyNode; sink: PyNode; sinkModule: PythonModule }[] = [];
+    const args = callArgs(call);
+    for (const target of this.classes.targetsOf(module, call)) {
+      if (target.constructs) continue;
+      const all = this.params(target.fn);
+      const params = target.boundSelf ? all.slice(1) : all;
+      for (const [param, sink] of this.sinkParams(target.module, target.fn, sinkArgument, 0)) {
+        const i = params.findIndex((p) => p.name === param);
+        if (i < 0 || params[i]!.node.type.includes("splat")) continue;
+        const argument = args.keywords.get(param) ?? args.positional[i];
+        if (argument && !out.some((o) => o.argument.id === argument.id)) out.push({ argument, sink: sink.call, sinkModule: sink.module });
+      }
+    }
+    return out;
+  }
+
+  /** Parameters of `fn` that reach, as themselves, the argument a sink call reads. */
+  private sinkParams(module: PythonModule, fn: PyNode, sinkArgument: SinkArgument, depth: number): Map<string, { module: PythonModule; call: PyNode }> {
+    const out = new Map<string, { module: PythonModule; call: PyNode }>();
+    if (depth >= MAX_CALL_DEPTH || this.forwarding.has(fn.id)) return out;
+    const names = new Set(this.params(fn).map((p) => p.name));
+    const scope = { fn } as Env;
+    // The parameter itself where it is used, or a name assigned only from it (`cmd_list = cmd`).
+    const aliasOf = (node: PyNode | undefined, hops = 0): string | undefined => {
+      const n = node ? unwrapPy(node) : undefined;
+      if (n?.type !== "identifier" || hops > 3) return undefined;
+      const values = this.reaching(scope, n.text, n);
+      if (values?.length !== 1) return undefined;
+      if (values[0] === "param") return names.has(n.text) ? n.text : undefined;
+      return aliasOf(values[0], hops + 1);
+    };
+    this.forwarding.add(fn.id);
+    try {
+      for (const call of fn.descendantsOfType("call")) {
+        if (!call || !belongsTo(call, fn)) continue;
+        const direct = aliasOf(sinkArgument(module, call));
+        if (direct && !out.has(direct)) out.set(direct, { module, call });
+        const args = callArgs(call);
+        if (args.positional.length + args.keywords.size === 0) continue;
+        for (const target of this.classes.targetsOf(module, call)) {
+          if (target.constructs) continue;
+          const inner = this.sinkParams(target.module, target.fn, sinkArgument, depth + 1);
+          if (inner.size === 0) continue;
+          const all = this.params(target.fn);
+          const params = target.boundSelf ? all.slice(1) : all;
+          for (const [param, sink] of inner) {
+            const i = params.findIndex((p) => p.name === param);
+            const name = i < 0 ? undefined : aliasOf(args.keywords.get(param) ?? args.positional[i]);
+            if (name && !out.has(name)) out.set(name, sink);
+          }
+        }
+      }
+    } finally {
+      this.forwarding.delete(fn.id);
+    }
+    return out;
   }
 
   private readonly paramCache = new Map<number, ReturnType<typeof parametersOf>>();
-  private readonly fieldCache = new Map<string, Map<string, Set<string>>>();
+  private readonly fieldCache = new Map<number, Set<string>>();
+  private readonly enumCache = new Map<string, Set<string>>();
 
-  /** `query.limit` where the parameter is typed with a model of this module whose `limit: int`. */
+  /** `query.limit` where `query` is a model (a parameter typed with it, or `Model(**arguments)`) whose `limit: int`. */
   private isSafeField(env: Env, attribute: PyNode): boolean {
     const object = attribute.childForFieldName("object");
     if (object?.type !== "identifier") return false;
-    const param = this.params(env.fn).find((p) => p.name === object.text);
-    if (!param?.type) return false;
-    let fields = this.fieldCache.get(env.module.path);
-    if (!fields) this.fieldCache.set(env.module.path, (fields = safeModelFields(env.module)));
-    return fields.get(param.type.trim())?.has(attribute.childForFieldName("attribute")!.text) ?? false;
+    const attr = attribute.childForFieldName("attribute")!.text;
+    return this.classes.typeOf(env.module, object).some((cls) => this.safeFieldsOf(cls).has(attr));
+  }
+
+  /** Fields of a model class and its bases typed so that they cannot carry an attack string. */
+  private safeFieldsOf(cls: PyClass): Set<string> {
+    let fields = this.fieldCache.get(cls.node.id);
+    if (fields) return fields;
+    this.fieldCache.set(cls.node.id, (fields = new Set()));
+    for (const c of this.classes.mro(cls)) for (const f of safeModelFields(c.module, this.enumsOf(c.module)).get(c.name) ?? []) fields.add(f);
+    return fields;
+  }
+
+  private enumsOf(module: PythonModule): Set<string> {
+    let enums = this.enumCache.get(module.path);
+    if (!enums) this.enumCache.set(module.path, (enums = enumClasses(module, { project: this.project, classes: this.classes })));
+    return enums;
   }
 
   /** Parameters of a function, read once per function: tree navigation crosses into WebAssembly. */
@@ -551,6 +759,16 @@ export class PythonTaint {
     const value = this.assignedValue(env, ident);
     return !!value && /\.resolve\(|realpath\(/.test(value.text);
   }
+}
+
+/** The object a method call runs on, in the caller's context: `runner` of `runner.run(x)`; `self.m()` passes on the caller's own receiver. */
+function receiverOf(env: Env, call: PyNode, target: PyCallTarget): Env["receiver"] {
+  if (!target.boundSelf || target.constructs) return undefined;
+  const callee = unwrapPy(call.childForFieldName("function")!);
+  if (callee.type !== "attribute") return undefined;
+  const object = unwrapPy(callee.childForFieldName("object")!);
+  if (object.type === "identifier" && env.fn && parametersOf(env.fn)[0]?.name === object.text && env.receiver) return env.receiver;
+  return { env, node: object };
 }
 
 function isAnchored(pattern: string | undefined): boolean {
