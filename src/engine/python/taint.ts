@@ -4,7 +4,7 @@ import type { PythonModule } from "./module.js";
 import type { PyNode } from "./parser.js";
 import type { PythonProject } from "./project.js";
 import { stringPieces } from "./pieces.js";
-import { callArgs, constantString, parametersOf, unwrapPy } from "./values.js";
+import { callArgs, constantString, enclosingFunction, parametersOf, unwrapPy } from "./values.js";
 
 /** Taint questions a Python rule may ask about expressions of its module. */
 export interface PythonTaintQueries {
@@ -18,6 +18,8 @@ export interface PythonTaintQueries {
    * here and used there, so the rule judges it here.
    */
   forwardedArguments(call: PyNode, sinkArgument: SinkArgument): { argument: PyNode; sink: PyNode; sinkModule: PythonModule }[];
+  /** True when the value of `expr` here is a parameter of the enclosing function, as it came in: its callers decide what it holds. */
+  isParameter(expr: PyNode): boolean;
 }
 
 /** The argument of `call` a rule reads as its sink's value (the SQL text, the argv list), or undefined when `call` is not its sink. */
@@ -74,8 +76,13 @@ const QUESTION_METHODS = new Set([
 /** For the subject of a containment check, what collapses `..`: the resolved or normalized path can no longer climb out lexically. */
 const NORMALIZING = new Set(["os.path.realpath", "os.path.abspath", "os.path.normpath", "posixpath.normpath", "posixpath.realpath", "posixpath.abspath"]);
 const NORMALIZING_METHODS = new Set(["resolve", "realpath"]);
+const ENUMERATING = new Set(["os.scandir", "os.walk", "glob.glob", "glob.iglob"]);
+const ENUMERATING_METHODS = new Set(["rglob", "glob", "iterdir", "walk"]);
 const STRING_GUARD_METHODS = new Set(["isdigit", "isalnum", "isalpha", "isnumeric", "isdecimal", "isidentifier"]);
 const SUBJECT_METHODS = new Set(["lower", "upper", "strip", "lstrip", "rstrip", "casefold"]);
+/** Calls whose result names the same file as their argument, or the same text up to case and spaces. */
+const SAME_VALUE = /^(?:os\.path\.(?:realpath|abspath|normpath|expanduser)|pathlib\.Path|pathlib\.PurePath|str|os\.fspath)$/;
+const SAME_VALUE_METHODS = new Set([...SUBJECT_METHODS, "resolve", "absolute", "expanduser"]);
 const URL_PARSERS = /(?:^|\.)(?:urlparse|urlsplit|URL|urlopen_parse)$/;
 const EXITS = new Set(["raise_statement", "return_statement", "continue_statement", "break_statement"]);
 /** Class methods of pydantic models that build an instance from a mapping. */
@@ -114,6 +121,7 @@ export class PythonTaint {
       isTainted: (expr, kind) => this.sourcesOf(module, expr, kind).length > 0,
       sourcesOf: (expr, kind) => this.sourcesOf(module, expr, kind),
       forwardedArguments: (call, sinkArgument) => this.forwardedArguments(module, call, sinkArgument),
+      isParameter: (expr) => this.parameterAt(expr) !== undefined,
     };
   }
 
@@ -249,7 +257,7 @@ export class PythonTaint {
 
   private compute(env: Env, node: PyNode): boolean {
     // A URL whose scheme and host are literal (`f"{API}/items/{id}"`) only lets input choose the path.
-    if (this.kind === "url" && (node.type === "string" || node.type === "binary_operator" || node.type === "call") && hostIsFixed(env.module, node)) return false;
+    if (this.kind === "url" && (node.type === "string" || node.type === "binary_operator" || node.type === "call") && (hostIsFixed(env.module, node) || this.baseIsFixed(env, node))) return false;
     switch (node.type) {
       case "identifier":
         return this.evalName(env, node);
@@ -292,6 +300,14 @@ export class PythonTaint {
     }
   }
 
+  /** `f"{self.base_url}/items/{id}"`: a base that tool input does not reach, then a path: input chooses only the path. */
+  private baseIsFixed(env: Env, url: PyNode): boolean {
+    if (url.type === "call") return false;
+    const pieces = stringPieces(env.module, unwrapPy(url), false);
+    const [first, second] = pieces ?? [];
+    return !!first && "expr" in first && !!second && "literal" in second && /^[/?#]/.test(second.literal) && !this.eval(env, first.node);
+  }
+
   private evalCall(env: Env, call: PyNode): boolean {
     const callee = call.childForFieldName("function")!;
     const args = callArgs(call);
@@ -299,6 +315,8 @@ export class PythonTaint {
     const qualified = env.module.qualifiedName(callee);
     if (qualified && (CLEANSING.has(qualified) || KIND_SANITIZERS[this.kind].has(qualified))) return false;
     if (this.kind === "traversal" && qualified && NORMALIZING.has(qualified)) return false;
+    // Entries of a directory listing are named by the filesystem: a tool-chosen directory is the listing's finding, not each entry's.
+    if ((this.kind === "path" || this.kind === "traversal") && qualified && ENUMERATING.has(qualified)) return false;
     const targets = this.classes.targetsOf(env.module, call);
     // An instance of a class of the project carries what it was built from.
     if (targets.some((t) => t.constructs)) return anyArg();
@@ -307,6 +325,7 @@ export class PythonTaint {
       const method = callee.childForFieldName("attribute")!.text;
       const receiver = callee.childForFieldName("object")!;
       if (QUESTION_METHODS.has(method)) return false;
+      if ((this.kind === "path" || this.kind === "traversal") && ENUMERATING_METHODS.has(method)) return false;
       if (this.kind === "traversal" && NORMALIZING_METHODS.has(method)) return false;
       // A module function (`os.path.join`, `json.dumps`): the result carries its arguments.
       if (receiver.type === "identifier" && env.module.imports.has(receiver.text) && !this.isLocalName(env, receiver)) return anyArg();
@@ -412,17 +431,7 @@ export class PythonTaint {
   private sinkParams(module: PythonModule, fn: PyNode, sinkArgument: SinkArgument, depth: number): Map<string, { module: PythonModule; call: PyNode }> {
     const out = new Map<string, { module: PythonModule; call: PyNode }>();
     if (depth >= MAX_CALL_DEPTH || this.forwarding.has(fn.id)) return out;
-    const names = new Set(this.params(fn).map((p) => p.name));
-    const scope = { fn } as Env;
-    // The parameter itself where it is used, or a name assigned only from it (`cmd_list = cmd`).
-    const aliasOf = (node: PyNode | undefined, hops = 0): string | undefined => {
-      const n = node ? unwrapPy(node) : undefined;
-      if (n?.type !== "identifier" || hops > 3) return undefined;
-      const values = this.reaching(scope, n.text, n);
-      if (values?.length !== 1) return undefined;
-      if (values[0] === "param") return names.has(n.text) ? n.text : undefined;
-      return aliasOf(values[0], hops + 1);
-    };
+    const aliasOf = (node: PyNode | undefined) => (node ? this.parameterAt(node, fn) : undefined);
     this.forwarding.add(fn.id);
     try {
       for (const call of fn.descendantsOfType("call")) {
@@ -448,6 +457,17 @@ export class PythonTaint {
       this.forwarding.delete(fn.id);
     }
     return out;
+  }
+
+  /** The parameter of `fn` (the function around `node` by default) whose incoming value `node` is, through plain copies (`cmd_list = cmd`). */
+  private parameterAt(node: PyNode, fn?: PyNode, hops = 0): string | undefined {
+    const n = unwrapPy(node);
+    const scope = fn ?? enclosingFunction(n);
+    if (n.type !== "identifier" || !scope || hops > 3) return undefined;
+    const values = this.reaching({ fn: scope } as Env, n.text, n);
+    if (values?.length !== 1) return undefined;
+    if (values[0] === "param") return this.params(scope).some((p) => p.name === n.text) ? n.text : undefined;
+    return this.parameterAt(values[0]!, scope, hops + 1);
   }
 
   private readonly paramCache = new Map<number, ReturnType<typeof parametersOf>>();
@@ -614,7 +634,10 @@ export class PythonTaint {
     if (c.type === "boolean_operator") {
       const op = c.childForFieldName("operator")?.type;
       const [l, r] = [c.childForFieldName("left")!, c.childForFieldName("right")!];
-      return op === "or" ? this.negative(env, l, name) || this.negative(env, r, name) : this.negative(env, l, name) && this.negative(env, r, name);
+      if (op === "or") return this.negative(env, l, name) || this.negative(env, r, name);
+      // `if value and value.startswith("-"): raise`: what passes is an empty value, or a safe one.
+      const truthy = (n: PyNode) => unwrapPy(n).type === "identifier" && unwrapPy(n).text === name;
+      return (this.negative(env, l, name) || truthy(l)) && (this.negative(env, r, name) || truthy(r)) && !(truthy(l) && truthy(r));
     }
     if (c.type === "comparison_operator") return this.comparison(env, c, name, ["not in", "!="]);
     // `if ipaddress.ip_address(socket.gethostbyname(urlparse(url).hostname)).is_private: raise`
@@ -625,7 +648,9 @@ export class PythonTaint {
     if (this.kind === "argument" && c.type === "call") {
       const callee = c.childForFieldName("function")!;
       const prefix = callArgs(c).positional[0];
-      return callee.type === "attribute" && callee.childForFieldName("attribute")!.text === "startswith" && !!prefix && constantString(prefix, env.module) === "-" && this.subjects(env, callee.childForFieldName("object")!).includes(name);
+      const p = prefix ? unwrapPy(prefix) : undefined;
+      const dash = !!p && (constantString(p, env.module) === "-" || (p.type === "tuple" && p.namedChildren.some((e) => !!e && constantString(e, env.module) === "-")));
+      return callee.type === "attribute" && callee.childForFieldName("attribute")!.text === "startswith" && dash && this.subjects(env, callee.childForFieldName("object")!).includes(name);
     }
     return false;
   }
@@ -640,10 +665,15 @@ export class PythonTaint {
     // `os.path.commonpath([base, p]) == base`
     for (const [a, b] of this.kind === "path" ? ([[left, right], [right, left]] as const) : []) {
       if (a.type === "call" && /commonpath$/.test(a.childForFieldName("function")!.text)) {
-        return !this.eval(env, b) && a.descendantsOfType("identifier").some((i) => i?.text === name);
+        // Only a resolved path is contained: `commonpath([base, base + "/../x"])` is `base`.
+        const mentions = a.descendantsOfType("identifier").filter((i): i is PyNode => i?.text === name);
+        const resolved = /\.resolve\(|realpath\(/.test(a.text) || mentions.some((i) => this.resolvedName(env, i));
+        return !this.eval(env, b) && mentions.length > 0 && resolved;
       }
     }
-    const isConstant = (n: PyNode) => constantString(n, env.module) !== undefined || n.type === "integer" || n.type === "none";
+    // Equal to a constant, or to any value that is not tool input (`resolved == ROOT.resolve()`).
+    const equality = op === "==" || op === "!=";
+    const isConstant = (n: PyNode) => constantString(n, env.module) !== undefined || n.type === "integer" || n.type === "none" || (equality && n.text !== name && !this.eval(env, n));
     return (isConstant(right) && this.subjects(env, left).includes(name)) || (isConstant(left) && this.subjects(env, right).includes(name));
   }
 
@@ -651,6 +681,7 @@ export class PythonTaint {
     const callee = call.childForFieldName("function")!;
     const args = callArgs(call);
     const qualified = env.module.qualifiedName(callee) ?? "";
+    if (this.predicateHolds(env, call, name)) return true;
     if (qualified === "re.fullmatch" || qualified === "re.match") {
       const pattern = args.positional[0] ? constantString(args.positional[0], env.module) : undefined;
       const subject = args.positional[1];
@@ -688,6 +719,38 @@ export class PythonTaint {
     return false;
   }
 
+  /**
+   * `is_contained(path)` where a function of the project returns a check that holds only for a safe
+   * value of its parameter (and `False` otherwise): the check counts as if written here.
+   */
+  private predicateHolds(env: Env, call: PyNode, name: string): boolean {
+    const args = callArgs(call);
+    const isName = (a: PyNode | undefined) => !!a && unwrapPy(a).type === "identifier" && unwrapPy(a).text === name;
+    if (![...args.positional, ...args.keywords.values()].some(isName) || env.depth >= MAX_CALL_DEPTH) return false;
+    for (const target of this.classes.targetsOf(env.module, call)) {
+      if (target.constructs || this.active.has(-target.fn.id)) continue;
+      const all = this.params(target.fn);
+      const params = target.boundSelf ? all.slice(1) : all;
+      const index = args.positional.findIndex(isName);
+      const param = index >= 0 ? params[index]?.name : [...args.keywords].find(([, v]) => isName(v))?.[0];
+      if (!param) continue;
+      const returns = target.fn.descendantsOfType("return_statement").filter((r): r is PyNode => !!r && belongsTo(r, target.fn));
+      if (returns.length === 0) continue;
+      const inner: Env = { handler: env.handler, fn: target.fn, module: target.module, params: new Map(), depth: env.depth + 1, memo: new Map() };
+      this.active.add(-target.fn.id);
+      try {
+        const holds = returns.every((r) => {
+          const value = r.namedChildren[0];
+          return !!value && (value.type === "false" || this.positive(inner, value, param));
+        });
+        if (holds) return true;
+      } finally {
+        this.active.delete(-target.fn.id);
+      }
+    }
+    return false;
+  }
+
   /** Names whose host an address check covers: `ip = ip_address(gethostbyname(host))` then `ip.is_private`, `host = urlparse(url).hostname`. */
   private hostSubjects(env: Env, expr: PyNode, depth = 0): string[] {
     if (depth > 3) return [];
@@ -718,14 +781,18 @@ export class PythonTaint {
   }
 
   /** Names a guard expression checks: `x`, `x.lower()`, `urlparse(x).hostname`, and `u` when `parsed = urlparse(u)`. */
-  private subjects(env: Env, expr: PyNode): string[] {
+  private subjects(env: Env, expr: PyNode, depth = 0): string[] {
     const e = unwrapPy(expr);
     if (e.type === "identifier") {
       const out = [e.text];
-      const origin = this.assignedValue(env, e);
-      if (origin?.type === "call" && URL_PARSERS.test(origin.childForFieldName("function")!.text)) {
+      const origin = depth < 3 ? this.assignedValue(env, e) : undefined;
+      const callee = origin?.type === "call" ? origin.childForFieldName("function")! : undefined;
+      if (origin && callee && URL_PARSERS.test(callee.text)) {
         const arg = callArgs(origin).positional[0];
-        if (arg) out.push(...this.subjects(env, arg));
+        if (arg) out.push(...this.subjects(env, arg, depth + 1));
+      } else if (origin && callee && (SAME_VALUE.test(env.module.qualifiedName(callee) ?? "") || (callee.type === "attribute" && SAME_VALUE_METHODS.has(callee.childForFieldName("attribute")!.text)))) {
+        // `resolved = path.resolve()`, `real = os.path.realpath(p)`, `h = host.lower()`: a check on the copy is a check on the value.
+        out.push(...this.subjects(env, origin, depth + 1).filter((n) => n !== e.text));
       }
       return out;
     }
@@ -737,7 +804,11 @@ export class PythonTaint {
         const arg = callArgs(e).positional[0];
         return arg ? this.subjects(env, arg) : [];
       }
-      if (callee.type === "attribute" && callee.childForFieldName("attribute")!.text === "resolve") return this.subjects(env, callee.childForFieldName("object")!);
+      if (callee.type === "attribute" && SAME_VALUE_METHODS.has(callee.childForFieldName("attribute")!.text)) return this.subjects(env, callee.childForFieldName("object")!, depth);
+      if (SAME_VALUE.test(env.module.qualifiedName(callee) ?? "")) {
+        const arg = callArgs(e).positional[0];
+        return arg ? this.subjects(env, arg, depth) : [];
+      }
     }
     return [];
   }
