@@ -43,6 +43,8 @@ export class PythonClasses {
   private readonly attrCache = new Map<string, PyAttributeAssignment[]>();
   private readonly typing = new Set<number>();
   private readonly nameIndex = new Map<string, Map<string, PyNode[]>>();
+  private readonly targetCache = new Map<number, PyCallTarget[]>();
+  private readonly nestedCache = new Map<number, Map<string, PyNode>>();
 
   constructor(private readonly project: PythonProject) {}
 
@@ -176,9 +178,20 @@ export class PythonClasses {
    * `obj.m()` on a value whose class is known run the methods `dispatch` finds.
    */
   targetsOf(module: PythonModule, call: PyNode): PyCallTarget[] {
+    const cached = this.targetCache.get(call.id);
+    if (cached) return cached;
+    const out = this.computeTargets(module, call);
+    // A result found while some type was being worked out may be partial: keep only complete ones.
+    if (this.typing.size === 0) this.targetCache.set(call.id, out);
+    return out;
+  }
+
+  private computeTargets(module: PythonModule, call: PyNode): PyCallTarget[] {
     const callee = unwrapPy(call.childForFieldName("function")!);
+    const called = callee.type === "identifier" ? callee.text : callee.type === "attribute" ? callee.childForFieldName("attribute")!.text : undefined;
+    if (!called || !this.project.definedNames().has(called)) return [];
     if (callee.type === "identifier") {
-      const nested = nestedFunction(callee);
+      const nested = nestedFunction(callee, (scope) => this.nestedIn(scope));
       if (nested) return [{ module, fn: nested, boundSelf: false }];
       const fn = this.project.resolveFunction(module, callee);
       if (fn) return [{ ...fn, boundSelf: false }];
@@ -214,6 +227,12 @@ export class PythonClasses {
       for (const m of this.dispatch(type, name)) if (!out.some((o) => o.fn.id === m.fn.id)) out.push({ ...m, boundSelf: !isStaticMethod(m.fn) });
     }
     return out;
+  }
+
+  private nestedIn(scope: PyNode): Map<string, PyNode> {
+    let defs = this.nestedCache.get(scope.id);
+    if (!defs) this.nestedCache.set(scope.id, (defs = nestedDefinitions(scope)));
+    return defs;
   }
 
   private construct(cls: PyClass): PyCallTarget[] {
@@ -485,13 +504,22 @@ function attributeTarget(left: PyNode, right: PyNode, attr: string): { object: s
 }
 
 /** A function defined in an enclosing scope of a call (a closure's helper), by the called name. */
-export function nestedFunction(callee: PyNode): PyNode | undefined {
+export function nestedFunction(callee: PyNode, definitions: (scope: PyNode) => ReadonlyMap<string, PyNode> = nestedDefinitions): PyNode | undefined {
   const name = callee.text;
   for (let scope = enclosingFunctionOf(callee); scope; scope = enclosingFunctionOf(scope)) {
-    for (const stmt of scope.childForFieldName("body")?.namedChildren ?? []) {
-      const fn = stmt?.type === "decorated_definition" ? stmt.childForFieldName("definition") : stmt;
-      if (fn?.type === "function_definition" && fn.childForFieldName("name")?.text === name) return fn;
-    }
+    const fn = definitions(scope).get(name);
+    if (fn) return fn;
   }
   return undefined;
+}
+
+/** Functions defined directly in a function's body, by name. */
+function nestedDefinitions(scope: PyNode): Map<string, PyNode> {
+  const defs = new Map<string, PyNode>();
+  for (const stmt of scope.childForFieldName("body")?.namedChildren ?? []) {
+    const fn = stmt?.type === "decorated_definition" ? stmt.childForFieldName("definition") : stmt;
+    const name = fn?.type === "function_definition" ? fn.childForFieldName("name")?.text : undefined;
+    if (name && !defs.has(name)) defs.set(name, fn!);
+  }
+  return defs;
 }

@@ -27,6 +27,7 @@ export class PythonProject {
   private mcp?: boolean;
   private importIndex?: Map<string, PythonModule[]>;
   private suffixes?: Map<string, string | null>;
+  private names?: Set<string>;
 
   constructor(private readonly sources: ReadonlyMap<string, string>) {}
 
@@ -34,6 +35,15 @@ export class PythonProject {
   get hasMcpServer(): boolean {
     this.mcp ??= [...this.sources.values()].some((text) => /^\s*(?:from|import)\s+(?:mcp|fastmcp)\b/m.test(text));
     return this.mcp;
+  }
+
+  /** Names defined by a `def` or `class` anywhere in the analysis: a call to any other name runs no code of the project. */
+  definedNames(): ReadonlySet<string> {
+    if (!this.names) {
+      this.names = new Set();
+      for (const text of this.sources.values()) for (const m of text.matchAll(/^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)/gm)) this.names.add(m[1]!);
+    }
+    return this.names;
   }
 
   /** The modules that import the MCP SDK or fastmcp: where tools are registered. */

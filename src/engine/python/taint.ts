@@ -107,6 +107,8 @@ export class PythonTaint {
   private readonly fieldMemo = new Map<string, boolean>();
   private readonly returnMemo = new Map<string, boolean>();
   private readonly forwarding = new Set<number>();
+  private readonly sinkCache = new Map<SinkArgument, Map<number, Map<string, { module: PythonModule; call: PyNode }>>>();
+  private readonly callCache = new Map<number, PyNode[]>();
   private foreign?: Map<number, PyForeignHandler>;
   private kind: SinkKind = "any";
 
@@ -429,13 +431,16 @@ export class PythonTaint {
 
   /** Parameters of `fn` that reach, as themselves, the argument a sink call reads. */
   private sinkParams(module: PythonModule, fn: PyNode, sinkArgument: SinkArgument, depth: number): Map<string, { module: PythonModule; call: PyNode }> {
+    let cache = this.sinkCache.get(sinkArgument);
+    if (!cache) this.sinkCache.set(sinkArgument, (cache = new Map()));
+    const cached = cache.get(fn.id);
+    if (cached) return cached;
     const out = new Map<string, { module: PythonModule; call: PyNode }>();
-    if (depth >= MAX_CALL_DEPTH || this.forwarding.has(fn.id)) return out;
+    if (depth >= MAX_CALL_DEPTH || this.forwarding.has(fn.id) || this.params(fn).length === 0) return out;
     const aliasOf = (node: PyNode | undefined) => (node ? this.parameterAt(node, fn) : undefined);
     this.forwarding.add(fn.id);
     try {
-      for (const call of fn.descendantsOfType("call")) {
-        if (!call || !belongsTo(call, fn)) continue;
+      for (const call of this.callsIn(fn)) {
         const direct = aliasOf(sinkArgument(module, call));
         if (direct && !out.has(direct)) out.set(direct, { module, call });
         const args = callArgs(call);
@@ -456,7 +461,16 @@ export class PythonTaint {
     } finally {
       this.forwarding.delete(fn.id);
     }
+    // A summary computed inside another one may miss what the cycle hid: keep only complete ones.
+    if (this.forwarding.size === 0) cache.set(fn.id, out);
     return out;
+  }
+
+  /** The calls a function makes itself (not those of functions nested in it). */
+  private callsIn(fn: PyNode): PyNode[] {
+    let calls = this.callCache.get(fn.id);
+    if (!calls) this.callCache.set(fn.id, (calls = fn.descendantsOfType("call").filter((c): c is PyNode => !!c && belongsTo(c, fn))));
+    return calls;
   }
 
   /** The parameter of `fn` (the function around `node` by default) whose incoming value `node` is, through plain copies (`cmd_list = cmd`). */
