@@ -27,6 +27,8 @@ export interface PyAttributeAssignment {
 }
 
 const MAX_DEPTH = 4;
+/** Class methods of pydantic models that build an instance from a mapping or JSON. */
+const MODEL_BUILDERS = /^(?:model_validate|model_validate_json|model_validate_strings|parse_obj|parse_raw|model_construct|construct|from_orm)$/;
 
 /**
  * Classes of a Python analysis: which class a name or an expression refers to, base classes
@@ -262,6 +264,11 @@ export class PythonClasses {
         const callee = unwrapPy(e.childForFieldName("function")!);
         const direct = callee.type === "identifier" || callee.type === "attribute" ? this.resolveClass(module, callee) : undefined;
         if (direct) return [direct];
+        // `Model.model_validate(arguments)`: pydantic's constructors from a mapping or JSON.
+        if (callee.type === "attribute" && MODEL_BUILDERS.test(callee.childForFieldName("attribute")!.text)) {
+          const model = this.resolveClass(module, callee.childForFieldName("object")!);
+          if (model) return [model];
+        }
         // `Cls.create(...)` returning `cls(...)`, and any function annotated `-> Cls`.
         const out: PyClass[] = [];
         for (const t of this.targetsOf(module, e)) {

@@ -85,8 +85,6 @@ const SAME_VALUE = /^(?:os\.path\.(?:realpath|abspath|normpath|expanduser)|pathl
 const SAME_VALUE_METHODS = new Set([...SUBJECT_METHODS, "resolve", "absolute", "expanduser"]);
 const URL_PARSERS = /(?:^|\.)(?:urlparse|urlsplit|URL|urlopen_parse)$/;
 const EXITS = new Set(["raise_statement", "return_statement", "continue_statement", "break_statement"]);
-/** Class methods of pydantic models that build an instance from a mapping. */
-const MODEL_BUILDERS = /^(?:model_validate|model_validate_json|parse_obj|parse_raw|model_construct|construct|from_orm)$/;
 
 /**
  * Taint tracking from MCP tool input through Python code: assignments, f-strings, `%`,
