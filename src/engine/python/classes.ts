@@ -16,7 +16,14 @@ export interface PyCallTarget extends PyFunction {
   boundSelf: boolean;
   /** `Cls(...)`: the call builds an instance of this class (its value is the object, not what `__init__` returns). */
   constructs?: PyClass;
+  /** `asyncio.to_thread(fn, a, b)`: the call's positional arguments from this index on are the function's. */
+  argumentOffset?: number;
 }
+
+/** Calls that run a function they are given, with the arguments that follow it: `asyncio.to_thread(fn, *args)`. */
+const CALLBACK_RUNNERS: Record<string, number> = { "asyncio.to_thread": 0, "anyio.to_thread.run_sync": 0, "starlette.concurrency.run_in_threadpool": 0 };
+/** Methods that do the same on an object: `loop.run_in_executor(None, fn, *args)`, `executor.submit(fn, *args)`. */
+const CALLBACK_METHODS: Record<string, number> = { run_in_executor: 1, submit: 0 };
 
 /** An assignment to an attribute of instances of a class: `self.base_dir = base_dir` in a method, or `base_dir: str = "."` in the class body. */
 export interface PyAttributeAssignment {
@@ -191,7 +198,19 @@ export class PythonClasses {
   private computeTargets(module: PythonModule, call: PyNode): PyCallTarget[] {
     const callee = unwrapPy(call.childForFieldName("function")!);
     const called = callee.type === "identifier" ? callee.text : callee.type === "attribute" ? callee.childForFieldName("attribute")!.text : undefined;
+    const runner = CALLBACK_RUNNERS[module.qualifiedName(callee) ?? ""] ?? (callee.type === "attribute" ? CALLBACK_METHODS[called ?? ""] : undefined);
+    if (runner !== undefined) {
+      const fn = call.childForFieldName("arguments")?.namedChildren.filter((a) => !!a && a.type !== "comment")[runner];
+      if (fn && (fn.type === "identifier" || fn.type === "attribute") && this.project.definedNames().has(fn.type === "identifier" ? fn.text : fn.childForFieldName("attribute")!.text)) {
+        return this.calleeTargets(module, fn, call).filter((t) => !t.constructs).map((t) => ({ ...t, argumentOffset: runner + 1 }));
+      }
+    }
     if (!called || !this.project.definedNames().has(called)) return [];
+    return this.calleeTargets(module, callee, call);
+  }
+
+  /** What calling `callee` at `call` may run. */
+  private calleeTargets(module: PythonModule, callee: PyNode, call: PyNode): PyCallTarget[] {
     if (callee.type === "identifier") {
       const nested = nestedFunction(callee, (scope) => this.nestedIn(scope));
       if (nested) return [{ module, fn: nested, boundSelf: false }];

@@ -76,6 +76,8 @@ const QUESTION_METHODS = new Set([
 /** For the subject of a containment check, what collapses `..`: the resolved or normalized path can no longer climb out lexically. */
 const NORMALIZING = new Set(["os.path.realpath", "os.path.abspath", "os.path.normpath", "posixpath.normpath", "posixpath.realpath", "posixpath.abspath"]);
 const NORMALIZING_METHODS = new Set(["resolve", "realpath"]);
+/** Calls that run a function handed to them (see `PyCallTarget.argumentOffset`). */
+const RUNS_CALLBACK = /(?:to_thread|run_sync|run_in_threadpool|run_in_executor|submit)$/;
 const ENUMERATING = new Set(["os.scandir", "os.walk", "glob.glob", "glob.iglob"]);
 const ENUMERATING_METHODS = new Set(["rglob", "glob", "iterdir", "walk"]);
 const STRING_GUARD_METHODS = new Set(["isdigit", "isalnum", "isalpha", "isnumeric", "isdecimal", "isidentifier"]);
@@ -203,7 +205,7 @@ export class PythonTaint {
       if (!names.some((n) => m.text.includes(n))) continue;
       for (const call of m.nodesOf("call")) {
         const callee = call.childForFieldName("function");
-        if (!callee || !names.some((n) => callee.text.endsWith(n))) continue;
+        if (!callee || !names.some((n) => callee.text.endsWith(n) || (RUNS_CALLBACK.test(callee.text) && call.text.includes(n)))) continue;
         for (const target of this.classes.targetsOf(m, call)) {
           if (target.fn.id === fn.id && target.module === module) out.push({ module: m, call, target });
         }
@@ -224,7 +226,7 @@ export class PythonTaint {
 
   /** Binds a function's parameters to the taint of a call's arguments, `*args` and `**kwargs` included. */
   private bind(env: Env, target: PyCallTarget, call: PyNode): Map<string, boolean> {
-    const args = callArgs(call);
+    const args = argumentsFor(target, call);
     const all = this.params(target.fn);
     const params = target.boundSelf ? all.slice(1) : all;
     const named = new Set(params.map((p) => p.name));
@@ -412,9 +414,9 @@ export class PythonTaint {
    */
   forwardedArguments(module: PythonModule, call: PyNode, sinkArgument: SinkArgument): { argument: PyNode; sink: PyNode; sinkModule: PythonModule }[] {
     const out: { argument: PyNode; sink: PyNode; sinkModule: PythonModule }[] = [];
-    const args = callArgs(call);
     for (const target of this.classes.targetsOf(module, call)) {
       if (target.constructs) continue;
+      const args = argumentsFor(target, call);
       const all = this.params(target.fn);
       const params = target.boundSelf ? all.slice(1) : all;
       for (const [param, sink] of this.sinkParams(target.module, target.fn, sinkArgument, 0)) {
@@ -441,10 +443,10 @@ export class PythonTaint {
       for (const call of this.callsIn(fn)) {
         const direct = aliasOf(sinkArgument(module, call));
         if (direct && !out.has(direct)) out.set(direct, { module, call });
-        const args = callArgs(call);
-        if (args.positional.length + args.keywords.size === 0) continue;
+        if (callArgs(call).positional.length + callArgs(call).keywords.size === 0) continue;
         for (const target of this.classes.targetsOf(module, call)) {
           if (target.constructs) continue;
+          const args = argumentsFor(target, call);
           const inner = this.sinkParams(target.module, target.fn, sinkArgument, depth + 1);
           if (inner.size === 0) continue;
           const all = this.params(target.fn);
@@ -844,9 +846,15 @@ export class PythonTaint {
   }
 }
 
+/** A call's arguments as the target function receives them: after the function itself for `asyncio.to_thread(fn, ...)`. */
+function argumentsFor(target: PyCallTarget, call: PyNode): ReturnType<typeof callArgs> {
+  const args = callArgs(call);
+  return target.argumentOffset ? { ...args, positional: args.positional.slice(target.argumentOffset) } : args;
+}
+
 /** The object a method call runs on, in the caller's context: `runner` of `runner.run(x)`; `self.m()` passes on the caller's own receiver. */
 function receiverOf(env: Env, call: PyNode, target: PyCallTarget): Env["receiver"] {
-  if (!target.boundSelf || target.constructs) return undefined;
+  if (!target.boundSelf || target.constructs || target.argumentOffset) return undefined;
   const callee = unwrapPy(call.childForFieldName("function")!);
   if (callee.type !== "attribute") return undefined;
   const object = unwrapPy(callee.childForFieldName("object")!);
