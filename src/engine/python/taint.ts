@@ -55,6 +55,8 @@ interface Env {
   caller?: { env: Env; call: PyNode };
   /** The object a method runs on (`runner` of `runner.run(x)`), in the caller's context. */
   receiver?: { env: Env; node: PyNode };
+  /** Parameters whose argument was already resolved by the caller (`is_inside(path.resolve())`). */
+  resolved?: ReadonlySet<string>;
 }
 
 const MAX_CALL_DEPTH = 3;
@@ -585,13 +587,25 @@ export class PythonTaint {
       }
       if (parent.type === "block" || parent.type === "module") {
         for (let s = cur.previousNamedSibling; s; s = s.previousNamedSibling) {
-          if (s.type === "if_statement" && this.negative(env, s.childForFieldName("condition")!, name) && exits(s.childForFieldName("consequence"))) return true;
-          if (s.type === "assert_statement" && s.namedChildren[0] && this.positive(env, s.namedChildren[0], name)) return true;
-          if ((s.type === "expression_statement" || s.type === "try_statement") && this.checkStatement(env, s, name)) return true;
+          if (this.statementGuards(env, s, name)) return true;
           if (definiteAssignment(s, name)) break;
         }
       }
       if (parent.id === env.fn.id) return false;
+    }
+    return false;
+  }
+
+  /** A statement after which only safe values of `name` go on: `if unsafe: raise`, `assert safe`, a check call, such checks inside a `try` whose handlers exit. */
+  private statementGuards(env: Env, s: PyNode, name: string): boolean {
+    if (s.type === "if_statement" && this.negative(env, s.childForFieldName("condition")!, name) && exits(s.childForFieldName("consequence"))) return true;
+    if (s.type === "assert_statement" && s.namedChildren[0] && this.positive(env, s.namedChildren[0], name)) return true;
+    if ((s.type === "expression_statement" || s.type === "try_statement") && this.checkStatement(env, s, name)) return true;
+    if (s.type === "try_statement" && handlersExit(s)) {
+      for (const inner of [...(s.childForFieldName("body")?.namedChildren ?? [])].reverse()) {
+        if (inner && this.statementGuards(env, inner, name)) return true;
+        if (inner && definiteAssignment(inner, name)) break;
+      }
     }
     return false;
   }
@@ -653,7 +667,15 @@ export class PythonTaint {
       const truthy = (n: PyNode) => unwrapPy(n).type === "identifier" && unwrapPy(n).text === name;
       return (this.negative(env, l, name) || truthy(l)) && (this.negative(env, r, name) || truthy(r)) && !(truthy(l) && truthy(r));
     }
-    if (c.type === "comparison_operator") return this.comparison(env, c, name, ["not in", "!="]);
+    if (c.type === "comparison_operator") {
+      // `if error is not None: return`, where `error = validate(name)`
+      const [l, r] = c.namedChildren;
+      const op = c.children.filter((n) => !!n && !n.isNamed).map((n) => n!.type).join(" ");
+      if ((op === "is not" || op === "!=") && r?.type === "none" && l && this.validatorResult(env, l, name)) return true;
+      return this.comparison(env, c, name, ["not in", "!="]);
+    }
+    // `if error: return`, `if validate(name): raise`
+    if (this.validatorResult(env, c, name)) return true;
     // `if ipaddress.ip_address(socket.gethostbyname(urlparse(url).hostname)).is_private: raise`
     if (this.kind === "url" && c.type === "attribute" && /^(?:is_private|is_loopback|is_link_local|is_reserved|is_multicast|is_unspecified)$/.test(c.childForFieldName("attribute")!.text)) {
       return c.descendantsOfType("identifier").some((i) => i?.text === name) || this.hostSubjects(env, c).includes(name);
@@ -735,34 +757,71 @@ export class PythonTaint {
 
   /**
    * `is_contained(path)` where a function of the project returns a check that holds only for a safe
-   * value of its parameter (and `False` otherwise): the check counts as if written here.
+   * value of its parameter: every `return` gives a falsy constant, a sound check of the parameter,
+   * or `True` after one (`p.relative_to(ROOT); return True`). The check counts as if written here.
    */
   private predicateHolds(env: Env, call: PyNode, name: string): boolean {
+    return this.helperChecks(env, call, name, (inner, param, ret) => {
+      const value = ret.namedChildren[0];
+      if (!value || FALSY.has(value.type) || (value.type === "string" && constantString(value) === "")) return true;
+      if (value.type === "true") return this.guarded(inner, param, ret);
+      return this.positive(inner, value, param);
+    });
+  }
+
+  /**
+   * `error = validate(path); if error: return ...`: a function of the project that returns nothing (None)
+   * only after checking its parameter the way this sink needs, and an error message otherwise.
+   */
+  private validatorHolds(env: Env, call: PyNode, name: string): boolean {
+    let failures = 0;
+    const holds = this.helperChecks(env, call, name, (inner, param, ret) => {
+      const value = ret.namedChildren[0];
+      if (value && value.type !== "none") {
+        failures++;
+        return true;
+      }
+      return this.guarded(inner, param, ret);
+    });
+    return holds && failures > 0;
+  }
+
+  /** Runs `check` on every `return` of the functions `call` may run, with the parameter `name`'s argument binds. */
+  private helperChecks(env: Env, call: PyNode, name: string, check: (inner: Env, param: string, ret: PyNode) => boolean): boolean {
     const args = callArgs(call);
-    const isName = (a: PyNode | undefined) => !!a && unwrapPy(a).type === "identifier" && unwrapPy(a).text === name;
-    if (![...args.positional, ...args.keywords.values()].some(isName) || env.depth >= MAX_CALL_DEPTH) return false;
-    for (const target of this.classes.targetsOf(env.module, call)) {
-      if (target.constructs || this.active.has(-target.fn.id)) continue;
+    const checks = (a: PyNode | undefined) => !!a && this.subjects(env, a).includes(name);
+    if (![...args.positional, ...args.keywords.values()].some(checks) || env.depth >= MAX_CALL_DEPTH) return false;
+    const targets = this.classes.targetsOf(env.module, call).filter((t) => !t.constructs);
+    if (targets.length === 0) return false;
+    return targets.every((target) => {
+      if (this.active.has(-target.fn.id)) return false;
       const all = this.params(target.fn);
       const params = target.boundSelf ? all.slice(1) : all;
-      const index = args.positional.findIndex(isName);
-      const param = index >= 0 ? params[index]?.name : [...args.keywords].find(([, v]) => isName(v))?.[0];
-      if (!param) continue;
+      const index = args.positional.findIndex(checks);
+      const param = index >= 0 ? params[index]?.name : [...args.keywords].find(([, v]) => checks(v))?.[0];
+      if (!param) return false;
       const returns = target.fn.descendantsOfType("return_statement").filter((r): r is PyNode => !!r && belongsTo(r, target.fn));
-      if (returns.length === 0) continue;
-      const inner: Env = { handler: env.handler, fn: target.fn, module: target.module, params: new Map(), depth: env.depth + 1, memo: new Map() };
+      if (returns.length === 0 || !endsInReturn(target.fn)) return false;
+      // Which parameters arrive resolved (`helper(path.resolve())`): a check on them needs no `resolve()` of its own.
+      const resolved = new Set(params.filter((p, i) => {
+        const a = args.keywords.get(p.name) ?? args.positional[i];
+        return !!a && (/\.resolve\(|realpath\(/.test(a.text) || (unwrapPy(a).type === "identifier" && this.resolvedName(env, unwrapPy(a))));
+      }).map((p) => p.name));
+      const inner: Env = { handler: env.handler, fn: target.fn, module: target.module, params: new Map(), depth: env.depth + 1, memo: new Map(), caller: { env, call }, resolved };
       this.active.add(-target.fn.id);
       try {
-        const holds = returns.every((r) => {
-          const value = r.namedChildren[0];
-          return !!value && (value.type === "false" || this.positive(inner, value, param));
-        });
-        if (holds) return true;
+        return returns.every((r) => check(inner, param, r));
       } finally {
         this.active.delete(-target.fn.id);
       }
-    }
-    return false;
+    });
+  }
+
+  /** `validate(name)`, or a name assigned from it, where `validate` is an error-returning validator. */
+  private validatorResult(env: Env, expr: PyNode, name: string): boolean {
+    const e = unwrapPy(expr);
+    const call = e.type === "call" ? e : e.type === "identifier" ? this.assignedValue(env, e) : undefined;
+    return !!call && unwrapPy(call).type === "call" && this.validatorHolds(env, unwrapPy(call), name);
   }
 
   /** Names whose host an address check covers: `ip = ip_address(gethostbyname(host))` then `ip.is_private`, `host = urlparse(url).hostname`. */
@@ -837,12 +896,12 @@ export class PythonTaint {
   private resolvedByName(env: Env, at: PyNode, name: string): boolean {
     const values = this.reaching(env, name, at);
     const last = values?.[values.length - 1];
-    return !!last && last !== "param" && /\.resolve\(|realpath\(/.test(last.text);
+    if (last === "param") return env.resolved?.has(name) ?? false;
+    return !!last && /\.resolve\(|realpath\(/.test(last.text);
   }
 
   private resolvedName(env: Env, ident: PyNode): boolean {
-    const value = this.assignedValue(env, ident);
-    return !!value && /\.resolve\(|realpath\(/.test(value.text);
+    return this.resolvedByName(env, ident, ident.text);
   }
 }
 
@@ -878,6 +937,34 @@ function compiledPattern(module: PythonModule, receiver: PyNode): string | undef
   if (value?.type !== "call" || !/(?:^|\.)compile$/.test(value.childForFieldName("function")!.text)) return undefined;
   const first = callArgs(value).positional[0];
   return first ? constantString(first, module) : undefined;
+}
+
+const FALSY = new Set(["false", "none"]);
+
+/** Every `except` of a `try` leaves the function (or the loop): a check that raised in its body cannot fall through. */
+function handlersExit(tryStmt: PyNode): boolean {
+  const handlers = tryStmt.namedChildren.filter((c) => c?.type === "except_clause" || c?.type === "except_group_clause");
+  return handlers.every((h) => exits(h!.namedChildren.filter((n) => n?.type === "block").pop() ?? null));
+}
+
+/** The function's body ends in a `return` or `raise` (directly, or at the end of each branch of a final `try`/`if`): no implicit `None`. */
+function endsInReturn(fn: PyNode): boolean {
+  const ends = (block: PyNode | null | undefined): boolean => {
+    const last = block?.namedChildren.filter((c) => c?.type !== "comment").pop();
+    if (!last) return false;
+    if (last.type === "return_statement" || last.type === "raise_statement") return true;
+    if (last.type === "try_statement") {
+      const handlers = last.namedChildren.filter((c) => c?.type === "except_clause");
+      return ends(last.childForFieldName("body")) && handlers.every((h) => ends(h!.namedChildren.filter((n) => n?.type === "block").pop()));
+    }
+    if (last.type === "if_statement") {
+      const alternative = last.childForFieldName("alternative") ?? last.namedChildren.find((c) => c?.type === "else_clause");
+      const elseBlock = alternative?.type === "else_clause" ? alternative.childForFieldName("body") : undefined;
+      return ends(last.childForFieldName("consequence")) && !!elseBlock && ends(elseBlock);
+    }
+    return false;
+  };
+  return ends(fn.childForFieldName("body"));
 }
 
 function exits(block: PyNode | null): boolean {
