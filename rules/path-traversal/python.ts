@@ -79,7 +79,17 @@ function opensForWriting(call: PyNode): boolean {
   return !!mode && /[wax+]/.test(constantString(mode) ?? "");
 }
 
+/** Statements already reported, with the path text: `list(p.rglob("*.py")) + list(p.rglob("*.ts"))` is one finding. */
+const reported = new WeakMap<PythonRuleContext, Set<string>>();
+
 function report(ctx: PythonRuleContext, call: PyNode, path: PyNode, summary: string, writes: boolean): void {
+  let seen = reported.get(ctx);
+  if (!seen) reported.set(ctx, (seen = new Set()));
+  let statement = call;
+  while (statement.parent && statement.parent.type !== "block" && statement.parent.type !== "module") statement = statement.parent;
+  const key = `${statement.id}:${path.text}:${writes}`;
+  if (seen.has(key)) return;
+  seen.add(key);
   const p = abbreviatePy(path, 40);
   ctx.report({
     node: call,
