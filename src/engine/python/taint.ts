@@ -347,7 +347,7 @@ export class PythonTaint {
     const stateful = this.readsState(target.module, fn);
     if (![...params.values()].some(Boolean) && !stateful) return false;
     const receiver = receiverOf(env, call, target);
-    const key = `${fn.id}:${this.kind}:${[...params.values()].map(Number).join("")}:${receiver ? `${receiver.node.id}:${this.eval(receiver.env, receiver.node)}` : ""}`;
+    const key = `${fn.id}:${this.kind}:${env.depth}:${[...params.values()].map(Number).join("")}:${receiver ? `${receiver.node.id}:${this.eval(receiver.env, receiver.node)}` : ""}`;
     const known = this.returnMemo.get(key);
     if (known !== undefined) return known;
     this.active.add(-fn.id);
