@@ -50,6 +50,9 @@ export function checkPython(ctx: PythonRuleContext): void {
       const shell = args.keywords.get("shell");
       if (shell && shell.text !== "False") continue; // command-injection's case
       elements = listElements(unwrapPy(args.positional[0] ?? args.keywords.get("args") ?? call));
+    } else if (fn === "asyncio.create_subprocess_exec" && args.positional.length === 0 && args.listSplats.length === 1) {
+      // `create_subprocess_exec(*cmd)` with `cmd` built before.
+      elements = listElements(args.listSplats[0]!);
     } else if (EXEC_FUNCTIONS.has(fn)) {
       const rest = fn.startsWith("asyncio") ? args.positional : args.positional.slice(fn.startsWith("os.spawn") ? 2 : 1, fn.startsWith("os.spawn") ? 3 : 2);
       elements = fn.startsWith("asyncio") ? rest : rest[0] && (unwrapPy(rest[0]).type === "list" || unwrapPy(rest[0]).type === "tuple") ? unwrapPy(rest[0]).namedChildren.filter((e): e is PyNode => !!e) : undefined;
