@@ -163,11 +163,24 @@ function containmentCheck(ctx: PythonRuleContext, node: PyNode): Containment | u
   // `p.relative_to(ROOT)` as a statement of its own raises for a path outside: the check idiom. Its value used is a relative path.
   if (method === "relative_to") return root && node.parent?.type === "expression_statement" ? { subject: receiver, root, flaw: "unresolved" } : undefined;
   if (method !== "startswith" || !root) return undefined;
+  // A directory prefix on a path: not `arn.startswith(VALID_PREFIXES)` or `url.startswith(BASE)`.
   const literal = constantString(root, ctx.module);
-  const rootLike = literal !== undefined ? /^(?:\/|[A-Za-z]:\\)/.test(literal) : ROOT_NAME.test(root.text);
-  if (!rootLike) return undefined;
+  const rootLike = literal !== undefined ? /^(?:\/|[A-Za-z]:\\)/.test(literal) : ROOT_NAME.test(root.text) && !/url|uri|prefix|scheme|host/i.test(root.text);
+  if (!rootLike || !pathLike(receiver)) return undefined;
   if (!endsWithSeparator(ctx, root)) return { subject: receiver, root, flaw: "prefix" };
   return { subject: receiver, root, flaw: "unresolved" };
+}
+
+/** A value built as a path: pathlib, `os.path`, or a name that says so, here or where it was assigned in its function. */
+function pathLike(expr: PyNode): boolean {
+  const PATHY = /\bPath\(|os\.path\.|realpath|abspath|normpath|\.resolve\(|\/\s*\w|path|file|dir|folder|root/i;
+  if (PATHY.test(expr.text)) return true;
+  const name = expr.type === "identifier" ? expr.text : expr.type === "call" && /^str$/.test(expr.childForFieldName("function")!.text) ? callArgs(expr).positional[0]?.text : undefined;
+  if (!name || !/^\w+$/.test(name)) return false;
+  let fn: PyNode | null = expr.parent;
+  while (fn && fn.type !== "function_definition") fn = fn.parent;
+  const assigned = fn ? [...fn.text.matchAll(new RegExp(`\\b${name}\\s*(?::[^=\\n]+)?=\\s*([^\\n]+)`, "g"))].map((m) => m[1]!) : [];
+  return assigned.some((v) => PATHY.test(v));
 }
 
 function unwrapPyList(node: PyNode): PyNode[] {

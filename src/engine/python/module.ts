@@ -46,11 +46,13 @@ export class PythonModule {
     return this.importMap;
   }
 
-  /** Top-level functions and methods by name (the first definition wins). */
+  /** Functions and methods by name: a top-level definition first, else the first one. */
   get functions(): ReadonlyMap<string, PyNode> {
     if (!this.functionMap) {
       this.functionMap = new Map();
-      for (const fn of this.nodesOf("function_definition")) {
+      const all = this.nodesOf("function_definition");
+      const topLevel = all.filter((f) => f.parent?.type === "module" || (f.parent?.type === "decorated_definition" && f.parent.parent?.type === "module"));
+      for (const fn of [...topLevel, ...all]) {
         const name = fn.childForFieldName("name")?.text;
         if (name && !this.functionMap.has(name)) this.functionMap.set(name, fn);
       }

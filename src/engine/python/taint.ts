@@ -111,6 +111,7 @@ export class PythonTaint {
   private readonly forwarding = new Set<number>();
   private readonly sinkCache = new Map<SinkArgument, Map<number, Map<string, { module: PythonModule; call: PyNode }>>>();
   private readonly callCache = new Map<number, PyNode[]>();
+  private readonly urlValidators = new Map<number, boolean>();
   private foreign?: Map<number, PyForeignHandler>;
   private kind: SinkKind = "any";
 
@@ -324,6 +325,10 @@ export class PythonTaint {
     const targets = this.classes.targetsOf(env.module, call);
     // An instance of a class of the project carries what it was built from.
     if (targets.some((t) => t.constructs)) return anyArg();
+    // `safe = validate_path(p)`: what a path validator of the project returns has passed its checks.
+    if ((this.kind === "path" || this.kind === "traversal") && targets.length > 0 && targets.every((t) => pathValidator(t.fn))) return false;
+    // `url = validate_url(url)`: likewise for a URL validator (it raises, and compares the parsed host).
+    if (this.kind === "url" && targets.length > 0 && targets.every((t) => this.urlValidator(t.module, t.fn))) return false;
     if (targets.length > 0) return targets.some((t) => this.evalReturn(env, t, call));
     if (callee.type === "attribute") {
       const method = callee.childForFieldName("attribute")!.text;
@@ -631,6 +636,7 @@ export class PythonTaint {
       if (index < 0) continue;
       const target = this.project.resolveFunction(env.module, callee);
       if (target && validates(target.fn, index, this.kind)) return true;
+      if (this.kind === "url" && this.classes.targetsOf(env.module, call).some((t) => this.urlValidator(t.module, t.fn))) return true;
     }
     return false;
   }
@@ -817,6 +823,28 @@ export class PythonTaint {
     });
   }
 
+  /**
+   * A function that raises unless a URL passes a check of its parsed host or scheme, made by itself
+   * or by a function it calls (`validate_urls(url)` → `validator.is_url_allowed(url)` comparing
+   * `urlparse(url).hostname` with allowed origins).
+   */
+  private urlValidator(module: PythonModule, fn: PyNode): boolean {
+    const key = fn.id;
+    const known = this.urlValidators.get(key);
+    if (known !== undefined) return known;
+    this.urlValidators.set(key, false);
+    const value = /\braise\b/.test(fn.childForFieldName("body")?.text ?? "") && this.comparesHost(module, fn, 0);
+    this.urlValidators.set(key, value);
+    return value;
+  }
+
+  private comparesHost(module: PythonModule, fn: PyNode, depth: number): boolean {
+    const body = fn.childForFieldName("body")?.text ?? "";
+    if (/urlparse|urlsplit|\bURL\(/.test(body) && /hostname|netloc|\.host\b/.test(body) && /\bnot in\b|\bin\b|==|!=|startswith|endswith|is_private|is_loopback/.test(body)) return true;
+    if (depth >= MAX_CALL_DEPTH) return false;
+    return this.callsIn(fn).some((call) => this.classes.targetsOf(module, call).some((t) => !t.constructs && t.fn.id !== fn.id && this.comparesHost(t.module, t.fn, depth + 1)));
+  }
+
   /** `validate(name)`, or a name assigned from it, where `validate` is an error-returning validator. */
   private validatorResult(env: Env, expr: PyNode, name: string): boolean {
     const e = unwrapPy(expr);
@@ -993,6 +1021,17 @@ function bindsName(target: PyNode | null, name: string): boolean {
 
 /** `name = value` as a statement of its own: everything before it is overwritten. */
 function definiteAssignment(stmt: PyNode, name: string): PyNode | undefined {
+  // `try: name = validate(name)` whose handlers all leave: after the `try`, the assignment happened.
+  if (stmt.type === "try_statement" && !stmt.namedChildren.some((c) => c?.type === "finally_clause" || c?.type === "else_clause") && handlersExit(stmt)) {
+    const body = stmt.childForFieldName("body")?.namedChildren ?? [];
+    for (const inner of [...body].reverse()) {
+      if (!inner) continue;
+      const value = definiteAssignment(inner, name);
+      if (value) return value;
+      if (bindingsIn(inner, name).length > 0) return undefined;
+    }
+    return undefined;
+  }
   if (stmt.type !== "expression_statement") return undefined;
   const expr = stmt.namedChildren[0];
   if (expr?.type !== "assignment") return undefined;
@@ -1044,10 +1083,43 @@ function validates(fn: PyNode, index: number, kind: SinkKind): boolean {
   const param = params[index]?.name;
   const body = fn.childForFieldName("body")?.text ?? "";
   if (!param || !/\braise\b/.test(body) || !body.includes(param)) return false;
-  if (kind === "path") return /is_relative_to|commonpath|relative_to\(/.test(body) && /resolve\(|realpath\(/.test(body);
+  if (kind === "path") return (/is_relative_to|commonpath|relative_to\(/.test(body) && /resolve\(|realpath\(/.test(body)) || pathValidator(fn);
   if (kind === "url") return /hostname|netloc/.test(body) && /\bnot in\b|\bin\b/.test(body);
   return new RegExp(`\\b${param}\\b[^\\n]*\\bnot in\\b|fullmatch\\(`).test(body);
 }
+
+/**
+ * A function that normalizes a path and rejects some paths on what it finds: it raises when the
+ * resolved path lies in a denied folder (`if _in_blocked_dir(os.path.realpath(p)): raise`), has a
+ * `..` component, or fails another test of the normalized value. Whether its policy is strict
+ * enough is the server's decision; its result and the value it checked count as validated paths.
+ */
+function pathValidator(fn: PyNode): boolean {
+  const body = fn.childForFieldName("body");
+  if (!body || !/\braise\b/.test(body.text)) return false;
+  // Names holding the normalized path, or a verdict computed from it.
+  const normalized = new Set<string>();
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const a of fn.descendantsOfType("assignment")) {
+      const left = a?.childForFieldName("left");
+      const right = a?.childForFieldName("right");
+      if (left?.type !== "identifier" || !right || normalized.has(left.text)) continue;
+      if (NORMALIZES.test(right.text) || [...normalized].some((n) => new RegExp(`\\b${n}\\b`).test(right.text))) {
+        normalized.add(left.text);
+        grew = true;
+      }
+    }
+  }
+  return fn.descendantsOfType("if_statement").some((stmt) => {
+    const condition = stmt?.childForFieldName("condition")?.text ?? "";
+    const raises = stmt?.childForFieldName("consequence")?.namedChildren.some((c) => c?.type === "raise_statement") ?? false;
+    const inspects = /["']\.\.["']/.test(condition) || NORMALIZES.test(condition) || [...normalized].some((n) => new RegExp(`\\b${n}\\b`).test(condition));
+    return raises && inspects;
+  });
+}
+
+const NORMALIZES = /realpath\(|abspath\(|normpath\(|\.resolve\(/;
 
 /**
  * True when every string an anchored pattern accepts is harmless for the sink: only word
