@@ -2,12 +2,14 @@ import { Node, SyntaxKind, type CallExpression } from "ts-morph";
 import { moduleRefOf } from "../../src/engine/imports.js";
 import { describeSources } from "../../src/engine/mcp.js";
 import type { Rule } from "../../src/engine/rule.js";
+import { argvElements } from "../../src/engine/argv.js";
 import { NOT_AN_OPTION } from "../../src/engine/sanitizers.js";
 import { abbreviate, constantString, followConst, propertyValue, unwrap, descendantsOfKind } from "../../src/engine/values.js";
 import { checkPython, MENTIONS_PY } from "./python.js";
 
 const PROCESS_COMMANDS = new Set(["spawn", "spawnSync", "execFile", "execFileSync", "fork"]);
 const SHELL_PROGRAM = /^(?:\/(?:usr\/)?bin\/)?(?:sh|bash|zsh|dash|ksh|fish|cmd(?:\.exe)?|powershell(?:\.exe)?|pwsh)$/i;
+const SHELL_FLAG = /^(?:-c|\/c|-command)$/i;
 /** Arguments that end option parsing: everything after them is an operand. */
 const END_OF_OPTIONS = new Set(["--", "--end-of-options"]);
 /** Options known to run a command or write a file when a value reaches them, by program. */
@@ -22,6 +24,17 @@ export const DANGEROUS_OPTIONS: Record<string, string> = {
   npm: "`--script-shell=<cmd>`",
   docker: "`--privileged` or `-v /:/host`",
   kubectl: "`--kubeconfig=<file>`",
+};
+
+/**
+ * Options that consume the next argument as their value, by program: the word after them cannot
+ * become an option. Options whose value is itself dangerous (`git -c core.sshCommand=...`) are not here.
+ */
+const VALUE_OPTIONS: Record<string, ReadonlySet<string>> = {
+  git: new Set(["-C", "--git-dir", "--work-tree", "--namespace", "-b", "-B", "--orphan", "-m", "--message", "-F", "--file", "--author", "--date", "-n", "--max-count", "--skip", "--since", "--until", "--grep", "--depth", "--branch", "--origin", "--format", "--pretty"]),
+  docker: new Set(["--name", "-w", "--workdir", "--label", "-l", "--network", "--memory", "-m", "--cpus", "--user", "-u", "--hostname", "-h", "--platform", "--entrypoint"]),
+  kubectl: new Set(["-n", "--namespace", "-c", "--container", "--context", "-l", "--selector", "-o", "--output", "-f", "--filename"]),
+  osascript: new Set(["-e", "-l"]),
 };
 
 export const argumentInjection: Rule = {
@@ -39,7 +52,7 @@ export const argumentInjection: Rule = {
     ],
     description:
       "An MCP handler passes tool input as an argument to execFile/spawn (or a Python subprocess argument list) without a shell, but with no `--` before it and nothing stopping it from starting with `-`. The program then reads it as an option: `--upload-pack=...` for git, `--pre=...` for rg, `-exec` for find run commands of the caller's choosing.",
-    mentions: /child_process/,
+    mentions: /child_process|(?:^|[^.\w$])(?:exec|spawn)\w*\s*\(/,
     mentionsPython: MENTIONS_PY,
   },
   checkPython,
@@ -53,19 +66,24 @@ export const argumentInjection: Rule = {
       if (programName === undefined || SHELL_PROGRAM.test(programName.trim())) continue; // command-injection's ground
       const shell = [argv, options].map((o) => (o && Node.isObjectLiteralExpression(followConst(o)) ? propertyValue(o, "shell") : undefined)).find((v) => v !== undefined);
       if (shell && unwrap(shell).getKind() !== SyntaxKind.FalseKeyword) continue; // a shell: command-injection
-      const list = followConst(argv);
-      if (!Node.isArrayLiteralExpression(list)) continue;
-      const elements = list.getElements();
+      const elements = argvElements(argv);
+      if (!elements) continue;
+      const takesValue = VALUE_OPTIONS[programName.split("/").pop()!];
       for (const [index, element] of elements.entries()) {
         const literal = constantString(element);
         if (literal !== undefined && END_OF_OPTIONS.has(literal)) break;
         if (literal !== undefined || hasConstantPrefix(element)) continue;
+        // `git -C <dir>`, `docker run --name <x>`: the word after an option that takes a value is that value, never an option.
+        const before = index > 0 ? constantString(elements[index - 1]!) : undefined;
+        if (before !== undefined && takesValue?.has(before)) continue;
+        // `docker exec <id> sh -c <script>`: the script of a shell, a command-injection question.
+        if (before !== undefined && SHELL_FLAG.test(before) && index > 1 && SHELL_PROGRAM.test((constantString(elements[index - 2]!) ?? "").trim())) continue;
         const sources = ctx.taint.sourcesOf(element, NOT_AN_OPTION);
         if (sources.length === 0) continue;
         const program = programName.split("/").pop()!;
         const dangerous = DANGEROUS_OPTIONS[program];
         const fn = call.getExpression().getText().replace(/\s+/g, "");
-        const fixed = [...elements.slice(0, index).map((e) => e.getText()), '"--"', ...elements.slice(index).map((e) => e.getText())];
+        const fixed = [...elements.slice(0, index).map((e) => abbreviate(e, 30)), '"--"', ...elements.slice(index).map((e) => abbreviate(e, 30))];
         ctx.report({
           node: call,
           message:

@@ -27,7 +27,7 @@ export const commandInjection: Rule = {
     ],
     description:
       "An MCP tool handler passes its input to a function that runs a shell (child_process exec, execSync, spawn with shell: true, sh -c; Python subprocess with shell=True, os.system, os.popen). The model chooses tool arguments, and a prompt injection in anything it reads can choose them too: shell syntax in the argument runs arbitrary commands with the server's privileges.",
-    mentions: /child_process/,
+    mentions: /child_process|(?:^|[^.\w$])(?:exec|spawn)\w*\s*\(|["'`](?:-c|\/c)["'`]/,
     mentionsPython: MENTIONS_PY,
   },
   checkPython,
@@ -38,8 +38,91 @@ export const commandInjection: Rule = {
       if (SHELL_COMMANDS.has(ref.name)) checkShellCommand(ctx, call, ref);
       else if (PROCESS_COMMANDS.has(ref.name)) checkProcessCommand(ctx, call, ref);
     }
+    for (const array of descendantsOfKind(ctx.sourceFile, SyntaxKind.ArrayLiteralExpression)) checkShellArgv(ctx, array);
   },
 };
+
+/** Calls that run an argument vector: `exec.exec(ns, pod, container, command)` (Kubernetes), `execa`, `spawn`, `container.exec({ Cmd })`, `runCommand`. */
+const EXEC_API = /^(?:exec\w*|spawn\w*|execa\w*|run\w*|\w+Exec|\w*Command|\w*Process|system)$/i;
+/** Object properties that hold a command vector in an exec API's options (`{ Cmd: [...] }` for Docker). */
+const ARGV_PROPERTY = /^(?:cmd|command|args|argv|entrypoint)$/i;
+
+/**
+ * `[shell, "-c", script]` handed to an API that runs it (Kubernetes exec, Docker exec, execa,
+ * spawn with the array spread): the shell interprets the script whatever API starts it.
+ */
+function checkShellArgv(ctx: RuleContext, array: import("ts-morph").ArrayLiteralExpression): void {
+  const elements = array.getElements();
+  const flag = elements.findIndex((e, i) => i >= 1 && SHELL_FLAG.test(constantString(e) ?? ""));
+  if (flag < 1) return;
+  const shell = shellProgram(elements[flag - 1]!);
+  const script = elements[flag + 1];
+  if (!shell || !script || Node.isSpreadElement(script) || constantString(script) !== undefined) return;
+  // `spawn("sh", ["sh", "-c", x])` and friends are judged with their call.
+  const parent = array.getParent();
+  if (parent && Node.isCallExpression(parent) && moduleRefOf(parent.getExpression())?.module === "child_process") return;
+  const runner = runnerOf(array);
+  if (!runner || !ctx.taint.isTainted(script, SHELL_QUOTING)) return;
+  const fn = calleeText(runner);
+  ctx.report({
+    node: array,
+    severity: "critical",
+    message:
+      `${toolsOf(ctx, script)} input reaches the script of \`[${abbreviate(elements[flag - 1]!, 20)}, ${JSON.stringify(constantString(elements[flag]!))}, ${abbreviate(script)}]\`, which \`${abbreviate(runner.getExpression(), 40)}(…)\` runs: ` +
+      `${shell} interprets the script as shell code, so \`;\`, \`|\`, \`&&\` or \`$(...)\` in the input run arbitrary commands wherever the command runs (a container, a pod, the host).`,
+    remediation: [
+      `Do not wrap tool input in \`${shell} -c\`. Pass the program and its arguments as the vector itself, each value its own element, so no shell parses them:`,
+      "",
+      "```ts",
+      `${fn}(…, [program, ...args], …); // e.g. ["ls", "-la", dir], never [${JSON.stringify(shell)}, "-c", \`ls -la \${dir}\`]`,
+      "```",
+      "",
+      "Accept the command as an array in the tool's schema (`z.array(z.string())`) rather than as a string, and restrict the program to an allowlist (`z.enum([...])`) when the tool does not exist to run arbitrary commands.",
+    ].join("\n"),
+  });
+}
+
+/** A shell program as written, or the shell a fallback names (`input.shell || "/bin/sh"`). */
+function shellProgram(node: Node): string | undefined {
+  const value = followConst(node);
+  const text = constantString(value);
+  if (text !== undefined) return SHELL_PROGRAM.test(text.trim()) ? text.trim() : undefined;
+  if (Node.isBinaryExpression(value) && /^(?:\|\||\?\?)$/.test(value.getOperatorToken().getText())) return shellProgram(value.getRight()) ?? shellProgram(value.getLeft());
+  if (Node.isConditionalExpression(value)) return shellProgram(value.getWhenTrue()) ?? shellProgram(value.getWhenFalse());
+  return undefined;
+}
+
+/** The exec-style call an array literal is handed to: directly, in an options object, or through the variable that holds it. */
+function runnerOf(array: Node): CallExpression | undefined {
+  let node: Node = array;
+  let parent = node.getParent();
+  while (parent && (Node.isParenthesizedExpression(parent) || Node.isAsExpression(parent) || Node.isSpreadElement(parent))) (node = parent), (parent = parent.getParent());
+  if (parent && Node.isPropertyAssignment(parent) && ARGV_PROPERTY.test(parent.getName())) {
+    const object = parent.getParent();
+    const call = object?.getParent();
+    return call && Node.isCallExpression(call) && isExecApi(call) ? call : undefined;
+  }
+  if (parent && Node.isCallExpression(parent)) return isExecApi(parent) && parent.getArguments().includes(node as never) ? parent : undefined;
+  const holder = parent && Node.isVariableDeclaration(parent) ? parent.getName() : parent && Node.isBinaryExpression(parent) && parent.getOperatorToken().getKind() === SyntaxKind.EqualsToken && Node.isIdentifier(parent.getLeft()) ? parent.getLeft().getText() : undefined;
+  if (!holder) return undefined;
+  const scope = array.getFirstAncestor((a) => Node.isFunctionDeclaration(a) || Node.isArrowFunction(a) || Node.isFunctionExpression(a) || Node.isMethodDeclaration(a)) ?? array.getSourceFile();
+  for (const call of descendantsOfKind(scope, SyntaxKind.CallExpression)) {
+    if (!isExecApi(call)) continue;
+    for (const arg of call.getArguments()) {
+      const a = unwrap(arg);
+      if (Node.isIdentifier(a) && a.getText() === holder) return call;
+      if (Node.isSpreadElement(a) && unwrap(a.getExpression()).getText() === holder) return call;
+      if (Node.isObjectLiteralExpression(a) && a.getProperties().some((p) => Node.isPropertyAssignment(p) && ARGV_PROPERTY.test(p.getName()) && unwrap(p.getInitializerOrThrow()).getText() === holder)) return call;
+    }
+  }
+  return undefined;
+}
+
+function isExecApi(call: CallExpression): boolean {
+  const callee = unwrap(call.getExpression());
+  const name = Node.isPropertyAccessExpression(callee) ? callee.getName() : Node.isIdentifier(callee) ? callee.getText() : "";
+  return EXEC_API.test(name);
+}
 
 function checkShellCommand(ctx: RuleContext, call: CallExpression, ref: ModuleRef): void {
   const command = call.getArguments()[0];

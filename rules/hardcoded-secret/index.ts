@@ -3,13 +3,12 @@ import { looksLikeSecret } from "../../src/engine/config/index.js";
 import type { Rule } from "../../src/engine/rule.js";
 import { descendantsOfKind, propertyName } from "../../src/engine/values.js";
 import { checkPython, MENTIONS_PY } from "./python.js";
+import { verifiableCredential } from "./verifiable.js";
 
 /** Names whose value is a credential. Stricter than the config rule's: code has `author`, `authUrl`, `tokenizer`. */
 const SECRET_NAME = /(?:token|secret|passw(?:or)?d|^pwd$|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|credential|^auth$|authorization|bearer)(?!izer|s?(?:url|uri|path|file|endpoint|header|name|type|count|length|limit|regex|pattern|env|var|key_?name)\b)/i;
 /** A PEM private key with its body: a bare header is a parser's constant, not a key. */
 const PRIVATE_KEY = /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----(?:\\n|\s)*[A-Za-z0-9+/=]{40,}/;
-/** Test code holds fake credentials on purpose. */
-const TEST_PATH = /\.(?:test|spec)\.[cm]?[jt]sx?$|(?:^|\/)(?:__tests__|__mocks__)\//;
 
 export const hardcodedSecret: Rule = {
   meta: {
@@ -31,7 +30,9 @@ export const hardcodedSecret: Rule = {
   },
   checkPython,
   check(ctx) {
-    if (TEST_PATH.test(ctx.path)) return;
+    // Test code holds fake credentials on purpose: there, only a verifiable one is reported.
+    const inTest = ctx.context === "test";
+    const text = ctx.sourceFile.getFullText();
     const literals = [...descendantsOfKind(ctx.sourceFile, SyntaxKind.StringLiteral), ...descendantsOfKind(ctx.sourceFile, SyntaxKind.NoSubstitutionTemplateLiteral)];
     for (const literal of literals) {
       const value = literal.getLiteralValue();
@@ -42,13 +43,17 @@ export const hardcodedSecret: Rule = {
       const name = nameOf(literal);
       const kind = PRIVATE_KEY.test(value) ? "private key" : secretKind(value, name);
       if (!kind) continue;
+      const verified = verifiableCredential(value, text);
+      if (inTest && !verified) continue;
       const envName = envNameFor(name, kind);
       const shown = `${value.slice(0, 4)}…`;
       ctx.report({
         node: literal,
         message:
           `A ${kind} (\`${shown}\`, ${value.length} characters) is written literally in the code${name ? ` as \`${name}\`` : ""}. ` +
+          (verified ? `It is a ${verified}, so it is real${inTest ? " even in test code" : ""}. ` : "") +
           "Everyone who can read the repository, a fork or the published package can use it, and it stays in the git history after it is removed.",
+        ...(verified ? { countsEverywhere: true } : {}),
         remediation: [
           `Revoke and rotate this ${kind} now: it is exposed already. Then read it from the environment (or the platform's secret store) at startup:`,
           "",
@@ -72,8 +77,18 @@ export function secretKind(value: string, name: string | undefined): string | un
   if (match.kind === "credential" && /[[\](){}\\|\s]/.test(value)) return undefined;
   // client_secret_basic, bearer_token_header: a name of a method or field, not a value.
   if (match.kind === "credential" && (/^[a-z]+(?:[_-][a-z]+)+$/.test(value) || /(?:method|mode|type|scheme|style|kind|format)s?$/i.test(name ?? ""))) return undefined;
-  if (match.kind === "credential" && (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || /^[\w.-]+\/[\w./-]+$/.test(value) || /^[A-Z_]+$/.test(value))) return undefined;
+  // A URL, a path (`/rest/oauth2/token`, `api/v1/keys`) or a constant's name is where a secret is found, not one.
+  if (match.kind === "credential" && (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || isPath(value) || /^[A-Z_]+$/.test(value))) return undefined;
   return match.kind;
+}
+
+/**
+ * A path of words (`/rest/oauth2/latest/token`), not base64 that happens to hold slashes: no
+ * segment mixes cases the way random text does (`wJalrXUtnFEMI/K7MDENG/bPxRfiCY`).
+ */
+function isPath(value: string): boolean {
+  if (!/^\/?[\w.-]+\/[\w./-]+$/.test(value)) return false;
+  return value.split("/").every((segment) => (segment.match(/[A-Z]/g)?.length ?? 0) < 2 || !/[a-z]/.test(segment));
 }
 
 /** The variable, property or parameter the literal is the value of. */

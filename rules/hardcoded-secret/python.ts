@@ -2,17 +2,17 @@ import type { PythonRuleContext } from "../../src/engine/python/context.js";
 import type { PyNode } from "../../src/engine/python/parser.js";
 import { stringLiteral } from "../../src/engine/python/values.js";
 import { secretKind } from "./index.js";
+import { verifiableCredential } from "./verifiable.js";
 
 const PRIVATE_KEY = /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----/;
-/** Test code holds fake credentials on purpose. */
-const TEST_PATH = /(?:^|\/)(?:test_[^/]*|[^/]*_test|conftest)\.py$|(?:^|\/)tests?\//;
 
 /** Text pre-filter: every Python file can hold a secret; only files with a long literal are worth parsing. */
 export const MENTIONS_PY = /["'][^"'\s]{16,}|-----BEGIN/;
 
 /** The Python check of hardcoded-secret: tokens, keys and passwords written as string literals. */
 export function checkPython(ctx: PythonRuleContext): void {
-  if (TEST_PATH.test(ctx.path)) return;
+  // Test code holds fake credentials on purpose: there, only a verifiable one is reported.
+  const inTest = ctx.context === "test";
   for (const literal of ctx.module.nodesOf("string")) {
     const value = stringLiteral(literal);
     if (value === undefined || value.length < 16) continue;
@@ -22,13 +22,17 @@ export function checkPython(ctx: PythonRuleContext): void {
     const name = nameOf(literal);
     const kind = PRIVATE_KEY.test(value) ? "private key" : secretKind(value, name);
     if (!kind || isLocalDefault(value, kind)) continue;
+    const verified = verifiableCredential(value, ctx.module.text);
+    if (inTest && !verified) continue;
     const envName = name && /^[A-Z0-9_]+$/.test(name) ? name : name ? name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/[^A-Za-z0-9]+/g, "_").toUpperCase() : kind.toUpperCase().replace(/[^A-Z0-9]+/g, "_");
     const variable = name && /^[A-Za-z_]\w*$/.test(name) ? name : "token";
     ctx.report({
       node: literal,
       message:
         `A ${kind} (\`${value.slice(0, 4)}…\`, ${value.length} characters) is written literally in the code${name ? ` as \`${name}\`` : ""}. ` +
+        (verified ? `It is a ${verified}, so it is real${inTest ? " even in test code" : ""}. ` : "") +
         "Everyone who can read the repository, a fork or the published package can use it, and it stays in the git history after it is removed.",
+      ...(verified ? { countsEverywhere: true } : {}),
       remediation: [
         `Revoke and rotate this ${kind} now: it is exposed already. Then read it from the environment (or the platform's secret store) at startup:`,
         "",

@@ -8,7 +8,7 @@ export const MENTIONS_PY = /sse|streamable|http|uvicorn|hypercorn/i;
 /** The Python check of missing-auth: a FastMCP server served over HTTP beyond loopback with no `auth=`, token verifier or auth middleware. */
 export function checkPython(ctx: PythonRuleContext): void {
   if (!ctx.mcp.isMcpServer || !servesHttp(ctx.module) || hasHttpAuth(ctx.module)) return;
-  for (const { node, host } of networkListens(ctx.module)) {
+  for (const { node, host } of networkListens(ctx.module, ctx.project)) {
     ctx.report({
       node,
       message:

@@ -1,5 +1,5 @@
 import { Node, SyntaxKind, type CallExpression } from "ts-morph";
-import { moduleRefOf } from "../../src/engine/imports.js";
+import { moduleBoundNames, moduleRefOf } from "../../src/engine/imports.js";
 import { describeSources } from "../../src/engine/mcp.js";
 import type { Rule } from "../../src/engine/rule.js";
 import { URL_HOST_ALLOWLIST } from "../../src/engine/sanitizers.js";
@@ -7,7 +7,9 @@ import type { Sanitizer } from "../../src/engine/taint.js";
 import { abbreviate, constantString, declarationOf, propertyValue, unwrap, descendantsOfKind } from "../../src/engine/values.js";
 import { checkPython, MENTIONS_PY } from "./python.js";
 
-const HTTP_MODULES = new Set(["axios", "got", "node-fetch", "undici", "ky", "superagent", "needle", "request", "cross-fetch"]);
+const HTTP_MODULES = new Set(["axios", "got", "got-scraping", "node-fetch", "undici", "ky", "superagent", "needle", "request", "cross-fetch", "isomorphic-fetch", "make-fetch-happen"]);
+/** Methods that derive a configured client from a module's default one: `axios.create()`, `got.extend()`. */
+const CLIENT_FACTORIES = new Set(["create", "extend"]);
 const HTTP_METHODS = new Set(["get", "post", "put", "patch", "delete", "head", "options", "request", "fetch", "stream"]);
 const NODE_HTTP = new Set(["http", "https"]);
 /** Names a client function is usually imported under: `axios(...)`, `got(...)`, `fetch(...)`. */
@@ -18,7 +20,7 @@ const CLIENT_RECEIVER = /^(?:axios|got|ky|needle|superagent|request|undici|https
 const FIXED_HOST = /^[a-z][a-z0-9+.-]*:\/\/[^/?#${}]+[/?#]/i;
 
 /** A host allowlist, or a URL whose scheme and host are written in the code, wherever it is built. */
-const FIXED_HOST_OR_ALLOWLIST: Sanitizer = { ...URL_HOST_ALLOWLIST, safeValue: (expr) => hasFixedHost(expr) };
+const FIXED_HOST_OR_ALLOWLIST: Sanitizer = { ...URL_HOST_ALLOWLIST, safeValue: (expr) => hasFixedHost(expr), safePrefix: (prefix) => FIXED_HOST.test(prefix) };
 
 export const ssrf: Rule = {
   meta: {
@@ -46,7 +48,7 @@ export const ssrf: Rule = {
       if (!target || constantString(target) !== undefined || hasFixedHost(target)) continue;
       const sources = ctx.taint.sourcesOf(target, FIXED_HOST_OR_ALLOWLIST);
       if (sources.length === 0) continue;
-      const fn = call.getExpression().getText().replace(/\s+/g, "");
+      const fn = unwrap(call.getExpression()).getText().replace(/\s+/g, "");
       const url = abbreviate(target);
       const id = Node.isIdentifier(unwrap(target)) ? target.getText() : "url";
       ctx.report({
@@ -73,19 +75,33 @@ export const ssrf: Rule = {
 
 /** The URL argument of an HTTP client call, or undefined when the call is not one. */
 function urlArgument(call: CallExpression): Node | undefined {
-  const callee = call.getExpression();
+  const written = call.getExpression();
+  const callee = unwrap(written);
   const args = call.getArguments();
   const first = args[0];
   if (!first) return undefined;
+  // `(undiciFetch as unknown as typeof fetch)(url)`: a cast to fetch's type says what is called.
+  if (castToFetch(written)) return first;
   const name = Node.isPropertyAccessExpression(callee) ? callee.getName() : Node.isIdentifier(callee) ? callee.getText() : "";
+  // `import { fetch as undiciFetch } from "undici"`, `import { gotScraping } from "got-scraping"`: an alias of a client.
+  if (Node.isIdentifier(callee) && !HTTP_METHODS.has(name) && !CLIENT_NAMES.test(name)) {
+    const ref = moduleBoundNames(callee.getSourceFile()).has(name) ? moduleRefOf(callee) : undefined;
+    const base = ref ?? createdFrom(callee);
+    if (base && HTTP_MODULES.has(base.module) && (!ref || ref.name === "*" || ref.name === "default" || ref.name === "fetch" || ref.name === "request" || ref.name === "gotScraping" || HTTP_METHODS.has(ref.name))) return optionsUrl(first);
+    return undefined;
+  }
   if (!HTTP_METHODS.has(name) && !CLIENT_NAMES.test(name)) return undefined;
   // `map.get(key)`, `router.delete(...)`: only receivers named like an HTTP client are worth a symbol lookup.
   if (Node.isPropertyAccessExpression(callee) && !CLIENT_NAMES.test(name) && !CLIENT_RECEIVER.test(callee.getExpression().getText())) return undefined;
   if (Node.isIdentifier(callee) && callee.getText() === "fetch" && !declarationOf(callee)) return first;
   const ref = moduleRefOf(callee);
   if (ref && HTTP_MODULES.has(ref.module)) {
-    if (ref.name === "*" || ref.name === "default" || ref.name === "fetch" || ref.name === "request" || HTTP_METHODS.has(ref.name)) return optionsUrl(first);
+    if (ref.name === "*" || ref.name === "default" || ref.name === "fetch" || ref.name === "request" || ref.name === "gotScraping" || HTTP_METHODS.has(ref.name)) return optionsUrl(first);
     return undefined;
+  }
+  if (Node.isIdentifier(callee)) {
+    const base = createdFrom(callee);
+    if (base && HTTP_MODULES.has(base.module)) return optionsUrl(first);
   }
   if (ref && NODE_HTTP.has(ref.module) && (ref.name === "get" || ref.name === "request")) return optionsUrl(first, true);
   // axios.create() instances and `globalThis.fetch`
@@ -100,12 +116,46 @@ function urlArgument(call: CallExpression): Node | undefined {
   return undefined;
 }
 
-function createdFrom(id: Node): { module: string } | undefined {
-  const decl = Node.isIdentifier(id) ? declarationOf(id) : undefined;
+const factoryMade = new WeakMap<import("ts-morph").SourceFile, Set<string>>();
+
+/** Names of a file's variables initialized by a `.create(...)` or `.extend(...)` call: the only candidates for `createdFrom`. */
+function madeByFactory(id: Node): boolean {
+  const file = id.getSourceFile();
+  let names = factoryMade.get(file);
+  if (!names) {
+    names = new Set();
+    for (const decl of descendantsOfKind(file, SyntaxKind.VariableDeclaration)) {
+      const init = decl.getInitializer();
+      const call = init ? unwrap(init) : undefined;
+      const callee = call && Node.isCallExpression(call) ? unwrap(call.getExpression()) : undefined;
+      if (callee && Node.isPropertyAccessExpression(callee) && CLIENT_FACTORIES.has(callee.getName())) names.add(decl.getName());
+    }
+    factoryMade.set(file, names);
+  }
+  return names.has(id.getText());
+}
+
+/** A client made by `axios.create()`, `got.extend()`, `ky.create()` (also from another client: `api.extend()`). */
+function createdFrom(id: Node, depth = 0): { module: string } | undefined {
+  if (!Node.isIdentifier(id) || !madeByFactory(id)) return undefined;
+  const decl = declarationOf(id);
   const init = decl && Node.isVariableDeclaration(decl) ? decl.getInitializer() : undefined;
-  if (!init || !Node.isCallExpression(unwrap(init))) return undefined;
-  const ref = moduleRefOf((unwrap(init) as CallExpression).getExpression());
-  return ref && ref.name === "create" ? { module: ref.module } : undefined;
+  if (!init || !Node.isCallExpression(unwrap(init)) || depth > 3) return undefined;
+  const factory = unwrap((unwrap(init) as CallExpression).getExpression());
+  if (!Node.isPropertyAccessExpression(factory) || !CLIENT_FACTORIES.has(factory.getName())) return undefined;
+  const ref = moduleRefOf(factory);
+  if (ref) return CLIENT_FACTORIES.has(ref.name) ? { module: ref.module } : undefined;
+  const receiver = unwrap(factory.getExpression());
+  return Node.isIdentifier(receiver) ? createdFrom(receiver, depth + 1) : undefined;
+}
+
+/** `f as typeof fetch`, possibly through `as unknown`. */
+function castToFetch(expr: Node): boolean {
+  let node: Node = expr;
+  while (Node.isParenthesizedExpression(node)) node = node.getExpression();
+  if (!Node.isAsExpression(node)) return false;
+  const type = node.getTypeNode();
+  return !!type && /^typeof\s+(?:globalThis\.)?fetch$/.test(type.getText());
 }
 
 /** `{ url }`, `{ host, hostname }` options objects: the part that chooses the destination. */

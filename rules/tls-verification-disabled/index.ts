@@ -7,7 +7,6 @@ import { checkPython, MENTIONS_PY } from "./python.js";
 const VERIFY_OPTIONS = new Set(["rejectUnauthorized", "strictSSL", "verifySSL", "sslVerify", "verify"]);
 /** Options that switch certificate checks off when true. */
 const INSECURE_OPTIONS = new Set(["insecure", "insecureSkipVerify", "allowInsecure", "ignoreHTTPSErrors", "skipTlsVerify", "skipSslVerify"]);
-const TEST_PATH = /\.(?:test|spec)\.[cm]?[jt]sx?$|(?:^|\/)(?:__tests__|__mocks__)\//;
 
 export const tlsVerificationDisabled: Rule = {
   meta: {
@@ -29,8 +28,7 @@ export const tlsVerificationDisabled: Rule = {
   },
   checkPython,
   check(ctx) {
-    if (TEST_PATH.test(ctx.path)) return;
-    for (const prop of descendantsOfKind(ctx.sourceFile, SyntaxKind.PropertyAssignment)) {
+        for (const prop of descendantsOfKind(ctx.sourceFile, SyntaxKind.PropertyAssignment)) {
       const name = propertyName(prop);
       const value = unwrap(prop.getInitializer()!);
       if (!name) continue;

@@ -1,6 +1,7 @@
 import { Node, SyntaxKind } from "ts-morph";
 import type { Rule, RuleContext } from "../../src/engine/rule.js";
 import { abbreviate, declarationOf, descendantsOfKind, propertyName, unwrap } from "../../src/engine/values.js";
+import { checkPython, MENTIONS_PY } from "./python.js";
 
 /** The client's credential as the server received it. */
 const INCOMING =
@@ -15,7 +16,7 @@ export const tokenPassthrough: Rule = {
     severity: "high",
     cwe: "CWE-441",
     confidence: "medium",
-    languages: ["typescript", "javascript"],
+    languages: ["typescript", "javascript", "python"],
     references: [
       "https://cwe.mitre.org/data/definitions/441.html",
       "https://modelcontextprotocol.io/specification/2025-06-18/basic/security_best_practices#token-passthrough",
@@ -25,7 +26,9 @@ export const tokenPassthrough: Rule = {
     description:
       "An MCP server forwards the Authorization token its client sent (or the whole incoming header set) to an upstream API. The MCP specification forbids this: the token was issued for the MCP server, the upstream cannot tell who is really calling, audit trails and rate limits break, and a stolen token opens every service that accepts it.",
     mentions: /authorization|authInfo|headers/i,
+    mentionsPython: MENTIONS_PY,
   },
+  checkPython,
   check(ctx) {
     if (!ctx.mcp.isMcpServer) return;
     for (const prop of descendantsOfKind(ctx.sourceFile, SyntaxKind.PropertyAssignment)) {
@@ -93,6 +96,8 @@ function derivesFromIncoming(expr: Node, depth = 0): boolean {
     const decl = declarationOf(id);
     if (!decl) continue;
     if (Node.isVariableDeclaration(decl) && decl.getInitializer() && derivesFromIncoming(decl.getInitializer()!, depth + 1)) return true;
+    // function upstreamHeaders(token) { ... } called as upstreamHeaders(req.headers.authorization)
+    if (Node.isParameterDeclaration(decl) && argumentsFor(decl).some((arg) => derivesFromIncoming(arg, depth + 1))) return true;
     if (Node.isBindingElement(decl)) {
       const owner = decl.getFirstAncestorByKind(SyntaxKind.VariableDeclaration);
       const init = owner?.getInitializer();
@@ -101,4 +106,23 @@ function derivesFromIncoming(expr: Node, depth = 0): boolean {
     }
   }
   return false;
+}
+
+/** What the calls of a parameter's function (in its file) pass for it. */
+function argumentsFor(param: import("ts-morph").ParameterDeclaration): Node[] {
+  const fn = param.getParent();
+  if (!Node.isFunctionDeclaration(fn) && !Node.isArrowFunction(fn) && !Node.isFunctionExpression(fn)) return [];
+  const index = fn.getParameters().indexOf(param);
+  const owner = fn.getParent();
+  const name = Node.isFunctionDeclaration(fn) ? fn.getName() : owner && Node.isVariableDeclaration(owner) ? owner.getName() : undefined;
+  if (!name || index < 0 || param.isRestParameter()) return [];
+  const out: Node[] = [];
+  for (const call of descendantsOfKind(param.getSourceFile(), SyntaxKind.CallExpression)) {
+    const callee = unwrap(call.getExpression());
+    if (Node.isIdentifier(callee) && callee.getText() === name && declarationOf(callee) === (Node.isFunctionDeclaration(fn) ? fn : owner)) {
+      const arg = call.getArguments()[index];
+      if (arg) out.push(arg);
+    }
+  }
+  return out;
 }

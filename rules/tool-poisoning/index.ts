@@ -1,4 +1,6 @@
-import type { Rule } from "../../src/engine/rule.js";
+import { Node, SyntaxKind } from "ts-morph";
+import type { Rule, RuleContext } from "../../src/engine/rule.js";
+import { constantString, descendantsOfKind, propertyName, unwrap } from "../../src/engine/values.js";
 import { checkPython, MENTIONS_PY } from "./python.js";
 
 /** One kind of hidden instruction, and how it reads in the message. */
@@ -59,7 +61,7 @@ export const toolPoisoning: Rule = {
     ],
     description:
       "Tool descriptions are read by the model as trusted context, but users rarely see them in full. Instructions hidden there — <IMPORTANT> blocks, \"do not tell the user\", requests to read ~/.ssh or API keys, invisible Unicode — make the model act against the user.",
-    mentions: /\.(?:tool|registerTool|describe|setRequestHandler)\s*\(|inputSchema/,
+    mentions: /\.(?:tool|registerTool|describe|setRequestHandler)\s*\(|inputSchema|\.description\s*\+?=[^=]|\[\s*["'`]description["'`]\s*\]\s*\+?=[^=]/,
     mentionsPython: MENTIONS_PY,
   },
   checkPython,
@@ -70,8 +72,53 @@ export const toolPoisoning: Rule = {
       if (reasons.length === 0) continue;
       ctx.report({ node, message: poisoningMessage(toolName, reasons), remediation: POISONING_REMEDIATION });
     }
+    runtimeDescriptions(ctx);
   },
 };
+
+/**
+ * Descriptions written at run time: `tool.description = "..."`, `tool["description"] += "..."`, and a
+ * registered tool's `update({ description: "..." })`. A review of the definition does not show them.
+ */
+function runtimeDescriptions(ctx: RuleContext): void {
+  const report = (node: Node, target: Node, value: Node) => {
+    const text = writtenText(value);
+    const reasons = text === undefined ? [] : poisoningReasons(text);
+    if (reasons.length === 0) return;
+    const name = Node.isIdentifier(unwrap(target)) ? unwrap(target).getText() : undefined;
+    const code = node.getText().replace(/\s+/g, " ");
+    ctx.report({
+      node,
+      message: `${poisoningMessage(name, reasons)} The text is set at run time (\`${code.length > 60 ? `${code.slice(0, 59)}…` : code}\`), so a review of the definition does not show it.`,
+      remediation: POISONING_REMEDIATION,
+    });
+  };
+  for (const binary of descendantsOfKind(ctx.sourceFile, SyntaxKind.BinaryExpression)) {
+    const op = binary.getOperatorToken().getKind();
+    if (op !== SyntaxKind.EqualsToken && op !== SyntaxKind.PlusEqualsToken) continue;
+    const left = binary.getLeft();
+    if (Node.isPropertyAccessExpression(left) && left.getName() === "description") report(binary, left.getExpression(), binary.getRight());
+    else if (Node.isElementAccessExpression(left) && constantString(left.getArgumentExpression() ?? left) === "description") report(binary, left.getExpression(), binary.getRight());
+  }
+  for (const call of descendantsOfKind(ctx.sourceFile, SyntaxKind.CallExpression)) {
+    const callee = call.getExpression();
+    const options = call.getArguments()[0];
+    if (!Node.isPropertyAccessExpression(callee) || callee.getName() !== "update" || !options || !Node.isObjectLiteralExpression(options)) continue;
+    for (const prop of options.getProperties()) {
+      if (Node.isPropertyAssignment(prop) && propertyName(prop) === "description" && prop.getInitializer()) report(call, callee.getExpression(), prop.getInitializer()!);
+    }
+  }
+}
+
+/** The text a value writes: a constant, or the literal parts of a template. */
+function writtenText(value: Node): string | undefined {
+  const constant = constantString(value);
+  if (constant !== undefined) return constant;
+  const node = unwrap(value);
+  if (Node.isTemplateExpression(node)) return [node.getHead().getLiteralText(), ...node.getTemplateSpans().map((s) => ` ${s.getLiteral().getLiteralText()}`)].join("");
+  if (Node.isBinaryExpression(node) && node.getOperatorToken().getKind() === SyntaxKind.PlusToken) return [node.getLeft(), node.getRight()].map((n) => writtenText(n) ?? " ").join("");
+  return undefined;
+}
 
 /** The finding's message, the same for every language. */
 export function poisoningMessage(toolName: string | undefined, reasons: readonly string[]): string {

@@ -31,7 +31,17 @@ export function mcpReviewApp(deps: AppDeps): ApplicationFunction {
           return;
         }
       }
-      await startReview(context, queue, pr.number, pr.head.sha, "pull_request");
+      // Reopened or ready: whatever was claimed before, the head needs a review unless it has one.
+      let after: number | undefined;
+      if (context.payload.action === "reopened" || context.payload.action === "ready_for_review") {
+        const latest = await latestCheckRun(context, pr.head.sha);
+        if (latest && !(latest.status === "completed" && latest.conclusion === "cancelled")) {
+          context.log.info({ pull: pr.number, checkRun: latest.id, status: latest.status }, "this head has a review, done or under way: nothing to do");
+          return;
+        }
+        after = latest?.id;
+      }
+      await startReview(context, queue, pr.number, pr.head.sha, "pull_request", after);
     });
 
     app.on("check_run.rerequested", async (context) => {
@@ -89,12 +99,23 @@ async function rescanCurrentHead(context: RepoContext, queue: ReviewQueue, pullN
   await startReview(context, queue, pullNumber, pr.head.sha, trigger);
 }
 
-async function startReview(context: RepoContext, queue: ReviewQueue, pullNumber: number, headSha: string, trigger: ReviewTrigger): Promise<void> {
+/** This app's newest "MCP security review" check run on a commit, if any. */
+async function latestCheckRun(context: Context<"pull_request">, headSha: string): Promise<{ id: number; status: string; conclusion: string | null } | undefined> {
+  const { data } = await context.octokit.rest.checks.listForRef(context.repo({ ref: headSha, check_name: CHECK_NAME, filter: "all" as const, per_page: 100 }));
+  const runs = data.check_runs.filter((run) => run.name === CHECK_NAME).sort((a, b) => b.id - a.id);
+  return runs[0] ? { id: runs[0].id, status: runs[0].status, conclusion: runs[0].conclusion } : undefined;
+}
+
+/**
+ * Claims the head (or, with `after`, the turn after that check run) and queues its review.
+ * Automatic reviews claim; a person's rescan always runs.
+ */
+async function startReview(context: RepoContext, queue: ReviewQueue, pullNumber: number, headSha: string, trigger: ReviewTrigger, after?: number): Promise<void> {
   const { owner, repo } = context.repo();
   const payload = context.payload as { installation?: { id: number }; repository: { id: number } };
   const installationId = payload.installation?.id;
   if (installationId === undefined) throw new Error("webhook without an installation: is this a GitHub App delivery?");
-  if (trigger === "pull_request" && !(await queue.claimHead({ repositoryId: payload.repository.id, pullNumber, headSha }))) {
+  if (trigger === "pull_request" && !(await queue.claimHead({ repositoryId: payload.repository.id, pullNumber, headSha, after }))) {
     context.log.info({ pull: pullNumber, headSha }, "this head is already reviewed or queued: nothing to do");
     return;
   }

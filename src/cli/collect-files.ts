@@ -1,6 +1,7 @@
 import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join, relative, sep } from "node:path";
 import { isAnalyzable } from "../engine/index.js";
+import { isDependencyFile } from "../engine/language.js";
 import type { SkippedFile, SourceInput } from "../engine/types.js";
 
 const SKIPPED_DIRECTORIES = new Set([".git", "node_modules"]);
@@ -10,6 +11,8 @@ export interface CollectOptions {
   /** POSIX paths relative to the root that must not be read. */
   ignored: (path: string) => boolean;
   maxFileBytes: number;
+  /** Manifests and lockfiles have their own, larger limit: real lockfiles run to many megabytes. */
+  maxDependencyFileBytes: number;
 }
 
 export interface CollectedFiles {
@@ -34,8 +37,9 @@ export function collectFiles(target: string, isDirectory: boolean, options: Coll
       return;
     }
     const stat = lstatSync(absolute);
-    if (stat.size > options.maxFileBytes) {
-      skipped.push({ path, reason: "too-large", detail: `${Math.ceil(stat.size / 1024)} KB is over the ${Math.round(options.maxFileBytes / 1024)} KB limit` });
+    const limit = isDependencyFile(path) ? options.maxDependencyFileBytes : options.maxFileBytes;
+    if (stat.size > limit) {
+      skipped.push({ path, reason: "too-large", detail: `${Math.ceil(stat.size / 1024)} KB is over the ${Math.round(limit / 1024)} KB limit` });
       return;
     }
     const bytes = readFileSync(absolute);

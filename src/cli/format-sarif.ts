@@ -1,5 +1,5 @@
 import type { RuleMeta } from "../engine/rule.js";
-import type { Severity } from "../engine/types.js";
+import type { Severity, TraceStep } from "../engine/types.js";
 import { ruleReadme } from "./package-info.js";
 import type { ScanReport } from "./scan-report.js";
 
@@ -55,14 +55,32 @@ export function formatSarif(report: ScanReport, rules: readonly RuleMeta[], vers
               },
             },
           ],
+          ...(f.trace && f.trace.length > 0 ? { codeFlows: [codeFlow(f.trace)] } : {}),
           partialFingerprints: { "mcpReview/v1": f.fingerprint },
-          properties: { severity: f.severity, "security-severity": SECURITY_SEVERITY[f.severity], cwe: f.cwe },
+          // Code scanning marks where code sits with tags, as CodeQL tags test code.
+          properties: { severity: f.severity, "security-severity": SECURITY_SEVERITY[f.severity], cwe: f.cwe, ...(f.context === "production" ? {} : { tags: [f.context] }) },
           ...("reason" in f ? { suppressions: [{ kind: "inSource", justification: f.reason }] } : {}),
         })),
       },
     ],
   };
   return `${JSON.stringify(sarif, null, 2)}\n`;
+}
+
+/** A finding's trace as a SARIF code flow: one thread, source first, the sink last. */
+function codeFlow(trace: readonly TraceStep[]): object {
+  return {
+    threadFlows: [
+      {
+        locations: trace.map((step) => ({
+          location: {
+            physicalLocation: { artifactLocation: { uri: encodeURI(step.path), uriBaseId: "%SRCROOT%" }, region: { startLine: step.line } },
+            message: { text: step.note },
+          },
+        })),
+      },
+    ],
+  };
 }
 
 function pascalCase(id: string): string {

@@ -1,3 +1,4 @@
+import { showsPath } from "../engine/trace.js";
 import type { Finding } from "../engine/types.js";
 import type { ScanReport } from "./scan-report.js";
 
@@ -26,8 +27,9 @@ export function formatText(report: ScanReport): string {
 
 function block(f: Finding): string {
   return [
-    `${f.path}:${f.line}:${f.column}  ${f.severity.toUpperCase()}  ${f.ruleId}  (${f.cwe})`,
+    `${f.path}:${f.line}:${f.column}  ${f.severity.toUpperCase()}  ${f.ruleId}  (${f.cwe})${f.context === "production" ? "" : `  [${f.context}]`}`,
     indent(f.message),
+    ...(showsPath(f) ? [indent(["Path:", ...f.trace!.map((step) => `  ${step.path}:${step.line}  ${step.note}`)].join("\n"))] : []),
     indent(`Fix: ${f.remediation}`),
   ].join("\n");
 }

@@ -1,9 +1,10 @@
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { resolve } from "node:path";
-import { CONFIG_PATH, ignoreMatcher, parseRepoConfig } from "../config/repo-config.js";
+import { dirname, resolve } from "node:path";
+import { applySuggestions, unifiedDiff } from "./apply-fixes.js";
+import { CONFIG_PATH, DEFAULT_CONFIG, ignoreMatcher, parseRepoConfig, treatmentOf, type RepoConfig } from "../config/repo-config.js";
 import { analyze, listRules } from "../engine/index.js";
-import { atOrAbove, SEVERITIES, type Severity } from "../engine/types.js";
+import { atOrAbove, SEVERITIES, type AnalyzeOptions, type Finding, type Severity, type SourceInput, type Suggestion } from "../engine/types.js";
 import { collectFiles } from "./collect-files.js";
 import { formatSarif } from "./format-sarif.js";
 import { formatText } from "./format-text.js";
@@ -39,6 +40,10 @@ Options:
   --fail-on LEVEL            exit 1 when a finding is at or above LEVEL:
                              critical, high, medium, low, info or none
                              (default: fail_on from ${CONFIG_PATH}, else high)
+  --fix                      write the fixes the engine verified into the files, and say
+                             which on stderr (the report and exit status are the scan's)
+  --dry-run                  with --fix: print the fixes as a unified diff instead of
+                             writing them (the report goes to --output or nowhere)
   --help                     show this help
   --version                  show the version
 
@@ -53,6 +58,8 @@ interface ScanArgs {
   output?: string;
   failOn?: FailLevel;
   user: boolean;
+  fix: boolean;
+  dryRun: boolean;
 }
 
 /** Runs `mcp-review` with arguments (without node and script) and returns the exit status. */
@@ -109,6 +116,12 @@ function parseScanArgs(args: string[]): ScanArgs {
         if (eq >= 0) throw new UsageError("--user takes no value");
         out.user = true;
         break;
+      case "--fix":
+      case "--dry-run":
+        if (eq >= 0) throw new UsageError(`${name} takes no value`);
+        if (name === "--fix") out.fix = true;
+        else out.dryRun = true;
+        break;
       case "--fail-on": {
         const level = value();
         if (!(FAIL_LEVELS as readonly string[]).includes(level)) throw new UsageError(`--fail-on must be one of ${FAIL_LEVELS.join(", ")} (got "${level}")`);
@@ -121,7 +134,9 @@ function parseScanArgs(args: string[]): ScanArgs {
   }
   if (positional.length > 1) throw new UsageError(`expected one PATH, got ${positional.length}: ${positional.join(" ")}`);
   if (out.user && positional.length > 0) throw new UsageError("--user scans your own client configs; give no PATH with it");
-  return { path: positional[0] ?? ".", format: out.format ?? "text", output: out.output, failOn: out.failOn, user: out.user ?? false };
+  if (out.dryRun && !out.fix) throw new UsageError("--dry-run goes with --fix");
+  if (out.fix && out.user) throw new UsageError("--fix applies to a PATH, not to --user");
+  return { path: positional[0] ?? ".", format: out.format ?? "text", output: out.output, failOn: out.failOn, user: out.user ?? false, fix: out.fix ?? false, dryRun: out.dryRun ?? false };
 }
 
 function scan(args: ScanArgs, io: CliIo): number {
@@ -145,11 +160,27 @@ function scan(args: ScanArgs, io: CliIo): number {
   const { config, errors } = parseRepoConfig(configText);
   for (const error of errors) io.stderr.write(`mcp-review: warning: ${CONFIG_PATH}: ${error}\n`);
 
-  const collected = collectFiles(target, isDirectory, { ignored: ignoreMatcher(config), maxFileBytes: config.max_file_size_kb * 1024 });
-  const result = analyze(collected.files, { rules: config.rules, allowSuppressions: config.allow_suppressions });
+  const collected = collectFiles(target, isDirectory, { ignored: ignoreMatcher(config), maxFileBytes: config.max_file_size_kb * 1024, maxDependencyFileBytes: config.max_dependency_file_mb * 1024 * 1024 });
+  const options = { rules: config.rules, allowSuppressions: config.allow_suppressions, paths: config.paths };
+  const result = analyze(collected.files, { ...options, verifyFixes: args.fix });
   for (const error of result.errors) io.stderr.write(`mcp-review: warning: rule ${error.ruleId} failed on ${error.path}: ${error.message}\n`);
   const report = scanReport(result, collected.skipped, Math.round(performance.now() - started));
-  return emit(report, args, io, args.failOn ?? config.fail_on, "");
+  if (!args.fix) return emit(report, args, io, args.failOn ?? config.fail_on, "", config);
+  const fixes = fixFiles(collected.files, result.findings, options);
+  // A dry run's stdout is the patch, for `git apply`; its report goes to --output, if anywhere.
+  const status = args.dryRun && !args.output ? exitStatus(report, args.failOn ?? config.fail_on, config) : emit(report, args, io, args.failOn ?? config.fail_on, "", config);
+  const root = isDirectory ? target : dirname(target);
+  for (const fix of fixes) {
+    if (args.dryRun) io.stdout.write(unifiedDiff(fix.path, fix.before, fix.applied));
+    else writeFileSync(resolve(root, fix.path), fix.after);
+  }
+  const count = fixes.reduce((n, f) => n + f.applied.length, 0);
+  io.stderr.write(
+    count === 0
+      ? "mcp-review: no finding has a verified fix\n"
+      : `mcp-review: ${args.dryRun ? "would fix" : "fixed"} ${count} finding${count === 1 ? "" : "s"} in ${fixes.length} file${fixes.length === 1 ? "" : "s"}: ${fixes.map((f) => `${f.path} (${f.applied.length})`).join(", ")}\n`,
+  );
+  return status;
 }
 
 /** `scan --user`: the current user's MCP client configs, wherever each client keeps them. */
@@ -170,7 +201,7 @@ function scanUser(args: ScanArgs, io: CliIo): number {
 }
 
 /** Render, write and turn into an exit status. `preface` goes before a text report, or to stderr. */
-function emit(report: ScanReport, args: ScanArgs, io: CliIo, failOn: FailLevel, preface: string): number {
+function emit(report: ScanReport, args: ScanArgs, io: CliIo, failOn: FailLevel, preface: string, config: Pick<RepoConfig, "contexts"> = DEFAULT_CONFIG): number {
   if (preface !== "" && args.format !== "text") io.stderr.write(preface.trimEnd().split("\n").map((l) => `mcp-review: ${l.trim()}`).join("\n") + "\n");
 
   const rendered =
@@ -190,6 +221,42 @@ function emit(report: ScanReport, args: ScanArgs, io: CliIo, failOn: FailLevel, 
     io.stdout.write(rendered);
   }
 
+  // As in a pull request: test, example and generated code's findings count only where the config says.
+  return exitStatus(report, failOn, config);
+}
+
+function exitStatus(report: ScanReport, failOn: FailLevel, config: Pick<RepoConfig, "contexts">): number {
   if (failOn === "none") return 0;
-  return report.findings.some((f) => atOrAbove(f.severity, failOn)) ? 1 : 0;
+  return report.findings.some((f) => treatmentOf(f, config) === "production" && atOrAbove(f.severity, failOn)) ? 1 : 0;
+}
+
+interface FileFix {
+  path: string;
+  before: string;
+  after: string;
+  applied: Suggestion[];
+}
+
+/**
+ * Each file with its verified fixes applied together. They were verified one by one: applied
+ * together they are checked once more (the file parses, the fixed findings are gone, nothing is
+ * new), and where that fails only the first is kept, which was verified as it stands.
+ */
+function fixFiles(files: readonly SourceInput[], findings: readonly Finding[], options: AnalyzeOptions): FileFix[] {
+  const out: FileFix[] = [];
+  for (const file of files) {
+    const mine = findings.filter((f) => f.path === file.path && f.suggestion);
+    if (mine.length === 0) continue;
+    let { text, applied } = applySuggestions(file.content, mine.map((f) => f.suggestion!));
+    if (applied.length > 1 && !holds(files, file, text, findings, options)) ({ text, applied } = applySuggestions(file.content, [applied[0]!]));
+    out.push({ path: file.path, before: file.content, after: text, applied });
+  }
+  return out;
+}
+
+function holds(files: readonly SourceInput[], file: SourceInput, text: string, findings: readonly Finding[], options: AnalyzeOptions): boolean {
+  const after = analyze(files.map((f) => (f === file ? { ...f, content: text } : f)), { ...options, only: [file.path] });
+  if (after.skipped.some((s) => s.path === file.path)) return false;
+  const before = findings.filter((f) => f.path === file.path && !f.suggestion).length;
+  return after.findings.filter((f) => f.path === file.path).length <= before;
 }

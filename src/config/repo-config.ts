@@ -1,7 +1,8 @@
 import picomatch from "picomatch";
 import { parseDocument } from "yaml";
 import { z } from "zod";
-import { SEVERITIES, type RuleSettings, type Severity } from "../engine/types.js";
+import type { CodeContext, ContextPaths } from "../engine/context.js";
+import { SEVERITIES, type Finding, type RuleSettings, type Severity } from "../engine/types.js";
 
 /** Where a repository keeps its settings, read from the base branch. */
 export const CONFIG_PATH = ".github/mcp-review.yml";
@@ -25,12 +26,24 @@ export interface RepoConfig {
   max_file_size_kb: number;
   /** At most this many files of a pull request are analyzed; the rest are reported. */
   max_files: number;
+  /** Manifests and lockfiles larger than this many megabytes (at most 100) are skipped and reported. */
+  max_dependency_file_mb: number;
   /**
    * Honor inline `mcp-review-ignore <rule-id> -- <reason>` comments. An organization turns them
    * off for all its repositories with `allow_suppressions: false` in its `.github` repository.
    */
   allow_suppressions: boolean;
+  /** Globs that place paths in a context, over the well-known layouts (`test/`, `examples/`, `*.test.*`, ...). */
+  paths: ContextPaths;
+  /**
+   * How findings in each non-production context count: "listed" in the summary only, also
+   * "commented" inline, or like "production" (fail the check, commented).
+   */
+  contexts: Record<Exclude<CodeContext, "production">, ContextMode>;
 }
+
+/** How findings in a context count against a pull request. */
+export type ContextMode = "listed" | "commented" | "production";
 
 export const DEFAULT_CONFIG: RepoConfig = Object.freeze({
   fail_on: "high",
@@ -41,10 +54,15 @@ export const DEFAULT_CONFIG: RepoConfig = Object.freeze({
   max_comments: 25,
   max_file_size_kb: 512,
   max_files: 1000,
+  max_dependency_file_mb: 50,
   allow_suppressions: true,
+  paths: {},
+  contexts: { test: "listed", example: "commented", generated: "listed" },
 }) as RepoConfig;
 
 const severity = z.enum(SEVERITIES);
+const globs = z.array(z.string().min(1));
+const contextMode = z.enum(["listed", "commented", "production"]);
 
 const FIELDS: { [K in keyof RepoConfig]: z.ZodType<RepoConfig[K]> } = {
   fail_on: z.union([severity, z.literal("none")]),
@@ -55,7 +73,13 @@ const FIELDS: { [K in keyof RepoConfig]: z.ZodType<RepoConfig[K]> } = {
   max_comments: z.number().int().min(0).max(100),
   max_file_size_kb: z.number().int().min(1).max(1024),
   max_files: z.number().int().min(1).max(3000),
+  max_dependency_file_mb: z.number().int().min(1).max(100),
   allow_suppressions: z.boolean(),
+  paths: z.strictObject({ production: globs, test: globs, example: globs, generated: globs }).partial(),
+  contexts: z
+    .strictObject({ test: contextMode, example: contextMode, generated: contextMode })
+    .partial()
+    .transform((given) => ({ ...DEFAULT_CONFIG.contexts, ...given })),
 };
 
 export interface ConfigResult {
@@ -69,7 +93,7 @@ export interface ConfigResult {
  * reported and replaced by its default, so a typo never switches the review off.
  */
 export function parseRepoConfig(text: string | undefined): ConfigResult {
-  const config: RepoConfig = { ...DEFAULT_CONFIG, ignore: [], rules: {} };
+  const config: RepoConfig = { ...DEFAULT_CONFIG, ignore: [], rules: {}, paths: {}, contexts: { ...DEFAULT_CONFIG.contexts } };
   if (text === undefined || text.trim() === "") return { config, errors: [] };
 
   const doc = parseDocument(text);
@@ -128,4 +152,14 @@ export function ignoreMatcher(config: Pick<RepoConfig, "ignore">): (path: string
 
 function firstLine(message: string): string {
   return message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "").trim();
+}
+
+/**
+ * How a finding counts under a config: like production code's (fails the check at `fail_on`,
+ * commented inline), "commented" but never failing, or only "listed" in the summary. A credential
+ * in a verifiable format counts like production's wherever it sits.
+ */
+export function treatmentOf(finding: Pick<Finding, "context" | "countsEverywhere">, config: Pick<RepoConfig, "contexts">): ContextMode {
+  if (finding.context === "production" || finding.countsEverywhere) return "production";
+  return config.contexts[finding.context];
 }

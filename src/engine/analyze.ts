@@ -1,15 +1,18 @@
 import { Project, ts, type Node, type SourceFile } from "ts-morph";
 import { RULES } from "../../rules/index.js";
 import { parseDependencies, parseMcpConfig, type McpConfigFile } from "./config/index.js";
+import { contextClassifier, type CodeContext } from "./context.js";
 import { fingerprintFindings } from "./fingerprint.js";
-import { languageOf } from "./language.js";
+import { isProjectConfig, languageOf } from "./language.js";
 import { PythonAnalysis } from "./python/run.js";
-import { createMcpFile } from "./mcp.js";
+import { createMcpFile, describeSources } from "./mcp.js";
 import type { ConfigRuleContext, Problem, Rule, RuleContext, TextProblem, TextRuleContext } from "./rule.js";
 import { findSuppressions, suppressionFor, type Suppression } from "./suppressions.js";
-import { FileTaint } from "./taint.js";
+import { FileTaint, type Flow } from "./taint.js";
+import { traceSteps } from "./trace.js";
+import { abbreviate } from "./values.js";
 import { Workspace } from "./workspace.js";
-import type { AnalysisResult, AnalyzeOptions, Finding, Language, RuleError, SkippedFile, SourceInput, SuppressedFinding } from "./types.js";
+import type { AnalysisResult, AnalyzeOptions, Finding, Language, RuleError, SkippedFile, SourceInput, Suggestion, SuppressedFinding, TraceStep } from "./types.js";
 
 /**
  * Analyzes files with every registered rule. Pure and synchronous: files in, findings out.
@@ -37,9 +40,18 @@ interface Parsed {
   base?: string;
 }
 
-interface Pending extends Omit<Finding, "fingerprint"> {
+/** A finding before its fingerprint and context are set, with the code that makes the fingerprint. */
+interface Pending extends Omit<Finding, "fingerprint" | "context"> {
   code: string;
   fingerprint?: string;
+  /** The fix a rule proposed, as character offsets in the file's text; verified before it is shown. */
+  edit?: Edit;
+}
+
+interface Edit {
+  start: number;
+  end: number;
+  replacement: string;
 }
 
 /** `analyze` with an explicit rule list (tests, and callers that bring their own rules). */
@@ -64,6 +76,14 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
   const pythonFiles: { path: string; rules: Rule[] }[] = [];
   const only = options.only ? new Set(options.only) : undefined;
   const workspace = new Workspace(files);
+  const classify = contextClassifier(options.paths);
+  const contexts = new Map<string, CodeContext>();
+  const contentOf = new Map(files.map((f) => [f.path, f.content]));
+  const contextOf = (path: string): CodeContext => {
+    let context = contexts.get(path);
+    if (!context) contexts.set(path, (context = classify(path, contentOf.get(path))));
+    return context;
+  };
   // Outside `only`, a file is context: a TypeScript or JavaScript file that imports join to those
   // in `only`, parsed as usual for cross-file taint and never checked (Python reads its imports
   // from `files` itself). Any other file cannot change their findings and is not read.
@@ -73,6 +93,11 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
     const language = languageOf(file.path);
     const checked = !only || only.has(file.path);
     if (!checked && !((language === "typescript" || language === "javascript") && joined!.has(file.path))) return;
+    if (!language && isProjectConfig(file.path)) {
+      // Read by the Workspace for import aliases; no rule runs on it.
+      if (checked) filesAnalyzed++;
+      return;
+    }
     if (!language) {
       skipped.push({ path: file.path, reason: "unsupported" });
       return;
@@ -92,7 +117,10 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
     if (language === "python") {
       const forFile = active.filter((r) => r.checkPython && r.meta.languages.includes("python") && (!r.meta.mentionsPython || r.meta.mentionsPython.test(file.content)));
       if (forFile.length > 0) {
-        python ??= new PythonAnalysis(new Map(files.filter((f) => languageOf(f.path) === "python").map((f) => [f.path, f.content])));
+        python ??= new PythonAnalysis(
+          new Map(files.filter((f) => languageOf(f.path) === "python").map((f) => [f.path, f.content])),
+          new Map(files.filter((f) => languageOf(f.path) === "manifest").map((f) => [f.path, f.content])),
+        );
         const problem = python.syntaxError(file.path);
         if (problem) {
           skipped.push({ path: file.path, reason: "parse-error", detail: problem });
@@ -151,11 +179,17 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
     for (const rule of file.rules) {
       const meta = rule.meta;
       const regrade = settings[meta.id];
-      const report = (problem: Problem) => pending.push(toFinding(rule, file.path, problem, regrade === "off" ? undefined : regrade));
+      const report = (problem: Problem) => {
+        const finding = toFinding(rule, file.path, problem, regrade === "off" ? undefined : regrade);
+        const flow = taint?.flowWithin(problem.node);
+        if (flow) finding.trace = traceOf(flow, finding, workspace);
+        pending.push(finding);
+      };
       const ctx: RuleContext = {
         sourceFile: file.sourceFile,
         path: file.path,
         language: file.language,
+        context: contextOf(file.path),
         mcp,
         get taint() {
           taint ??= new FileTaint(file.sourceFile, mcp, workspace);
@@ -179,7 +213,7 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
     }
   }
 
-  if (python) pending.push(...runPythonRules(python, pythonFiles, settings, errors));
+  if (python) pending.push(...runPythonRules(python, pythonFiles, settings, errors, contextOf));
 
   const byPath = new Map<string, Pending[]>();
   for (const p of pending) byPath.set(p.path, [...(byPath.get(p.path) ?? []), p]);
@@ -188,8 +222,13 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
     list.sort((a, b) => a.line - b.line || a.column - b.column || a.ruleId.localeCompare(b.ruleId));
     fingerprintFindings(list);
   }
+  const edits = new Map<Finding, Edit>();
   const all: Finding[] = pending
-    .map(({ code: _code, fingerprint, ...rest }) => ({ ...rest, fingerprint: fingerprint! }))
+    .map(({ code: _code, fingerprint, edit, ...rest }) => {
+      const finding: Finding = { ...rest, fingerprint: fingerprint!, context: contextOf(rest.path) };
+      if (edit) edits.set(finding, edit);
+      return finding;
+    })
     .sort(compareFindings);
   const findings: Finding[] = [];
   const suppressed: SuppressedFinding[] = [];
@@ -199,18 +238,63 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
     else findings.push(finding);
   }
 
+  const ruleMs = Object.fromEntries([...clock].map(([id, ms]) => [id, Math.round(ms * 10) / 10]));
+  if (options.verifyFixes) {
+    const wanted = options.verifyFixes;
+    const limit = Math.min(typeof wanted === "number" ? wanted : Infinity, options.maxVerified ?? Infinity);
+    const candidates = findings.filter((f) => edits.has(f) && (typeof wanted !== "function" || wanted(f))).slice(0, limit);
+    for (const finding of candidates) {
+      const suggestion = verifyFix(rules, files, options, finding, edits.get(finding)!, all);
+      if (suggestion) finding.suggestion = suggestion;
+    }
+  }
+
   return {
     findings,
     suppressed,
     skipped,
     errors,
-    stats: {
-      filesAnalyzed,
-      linesAnalyzed,
-      durationMs: Math.round(performance.now() - started),
-      ruleMs: Object.fromEntries([...clock].map(([id, ms]) => [id, Math.round(ms * 10) / 10])),
-    },
+    stats: { filesAnalyzed, linesAnalyzed, durationMs: Math.round(performance.now() - started), ruleMs },
   };
+}
+
+/**
+ * A rule's fix, checked: the file with the edit applied is analyzed again (the other files as
+ * context), and the fix is offered as whole lines only if the file still parses, nothing is
+ * found on the rewritten lines any more, and every finding elsewhere in the file was there before
+ * (suppressed ones included).
+ */
+function verifyFix(rules: readonly Rule[], files: readonly SourceInput[], options: AnalyzeOptions, finding: Finding, edit: Edit, all: readonly Finding[]): Suggestion | undefined {
+  const file = files.find((f) => f.path === finding.path);
+  if (!file) return undefined;
+  const text = file.content;
+  const fixed = text.slice(0, edit.start) + edit.replacement + text.slice(edit.end);
+  // Whole lines, as a suggested change replaces them.
+  const lineStart = text.lastIndexOf("\n", edit.start - 1) + 1;
+  const end = text.indexOf("\n", Math.max(edit.start, edit.end - 1));
+  const lineEnd = end < 0 ? text.length : end;
+  const suggestion: Suggestion = {
+    line: countLines(text.slice(0, lineStart + 1)),
+    endLine: countLines(text.slice(0, lineEnd)) || 1,
+    text: fixed.slice(lineStart, lineEnd + (fixed.length - text.length)).replace(/\r$/, ""),
+  };
+  const newEnd = suggestion.line + countLines(suggestion.text) - 1;
+  const shift = newEnd - suggestion.endLine;
+
+  const after = analyzeWith(rules, files.map((f) => (f === file ? { ...f, content: fixed } : f)), { ...options, verifyFixes: false, only: [file.path] });
+  if (after.skipped.some((s) => s.path === file.path)) return undefined;
+  const now = [...after.findings, ...after.suppressed.map((s) => s.finding)].filter((f) => f.path === file.path);
+  if (now.some((f) => f.line <= newEnd && f.endLine >= suggestion.line)) return undefined;
+  const key = (f: Finding, delta: number) => `${f.ruleId}:${f.line - delta}:${f.column}`;
+  const before = new Map<string, number>();
+  for (const f of all) if (f.path === file.path) before.set(key(f, 0), (before.get(key(f, 0)) ?? 0) + 1);
+  for (const f of now) {
+    const k = key(f, f.line > newEnd ? shift : 0);
+    const left = before.get(k) ?? 0;
+    if (left === 0) return undefined;
+    before.set(k, left - 1);
+  }
+  return suggestion;
 }
 
 function createProject(): Project {
@@ -280,7 +364,21 @@ function toFinding(rule: Rule, path: string, problem: Problem, regrade: Finding[
     message: problem.message,
     remediation: problem.remediation,
     code: node.getText(),
+    ...(problem.countsEverywhere ? { countsEverywhere: true as const } : {}),
+    ...(problem.fix ? { edit: { start: problem.fix.node.getStart(), end: problem.fix.node.getEnd(), replacement: problem.fix.replacement } } : {}),
   };
+}
+
+/** A flow as the steps a reader follows: where input enters, each call that carries it, the sink. */
+function traceOf(flow: Flow, finding: Pending, workspace: Workspace): TraceStep[] {
+  const path = (node: Node) => workspace.pathFor(node.getSourceFile()) ?? finding.path;
+  const param = flow.handler.fn.getParameters()[0];
+  const entry = param?.getNameNode() ?? flow.handler.fn;
+  return traceSteps(
+    { path: path(entry), line: entry.getStartLineNumber(), text: abbreviate(entry), label: describeSources([flow.handler]) },
+    flow.calls.map((call) => ({ path: path(call), line: call.getStartLineNumber(), text: abbreviate(call) })),
+    { path: finding.path, line: finding.line, text: abbreviate(flow.sink), code: finding.code },
+  );
 }
 
 /** Runs the config rules on an MCP client config or a manifest; returns a parse error, if any. */
@@ -345,6 +443,7 @@ function textFinding(rule: Rule, path: string, text: string, problem: TextProble
     message: problem.message,
     remediation: problem.remediation,
     code: text.slice(problem.offset, problem.offset + problem.length),
+    ...(problem.fix ? { edit: { start: problem.fix.offset, end: problem.fix.offset + problem.fix.length, replacement: problem.fix.replacement } } : {}),
   };
 }
 
@@ -370,14 +469,14 @@ function countLines(text: string): number {
 }
 
 /** Runs the Python checks on the Python files that some rule can fire on, then frees the trees. */
-function runPythonRules(python: PythonAnalysis, files: readonly { path: string; rules: Rule[] }[], settings: AnalyzeOptions["rules"] & object, errors: RuleError[]): Pending[] {
+function runPythonRules(python: PythonAnalysis, files: readonly { path: string; rules: Rule[] }[], settings: AnalyzeOptions["rules"] & object, errors: RuleError[], contextOf: (path: string) => CodeContext): Pending[] {
   const out: Pending[] = [];
   try {
     for (const file of files) {
       for (const rule of file.rules) {
         const regrade = settings[rule.meta.id];
         try {
-          timed(rule.meta.id, () => python.check(file.path, rule.checkPython!, (problem, where) =>
+          timed(rule.meta.id, () => python.check(file.path, contextOf(file.path), rule.checkPython!, (problem, where) =>
             out.push({
               ruleId: rule.meta.id,
               title: rule.meta.title,
@@ -388,6 +487,8 @@ function runPythonRules(python: PythonAnalysis, files: readonly { path: string; 
               ...where,
               message: problem.message,
               remediation: problem.remediation,
+              ...(problem.countsEverywhere ? { countsEverywhere: true as const } : {}),
+              ...(problem.fix ? { edit: { start: problem.fix.node.startIndex, end: problem.fix.node.endIndex, replacement: problem.fix.replacement } } : {}),
             }),
           ));
         } catch (error) {

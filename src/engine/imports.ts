@@ -23,17 +23,18 @@ export function moduleRefOf(expr: Node, depth = 0): ModuleRef | undefined {
     // without asking the type checker, the engine's most asked and costliest question.
     if (!moduleBoundNames(node.getSourceFile()).has(node.getText())) return undefined;
     const decl = declarationOf(node);
-    return decl ? refOfDeclaration(decl, depth) : undefined;
+    const ref = decl ? refOfDeclaration(decl, depth) : undefined;
+    return ref ? throughLinkedModule(ref, node.getSourceFile(), depth) : undefined;
   }
   if (Node.isPropertyAccessExpression(node)) {
     const base = moduleRefOf(node.getExpression(), depth + 1);
-    if (base && base.name === "*") return { ...base, name: node.getName() };
+    if (base && base.name === "*") return throughLinkedModule(subModule({ ...base, name: node.getName() }), node.getSourceFile(), depth);
     return undefined;
   }
   if (Node.isElementAccessExpression(node)) {
     const base = moduleRefOf(node.getExpression(), depth + 1);
     const arg = node.getArgumentExpression();
-    if (base && base.name === "*" && arg && Node.isStringLiteral(arg)) return { ...base, name: arg.getLiteralValue() };
+    if (base && base.name === "*" && arg && Node.isStringLiteral(arg)) return throughLinkedModule(subModule({ ...base, name: arg.getLiteralValue() }), node.getSourceFile(), depth);
     return undefined;
   }
   if (Node.isCallExpression(node)) {
@@ -110,10 +111,49 @@ export function normalizeModule(specifier: string): string {
   return specifier.startsWith("node:") ? specifier.slice(5) : specifier;
 }
 
+/**
+ * `fs.promises` is the module `fs/promises`: `import { promises as fs } from "fs"`,
+ * `require("fs").promises` and `fs.promises.readFile` all name its functions.
+ */
+function subModule(ref: ModuleRef): ModuleRef {
+  return ref.name === "promises" && !ref.module.startsWith(".") ? { ...ref, module: `${ref.module}/promises`, name: "*" } : ref;
+}
+
+/**
+ * A name imported from another file of the analysis (`import { execAsync } from "./utils/exec.js"`)
+ * refers to what that file binds it to, through re-exports and barrels: the module function itself
+ * when the file re-exports it or wraps it in `promisify`.
+ */
+function throughLinkedModule(ref: ModuleRef, from: SourceFile, depth: number): ModuleRef {
+  if (ref.name === "*" || isPackage(ref.module)) return ref;
+  const target = linkedModule(from, ref.module);
+  const decl = target ? exportedDeclaration(target, ref.name) : undefined;
+  if (!decl) return ref;
+  const inner = Node.isExportSpecifier(decl)
+    ? packageExport(decl)
+    : Node.isVariableDeclaration(decl) || Node.isImportSpecifier(decl) || Node.isBindingElement(decl) || Node.isNamespaceImport(decl) || Node.isImportClause(decl)
+      ? refOfDeclaration(decl, depth + 1)
+      : undefined;
+  return inner ? { ...inner, promisified: inner.promisified || ref.promisified } : ref;
+}
+
+/** `export { exec } from "child_process"`: the package export an export specifier names. */
+function packageExport(spec: import("ts-morph").ExportSpecifier): ModuleRef | undefined {
+  const module = spec.getExportDeclaration().getModuleSpecifierValue();
+  return module && isPackage(module) ? subModule({ module: normalizeModule(module), name: spec.getName(), promisified: false }) : undefined;
+}
+
+function isPackage(specifier: string): boolean {
+  return !specifier.startsWith(".") && !specifier.startsWith("/") && !ALIAS_PREFIX.test(specifier);
+}
+
+/** Specifiers that tsconfig `paths` commonly map into the project (`~/utils`, `@/lib/x`, `#src/x`). */
+const ALIAS_PREFIX = /^(?:~|@|#)\//;
+
 function refOfDeclaration(decl: Node, depth: number): ModuleRef | undefined {
   if (Node.isImportSpecifier(decl)) {
     const module = normalizeModule(decl.getImportDeclaration().getModuleSpecifierValue());
-    return { module, name: decl.getName(), promisified: false };
+    return subModule({ module, name: decl.getName(), promisified: false });
   }
   if (Node.isNamespaceImport(decl)) {
     const importDecl = decl.getFirstAncestorByKind(SyntaxKind.ImportDeclaration);
@@ -137,7 +177,7 @@ function refOfDeclaration(decl: Node, depth: number): ModuleRef | undefined {
     const base = init ? moduleRefOf(init, depth + 1) : undefined;
     if (!base || base.name !== "*") return undefined;
     const key = decl.getPropertyNameNode()?.getText() ?? decl.getName();
-    return { ...base, name: key };
+    return throughLinkedModule(subModule({ ...base, name: key }), decl.getSourceFile(), depth);
   }
   return undefined;
 }
@@ -164,4 +204,125 @@ export function importedModules(sourceFile: Node): string[] {
   const out = sf.getImportDeclarations().map((d) => d.getModuleSpecifierValue());
   for (const match of sf.getFullText().matchAll(/\brequire\(\s*["']([^"']+)["']\s*\)/g)) out.push(match[1]!);
   return out;
+}
+
+/** Resolves the module specifiers of one file to other parsed files of the analysis. */
+export interface ModuleLinker {
+  resolve(from: SourceFile, specifier: string): SourceFile | undefined;
+}
+
+const linkers = new WeakMap<SourceFile, ModuleLinker>();
+
+/** Records how `file`'s imports resolve (the Workspace does, for every file it parses). */
+export function linkModule(file: SourceFile, linker: ModuleLinker): void {
+  linkers.set(file, linker);
+}
+
+/** The parsed file a specifier of `from` names, when both are part of one analysis. */
+export function linkedModule(from: SourceFile, specifier: string): SourceFile | undefined {
+  return linkers.get(from)?.resolve(from, specifier);
+}
+
+/**
+ * The declaration a module exports under `name`: `export function|class|const`, `export { local as
+ * name }`, `export { name } from "./x"` and `export * from "./x"` barrels (followed into linked
+ * files), `export default`, `exports.name = ...` and `module.exports = { name }`. An export
+ * specifier is returned as such when it re-exports from a package or a file outside the analysis.
+ */
+export function exportedDeclaration(file: SourceFile, name: string, depth = 0): Node | undefined {
+  let cache = exportCache.get(file);
+  if (!cache) exportCache.set(file, (cache = new Map()));
+  if (cache.has(name)) return cache.get(name) ?? undefined;
+  cache.set(name, null); // a cycle of barrels ends here
+  const found = findExport(file, name, depth);
+  cache.set(name, found ?? null);
+  return found;
+}
+
+const exportCache = new WeakMap<SourceFile, Map<string, Node | null>>();
+
+function findExport(file: SourceFile, name: string, depth: number): Node | undefined {
+  if (depth > 8) return undefined;
+  if (name === "default") {
+    for (const assignment of file.getExportAssignments()) if (!assignment.isExportEquals()) return assignment.getExpression();
+    for (const statement of file.getStatements()) {
+      if ((Node.isFunctionDeclaration(statement) || Node.isClassDeclaration(statement)) && statement.isDefaultExport()) return implementation(statement);
+    }
+  }
+  for (const statement of file.getStatements()) {
+    if ((Node.isFunctionDeclaration(statement) || Node.isClassDeclaration(statement)) && statement.getName() === name && statement.isExported()) return implementation(statement);
+    if (Node.isVariableStatement(statement) && statement.isExported()) {
+      const decl = statement.getDeclarations().find((d) => d.getName() === name);
+      if (decl) return decl;
+    }
+  }
+  const stars: string[] = [];
+  for (const decl of file.getExportDeclarations()) {
+    const specifier = decl.getModuleSpecifierValue();
+    const named = decl.getNamedExports();
+    if (named.length === 0) {
+      if (specifier && !decl.getNamespaceExport()) stars.push(specifier);
+      continue;
+    }
+    for (const spec of named) {
+      if ((spec.getAliasNode()?.getText() ?? spec.getName()) !== name) continue;
+      if (!specifier) return localDeclaration(file, spec.getName()) ?? spec;
+      const target = linkedModule(file, specifier);
+      return (target && exportedDeclaration(target, spec.getName(), depth + 1)) || spec;
+    }
+  }
+  const commonJs = commonJsExport(file, name);
+  if (commonJs) return commonJs;
+  for (const specifier of stars) {
+    const target = linkedModule(file, specifier);
+    const found = target ? exportedDeclaration(target, name, depth + 1) : undefined;
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** The overload with a body, for a function declared with overload signatures. */
+function implementation<T extends Node>(decl: T): T {
+  if (Node.isFunctionDeclaration(decl) && !decl.getBody()) return (decl.getImplementation() as T | undefined) ?? decl;
+  return decl;
+}
+
+/** The top-level declaration of `name` in a file: a function, class, variable or import binding. */
+export function localDeclaration(file: SourceFile, name: string): Node | undefined {
+  const fn = file.getFunction(name);
+  if (fn) return implementation(fn);
+  return file.getClass(name) ?? file.getVariableDeclaration(name) ?? importBinding(file, name);
+}
+
+function importBinding(file: SourceFile, name: string): Node | undefined {
+  for (const decl of file.getImportDeclarations()) {
+    const clause = decl.getImportClause();
+    if (!clause) continue;
+    if (clause.getDefaultImport()?.getText() === name) return clause;
+    if (clause.getNamespaceImport()?.getText() === name) return clause.getNamespaceImport()!.getParent();
+    for (const spec of clause.getNamedImports()) if ((spec.getAliasNode() ?? spec.getNameNode()).getText() === name) return spec;
+  }
+  return undefined;
+}
+
+/** `exports.name = value`, `module.exports.name = value`, `module.exports = { name }`: the value (or its declaration). */
+function commonJsExport(file: SourceFile, name: string): Node | undefined {
+  if (!/\bexports\b/.test(file.getFullText())) return undefined;
+  for (const statement of file.getStatements()) {
+    if (!Node.isExpressionStatement(statement)) continue;
+    const assignment = statement.getExpression();
+    if (!Node.isBinaryExpression(assignment) || assignment.getOperatorToken().getKind() !== SyntaxKind.EqualsToken) continue;
+    const left = assignment.getLeft().getText().replace(/\s+/g, "");
+    if (left === `exports.${name}` || left === `module.exports.${name}`) return assignment.getRight();
+    if (left === "module.exports") {
+      const right = unwrap(assignment.getRight());
+      if (name === "default" && !Node.isObjectLiteralExpression(right)) return right;
+      if (!Node.isObjectLiteralExpression(right)) continue;
+      const prop = right.getProperty(name);
+      if (prop && Node.isShorthandPropertyAssignment(prop)) return localDeclaration(file, name);
+      if (prop && Node.isPropertyAssignment(prop)) return prop.getInitializer();
+      if (prop && Node.isMethodDeclaration(prop)) return prop;
+    }
+  }
+  return undefined;
 }

@@ -19,8 +19,17 @@ const EXTENSIONS: Record<string, Language> = {
  */
 const MCP_CONFIG = /(?:^|\/)(?:(?:[^/]*[._-])?mcp\.json|claude_desktop_config\.json|\.claude\.json|mcp_config\.json|cline_mcp_settings\.json|\.gemini\/settings\.json|Code(?: - Insiders)?\/User\/settings\.json|zed\/settings\.json)$/i;
 
-/** Dependency manifests and lockfiles that can pin a vulnerable MCP package. */
-const MANIFEST = /(?:^|\/)(?:package\.json|package-lock\.json|pyproject\.toml|requirements[^/]*\.txt|uv\.lock)$/i;
+/**
+ * Dependency manifests and lockfiles that can pin a vulnerable MCP package: npm's, pnpm's and
+ * yarn's, and Python's (pyproject, uv, poetry, Pipfile.lock, requirements and constraints files,
+ * also in a `requirements/` folder).
+ */
+const MANIFEST = /(?:^|\/)(?:package\.json|package-lock\.json|npm-shrinkwrap\.json|pnpm-lock\.yaml|yarn\.lock|pyproject\.toml|uv\.lock|poetry\.lock|Pipfile\.lock|(?:requirements|constraints)[^/]*\.txt|requirements\/[^/]+\.txt)$/i;
+
+/** True for a manifest or lockfile: read whole up to its own, larger size limit. */
+export function isDependencyFile(path: string): boolean {
+  return MANIFEST.test(path);
+}
 
 /** The language of a path the engine reads, or undefined. */
 export function languageOf(path: string): Language | undefined {
@@ -32,7 +41,12 @@ export function languageOf(path: string): Language | undefined {
   return EXTENSIONS[path.slice(dot).toLowerCase()];
 }
 
-/** True for files the engine analyzes: sources (not `.d.ts`), MCP client configs and dependency manifests. */
+/** tsconfig and jsconfig files: the engine reads their `paths` and `baseUrl` to resolve aliased imports. */
+export function isProjectConfig(path: string): boolean {
+  return /(?:^|\/)[tj]sconfig(?:\.[\w-]+)*\.json$/i.test(path);
+}
+
+/** True for files the engine reads: sources (not `.d.ts`), MCP client configs, dependency manifests and tsconfig files. */
 export function isAnalyzable(path: string): boolean {
-  return languageOf(path) !== undefined;
+  return languageOf(path) !== undefined || isProjectConfig(path);
 }

@@ -129,7 +129,7 @@ function registration(call: CallExpression, method: string, out: ToolHandler[], 
     if (!target) return;
     const fn = functionOf(target);
     if (fn) out.push({ ...handler, fn });
-    else if (Node.isIdentifier(unwrap(target)) || Node.isPropertyAccessExpression(unwrap(target))) imported.push({ ...handler, ref: unwrap(target) });
+    else if (isHandlerReference(unwrap(target))) imported.push({ ...handler, ref: unwrap(target) });
   };
   if (method === "setRequestHandler") {
     const schema = args[0]?.getText() ?? "";
@@ -144,7 +144,7 @@ function registration(call: CallExpression, method: string, out: ToolHandler[], 
   for (let i = args.length - 1; i >= 1 && !target; i--) if (functionOf(args[i]!)) target = args[i];
   if (!target) {
     const last = unwrap(args[args.length - 1]!);
-    if (args.length >= 3 && (Node.isIdentifier(last) || Node.isPropertyAccessExpression(last)) && !Node.isObjectLiteralExpression(followConst(last))) target = last;
+    if (args.length >= 3 && isHandlerReference(last) && !Node.isObjectLiteralExpression(followConst(last)) && !isSchemaCall(last)) target = last;
   }
   if (!target) return;
   if (method === "resource" || method === "registerResource") {
@@ -164,6 +164,20 @@ function registration(call: CallExpression, method: string, out: ToolHandler[], 
   for (const s of shapes) for (const key of constrainedKeys(s)) safeKeys.add(key);
   const kind: HandlerKind = method === "tool" ? "tool" : method === "registerTool" ? "registerTool" : "prompt";
   add({ kind, registration: call, toolName: name, inputs: [shape([], safeKeys)] }, target);
+}
+
+/**
+ * An expression that names a handler defined elsewhere: an identifier, `tool.handler`,
+ * `tools[name].run`, or a wrapper call (`withAuth(handler)`, `createHandler(logic)`). The taint
+ * engine resolves it to functions across the analysis.
+ */
+function isHandlerReference(node: Node): boolean {
+  return Node.isIdentifier(node) || Node.isPropertyAccessExpression(node) || Node.isElementAccessExpression(node) || Node.isCallExpression(node);
+}
+
+/** `z.object({...})`, `schema.extend(...)`: a schema argument, not a handler. */
+function isSchemaCall(node: Node): boolean {
+  return Node.isCallExpression(node) && /(?:^|\.)(?:object|extend|strict|passthrough|shape|merge|partial|describe|optional)$|^z\./.test(node.getExpression().getText());
 }
 
 function isResourceTemplate(arg: Node): boolean {

@@ -3,6 +3,7 @@ import type { Dependency, McpConfigFile } from "./config/index.js";
 import type { McpFile } from "./mcp.js";
 import type { PythonRuleContext } from "./python/context.js";
 import type { TaintQueries } from "./taint.js";
+import type { CodeContext } from "./context.js";
 import type { Confidence, Language, Severity } from "./types.js";
 
 /** What a rule states about itself; the engine copies title, severity and cwe into findings. */
@@ -37,6 +38,13 @@ export interface Problem {
   remediation: string;
   /** Overrides the rule's own severity for this problem (e.g. critical when a shell runs it). */
   severity?: Severity;
+  /** Counts in every context, tests included (a verifiable credential leaks from anywhere). */
+  countsEverywhere?: boolean;
+  /**
+   * A local rewrite that removes the flaw: `node`'s text replaced by `replacement`. The engine
+   * verifies it before anyone sees it (see `Finding.suggestion`).
+   */
+  fix?: { node: Node; replacement: string };
 }
 
 /** Everything a rule may know about the file under analysis. */
@@ -45,6 +53,8 @@ export interface RuleContext {
   /** POSIX path relative to the scanned root. */
   readonly path: string;
   readonly language: Language;
+  /** Where the file sits: production code, tests, examples, generated code. */
+  readonly context: CodeContext;
   /** MCP facts about this file: tool handlers, description texts, imports. Computed once per file. */
   readonly mcp: McpFile;
   /** Taint queries: does tool input reach this expression? */
@@ -64,6 +74,8 @@ export interface TextProblem {
   message: string;
   remediation: string;
   severity?: Severity;
+  /** A local rewrite: the text at `offset` (of `length`) replaced by `replacement`, verified by the engine. */
+  fix?: { offset: number; length: number; replacement: string };
 }
 
 /** What a rule may know about a file it reads as text: MCP client configs, manifests, comments. */

@@ -131,12 +131,62 @@ export const URL_HOST_ALLOWLIST: Sanitizer = {
       const hostOf = (node: Node) => Node.isPropertyAccessExpression(unwrap(node)) && URL_PARTS.has((unwrap(node) as import("ts-morph").PropertyAccessExpression).getName()) && derivesFrom((unwrap(node) as import("ts-morph").PropertyAccessExpression).getExpression(), text);
       return (hostOf(cond.getLeft()) && constantString(cond.getRight()) !== undefined) || (hostOf(cond.getRight()) && constantString(cond.getLeft()) !== undefined);
     }
+    // if (isPrivateIp(parsed.hostname)) throw ...: a denylist of internal addresses.
+    if (Node.isCallExpression(cond) && PRIVATE_ADDRESS_CHECK.test(calleeName(cond)) && cond.getArguments().some((a) => derivesFromUrl(a, text))) return true;
+    if (Node.isBinaryExpression(cond) && cond.getOperatorToken().getKind() === SyntaxKind.BarBarToken) return !!URL_HOST_ALLOWLIST.rejects?.(unwrap(cond.getLeft()), text) || !!URL_HOST_ALLOWLIST.rejects?.(unwrap(cond.getRight()), text);
     return false;
+  },
+  asserts(call, text) {
+    if (!ASSERTS_URL.test(calleeName(call)) || !call.getArguments().some((a) => derivesFromUrl(a, text))) return false;
+    const fn = functionOf(call.getExpression());
+    return !fn || !isOptIn(fn);
   },
 };
 
+/** Helpers that say, by their name, that they find an internal address: `isPrivateIp`, `isLocalhost`, `is_ip_private`. */
+const PRIVATE_ADDRESS_CHECK = /private|internal|loopback|localhost|reserved|link_?local|blocked|forbidden|disallowed|denied/i;
+/** Helpers that say, by their name, that they throw unless a URL may be fetched: `assertUrlAllowed`, `validatePublicUrl`. */
+const ASSERTS_URL = /^(?:assert|ensure|validate|verify|check|guard|enforce|require)\w*(?:url|uri|host|address|ip|ssrf|allowed|safe|public|destination|target)\w*$/i;
+
+/** The use, a URL made from it, or its host. */
+function derivesFromUrl(node: Node, text: string): boolean {
+  const n = unwrap(node);
+  if (Node.isPropertyAccessExpression(n) && URL_PARTS.has(n.getName())) return derivesFrom(n.getExpression(), text);
+  return derivesFrom(n, text);
+}
+
+/**
+ * A check that returns early unless a setting turns it on (`if (!config.harden) return;`): settings
+ * are unset by default, so by default the check does nothing.
+ */
+function isOptIn(fn: import("./mcp.js").FunctionLike): boolean {
+  const body = fn.getBody();
+  if (!body || !Node.isBlock(body)) return false;
+  for (const statement of body.getStatements()) {
+    if (Node.isThrowStatement(statement)) return false;
+    if (!Node.isIfStatement(statement)) continue;
+    const then = statement.getThenStatement();
+    const returns = Node.isReturnStatement(then) || (Node.isBlock(then) && then.getStatements().length === 1 && Node.isReturnStatement(then.getStatements()[0]!));
+    if (returns && startsNegated(unwrap(statement.getExpression()))) return true;
+    if (statement.getText().includes("throw")) return false;
+  }
+  return false;
+}
+
+function startsNegated(cond: Node): boolean {
+  if (Node.isPrefixUnaryExpression(cond) && cond.getOperatorToken() === SyntaxKind.ExclamationToken) return !Node.isCallExpression(unwrap(cond.getOperand()));
+  if (Node.isBinaryExpression(cond) && cond.getOperatorToken().getKind() === SyntaxKind.BarBarToken) return startsNegated(unwrap(cond.getLeft()));
+  return false;
+}
+
 /** A value that cannot start with `-`: rejected when it does, or written after a constant prefix. */
 export const NOT_AN_OPTION: Sanitizer = {
+  safePrefix: (prefix) => !prefix.startsWith("-"),
+  allows(cond, text) {
+    // if (/^[a-zA-Z0-9][\w.-]*$/.test(id)): a pattern whose first character cannot be `-`
+    const test = methodCall(cond, "test");
+    return !!test && !!test.args[0] && derivesFrom(test.args[0], text) && firstCharacterExcludesDash(test.receiver);
+  },
   rejects(cond, text) {
     const starts = methodCall(cond, "startsWith");
     if (starts && derivesFrom(starts.receiver, text) && constantString(starts.args[0] ?? starts.receiver) === "-") return true;
@@ -159,3 +209,61 @@ export const SHELL_QUOTING: Sanitizer = {
     return /^(?:quote|shellQuote|shellEscape|escapeShellArg|escapeShellArgument|shEscape|quoteShellArg)$/i.test(calleeName(call));
   },
 };
+
+/** A regex literal anchored at the start whose first character (required, not optional) can never be `-`. */
+function firstCharacterExcludesDash(expr: Node): boolean {
+  let node = unwrap(expr);
+  if (Node.isIdentifier(node)) {
+    const decl = declarationOf(node);
+    const init = decl && Node.isVariableDeclaration(decl) ? decl.getInitializer() : undefined;
+    if (init) node = unwrap(init);
+  }
+  if (!Node.isRegularExpressionLiteral(node)) return false;
+  const text = node.getText();
+  const body = text.slice(1, text.lastIndexOf("/"));
+  if (!body.startsWith("^")) return false;
+  let rest = body.slice(1);
+  let atom: string;
+  if (rest.startsWith("[")) {
+    let end = 1;
+    while (end < rest.length && rest[end] !== "]") end += rest[end] === "\\" ? 2 : 1;
+    if (end >= rest.length) return false;
+    atom = rest.slice(0, end + 1);
+    rest = rest.slice(end + 1);
+    if (!classExcludesDash(atom.slice(1, -1))) return false;
+  } else if (/^\\[wd]/.test(rest)) {
+    rest = rest.slice(2);
+  } else if (/^[A-Za-z0-9_/.]/.test(rest)) {
+    rest = rest.slice(1);
+  } else {
+    return false;
+  }
+  // The atom must be there: not followed by ?, * or {0,...}.
+  return !/^(?:\?|\*|\{0\b)/.test(rest);
+}
+
+function classExcludesDash(inner: string): boolean {
+  if (inner.startsWith("^")) return false;
+  const chars: string[] = [];
+  for (let i = 0; i < inner.length; i++) {
+    if (inner[i] === "\\") {
+      const e = inner[i + 1] ?? "";
+      if (e === "-" || e === "s" || e === "S" || e === "W" || e === "D") return false;
+      chars.push(e === "w" || e === "d" ? "a" : e);
+      i++;
+      continue;
+    }
+    if (inner[i] === "-") {
+      // a literal dash at either end, or a range that spans it
+      if (chars.length === 0 || i === inner.length - 1) return false;
+      const from = chars[chars.length - 1]!;
+      const to = inner[i + 1] === "\\" ? inner[i + 2] ?? "" : inner[i + 1]!;
+      if (from <= "-" && "-" <= to) return false;
+      chars.push(to);
+      i += inner[i + 1] === "\\" ? 2 : 1;
+      continue;
+    }
+    chars.push(inner[i]!);
+  }
+  return chars.length > 0;
+}

@@ -1,8 +1,9 @@
 import { Node, SyntaxKind, type CallExpression, type Identifier, type SourceFile } from "ts-morph";
 import { moduleRefOf } from "./imports.js";
-import { constrainedKeys, functionOf, isStrictRegex, type FunctionLike, type InputShape, type McpFile, type ToolHandler } from "./mcp.js";
-import { declarationOf, isAssignmentOperator, unwrap, descendantsOfKind } from "./values.js";
-import { exportedFunction, exportNamesOf, type Workspace } from "./workspace.js";
+import { constrainedKeys, createMcpFile, isStrictRegex, type FunctionLike, type InputShape, type McpFile, type ToolHandler } from "./mcp.js";
+import { Resolver, returnExpressions } from "./resolve.js";
+import { constantString, declarationOf, isAssignmentOperator, unwrap, descendantsOfKind } from "./values.js";
+import type { Workspace } from "./workspace.js";
 
 /**
  * How tool input sits in a value. `path: []` means the value is attacker-controlled; a
@@ -14,6 +15,8 @@ export interface Taint {
   safeKeys?: ReadonlySet<string>;
   /** Only these properties carry input (an HTTP request object). */
   fields?: ReadonlySet<string>;
+  /** Literal text the (string) value always starts with: `kubectl port-forward ${x}`. */
+  prefix?: string;
 }
 
 /**
@@ -27,11 +30,15 @@ export interface Sanitizer {
   rejects?(cond: Node, text: string): boolean;
   /** A call whose result is safe whatever its arguments (shell quoting, a containment helper). */
   cleans?(call: CallExpression): boolean;
+  /** A call, as a statement of its own, that throws unless the value is safe (`assertUrlAllowed(url)`): it guards what follows. */
+  asserts?(call: CallExpression, text: string): boolean;
   /**
    * An expression whose value is safe whatever input it holds, e.g. a URL whose scheme and host
    * are fixed text. Text appended to such a variable (`url += "?ref=" + x`) keeps it safe.
    */
   safeValue?(expr: Node): boolean;
+  /** A string that always starts with this literal text is safe (`https://api.example.com/`, `--ref=`). */
+  safePrefix?(prefix: string): boolean;
 }
 
 const FULL: Taint = { path: [] };
@@ -44,7 +51,22 @@ export interface TaintQueries {
   sourcesOf(expr: Node, sanitizer?: Sanitizer): ToolHandler[];
 }
 
-/** Parameter bindings of one analysis context: a handler, or a helper called from one. */
+/**
+/**
+ * How input reached an expression that a query found tainted: the handler it entered, and the
+ * calls that carried it from there into the function holding the expression, outermost first.
+ */
+export interface Flow {
+  handler: ToolHandler;
+  calls: readonly CallExpression[];
+  sink: Node;
+}
+
+/**
+ * Parameter bindings of one analysis context: a handler, or a helper called from one. A helper's
+ * context keeps the call site that bound it and the context of that call (`site`, `outer`): the
+ * chain from the handler to the code under analysis.
+ */
 class Env {
   readonly memo = new Map<Node, Taint | null>();
   constructor(
@@ -52,6 +74,8 @@ class Env {
     readonly params: ReadonlyMap<Node, Taint | undefined>,
     readonly sanitizer: Sanitizer | undefined,
     readonly depth: number,
+    readonly site?: CallExpression,
+    readonly outer?: Env,
   ) {}
 }
 
@@ -64,6 +88,8 @@ const STRING_METHODS = new Set([
 ]);
 /** Methods whose arguments also flow into the result. */
 const ARGUMENT_METHODS = new Set(["concat", "replace", "replaceAll", "padStart", "padEnd"]);
+/** Methods that put their arguments into the array they are called on. */
+const ARRAY_MUTATORS = new Set(["push", "unshift", "splice"]);
 const ITERATION_METHODS = new Set(["map", "forEach", "filter", "flatMap", "some", "every", "find", "findIndex"]);
 const PROPAGATING_FUNCTIONS = new Set(["String", "decodeURIComponent", "decodeURI", "escape", "unescape"]);
 const PROPAGATING_MODULE_FUNCTIONS: Record<string, ReadonlySet<string>> = {
@@ -78,159 +104,92 @@ const PROPAGATING_MODULE_FUNCTIONS: Record<string, ReadonlySet<string>> = {
 const PROPAGATING_CONSTRUCTORS = new Set(["URL", "String", "URLSearchParams"]);
 const SCHEMA_PARSE = new Set(["parse", "safeParse", "parseAsync", "safeParseAsync"]);
 const CLEANSING_FUNCTIONS = new Set(["Number", "parseInt", "parseFloat", "Boolean", "isNaN", "isFinite"]);
-const MAX_CALL_DEPTH = 3;
+/** How many calls away from a handler a sink may be: handler → tool logic → service → helper → sink. */
+const MAX_CALL_DEPTH = 5;
+/** Functions one call may invoke that are followed (a registry lookup can name many handlers). */
+const MAX_CALLEES = 4;
 
 /**
  * Taint tracking from MCP tool input (and resource, prompt and HTTP request input). Each query
  * finds the contexts the expression runs in — the handler around it, or a function called (up to
- * three levels) from a handler, in this file or, through relative imports, in another file of the
- * analysis — binds parameters, and evaluates the expression backwards through declarations,
- * assignments and expressions. A file the analysis does not have simply ends the trail.
+ * MAX_CALL_DEPTH levels) from a handler, in this file or in another file of the analysis — binds
+ * parameters, and evaluates the expression backwards through declarations, assignments and
+ * expressions. Which function a call invokes, and which calls invoke a function, the Resolver
+ * answers (imports, barrels, aliases, methods, registries). A file the analysis does not have
+ * simply ends the trail.
  */
 export class FileTaint implements TaintQueries {
-  private readonly handlerMaps = new Map<SourceFile, Map<Node, ToolHandler[]>>();
   private readonly active = new Set<Node>();
-  private readonly callSites = new Map<SourceFile, Map<string, CallExpression[]>>();
-  private readonly importedCalls = new Map<SourceFile, Map<FunctionLike, CallExpression[]>>();
+  private readonly resolver: Resolver;
+  /** The first flow found for each expression a query found tainted, in query order. */
+  private readonly flows = new Map<Node, Flow>();
 
   constructor(
     private readonly sourceFile: SourceFile,
     private readonly mcp: McpFile,
     private readonly workspace?: Workspace,
-  ) {}
+  ) {
+    this.resolver = workspace?.resolver() ?? new Resolver(() => [sourceFile], (f) => (f === sourceFile ? mcp : createMcpFile(f)));
+  }
 
   isTainted(expr: Node, sanitizer?: Sanitizer): boolean {
     return this.sourcesOf(expr, sanitizer).length > 0;
   }
 
   sourcesOf(expr: Node, sanitizer?: Sanitizer): ToolHandler[] {
-    if (this.mcp.handlers.length === 0 && !this.workspace?.hasImporters(expr.getSourceFile())) return [];
+    const sf = expr.getSourceFile();
+    if (!this.resolver.handlersIn(sf) && !this.workspace?.hasImporters(sf)) return [];
     const out: ToolHandler[] = [];
     for (const env of this.contextsFor(expr, 0, sanitizer)) {
       const t = this.eval(expr, env);
-      if (isFull(t) && !out.includes(env.handler)) out.push(env.handler);
+      if (!isFull(t) || (t.prefix && sanitizer?.safePrefix?.(t.prefix))) continue;
+      if (!out.includes(env.handler)) out.push(env.handler);
+      if (!this.flows.has(expr)) this.flows.set(expr, { handler: env.handler, calls: callsOf(env), sink: expr });
     }
     return out;
   }
 
-  private handlersAt(node: Node): ToolHandler[] | undefined {
-    const sf = node.getSourceFile();
-    let map = this.handlerMaps.get(sf);
-    if (!map) {
-      map = new Map();
-      const mcp = sf === this.sourceFile ? this.mcp : this.workspace?.mcpOf(sf);
-      for (const handler of mcp?.handlers ?? []) map.set(handler.fn, [...(map.get(handler.fn) ?? []), handler]);
-      // Handlers defined here and registered by a module that imports this one.
-      for (const importer of this.workspace?.importersOf(sf) ?? []) {
-        for (const { ref, ...rest } of this.workspace!.mcpOf(importer).importedHandlers) {
-          const fn = this.importedFunction(ref);
-          if (fn && fn.getSourceFile() === sf) map.set(fn, [...(map.get(fn) ?? []), { ...rest, fn }]);
-        }
-      }
-      this.handlerMaps.set(sf, map);
+  /**
+   * The flow of a tainted expression inside `node` (or of `node` itself) that a query found: how
+   * the finding a rule reports on `node` is reached. The first found when several are.
+   */
+  flowWithin(node: Node): Flow | undefined {
+    const file = node.getSourceFile();
+    const [start, end] = [node.getStart(), node.getEnd()];
+    for (const [expr, flow] of this.flows) {
+      if (expr.getSourceFile() === file && expr.getStart() >= start && expr.getEnd() <= end) return flow;
     }
-    return map.size === 0 ? undefined : map.get(node);
+    return undefined;
   }
 
+  private handlersAt(node: Node): ToolHandler[] | undefined {
+    return this.resolver.handlersIn(node.getSourceFile())?.get(node);
+  }
+
+  /**
+   * The contexts `node` runs in: the handlers around it, or, for code in a function no handler
+   * encloses, each call of that function (from a context of its own) with its parameters bound.
+   */
   private contextsFor(node: Node, depth: number, sanitizer: Sanitizer | undefined): Env[] {
     for (let cur: Node | undefined = node; cur; cur = cur.getParent()) {
       const handlers = this.handlersAt(cur);
       if (handlers) return handlers.map((h) => handlerEnv(h, sanitizer));
     }
     if (depth >= MAX_CALL_DEPTH) return [];
-    // Not inside a handler: is it inside a function that a handler calls, here or in an importer?
     for (let cur: Node | undefined = node.getParent(); cur; cur = cur.getParent()) {
       if (!isFunctionLike(cur)) continue;
-      const name = functionName(cur);
-      if (!name) continue;
+      const sites = this.resolver.callersOf(cur);
+      // A callback handed to code the analysis does not have (`items.map(...)`, `new Promise(...)`)
+      // runs where it is written: its closure sees the enclosing function's bindings.
+      if (sites.length === 0 && isInlineCallback(cur)) continue;
       const envs: Env[] = [];
-      const names = [name, ...promisifiedAliases(cur.getSourceFile(), name)];
-      const sites = names.flatMap((n) => this.callSitesOf(cur.getSourceFile(), n)).filter((site) => calleeFunction(site) === cur);
-      if (this.workspace?.hasImporters(cur.getSourceFile())) sites.push(...this.callersElsewhere(cur));
       for (const site of sites) {
+        if (site.getFirstAncestor(isFunctionLike) === cur) continue; // recursion
         for (const outer of this.contextsFor(site, depth + 1, sanitizer)) envs.push(this.bindCall(cur, site, outer));
       }
       return envs;
     }
     return [];
-  }
-
-  /** Calls of an exported function from the files that import its module by a relative path. */
-  private callersElsewhere(fn: FunctionLike): CallExpression[] {
-    const home = fn.getSourceFile();
-    if (exportNamesOf(fn).length === 0) return [];
-    const out: CallExpression[] = [];
-    for (const importer of this.workspace!.importersOf(home)) out.push(...(this.importedCallsOf(importer).get(fn) ?? []));
-    return out;
-  }
-
-  private importedCallsOf(file: SourceFile): Map<FunctionLike, CallExpression[]> {
-    let map = this.importedCalls.get(file);
-    if (!map) {
-      map = new Map();
-      for (const call of descendantsOfKind(file, SyntaxKind.CallExpression)) {
-        const fn = this.importedFunction(call.getExpression());
-        if (fn) map.set(fn, [...(map.get(fn) ?? []), call]);
-      }
-      this.importedCalls.set(file, map);
-    }
-    return map;
-  }
-
-  /** The function a callee names in another file of the analysis, through a relative import or require. */
-  private importedFunction(callee: Node): FunctionLike | undefined {
-    if (!this.workspace) return undefined;
-    const node = unwrap(callee);
-    const from = node.getSourceFile();
-    if (Node.isIdentifier(node)) {
-      const decl = declarationOf(node);
-      if (!decl) return undefined;
-      if (Node.isImportSpecifier(decl)) {
-        const target = this.workspace.resolve(from, decl.getImportDeclaration().getModuleSpecifierValue());
-        return target ? exportedFunction(target, decl.getName()) : undefined;
-      }
-      if (Node.isImportClause(decl)) {
-        const owner = decl.getParent();
-        const target = Node.isImportDeclaration(owner) ? this.workspace.resolve(from, owner.getModuleSpecifierValue()) : undefined;
-        return target ? exportedFunction(target, "default") : undefined;
-      }
-      if (Node.isBindingElement(decl)) {
-        const owner = decl.getParent().getParent();
-        const spec = Node.isVariableDeclaration(owner) ? requiredSpecifier(owner.getInitializer()) : undefined;
-        const target = spec ? this.workspace.resolve(from, spec) : undefined;
-        return target ? exportedFunction(target, decl.getPropertyNameNode()?.getText() ?? decl.getName()) : undefined;
-      }
-      return undefined;
-    }
-    if (Node.isPropertyAccessExpression(node)) {
-      const base = unwrap(node.getExpression());
-      if (!Node.isIdentifier(base)) return undefined;
-      const decl = declarationOf(base);
-      let spec: string | undefined;
-      if (decl && Node.isNamespaceImport(decl)) spec = decl.getFirstAncestorByKind(SyntaxKind.ImportDeclaration)?.getModuleSpecifierValue();
-      else if (decl && Node.isImportClause(decl)) spec = (decl.getParent() as import("ts-morph").ImportDeclaration).getModuleSpecifierValue();
-      else if (decl && Node.isVariableDeclaration(decl)) spec = requiredSpecifier(decl.getInitializer());
-      const target = spec ? this.workspace.resolve(from, spec) : undefined;
-      return target ? exportedFunction(target, node.getName()) : undefined;
-    }
-    return undefined;
-  }
-
-  private callSitesOf(file: SourceFile, name: string): CallExpression[] {
-    let index = this.callSites.get(file);
-    if (!index) {
-      index = new Map();
-      for (const call of descendantsOfKind(file, SyntaxKind.CallExpression)) {
-        const callee = call.getExpression();
-        const key = Node.isIdentifier(callee) ? callee.getText() : Node.isPropertyAccessExpression(callee) ? callee.getName() : undefined;
-        if (key === undefined) continue;
-        const list = index.get(key) ?? [];
-        list.push(call);
-        index.set(key, list);
-      }
-      this.callSites.set(file, index);
-    }
-    return [...(index.get(name) ?? [])];
   }
 
   private bindCall(fn: FunctionLike, call: CallExpression, outer: Env): Env {
@@ -244,7 +203,7 @@ export class FileTaint implements TaintQueries {
         params.set(param, args[i] ? this.eval(args[i]!, outer) : undefined);
       }
     });
-    return new Env(outer.handler, params, outer.sanitizer, outer.depth + 1);
+    return new Env(outer.handler, params, outer.sanitizer, outer.depth + 1, call, outer);
   }
 
   /** The taint of an expression's value in a context; `undefined` when clean. */
@@ -285,7 +244,15 @@ export class FileTaint implements TaintQueries {
     }
     if (Node.isAwaitExpression(node) || Node.isSpreadElement(node)) return this.eval(node.getExpression(), env);
     if (Node.isTemplateExpression(node)) {
-      return node.getTemplateSpans().some((s) => isFull(this.eval(s.getExpression(), env))) ? FULL : undefined;
+      if (!node.getTemplateSpans().some((s) => isFull(this.eval(s.getExpression(), env)))) return undefined;
+      // The literal start: the head, and constant leading spans (`${BASE_URL}/items/${id}`).
+      let prefix = node.getHead().getLiteralText();
+      for (const span of node.getTemplateSpans()) {
+        const value = constantString(span.getExpression());
+        if (value === undefined) break;
+        prefix += value + span.getLiteral().getLiteralText();
+      }
+      return prefix ? { path: [], prefix } : FULL;
     }
     if (Node.isBinaryExpression(node)) return this.evalBinary(node, env);
     if (Node.isConditionalExpression(node)) return this.eval(node.getWhenTrue(), env) ?? this.eval(node.getWhenFalse(), env);
@@ -331,8 +298,12 @@ export class FileTaint implements TaintQueries {
     const op = node.getOperatorToken().getKind();
     switch (op) {
       case SyntaxKind.PlusToken:
-      case SyntaxKind.PlusEqualsToken:
-        return isFull(this.eval(node.getLeft(), env)) || isFull(this.eval(node.getRight(), env)) ? FULL : undefined;
+      case SyntaxKind.PlusEqualsToken: {
+        const left = this.eval(node.getLeft(), env);
+        if (!isFull(left) && !isFull(this.eval(node.getRight(), env))) return undefined;
+        const prefix = left ? left.prefix : constantString(node.getLeft());
+        return prefix ? { path: [], prefix } : FULL;
+      }
       case SyntaxKind.QuestionQuestionToken:
       case SyntaxKind.BarBarToken:
         return this.eval(node.getLeft(), env) ?? this.eval(node.getRight(), env);
@@ -377,15 +348,15 @@ export class FileTaint implements TaintQueries {
         if (ARGUMENT_METHODS.has(method) && anyArgTainted()) return FULL;
       }
     }
-    // A function of this file or of a relatively imported module: its result is tainted when a
+    // A function of this file or of another file of the analysis: its result is tainted when a
     // return value is, given these arguments.
-    const local = calleeFunction(call);
-    const fn = local ?? (env.depth < MAX_CALL_DEPTH + 2 ? this.importedFunction(callee) : undefined);
-    if (fn && !this.active.has(fn)) {
+    if (env.depth >= MAX_CALL_DEPTH + 3) return undefined;
+    for (const fn of this.resolver.functionsOf(callee).slice(0, MAX_CALLEES)) {
+      if (this.active.has(fn)) continue;
       this.active.add(fn);
       try {
         const inner = this.bindCall(fn, call, env);
-        return returnExpressions(fn).some((r) => isFull(this.eval(r, inner))) ? FULL : undefined;
+        if (returnExpressions(fn).some((r) => isFull(this.eval(r, inner)))) return FULL;
       } finally {
         this.active.delete(fn);
       }
@@ -396,10 +367,10 @@ export class FileTaint implements TaintQueries {
   private evalIdentifier(id: Identifier, env: Env): Taint | undefined {
     if (id.getText() === "undefined" || isGuardedBy(id, env.sanitizer)) return undefined;
     const decl = declarationOf(id);
-    return decl ? this.evalDeclaration(decl, env) : undefined;
+    return decl ? this.evalDeclaration(decl, env, id) : undefined;
   }
 
-  private evalDeclaration(decl: Node, env: Env): Taint | undefined {
+  private evalDeclaration(decl: Node, env: Env, use?: Node): Taint | undefined {
     if (Node.isParameterDeclaration(decl)) {
       if (env.params.has(decl)) return env.params.get(decl);
       return this.evalCallbackParameter(decl, env);
@@ -415,16 +386,17 @@ export class FileTaint implements TaintQueries {
         cur = pattern.getParentOrThrow();
       }
       let taint: Taint | undefined;
+      if (Node.isVariableDeclaration(cur) && keys[0] === "[]" && this.isProgramWord(decl, cur, env)) return undefined;
       if (Node.isParameterDeclaration(cur)) taint = this.evalDeclaration(cur, env);
       else if (Node.isVariableDeclaration(cur)) taint = this.evalVariable(cur, env);
       for (const key of keys) taint = key === "[]" ? (isFull(taint) ? FULL : undefined) : step(taint, key);
       return taint;
     }
-    if (Node.isVariableDeclaration(decl)) return this.evalVariable(decl, env);
+    if (Node.isVariableDeclaration(decl)) return this.evalVariable(decl, env, use);
     return undefined;
   }
 
-  private evalVariable(decl: import("ts-morph").VariableDeclaration, env: Env): Taint | undefined {
+  private evalVariable(decl: import("ts-morph").VariableDeclaration, env: Env, use?: Node): Taint | undefined {
     const init = decl.getInitializer();
     let taint = init ? this.eval(init, env) : undefined;
     const loop = decl.getParent()?.getParent();
@@ -436,16 +408,60 @@ export class FileTaint implements TaintQueries {
     const scope = decl.getFirstAncestor((a) => isFunctionLike(a)) ?? decl.getSourceFile();
     const name = decl.getName();
     const appendsAreSafe = !!init && !!env.sanitizer?.safeValue?.(unwrap(init));
-    for (const assignment of descendantsOfKind(scope, SyntaxKind.BinaryExpression)) {
-      if (!isAssignmentOperator(assignment.getOperatorToken().getKind())) continue;
-      if (appendsAreSafe && assignment.getOperatorToken().getKind() === SyntaxKind.PlusEqualsToken) continue;
+    // args.push(input.branch): an array is as tainted as what is pushed into it.
+    for (const call of this.mutatorCalls(scope)) {
+      const callee = call.getExpression() as import("ts-morph").PropertyAccessExpression;
+      const receiver = unwrap(callee.getExpression());
+      if (!Node.isIdentifier(receiver) || receiver.getText() !== name || declarationOf(receiver) !== decl) continue;
+      if (call.getArguments().some((a) => isFull(this.eval(a, env)))) return FULL;
+    }
+    const assignments = descendantsOfKind(scope, SyntaxKind.BinaryExpression).filter((assignment) => {
       const left = assignment.getLeft();
-      if (!Node.isIdentifier(left) || left.getText() !== name || declarationOf(left) !== decl) continue;
+      return isAssignmentOperator(assignment.getOperatorToken().getKind()) && Node.isIdentifier(left) && left.getText() === name && declarationOf(left) === decl;
+    });
+    for (const assignment of use ? flaggedAssignments(use, assignments, scope) : assignments) {
+      if (appendsAreSafe && assignment.getOperatorToken().getKind() === SyntaxKind.PlusEqualsToken) continue;
       const t = this.eval(assignment.getRight(), env);
-      if (isFull(t)) return FULL;
+      if (isFull(t)) {
+        // `let command = "kubectl get"; command += ...`: appends keep the literal start.
+        const start = init && assignment.getOperatorToken().getKind() === SyntaxKind.PlusEqualsToken ? constantString(init) : undefined;
+        return start ? { path: [], prefix: start } : FULL;
+      }
       taint ??= t;
     }
     return taint;
+  }
+
+  /**
+   * `const [program, ...args] = command.split(" ")` where the command starts with a literal word
+   * (`kubectl port-forward ${x}`): the first element is that word whatever the input.
+   */
+  private isProgramWord(element: Node, decl: import("ts-morph").VariableDeclaration, env: Env): boolean {
+    const pattern = decl.getNameNode();
+    if (!Node.isArrayBindingPattern(pattern) || pattern.getElements()[0] !== element) return false;
+    const init = decl.getInitializer();
+    const split = init ? unwrap(init) : undefined;
+    if (!split || !Node.isCallExpression(split)) return false;
+    const callee = split.getExpression();
+    const sep = split.getArguments()[0];
+    if (!Node.isPropertyAccessExpression(callee) || callee.getName() !== "split" || !sep || !Node.isStringLiteral(sep) || sep.getLiteralValue() === "") return false;
+    const prefix = this.eval(callee.getExpression(), env)?.prefix;
+    return prefix !== undefined && prefix.indexOf(sep.getLiteralValue()) > 0;
+  }
+
+  private readonly mutators = new Map<Node, CallExpression[]>();
+
+  /** `x.push(...)`, `x.unshift(...)`, `x.splice(...)` calls in a scope. */
+  private mutatorCalls(scope: Node): CallExpression[] {
+    let calls = this.mutators.get(scope);
+    if (!calls) {
+      calls = descendantsOfKind(scope, SyntaxKind.CallExpression).filter((call) => {
+        const callee = call.getExpression();
+        return Node.isPropertyAccessExpression(callee) && ARRAY_MUTATORS.has(callee.getName());
+      });
+      this.mutators.set(scope, calls);
+    }
+    return calls;
   }
 
   /** `input.files.map((f) => ...)`: the callback's parameter is an element of a tainted array. */
@@ -460,6 +476,13 @@ export class FileTaint implements TaintQueries {
   }
 }
 
+/** The calls from the handler to a context's function, outermost first. */
+function callsOf(env: Env): CallExpression[] {
+  const calls: CallExpression[] = [];
+  for (let e: Env | undefined = env; e?.site; e = e.outer) calls.unshift(e.site);
+  return calls;
+}
+
 function handlerEnv(handler: ToolHandler, sanitizer: Sanitizer | undefined): Env {
   const params = new Map<Node, Taint | undefined>();
   handler.fn.getParameters().forEach((param, i) => params.set(param, inputTaint(handler.inputs[i])));
@@ -468,22 +491,6 @@ function handlerEnv(handler: ToolHandler, sanitizer: Sanitizer | undefined): Env
 
 function inputTaint(shape: InputShape | undefined): Taint | undefined {
   return shape ? { path: shape.path, safeKeys: shape.safeKeys, fields: shape.fields } : undefined;
-}
-
-/** Names bound to `promisify(name)` in a file: calling them calls `name`. */
-function promisifiedAliases(file: SourceFile, name: string): string[] {
-  const pattern = new RegExp(`(?:^|\\.)promisify\\(\\s*${name.replace(/[$]/g, "\\$")}\\s*\\)$`);
-  return descendantsOfKind(file, SyntaxKind.VariableDeclaration)
-    .filter((d) => pattern.test(d.getInitializer()?.getText() ?? ""))
-    .map((d) => d.getName());
-}
-
-function requiredSpecifier(init: Node | undefined): string | undefined {
-  const node = init ? unwrap(init) : undefined;
-  if (!node || !Node.isCallExpression(node)) return undefined;
-  const callee = node.getExpression();
-  const arg = node.getArguments()[0];
-  return Node.isIdentifier(callee) && callee.getText() === "require" && arg && Node.isStringLiteral(arg) ? arg.getLiteralValue() : undefined;
 }
 
 function isFull(t: Taint | undefined): t is Taint {
@@ -498,35 +505,40 @@ function step(t: Taint | undefined, key: string): Taint | undefined {
   return FULL;
 }
 
+/**
+ * `if (isTemporary) unlink(inputPath)` where `isTemporary = true` is set only in the branch that
+ * assigns `inputPath` a temporary file: under a boolean flag, only the assignments made beside
+ * the flag's `= true` count. Any other use sees every assignment.
+ */
+function flaggedAssignments(use: Node, assignments: import("ts-morph").BinaryExpression[], scope: Node): import("ts-morph").BinaryExpression[] {
+  if (assignments.length < 2) return assignments;
+  let flag: Node | undefined;
+  for (let cur = use.getParent(), child: Node = use; cur && cur !== scope; child = cur, cur = cur.getParent()) {
+    if (Node.isIfStatement(cur) && cur.getThenStatement() === child && Node.isIdentifier(unwrap(cur.getExpression()))) {
+      flag = unwrap(cur.getExpression());
+      break;
+    }
+  }
+  const flagDecl = flag ? declarationOf(flag as Identifier) : undefined;
+  if (!flagDecl || !Node.isVariableDeclaration(flagDecl) || flagDecl.getInitializer()?.getKind() !== SyntaxKind.FalseKeyword) return assignments;
+  const sets = descendantsOfKind(scope, SyntaxKind.BinaryExpression).filter((b) => {
+    const left = b.getLeft();
+    return b.getOperatorToken().getKind() === SyntaxKind.EqualsToken && Node.isIdentifier(left) && declarationOf(left) === flagDecl;
+  });
+  if (sets.length === 0 || !sets.every((b) => b.getRight().getKind() === SyntaxKind.TrueKeyword)) return assignments;
+  const blocks = new Set(sets.map((b) => b.getFirstAncestorByKind(SyntaxKind.Block)));
+  const beside = assignments.filter((a) => blocks.has(a.getFirstAncestorByKind(SyntaxKind.Block)));
+  return beside.length > 0 ? beside : assignments;
+}
+
+/** An arrow or function expression written as an argument of a call. */
+function isInlineCallback(fn: FunctionLike): boolean {
+  const parent = fn.getParent();
+  return (Node.isArrowFunction(fn) || Node.isFunctionExpression(fn)) && !!parent && (Node.isCallExpression(parent) || Node.isNewExpression(parent)) && parent.getExpression() !== fn;
+}
+
 export function isFunctionLike(node: Node): node is FunctionLike {
   return Node.isArrowFunction(node) || Node.isFunctionExpression(node) || Node.isFunctionDeclaration(node) || Node.isMethodDeclaration(node);
-}
-
-function functionName(fn: FunctionLike): string | undefined {
-  if (Node.isFunctionDeclaration(fn) || Node.isMethodDeclaration(fn)) return fn.getName();
-  const parent = fn.getParent();
-  if (parent && Node.isVariableDeclaration(parent)) return parent.getName();
-  if (parent && Node.isPropertyAssignment(parent)) return parent.getName();
-  if (parent && Node.isBinaryExpression(parent) && Node.isPropertyAccessExpression(parent.getLeft())) return (parent.getLeft() as import("ts-morph").PropertyAccessExpression).getName();
-  return undefined;
-}
-
-/** The function in this file that a call invokes: a named function, a const arrow, or `this.method`. */
-function calleeFunction(call: CallExpression): FunctionLike | undefined {
-  return functionOf(call.getExpression());
-}
-
-function returnExpressions(fn: FunctionLike): Node[] {
-  const body = fn.getBody();
-  if (!body) return [];
-  if (!Node.isBlock(body)) return [body];
-  const out: Node[] = [];
-  for (const ret of descendantsOfKind(body, SyntaxKind.ReturnStatement)) {
-    if (ret.getFirstAncestor(isFunctionLike) !== fn) continue;
-    const e = ret.getExpression();
-    if (e) out.push(e);
-  }
-  return out;
 }
 
 // ---- guards -------------------------------------------------------------------------------
@@ -561,11 +573,26 @@ export function isGuardedBy(use: Node, sanitizer: Sanitizer | undefined): boolea
       for (let i = 0; i < index; i++) {
         const s = statements[i]!;
         if (Node.isIfStatement(s) && !s.getElseStatement() && exits(s.getThenStatement()) && rejectsUse(s.getExpression())) return true;
+        if (sanitizer?.asserts && Node.isExpressionStatement(s)) {
+          const e = unwrap(s.getExpression());
+          const call = Node.isAwaitExpression(e) ? unwrap(e.getExpression()) : e;
+          if (Node.isCallExpression(call) && sanitizer.asserts(call, text)) return true;
+        }
       }
     }
-    if (isFunctionLike(cur)) return false;
+    // A check before `items.map((item) => use(dir))` still guards `dir` inside the callback.
+    if (isFunctionLike(cur) && !(isInlineCallback(cur) && declaredOutside(use, cur))) return false;
   }
   return false;
+}
+
+/** The variable a use reads (`dir` in `dir.path`) is declared outside `fn`: the closure captured it. */
+function declaredOutside(use: Node, fn: FunctionLike): boolean {
+  let root = unwrap(use);
+  while (Node.isPropertyAccessExpression(root) || Node.isElementAccessExpression(root) || Node.isCallExpression(root)) root = unwrap(root.getExpression());
+  if (!Node.isIdentifier(root)) return false;
+  const decl = declarationOf(root);
+  return !!decl && !(decl.getPos() >= fn.getPos() && decl.getEnd() <= fn.getEnd());
 }
 
 /** The condition holds only when `text` has an allowed value. */

@@ -1,3 +1,5 @@
+import type { CodeContext, ContextPaths } from "./context.js";
+
 /** Severities from most to least serious. */
 export const SEVERITIES = ["critical", "high", "medium", "low", "info"] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -16,6 +18,15 @@ export interface SourceInput {
    * has it. Rules that judge a change, such as a tool whose definition changed, compare the two.
    */
   base?: string;
+}
+
+/** One step of the way input travels to a finding: where it enters, each call it passes, the sink. */
+export interface TraceStep {
+  /** POSIX, relative to the scanned root. */
+  path: string;
+  /** 1-based. */
+  line: number;
+  note: string;
 }
 
 /**
@@ -42,6 +53,31 @@ export interface Finding {
   remediation: string;
   /** Stable across unrelated edits: rule + path + normalized code, never line numbers. */
   fingerprint: string;
+  /**
+   * Source → calls → sink, when the finding is about input that flows: the handler whose input
+   * it is, each call that carries it into another function, and the sink (the finding itself).
+   */
+  trace?: TraceStep[];
+  /** Where the code sits: production code, tests, examples or generated code (see `contextClassifier`). */
+  context: CodeContext;
+  /**
+   * Counts as production code's would in every context: a credential in a provider's verifiable
+   * format leaks from a test file as well.
+   */
+  countsEverywhere?: true;
+  /**
+   * A fix as whole lines, verified by the engine: the file with lines `line`..`endLine` replaced
+   * by `text` still parses, no longer has this finding, and has no new one. Only present when
+   * the analysis was asked to verify fixes (`AnalyzeOptions.verifyFixes`).
+   */
+  suggestion?: Suggestion;
+}
+
+/** Replace lines `line`..`endLine` (1-based, inclusive) of a file with `text` (no final newline). */
+export interface Suggestion {
+  line: number;
+  endLine: number;
+  text: string;
 }
 
 /** Why a file was not analyzed. */
@@ -53,6 +89,7 @@ export type SkipReason =
   | "unsupported"
   | "parse-error"
   | "fetch-failed"
+  | "symlink"
   | "limit";
 
 export interface SkippedFile {
@@ -83,6 +120,15 @@ export interface AnalyzeOptions {
   only?: readonly string[];
   /** Run only these rules (ids), as if the others were off. */
   onlyRules?: readonly string[];
+  /** Globs that place paths in a context, over the well-known layouts (`test/`, `examples/`, ...). */
+  paths?: ContextPaths;
+  /**
+   * Verify the fixes rules propose, at most this many (true: all), by analyzing each file again
+   * with the fix applied; a finding gets a `suggestion` only when its fix holds.
+   */
+  verifyFixes?: boolean | number | ((finding: Finding) => boolean);
+  /** With `verifyFixes`, verify at most this many (each costs an analysis of its file). */
+  maxVerified?: number;
 }
 
 /** A finding that an inline `mcp-review-ignore` comment silenced, with the reason it gives. */

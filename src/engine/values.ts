@@ -72,6 +72,10 @@ export function constantString(expr: Node, depth = 0): string | undefined {
     const init = decl ? constInitializer(decl) : undefined;
     return init ? constantString(init, depth + 1) : undefined;
   }
+  if (Node.isPropertyAccessExpression(node)) {
+    const init = fieldInitializer(node);
+    return init ? constantString(init, depth + 1) : undefined;
+  }
   if (Node.isCallExpression(node)) {
     const callee = node.getExpression();
     if (Node.isPropertyAccessExpression(callee) && callee.getName() === "join") {
@@ -87,6 +91,32 @@ export function constantString(expr: Node, depth = 0): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * `this.baseUrl` or `Config.BASE_URL`: the initializer of a class field that nothing in the class
+ * reassigns (`private readonly baseUrl = "https://api.example.com"`).
+ */
+function fieldInitializer(access: import("ts-morph").PropertyAccessExpression): Node | undefined {
+  const receiver = unwrap(access.getExpression());
+  const name = access.getName();
+  let cls: import("ts-morph").ClassDeclaration | import("ts-morph").ClassExpression | undefined;
+  let isStatic = false;
+  if (receiver.getKind() === SyntaxKind.ThisKeyword) {
+    cls = access.getFirstAncestor((a) => Node.isClassDeclaration(a) || Node.isClassExpression(a)) as typeof cls;
+  } else if (Node.isIdentifier(receiver)) {
+    const decl = declarationOf(receiver);
+    if (decl && Node.isClassDeclaration(decl)) (cls = decl), (isStatic = true);
+  }
+  const prop = cls?.getProperty(name);
+  if (!cls || !prop || !Node.isPropertyDeclaration(prop) || prop.isStatic() !== isStatic) return undefined;
+  const init = prop.getInitializer();
+  if (!init) return undefined;
+  const reassigned = descendantsOfKind(cls, SyntaxKind.BinaryExpression).some((b) => {
+    const left = b.getLeft();
+    return isAssignmentOperator(b.getOperatorToken().getKind()) && Node.isPropertyAccessExpression(left) && left.getName() === name;
+  });
+  return reassigned ? undefined : init;
 }
 
 /** Follows an identifier to the initializer of the constant it names, if any. */

@@ -1,14 +1,18 @@
 import { posix } from "node:path";
-import { Node, SyntaxKind, type SourceFile } from "ts-morph";
-import { languageOf } from "./language.js";
-import { createMcpFile, functionOf, type FunctionLike, type McpFile } from "./mcp.js";
+import type { SourceFile } from "ts-morph";
+import { exportedDeclaration, linkModule } from "./imports.js";
+import { isProjectConfig, languageOf } from "./language.js";
+import { createMcpFile, type McpFile } from "./mcp.js";
+import { Resolver } from "./resolve.js";
 import type { SourceInput } from "./types.js";
-import { declarationOf, descendantsOfKind, unwrap } from "./values.js";
 
 /** How far along relative imports the engine parses files around the ones rules run on. */
-export const MAX_IMPORT_DEPTH = 3;
+export const MAX_IMPORT_DEPTH = 5;
 
-const RELATIVE_IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\bimport\s+)["'](\.{1,2}\/[^"']+)["']/g;
+/** Module specifiers of imports, re-exports, `require` and dynamic `import()`. */
+const IMPORT_SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\bimport\s+)["']([^"'\s]+)["']/g;
+/** Specifiers that tsconfig `paths` commonly map into the project, used when no tsconfig says otherwise. */
+const CONVENTIONAL_ALIAS = /^[~@#]\/(.+)$/;
 /** Text that marks a file as an MCP server: handlers, and so taint sources, live there. */
 const MCP_SERVER_TEXT = /@modelcontextprotocol\/sdk|\b(?:McpServer|StreamableHTTPServerTransport|SSEServerTransport|CallToolRequestSchema)\b/;
 const EXTENSIONS = [".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"];
@@ -33,8 +37,26 @@ export class Workspace {
   /** MCP server files and the modules they reach by relative imports: where cross-file taint can start. */
   private readonly mcpReach = new Set<string>();
 
+  /** tsconfig/jsconfig files by directory: their `paths` and `baseUrl` map non-relative specifiers into the project. */
+  private readonly configs = new Map<string, ModulePaths>();
+
   constructor(files: readonly SourceInput[]) {
-    for (const file of files) if (languageOf(file.path)) this.entries.set(file.path, { path: file.path, content: file.content });
+    const configs: SourceInput[] = [];
+    for (const file of files) {
+      if (isProjectConfig(file.path)) configs.push(file);
+      else if (languageOf(file.path)) this.entries.set(file.path, { path: file.path, content: file.content });
+    }
+    const byPath = new Map(configs.map((c) => [c.path, c.content]));
+    for (const config of configs) {
+      if (!/(?:^|\/)[tj]sconfig\.json$/.test(config.path)) continue;
+      const paths = modulePaths(config.path, byPath);
+      if (paths) this.configs.set(posix.dirname(config.path), paths);
+    }
+  }
+
+  /** The path of a parsed file of this analysis. */
+  pathFor(sourceFile: SourceFile): string | undefined {
+    return this.pathOf.get(sourceFile);
   }
 
   /** Records a file parsed by the caller. */
@@ -43,6 +65,25 @@ export class Workspace {
     if (!entry) return;
     entry.sourceFile = sourceFile;
     this.pathOf.set(sourceFile, path);
+    linkModule(sourceFile, this);
+  }
+
+  private shared?: Resolver;
+
+  /** The analysis-wide answers to "which functions does this call invoke, and who calls this function". */
+  resolver(): Resolver {
+    this.shared ??= new Resolver(() => this.parsedFiles(), (file) => this.mcpOf(file));
+    return this.shared;
+  }
+
+  /** Every parsed file of the analysis. */
+  parsedFiles(): SourceFile[] {
+    return [...this.pathOf.keys()];
+  }
+
+  /** The path of a parsed file, relative to the scanned root. */
+  pathOfFile(file: SourceFile): string | undefined {
+    return this.pathOf.get(file);
   }
 
   /**
@@ -100,10 +141,13 @@ export class Workspace {
     return entry.mcp;
   }
 
-  /** The parsed file a relative specifier of `from` names, if it is part of this analysis. */
+  /**
+   * The parsed file a specifier of `from` names, if it is part of this analysis: a relative path,
+   * or a tsconfig `paths`/`baseUrl` alias (`~/utils/x.js`, `@/lib/x`).
+   */
   resolve(from: SourceFile, specifier: string): SourceFile | undefined {
     const path = this.pathOf.get(from);
-    if (!path || !specifier.startsWith(".")) return undefined;
+    if (!path) return undefined;
     const target = this.resolvePath(path, specifier);
     return target ? this.entries.get(target)?.sourceFile : undefined;
   }
@@ -126,7 +170,7 @@ export class Workspace {
     if (!entry) return [];
     if (!entry.imports) {
       const out = new Set<string>();
-      for (const match of entry.content.matchAll(RELATIVE_IMPORT)) {
+      for (const match of entry.content.matchAll(IMPORT_SPECIFIER)) {
         const target = this.resolvePath(path, match[1]!);
         if (target && target !== path) out.add(target);
       }
@@ -146,88 +190,126 @@ export class Workspace {
   }
 
   private resolvePath(from: string, specifier: string): string | undefined {
-    const base = posix.normalize(posix.join(posix.dirname(from), specifier));
+    if (specifier.startsWith(".")) return this.fileAt(posix.normalize(posix.join(posix.dirname(from), specifier)));
+    if (specifier.startsWith("/") || specifier.startsWith("node:")) return undefined;
+    const config = this.configFor(from);
+    if (config) {
+      for (const base of config.candidates(specifier)) {
+        const found = this.fileAt(base);
+        if (found) return found;
+      }
+      return undefined;
+    }
+    // No tsconfig among the files (a pull request's changed files): the usual `~/` and `@/` into src/.
+    const alias = CONVENTIONAL_ALIAS.exec(specifier);
+    return alias ? (this.fileAt(`src/${alias[1]}`) ?? this.fileAt(alias[1]!)) : undefined;
+  }
+
+  private fileAt(base: string): string | undefined {
     const stem = base.replace(/\.(?:[mc]?js|jsx)$/, "");
     const candidates = [base, ...EXTENSIONS.map((e) => stem + e), ...EXTENSIONS.map((e) => `${base}/index${e}`)];
     return candidates.find((c) => this.entries.has(c));
   }
-}
 
-/** A module-level function: a function declaration, or a `const` bound to an arrow or function expression. */
-function topLevelFunction(sourceFile: SourceFile, name: string): FunctionLike | undefined {
-  const fn = sourceFile.getFunction(name);
-  if (fn?.getBody()) return fn;
-  const decl = sourceFile.getVariableDeclaration(name);
-  const init = decl?.getInitializer();
-  const inner = init ? unwrap(init) : undefined;
-  if (inner && (Node.isArrowFunction(inner) || Node.isFunctionExpression(inner))) return inner;
-  return undefined;
-}
-
-/**
- * The function `name` that a module exports: `export function`, `export const`, `export { local as
- * name }`, `export default function`, `exports.name = ...` and `module.exports = { name }`.
- */
-export function exportedFunction(sourceFile: SourceFile, name: string): FunctionLike | undefined {
-  if (name === "default") {
-    const def = sourceFile.getDefaultExportSymbol()?.getDeclarations()[0];
-    if (def && Node.isFunctionDeclaration(def)) return def;
-    if (def && Node.isExportAssignment(def)) return functionOf(def.getExpression());
-  }
-  for (const decl of sourceFile.getExportDeclarations()) {
-    if (decl.getModuleSpecifier()) continue;
-    for (const spec of decl.getNamedExports()) {
-      if ((spec.getAliasNode()?.getText() ?? spec.getName()) === name) return topLevelFunction(sourceFile, spec.getName());
+  /** The tsconfig of the nearest folder above `path` that has one. */
+  private configFor(path: string): ModulePaths | undefined {
+    if (this.configs.size === 0) return undefined;
+    for (let dir = posix.dirname(path); ; dir = posix.dirname(dir)) {
+      const config = this.configs.get(dir);
+      if (config) return config;
+      if (dir === "." || dir === "/" || dir === "") return undefined;
     }
   }
-  const local = topLevelFunction(sourceFile, name);
-  if (local && isExported(local)) return local;
-  for (const assignment of descendantsOfKind(sourceFile, SyntaxKind.BinaryExpression)) {
-    if (assignment.getOperatorToken().getKind() !== SyntaxKind.EqualsToken) continue;
-    const left = assignment.getLeft().getText().replace(/\s+/g, "");
-    if (left === `exports.${name}` || left === `module.exports.${name}`) return functionOf(assignment.getRight());
-    if (left === "module.exports") {
-      const right = unwrap(assignment.getRight());
-      if (Node.isObjectLiteralExpression(right)) {
-        const prop = right.getProperty(name);
-        if (prop && Node.isShorthandPropertyAssignment(prop)) return topLevelFunction(sourceFile, name);
-        if (prop && Node.isPropertyAssignment(prop)) return functionOf(prop.getInitializerOrThrow());
-        if (prop && Node.isMethodDeclaration(prop)) return prop;
+}
+
+/** How a tsconfig maps non-relative specifiers to folders of the project. */
+interface ModulePaths {
+  candidates(specifier: string): string[];
+}
+
+/** `compilerOptions.paths` and `baseUrl` of a tsconfig, following a relative `extends` among the files. */
+function modulePaths(configPath: string, files: ReadonlyMap<string, string>, depth = 0): ModulePaths | undefined {
+  const options = readCompilerOptions(configPath, files, depth);
+  if (!options) return undefined;
+  const { baseUrl, paths } = options;
+  if (baseUrl === undefined && paths === undefined) return undefined;
+  const pathsBase = options.pathsBase ?? baseUrl ?? posix.dirname(configPath);
+  return {
+    candidates(specifier) {
+      const out: string[] = [];
+      for (const [pattern, targets] of Object.entries(paths ?? {})) {
+        const star = pattern.indexOf("*");
+        let rest: string | undefined;
+        if (star < 0) rest = pattern === specifier ? "" : undefined;
+        else if (specifier.startsWith(pattern.slice(0, star)) && specifier.endsWith(pattern.slice(star + 1)) && specifier.length >= pattern.length - 1) {
+          rest = specifier.slice(star, specifier.length - (pattern.length - star - 1));
+        }
+        if (rest === undefined || !Array.isArray(targets)) continue;
+        for (const target of targets) if (typeof target === "string") out.push(posix.normalize(posix.join(pathsBase, target.replace("*", rest))));
       }
-    }
-  }
-  return undefined;
+      if (baseUrl !== undefined) out.push(posix.normalize(posix.join(baseUrl, specifier)));
+      return out.map((p) => p.replace(/^\.\//, ""));
+    },
+  };
 }
 
-function isExported(fn: FunctionLike): boolean {
-  if (Node.isFunctionDeclaration(fn)) return fn.isExported();
-  const statement = fn.getFirstAncestorByKind(SyntaxKind.VariableStatement);
-  return !!statement?.isExported();
+interface CompilerPaths {
+  /** Relative to the scanned root. */
+  baseUrl?: string;
+  paths?: Record<string, unknown>;
+  /** Where `paths` targets start: baseUrl, or the folder of the tsconfig that declares them. */
+  pathsBase?: string;
 }
 
-/** The names under which a module exports a function (for finding its callers in importers). */
-export function exportNamesOf(fn: FunctionLike): string[] {
-  const sourceFile = fn.getSourceFile();
-  const names: string[] = [];
-  const local = Node.isFunctionDeclaration(fn) ? fn.getName() : Node.isVariableDeclaration(fn.getParent()) ? (fn.getParent() as import("ts-morph").VariableDeclaration).getName() : undefined;
-  if (Node.isFunctionDeclaration(fn) && fn.isDefaultExport()) names.push("default");
-  if (local && exportedFunction(sourceFile, local) === fn) names.push(local);
-  for (const decl of sourceFile.getExportDeclarations()) {
-    for (const spec of decl.getNamedExports()) {
-      const alias = spec.getAliasNode()?.getText();
-      if (alias && spec.getName() === local) names.push(alias);
+function readCompilerOptions(configPath: string, files: ReadonlyMap<string, string>, depth: number): CompilerPaths | undefined {
+  const text = files.get(configPath);
+  if (text === undefined || depth > 4) return undefined;
+  let json: { extends?: unknown; compilerOptions?: { baseUrl?: unknown; paths?: unknown } };
+  try {
+    json = JSON.parse(withoutJsonComments(text)) as typeof json;
+  } catch {
+    return undefined;
+  }
+  const dir = posix.dirname(configPath);
+  const inherited = typeof json.extends === "string" && json.extends.startsWith(".")
+    ? readCompilerOptions(posix.normalize(posix.join(dir, json.extends.endsWith(".json") ? json.extends : `${json.extends}.json`)), files, depth + 1)
+    : undefined;
+  const options = json.compilerOptions ?? {};
+  const out: CompilerPaths = { ...inherited };
+  if (typeof options.baseUrl === "string") out.baseUrl = posix.normalize(posix.join(dir, options.baseUrl));
+  if (options.paths && typeof options.paths === "object") {
+    out.paths = options.paths as Record<string, unknown>;
+    out.pathsBase = out.baseUrl ?? dir;
+  }
+  return out;
+}
+
+/** tsconfig files are JSON with comments and trailing commas. */
+function withoutJsonComments(text: string): string {
+  let out = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') {
+      const end = stringEnd(text, i);
+      out += text.slice(i, end);
+      i = end - 1;
+    } else if (c === "/" && text[i + 1] === "/") {
+      while (i < text.length && text[i] !== "\n") i++;
+      out += "\n";
+    } else if (c === "/" && text[i + 1] === "*") {
+      const end = text.indexOf("*/", i + 2);
+      i = end < 0 ? text.length : end + 1;
+    } else {
+      out += c;
     }
   }
-  // exports.name = function (...) {...} / module.exports = { name(...) {...} }
-  const parent = fn.getParent();
-  if (parent && Node.isBinaryExpression(parent)) {
-    const m = /^(?:module\.)?exports\.([\w$]+)$/.exec(parent.getLeft().getText().replace(/\s+/g, ""));
-    if (m) names.push(m[1]!);
+  return out.replace(/,(\s*[}\]])/g, "$1");
+}
+
+function stringEnd(text: string, start: number): number {
+  for (let i = start + 1; i < text.length; i++) {
+    if (text[i] === "\\") i++;
+    else if (text[i] === '"') return i + 1;
   }
-  if (parent && (Node.isPropertyAssignment(parent) || Node.isObjectLiteralExpression(parent))) {
-    const name = Node.isPropertyAssignment(parent) ? parent.getName() : undefined;
-    if (name && exportedFunction(sourceFile, name) === fn) names.push(name);
-  }
-  if (Node.isMethodDeclaration(fn) && exportedFunction(sourceFile, fn.getName()) === fn) names.push(fn.getName());
-  return [...new Set(names)];
+  return text.length;
 }

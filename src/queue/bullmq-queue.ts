@@ -4,7 +4,7 @@ import { consoleLogger } from "./console-logger.js";
 import { pendingPointerKey, swapPendingPointer } from "./pending-pointer.js";
 import { bullmqConnection, DEFAULT_PREFIX, openRedis, type RedisConnectionOptions } from "./redis-connection.js";
 import { reviewJobId } from "./review-job-id.js";
-import { HEAD_CLAIM_TTL_SECONDS, type EnqueueOptions, type EnqueueResult, type QueueLogger, type ReviewQueue } from "./review-queue.js";
+import { HEAD_CLAIM_TTL_SECONDS, headClaimKey, type EnqueueOptions, type EnqueueResult, type HeadClaim, type QueueLogger, type ReviewQueue } from "./review-queue.js";
 import { checkRunsOf, supersede } from "./supersede.js";
 
 export const DEFAULT_QUEUE_NAME = "mcp-review";
@@ -28,6 +28,11 @@ export interface BullmqReviewQueueOptions {
 }
 
 export type ReviewBullJob = Job<ReviewJob, void, typeof REVIEW_JOB_NAME>;
+
+/** Where a head's claim lives in Redis, for the queue that claims it and the workers that release it. */
+export function redisClaimKey(prefix: string, queueName: string, head: HeadClaim): string {
+  return `${prefix}:${queueName}:head:${headClaimKey(head)}`;
+}
 
 /**
  * The web process's side of the Redis queue: adds review jobs, keeping at most one job
@@ -61,6 +66,8 @@ export function createBullmqReviewQueue(options: BullmqReviewQueueOptions): Revi
       logger.info({ jobId: previousId, err: error }, "pending review started meanwhile; not replaced");
       return [];
     }
+    // Its review is cancelled unrun: the head may come back (a push reverted) and be reviewed then.
+    await redis.del(redisClaimKey(prefix, queueName, previous.data));
     return checkRunsOf(previous.data);
   }
 
@@ -83,9 +90,11 @@ export function createBullmqReviewQueue(options: BullmqReviewQueueOptions): Revi
   }
 
   return {
-    async claimHead({ repositoryId, pullNumber, headSha }) {
-      const key = `${prefix}:${queueName}:head:${repositoryId}:${pullNumber}:${headSha}`;
-      return (await redis.set(key, "1", "EX", HEAD_CLAIM_TTL_SECONDS, "NX")) === "OK";
+    async claimHead(head) {
+      const claimed = (await redis.set(redisClaimKey(prefix, queueName, head), "1", "EX", HEAD_CLAIM_TTL_SECONDS, "NX")) === "OK";
+      // A new turn claims the head itself too: later deliveries for the head find it reviewed.
+      if (claimed && head.after !== undefined) await redis.set(redisClaimKey(prefix, queueName, { ...head, after: undefined }), "1", "EX", HEAD_CLAIM_TTL_SECONDS);
+      return claimed;
     },
 
     enqueue(job, enqueueOptions) {

@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker } from "bullmq";
 import type { ReviewJob } from "../review/review-job.js";
-import { DEFAULT_QUEUE_NAME, type REVIEW_JOB_NAME, type ReviewBullJob } from "./bullmq-queue.js";
+import { DEFAULT_QUEUE_NAME, redisClaimKey, type REVIEW_JOB_NAME, type ReviewBullJob } from "./bullmq-queue.js";
 import { consoleLogger } from "./console-logger.js";
 import { clearPendingPointer, pendingPointerKey } from "./pending-pointer.js";
 import { bullmqConnection, DEFAULT_PREFIX, openRedis, type RedisConnectionOptions } from "./redis-connection.js";
@@ -59,6 +59,16 @@ export function startBullmqReviewWorker(options: BullmqReviewWorkerOptions): Rev
     }
   }
 
+  /** A cancelled review leaves its head unjudged: let the head be claimed again when it comes back. */
+  async function releaseHead(job: ReviewJob, jobId: string): Promise<void> {
+    try {
+      await redis.del(redisClaimKey(prefix, queueName, job));
+    } catch (error) {
+      // The claim lapses by itself within the hour; a reopen in between finds the cancelled check run.
+      logger.warn({ jobId, err: error }, "could not release the head's claim");
+    }
+  }
+
   async function run(bullJob: ReviewBullJob): Promise<void> {
     const jobId = bullJob.id!;
     const job = bullJob.data;
@@ -72,7 +82,7 @@ export function startBullmqReviewWorker(options: BullmqReviewWorkerOptions): Rev
     const attempt = bullJob.attemptsMade + 1;
     const maxAttempts = bullJob.opts.attempts ?? 1;
     try {
-      await processor(job, { attempt, maxAttempts });
+      if ((await processor(job, { attempt, maxAttempts })) === "cancelled") await releaseHead(job, jobId);
     } catch (thrown) {
       const error = asError(thrown);
       if (isRetryable(error) && attempt < maxAttempts) throw error;

@@ -4,6 +4,7 @@ import { reviewJobId } from "./review-job-id.js";
 import {
   HEAD_CLAIM_TTL_SECONDS,
   asError,
+  headClaimKey,
   isRetryable,
   type EnqueueOptions,
   type EnqueueResult,
@@ -86,7 +87,8 @@ export function createMemoryReviewQueue(options: MemoryReviewQueueOptions): Memo
   async function run(entry: Entry): Promise<void> {
     const attempt = entry.attemptsMade + 1;
     try {
-      await processor(entry.job, { attempt, maxAttempts: attempts });
+      const outcome = await processor(entry.job, { attempt, maxAttempts: attempts });
+      if (outcome === "cancelled") claims.delete(headClaimKey(entry.job));
       remember(entry);
       return;
     } catch (thrown) {
@@ -158,15 +160,17 @@ export function createMemoryReviewQueue(options: MemoryReviewQueueOptions): Memo
   const claims = new Map<string, number>();
 
   return {
-    async claimHead({ repositoryId, pullNumber, headSha }) {
+    async claimHead(head) {
       const now = Date.now();
       for (const [key, expires] of claims) {
         if (expires > now && claims.size <= FINISHED_IDS_KEPT) break;
         claims.delete(key);
       }
-      const key = `${repositoryId}:${pullNumber}:${headSha}`;
+      const key = headClaimKey(head);
       if ((claims.get(key) ?? 0) > now) return false;
       claims.set(key, now + HEAD_CLAIM_TTL_SECONDS * 1000);
+      // A new turn claims the head itself too: later deliveries for the head find it reviewed.
+      if (head.after !== undefined) claims.set(headClaimKey({ ...head, after: undefined }), now + HEAD_CLAIM_TTL_SECONDS * 1000);
       return true;
     },
 
@@ -181,6 +185,8 @@ export function createMemoryReviewQueue(options: MemoryReviewQueueOptions): Memo
       if (previous !== undefined) {
         waiting.splice(waiting.indexOf(previous), 1);
         unfinished.delete(previous.id);
+        // Its review is cancelled unrun: the head may come back (a push reverted) and be reviewed then.
+        claims.delete(headClaimKey(previous.job));
       }
       const entry: Entry = {
         id: jobId,

@@ -18,14 +18,31 @@ export interface AttemptInfo {
   maxAttempts: number;
 }
 
-/** Runs one review. Throwing an error with `retryable === false` ends the job without retry. */
-export type ReviewProcessor = (job: ReviewJob, attempt: AttemptInfo) => Promise<void>;
+/**
+ * Runs one review. Throwing an error with `retryable === false` ends the job without retry.
+ * "cancelled" says the review ended without judging the head (the pull request was closed, or
+ * its head moved on): the queue then releases the head's claim, so that the same head is
+ * reviewed when it comes back (reopened, pushed again).
+ */
+export type ReviewProcessor = (job: ReviewJob, attempt: AttemptInfo) => Promise<"cancelled" | void>;
 
 /** Called once when a job has failed for good (no attempt left, or a permanent error). */
 export type ReviewFailureHandler = (job: ReviewJob, error: Error) => Promise<void>;
 
 /** How long a reviewed head is remembered, so repeated deliveries for it are not reviewed again. */
 export const HEAD_CLAIM_TTL_SECONDS = 3600;
+
+/**
+ * A head to claim. `after` is the check run a new review would follow, when a new review of a
+ * head is due even though the head was seen before (its last review was cancelled): each such
+ * turn is claimed once, so a redelivered event still adds nothing.
+ */
+export type HeadClaim = Pick<ReviewJob, "repositoryId" | "pullNumber" | "headSha"> & { after?: number };
+
+/** The key of a head's claim, the same for every process. */
+export function headClaimKey({ repositoryId, pullNumber, headSha, after }: HeadClaim): string {
+  return `${repositoryId}:${pullNumber}:${headSha}${after === undefined ? "" : `:after-${after}`}`;
+}
 
 /** Where webhook handlers put reviews. One pending job per pull request. */
 export interface ReviewQueue {
@@ -34,7 +51,7 @@ export interface ReviewQueue {
    * HEAD_CLAIM_TTL_SECONDS), across every process sharing the queue. GitHub delivers webhooks at
    * least once and sends several events for one head; a person's rescan does not ask.
    */
-  claimHead(head: Pick<ReviewJob, "repositoryId" | "pullNumber" | "headSha">): Promise<boolean>;
+  claimHead(head: HeadClaim): Promise<boolean>;
   enqueue(job: ReviewJob, options: EnqueueOptions): Promise<EnqueueResult>;
   close(): Promise<void>;
 }

@@ -84,7 +84,7 @@ export async function postReview(github: GitHub, job: ReviewJob, comments: Inlin
       commit_id,
       event: "COMMENT",
       body,
-      comments: comments.map((c) => ({ path: c.path, line: c.line, side: "RIGHT" as const, body: c.body })),
+      comments: comments.map((c) => ({ path: c.path, line: c.line, side: "RIGHT" as const, ...(c.startLine ? { start_line: c.startLine, start_side: "RIGHT" as const } : {}), body: c.body })),
     });
     return { posted: comments.length, rejected: 0 };
   } catch (error) {
@@ -94,7 +94,7 @@ export async function postReview(github: GitHub, job: ReviewJob, comments: Inlin
   let rejected = 0;
   for (const c of comments) {
     try {
-      await github.rest.pulls.createReviewComment({ owner, repo, pull_number, commit_id, path: c.path, line: c.line, side: "RIGHT", body: c.body });
+      await github.rest.pulls.createReviewComment({ owner, repo, pull_number, commit_id, path: c.path, line: c.line, side: "RIGHT", ...(c.startLine ? { start_line: c.startLine, start_side: "RIGHT" as const } : {}), body: c.body });
       posted++;
     } catch (error) {
       if (statusOf(error) !== 422) throw toReviewError(`commenting on ${c.path}:${c.line}`, error);

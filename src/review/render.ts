@@ -1,6 +1,8 @@
-import type { RepoConfig } from "../config/repo-config.js";
+import { treatmentOf, type RepoConfig } from "../config/repo-config.js";
 import { atOrAbove, SEVERITIES, type Finding, type RuleError, type Severity, type SkippedFile, type SuppressedFinding } from "../engine/types.js";
 import type { DiffLines } from "./diff-lines.js";
+import { showsPath } from "../engine/trace.js";
+import { MAX_NEIGHBOURS } from "./neighbours.js";
 
 /** The checks API takes at most this many annotations per request. */
 export const MAX_ANNOTATIONS_PER_REQUEST = 50;
@@ -27,8 +29,13 @@ export interface Annotation {
 export interface InlineComment {
   fingerprint: string;
   path: string;
+  /** The last line the comment covers (the only one, without `startLine`). */
   line: number;
+  /** The first line of a comment that covers several: a suggested change replaces `startLine`..`line`. */
+  startLine?: number;
   body: string;
+  /** The body carries a suggested change. */
+  suggests?: boolean;
 }
 
 /** A finding placed against the diff. */
@@ -36,49 +43,83 @@ export interface PlacedFinding {
   finding: Finding;
   /** The changed line it sits on, if any: only these count against the pull request. */
   changedLine?: number;
+  /**
+   * The file of `changedLine` when it is not the finding's own: the pull request changed a step
+   * of the finding's trace (a call that now carries tool input into an old helper, say).
+   */
+  changedPath?: string;
 }
 
 export interface RuleDoc {
   description?: string;
 }
 
-/** Where each finding falls relative to the pull request's changes. */
+/**
+ * Where each finding falls relative to the pull request's changes: on a changed line of its own,
+ * else on the changed line of a step of its trace nearest the sink (the pull request made that
+ * step, so it brought the finding), else nowhere that counts.
+ */
 export function placeFindings(findings: readonly Finding[], diff: ReadonlyMap<string, DiffLines>): PlacedFinding[] {
   return findings.map((finding) => {
     const lines = diff.get(finding.path);
-    if (!lines) return { finding };
-    for (let line = finding.line; line <= Math.max(finding.line, finding.endLine); line++) {
-      if (lines.added.has(line)) return { finding, changedLine: line };
+    if (lines) {
+      for (let line = finding.line; line <= Math.max(finding.line, finding.endLine); line++) {
+        if (lines.added.has(line)) return { finding, changedLine: line };
+      }
+    }
+    for (const step of [...(finding.trace ?? [])].reverse()) {
+      if (diff.get(step.path)?.added.has(step.line)) return step.path === finding.path ? { finding, changedLine: step.line } : { finding, changedLine: step.line, changedPath: step.path };
     }
     return { finding };
   });
 }
 
-export function conclusionFor(placed: PlacedFinding[], failOn: RepoConfig["fail_on"]): Conclusion {
+/** The file a placed finding is commented and annotated in. */
+export function placedPath(placed: PlacedFinding): string {
+  return placed.changedPath ?? placed.finding.path;
+}
+
+/**
+ * Failure when a finding that counts (see `treatmentOf`: production code's, by default) is on a
+ * changed line at or above `fail_on`; neutral when findings are on changed lines but none fails.
+ */
+export function conclusionFor(placed: PlacedFinding[], config: Pick<RepoConfig, "fail_on" | "contexts">): Conclusion {
   const onChanges = placed.filter((p) => p.changedLine !== undefined);
-  if (failOn !== "none" && onChanges.some((p) => atOrAbove(p.finding.severity, failOn))) return "failure";
+  const counted = onChanges.filter((p) => treatmentOf(p.finding, config) === "production");
+  const failOn = config.fail_on;
+  if (failOn !== "none" && counted.some((p) => atOrAbove(p.finding.severity, failOn))) return "failure";
   return onChanges.length > 0 ? "neutral" : "success";
 }
 
 export function annotationsFor(placed: PlacedFinding[]): Annotation[] {
-  return placed.slice(0, MAX_ANNOTATIONS).map(({ finding }) => ({
-    path: finding.path,
-    start_line: finding.line,
-    end_line: Math.max(finding.line, finding.endLine),
+  return placed.slice(0, MAX_ANNOTATIONS).map(({ finding, changedLine, changedPath }) => ({
+    path: changedPath ?? finding.path,
+    start_line: changedPath ? changedLine! : finding.line,
+    end_line: changedPath ? changedLine! : Math.max(finding.line, finding.endLine),
     annotation_level: annotationLevel(finding.severity),
     title: `${finding.title} (${finding.cwe}, ${finding.severity})`,
-    message: finding.message,
+    message: changedPath ? `This line carries input to \`${finding.path}:${finding.line}\`. ${finding.message}` : finding.message,
     raw_details: stripMarkdown(finding.remediation).slice(0, 64000),
   }));
 }
 
 /** The inline comment for a finding: what, why, how to fix this code, and a hidden fingerprint. */
-export function commentBody(finding: Finding, doc: RuleDoc | undefined): string {
+export function commentBody(finding: Finding, doc: RuleDoc | undefined, suggest = false): string {
   const parts = [
     `**${SEVERITY_ICON[finding.severity]} ${finding.title}** · ${finding.severity} · ${cweLink(finding.cwe)} · \`${finding.ruleId}\``,
     finding.message,
   ];
+  if (showsPath(finding)) {
+    parts.push(`**How input gets here:**\n${finding.trace!.map((step, i) => `${i + 1}. \`${step.path}:${step.line}\` ${step.note}`).join("\n")}`);
+  }
   if (doc?.description) parts.push(`**Why it matters:** ${doc.description}`);
+  if (suggest && finding.suggestion) {
+    const runs = finding.suggestion.text.match(/`{3,}/g) ?? [];
+    const fence = "`".repeat(Math.max(3, ...runs.map((r) => r.length + 1)));
+    parts.push(
+      `**Suggested fix**, one click away (mcp-review checked it: the file still parses, this finding is gone and none is new):\n\n${fence}suggestion\n${finding.suggestion.text}\n${fence}`,
+    );
+  }
   parts.push(`**How to fix:**\n\n${finding.remediation}`);
   parts.push(`<sub>A false positive? Add \`mcp-review-ignore ${finding.ruleId} -- <reason>\` in a comment on or above the line (where the repository allows suppressions); \`/mcp-review rescan\` reviews again.</sub>`);
   parts.push(`<!-- mcp-review:fingerprint=${finding.fingerprint} -->`);
@@ -110,14 +151,18 @@ export interface SummaryInput {
   /** Findings on changed lines that the base branch already had: listed, never counted or commented. */
   onBase?: Finding[];
   filesAnalyzed: number;
+  /** Unchanged files read for cross-file flow (counted in `filesAnalyzed`). */
+  neighbours?: { paths: readonly string[]; notRead: number; note?: string };
   headSha: string;
-  comments: { posted: number; alreadyPosted: number; markedFixed: number; overLimit: number; rejected: number };
+  comments: { posted: number; alreadyPosted: number; markedFixed: number; overLimit: number; rejected: number; suggestions?: number };
   annotationsDropped: number;
 }
 
-export function titleFor(placed: PlacedFinding[], conclusion: Conclusion): string {
-  const onChanges = placed.filter((p) => p.changedLine !== undefined).map((p) => p.finding);
-  if (onChanges.length === 0) return "No MCP security findings on changed lines";
+export function titleFor(placed: PlacedFinding[], conclusion: Conclusion, config: Pick<RepoConfig, "contexts">): string {
+  const all = placed.filter((p) => p.changedLine !== undefined).map((p) => p.finding);
+  const onChanges = all.filter((f) => treatmentOf(f, config) === "production");
+  const others = all.length - onChanges.length;
+  if (onChanges.length === 0) return others > 0 ? `No findings in production code on changed lines (${others} in test, example or generated code)` : "No MCP security findings on changed lines";
   const worst = SEVERITIES.find((s) => onChanges.some((f) => f.severity === s))!;
   const n = onChanges.length;
   return `${n} finding${n === 1 ? "" : "s"} on changed lines (worst: ${worst})${conclusion === "failure" ? "" : ", below the fail level"}`;
@@ -125,7 +170,9 @@ export function titleFor(placed: PlacedFinding[], conclusion: Conclusion): strin
 
 export function summaryFor(input: SummaryInput): string {
   const { placed, config } = input;
-  const onChanges = placed.filter((p) => p.changedLine !== undefined);
+  const changed = placed.filter((p) => p.changedLine !== undefined);
+  const onChanges = changed.filter((p) => treatmentOf(p.finding, config) === "production");
+  const notCounted = changed.filter((p) => treatmentOf(p.finding, config) !== "production");
   const elsewhere = placed.filter((p) => p.changedLine === undefined);
   const out: string[] = [];
 
@@ -134,14 +181,28 @@ export function summaryFor(input: SummaryInput): string {
       (config.fail_on === "none" ? "This repository's config never fails the check." : `Findings at or above **${config.fail_on}** on changed lines fail the check.`),
   );
 
+  const nb = input.neighbours;
+  if (nb && (nb.paths.length > 0 || nb.notRead > 0 || nb.note)) {
+    const lines: string[] = [];
+    if (nb.paths.length > 0) {
+      lines.push(
+        `Tool input was followed through ${nb.paths.length} unchanged file${nb.paths.length === 1 ? "" : "s"} that import${nb.paths.length === 1 ? "s" : ""} or ${nb.paths.length === 1 ? "is" : "are"} imported by the changed ones (counted above); ` +
+          "their findings count only where this pull request changed a step of the flow.",
+      );
+    }
+    if (nb.notRead > 0) lines.push(`${nb.notRead} other source file${nb.notRead === 1 ? " was" : "s were"} not read (at most ${MAX_NEIGHBOURS} unchanged files are read), so a flow through them is not seen.`);
+    if (nb.note) lines.push(`${nb.note.charAt(0).toUpperCase()}${nb.note.slice(1)}.`);
+    out.push(`### Cross-file flow\n${lines.map((l) => `- ${l}`).join("\n")}`);
+  }
+
   if (input.configErrors.length > 0) {
     out.push(`### ⚠️ Configuration problems\nThe review ran with defaults for these keys of \`.github/mcp-review.yml\` (read from the base branch):\n${input.configErrors.map((e) => `- ${e}`).join("\n")}`);
   }
 
   if (placed.length > 0) {
-    out.push(`### Findings\n| severity | on changed lines | elsewhere in changed files |\n|---|---|---|\n${SEVERITIES.map((s) => [s, count(onChanges, s), count(elsewhere, s)] as const)
-      .filter(([, a, b]) => a + b > 0)
-      .map(([s, a, b]) => `| ${SEVERITY_ICON[s]} ${s} | ${a} | ${b} |`)
+    out.push(`### Findings\n| severity | on changed lines | in test, example or generated code | elsewhere in changed files |\n|---|---|---|---|\n${SEVERITIES.map((s) => [s, count(onChanges, s), count(notCounted, s), count(elsewhere, s)] as const)
+      .filter(([, a, b, c]) => a + b + c > 0)
+      .map(([s, a, b, c]) => `| ${SEVERITY_ICON[s]} ${s} | ${a} | ${b} | ${c} |`)
       .join("\n")}`);
     const byRule = new Map<string, { title: string; cwe: string; n: number }>();
     for (const { finding } of placed) {
@@ -151,6 +212,10 @@ export function summaryFor(input: SummaryInput): string {
     }
     out.push(`| rule | | count |\n|---|---|---|\n${[...byRule].sort(([a], [b]) => a.localeCompare(b)).map(([id, r]) => `| \`${id}\` | ${r.title} (${r.cwe}) | ${r.n} |`).join("\n")}`);
     out.push(findingList("On changed lines", onChanges));
+    if (notCounted.length > 0) {
+      const modes = [...new Set(notCounted.map((p) => `${p.finding.context} code is ${treatmentOf(p.finding, config)}`))].join(", ");
+      out.push(findingList(`In test, example and generated code, on changed lines (not counted against this pull request: ${modes}; see \`contexts\` in the config)`, notCounted));
+    }
     if (elsewhere.length > 0) out.push(findingList("Elsewhere in changed files (not counted against this pull request)", elsewhere));
   }
 
@@ -174,6 +239,7 @@ export function summaryFor(input: SummaryInput): string {
   const c = input.comments;
   const commentLines: string[] = [];
   if (c.posted) commentLines.push(`${c.posted} new inline comment${c.posted === 1 ? "" : "s"}`);
+  if (c.suggestions) commentLines.push(`${c.suggestions} fix${c.suggestions === 1 ? "" : "es"} offered as suggested changes (verified before posting)`);
   if (c.alreadyPosted) commentLines.push(`${c.alreadyPosted} already commented earlier`);
   if (c.markedFixed) commentLines.push(`${c.markedFixed} earlier comment${c.markedFixed === 1 ? "" : "s"} marked fixed`);
   if (c.overLimit) commentLines.push(`${c.overLimit} not commented inline: over max_comments (${config.max_comments})`);
@@ -184,12 +250,11 @@ export function summaryFor(input: SummaryInput): string {
   if (input.skipped.length > 0) {
     const reasons = new Map<string, number>();
     for (const s of input.skipped) reasons.set(s.reason, (reasons.get(s.reason) ?? 0) + 1);
-    // Name the files a reader can act on; the rest are only counted (a 3,000-file pull request has 2,000 over the limit).
-    const listed = input.skipped.filter((s) => LISTED_SKIPS.has(s.reason)).slice(0, 50);
-    out.push(
-      `### Skipped files\n${[...reasons].map(([reason, n]) => `- ${SKIP_LABEL[reason] ?? reason}: ${n}`).join("\n")}` +
-        (listed.length > 0 ? `\n\n${listed.map((s) => `- \`${s.path}\`: ${SKIP_LABEL[s.reason] ?? s.reason}${s.detail ? ` (${s.detail})` : ""}`).join("\n")}` : ""),
-    );
+    // Name the first files, those a reader can act on first; count the rest (a 3,000-file pull request has 2,000 over the limit).
+    const ordered = [...input.skipped].sort((a, b) => Number(!LISTED_SKIPS.has(a.reason)) - Number(!LISTED_SKIPS.has(b.reason)));
+    const listed = ordered.slice(0, MAX_SKIPS_NAMED).map((s) => `- \`${s.path}\`: ${SKIP_LABEL[s.reason] ?? s.reason}${s.detail ? ` (${s.detail})` : ""}`);
+    if (ordered.length > MAX_SKIPS_NAMED) listed.push(`- …and ${ordered.length - MAX_SKIPS_NAMED} more`);
+    out.push(`### Skipped files\n${[...reasons].map(([reason, n]) => `- ${SKIP_LABEL[reason] ?? reason}: ${n}`).join("\n")}\n\n${listed.join("\n")}`);
   }
 
   if (input.ruleErrors.length > 0) {
@@ -203,7 +268,10 @@ export function summaryFor(input: SummaryInput): string {
 
 const SEVERITY_ICON: Record<Severity, string> = { critical: "🔴", high: "🟠", medium: "🟡", low: "🔵", info: "⚪" };
 
-const LISTED_SKIPS = new Set(["parse-error", "too-large", "binary", "fetch-failed", "ignored"]);
+/** Skipped files named in the summary; the others are counted. */
+const MAX_SKIPS_NAMED = 20;
+/** Reasons a reader can act on, named before the others. */
+const LISTED_SKIPS = new Set(["parse-error", "too-large", "binary", "fetch-failed", "ignored", "symlink"]);
 
 const SKIP_LABEL: Record<string, string> = {
   removed: "removed by the pull request",
@@ -213,6 +281,7 @@ const SKIP_LABEL: Record<string, string> = {
   unsupported: "no rules for this file type",
   "parse-error": "could not be parsed",
   "fetch-failed": "could not be read",
+  symlink: "a symbolic link, not followed",
   limit: "over the file limit",
 };
 
@@ -227,7 +296,11 @@ function count(placed: PlacedFinding[], severity: Severity): number {
 
 function findingList(heading: string, placed: PlacedFinding[]): string {
   const shown = placed.slice(0, 50);
-  const rows = shown.map(({ finding: f }) => `- ${SEVERITY_ICON[f.severity]} \`${f.path}:${f.line}\` ${f.title} (${f.cwe}): ${firstSentence(f.message)}`);
+  const rows = shown.map(({ finding: f, changedPath, changedLine }) => {
+    const via = changedPath ? ` (brought by \`${changedPath}:${changedLine}\`)` : "";
+    const where = f.context === "production" ? "" : ` [${f.context}]`;
+    return `- ${SEVERITY_ICON[f.severity]} \`${f.path}:${f.line}\`${where}${via} ${f.title} (${f.cwe}): ${firstSentence(f.message)}`;
+  });
   if (placed.length > shown.length) rows.push(`- …and ${placed.length - shown.length} more`);
   return `**${heading}**\n${rows.join("\n")}`;
 }

@@ -1,9 +1,12 @@
 import { analyze, listRules } from "../engine/index.js";
-import type { AnalyzeOptions, SourceInput } from "../engine/types.js";
+import type { AnalyzeOptions, Finding, SourceInput } from "../engine/types.js";
 import type { ReviewAnalysis } from "./analysis-pool.js";
 import { analyzeBaseline } from "./baseline.js";
 import type { DiffLines } from "./diff-lines.js";
-import type { RuleDoc } from "./render.js";
+import { placeFindings, type RuleDoc } from "./render.js";
+
+/** Fixes verified per review: each costs an analysis of its file, and comments are few. */
+const MAX_SUGGESTIONS = 25;
 
 let docs: Map<string, RuleDoc> | undefined;
 
@@ -14,7 +17,9 @@ let docs: Map<string, RuleDoc> | undefined;
  * tree-sitter: about 100 MB); only analysis threads and the inline analyzer import it.
  */
 export function analyzeForReview(files: readonly SourceInput[], options: AnalyzeOptions, diff: ReadonlyMap<string, DiffLines> = new Map()): ReviewAnalysis {
-  const result = analyze(files, options);
+  // Fixes are verified only where they can become suggested changes: findings on changed lines.
+  const onChanges = (f: Finding) => placeFindings([f], diff)[0]!.changedLine !== undefined;
+  const result = analyze(files, { ...options, verifyFixes: onChanges, maxVerified: MAX_SUGGESTIONS });
   const baseline = analyzeBaseline(files, result, options, analyze, diff);
   docs ??= new Map(listRules().map((rule) => [rule.id, { description: rule.description }]));
   const ruleDocs: Record<string, RuleDoc> = {};

@@ -5,7 +5,8 @@ import { failReview, runReview, type ReviewDeps } from "./run-review.js";
 export function reviewHandlers(deps: ReviewDeps): { processor: ReviewProcessor; onFailed: ReviewFailureHandler } {
   return {
     processor: async (job, attempt) => {
-      await runReview(job, deps, attempt);
+      const outcome = await runReview(job, deps, attempt);
+      return outcome === "completed" ? undefined : "cancelled";
     },
     onFailed: (job, error) => failReview(job, error, deps),
   };

@@ -2,6 +2,7 @@ import { analyzeInline, type Analyzer } from "./analysis-pool.js";
 import type { AttemptInfo } from "../queue/review-queue.js";
 import { splitByBaseline } from "./baseline.js";
 import { collect, loadPullRequest, type PullRequestState } from "./collect.js";
+import { treatmentOf } from "../config/repo-config.js";
 import { statusOf, toReviewError } from "./github-errors.js";
 import type { GitHub, GitHubFactory } from "./github.js";
 import { completeCheckRun, listAppComments, markFixed, planComments, postReview } from "./publish.js";
@@ -11,10 +12,14 @@ import {
   commentBody,
   conclusionFor,
   placeFindings,
+  placedPath,
   summaryFor,
   titleFor,
   type InlineComment,
+  type PlacedFinding,
+  type RuleDoc,
 } from "./render.js";
+import type { DiffLines } from "./diff-lines.js";
 import type { ReviewJob } from "./review-job.js";
 
 export interface ReviewDeps {
@@ -40,13 +45,15 @@ export async function runReview(job: ReviewJob, deps: ReviewDeps, _attempt?: Att
 
   await markInProgress(github, job, now());
   const collected = await collect(github, job, pull);
-  const analyzeOptions = { rules: collected.config.rules, allowSuppressions: collected.config.allow_suppressions };
+  const analyzeOptions = { rules: collected.config.rules, allowSuppressions: collected.config.allow_suppressions, paths: collected.config.paths };
   const analyzer = deps.analyze ?? analyzeInline;
   const result = await analyzer(collected.files, analyzeOptions, collected.diff);
   // Only findings on changed lines count, and only new ones: those whose code the base branch
   // already had (told in the same request) are listed, not gated on. Findings elsewhere in the
   // changed files are listed, never counted, commented or annotated.
-  const allPlaced = placeFindings(result.findings, collected.diff);
+  // Unchanged neighbours were read for the flow through them: their findings count only where
+  // the pull request changed a step of the way (placed there), and are not listed otherwise.
+  const allPlaced = placeFindings(result.findings, collected.diff).filter((p) => p.changedLine !== undefined || collected.changedPaths.has(p.finding.path));
   const { onBase } = splitByBaseline(allPlaced.filter((p) => p.changedLine !== undefined).map((p) => p.finding), result.baseline);
   const old = new Set(onBase);
   const placed = allPlaced.filter((p) => !old.has(p.finding));
@@ -57,11 +64,14 @@ export async function runReview(job: ReviewJob, deps: ReviewDeps, _attempt?: Att
   if (goneNow) return goneNow;
 
   const { config } = collected;
-  const conclusion = conclusionFor(placed, config.fail_on);
+  const conclusion = conclusionFor(placed, config);
 
-  const candidates: InlineComment[] = placed
-    .filter((p) => p.changedLine !== undefined)
-    .map((p) => ({ fingerprint: p.finding.fingerprint, path: p.finding.path, line: p.changedLine!, body: commentBody(p.finding, result.ruleDocs[p.finding.ruleId]) }));
+  // Test and generated code's findings are listed only (by default): no comment, no annotation.
+  const shown = placed.filter((p) => p.changedLine !== undefined && treatmentOf(p.finding, config) !== "listed");
+  // GitHub takes comments only on lines its diff shows (none, for a lockfile diff too large to show).
+  const candidates: InlineComment[] = shown
+    .filter((p) => collected.diff.get(placedPath(p))?.commentable.has(p.changedLine!))
+    .map((p) => inlineComment(p, collected.diff, result.ruleDocs[p.finding.ruleId]));
   // A comment's finding is known to be gone only where this run saw the file's current state.
   const unparsed = new Set(result.skipped.map((s) => s.path));
   const analyzed = new Set(collected.files.map((f) => f.path).filter((p) => !unparsed.has(p)));
@@ -74,7 +84,7 @@ export async function runReview(job: ReviewJob, deps: ReviewDeps, _attempt?: Att
   const { posted, rejected } = await postReview(github, job, plan.toPost, reviewBody(plan.toPost.length));
   const markedFixed = await markFixed(github, job, plan.toMarkFixed);
 
-  const annotated = placed.filter((p) => p.changedLine !== undefined);
+  const annotated = shown;
   const annotations = config.comments === "review" ? [] : annotationsFor(annotated);
   const summary = summaryFor({
     placed,
@@ -85,16 +95,36 @@ export async function runReview(job: ReviewJob, deps: ReviewDeps, _attempt?: Att
     suppressed: result.suppressed,
     onBase,
     filesAnalyzed: result.stats.filesAnalyzed,
+    neighbours: collected.neighbours,
     headSha: job.headSha,
-    comments: { posted, alreadyPosted: plan.alreadyPosted, markedFixed, overLimit: plan.overLimit, rejected },
+    comments: { posted, alreadyPosted: plan.alreadyPosted, markedFixed, overLimit: plan.overLimit, rejected, suggestions: plan.toPost.filter((c) => c.suggests).length },
     annotationsDropped: config.comments === "review" ? 0 : Math.max(0, annotated.length - MAX_ANNOTATIONS),
   });
-  await completeCheckRun(github, job, job.checkRunId, conclusion, { title: titleFor(placed, conclusion), summary, annotations }, now());
+  await completeCheckRun(github, job, job.checkRunId, conclusion, { title: titleFor(placed, conclusion, config), summary, annotations }, now());
   deps.log?.info(
     { job: jobLabel(job), conclusion, findings: result.findings.length, posted, markedFixed, analysisMs: result.stats.durationMs, baselineMs: result.baseline?.durationMs ?? 0 },
     "review completed",
   );
   return "completed";
+}
+
+/**
+ * A finding's inline comment. A verified fix becomes a suggested change when every line it
+ * replaces is in the diff (GitHub refuses the others); the comment then covers those lines.
+ */
+function inlineComment(placed: PlacedFinding, diff: ReadonlyMap<string, DiffLines>, doc: RuleDoc | undefined): InlineComment {
+  const { finding } = placed;
+  const s = finding.suggestion;
+  const lines = diff.get(finding.path)?.commentable;
+  const suggest = !!s && !placed.changedPath && !!lines && Array.from({ length: s.endLine - s.line + 1 }, (_, i) => s.line + i).every((l) => lines.has(l));
+  return {
+    fingerprint: finding.fingerprint,
+    path: placedPath(placed),
+    line: suggest ? s!.endLine : placed.changedLine!,
+    ...(suggest && s!.line < s!.endLine ? { startLine: s!.line } : {}),
+    body: commentBody(finding, doc, suggest),
+    ...(suggest ? { suggests: true } : {}),
+  };
 }
 
 /** Complete the check run of a job that failed for good, so the pull request is never left waiting. */

@@ -251,7 +251,7 @@ describe("the repository config", () => {
     expect(summary).toMatch(/- `rules\.config-hardcoded-secret`: .*\(got \{"config-hardcoded-secret":"severe"\}\); using the default \{\}/);
     expect(summary).toMatch(/- `allow_suppressions`: .*\(got "sometimes"\); using the default true/);
     expect(summary).toMatch(/- `max_comments`: .*\(got 500\); using the default 25/);
-    expect(summary).toContain("- unknown key `colour` (known keys: fail_on, review_drafts, ignore, rules, comments, max_comments, max_file_size_kb, max_files, allow_suppressions)");
+    expect(summary).toContain("- unknown key `colour` (known keys: fail_on, review_drafts, ignore, rules, comments, max_comments, max_file_size_kb, max_files, max_dependency_file_mb, allow_suppressions, paths, contexts)");
     // The valid key still applies; the invalid ones fall back to their defaults.
     expect(summary).toContain("Findings at or above **medium** on changed lines fail the check.");
     expect(comments.map((c) => c.line)).toEqual([6, 8]);

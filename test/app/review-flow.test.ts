@@ -1,5 +1,5 @@
 import nock from "nock";
-import { BASE, CHECK_RUN, HEAD, PULL, REPO_PATH, emptyCapture, mockReview } from "../support/pull-request-fixture.js";
+import { BASE, CHECK_RUN, HEAD, PULL, REPO_PATH, emptyCapture, mockHeadCheckRuns, mockReview } from "../support/pull-request-fixture.js";
 import { API, INSTALLATION_ID, base64, createTestApp, mockInstallationToken, pullRequestPayload, repository, type TestApp } from "../support/test-app.js";
 
 /** A pull request comment as GitHub delivers it. */
@@ -168,6 +168,24 @@ describe("a pull request through the app and the worker", () => {
     expect(completed.output.summary).toContain("3 not commented inline: over max_comments (1)");
   });
 
+  it("skips a symbolic link as such, never reading its target's path as code", async () => {
+    const captured = emptyCapture();
+    mockInstallationToken();
+    const list = [
+      { filename: "src/tool.ts", status: "modified", additions: 1, deletions: 1, changes: 2, patch: "@@ -1 +1 @@\n-../old/tool.ts\n+../shared/tool.ts" },
+    ];
+    const scope = mockReview(captured, { files: { list, head: { "src/tool.ts": "../shared/tool.ts" }, base: {} }, symlinks: ["src/tool.ts"], expectReview: false });
+    await app.deliver("pull_request", pullRequestPayload("opened", { number: PULL, head: HEAD, base: BASE }));
+    await app.queue.drain();
+
+    expect(app.unmatched).toEqual([]);
+    scope.done();
+    const completed = captured.checkUpdates[1];
+    expect(completed.conclusion).toBe("success");
+    expect(completed.output.summary).toContain("- a symbolic link, not followed: 1");
+    expect(completed.output.summary).toContain("- `src/tool.ts`: a symbolic link, not followed");
+  });
+
   it("retries when GitHub answers 502, then completes once", async () => {
     const captured = emptyCapture();
     mockInstallationToken();
@@ -253,9 +271,11 @@ describe("a pull request through the app and the worker", () => {
     expect(app.unmatched).toEqual([]);
 
     const captured = emptyCapture();
+    const runs = mockHeadCheckRuns([]);
     const scope = mockReview(captured);
     await app.deliver("pull_request", pullRequestPayload("ready_for_review", { number: PULL, head: HEAD, base: BASE, draft: false }));
     await app.queue.drain();
+    runs.done();
     scope.done();
     expect(captured.checkUpdates[1].status).toBe("completed");
   });

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { runCli } from "../../src/cli/run-cli.js";
+import { bigPackageLock } from "../support/lockfiles.js";
 import { listRules } from "../../src/engine/index.js";
 
 const VULNERABLE_SERVER = `import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
@@ -14,6 +15,29 @@ server.tool("run", { cmd: z.string() }, async ({ cmd }) => ({ content: [{ type: 
 
 const app = express();
 app.listen(3000);
+`;
+
+/** A handler in one file whose input reaches a shell two calls away, in another file. */
+const TRACED_SERVER = `import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import { logOf } from "./git.js";
+
+const server = new McpServer({ name: "git", version: "1.0.0" });
+
+server.tool("git_log", { branch: z.string() }, async ({ branch }) => ({
+  content: [{ type: "text", text: logOf(branch) }],
+}));
+`;
+
+const TRACED_HELPER = `import { execSync } from "node:child_process";
+
+function runGit(command: string): string {
+  return execSync(command, { encoding: "utf8" });
+}
+
+export function logOf(ref: string): string {
+  return runGit(\`log \${ref}\`);
+}
 `;
 
 const CLEAN_SERVER = `import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
@@ -87,11 +111,10 @@ describe("mcp-review scan", () => {
     const report = JSON.parse(stdout);
     expect(Object.keys(report)).toEqual(["findings", "stats"]);
     expect(report.findings.map((f: { ruleId: string }) => f.ruleId)).toEqual(["command-injection", "bind-all-interfaces"]);
-    for (const finding of report.findings) {
-      expect(Object.keys(finding).sort()).toEqual(
-        ["ruleId", "title", "severity", "confidence", "cwe", "path", "line", "endLine", "column", "message", "remediation", "fingerprint"].sort(),
-      );
-    }
+    const keys = ["ruleId", "title", "severity", "confidence", "cwe", "path", "line", "endLine", "column", "message", "remediation", "fingerprint", "context"];
+    // A flow of tool input has a trace; a listening address does not.
+    expect(Object.keys(report.findings[0]).sort()).toEqual([...keys, "trace"].sort());
+    expect(Object.keys(report.findings[1]).sort()).toEqual(keys.sort());
     expect(report.stats).toMatchObject({
       filesScanned: 2,
       filesSkipped: 0,
@@ -138,6 +161,44 @@ describe("mcp-review scan", () => {
       ["command-injection", "error"],
       ["bind-all-interfaces", "error"],
     ]);
+  });
+
+  it("traces tool input from its handler through helpers in other files, in JSON, text and SARIF", async () => {
+    write("src/server.ts", TRACED_SERVER);
+    write("src/git.ts", TRACED_HELPER);
+    const json = JSON.parse((await run("scan", ".", "--format", "json")).stdout);
+    const [finding] = json.findings;
+    expect(finding).toMatchObject({ ruleId: "command-injection", path: "src/git.ts", line: 4 });
+    expect(finding.trace).toEqual([
+      { path: "src/server.ts", line: 7, note: "Tool `git_log` input enters the handler as `{ branch }`" },
+      { path: "src/server.ts", line: 8, note: "passed on by `logOf(branch)`" },
+      { path: "src/git.ts", line: 8, note: "passed on by `` runGit(`log ${ref}`) ``" },
+      { path: "src/git.ts", line: 4, note: "reaches `command` in `execSync(command, { encoding: \"utf8\" })`" },
+    ]);
+
+    const text = (await run("scan", ".")).stdout;
+    expect(text).toContain(["    Path:", "      src/server.ts:7  Tool `git_log` input enters the handler as `{ branch }`", "      src/server.ts:8  passed on by `logOf(branch)`"].join("\n"));
+
+    await run("scan", ".", "--format", "sarif", "--output", "flow.sarif");
+    const [result] = JSON.parse(readFileSync(join(root, "flow.sarif"), "utf8")).runs[0].results;
+    const steps = result.codeFlows[0].threadFlows[0].locations.map((l: any) => [l.location.physicalLocation.artifactLocation.uri, l.location.physicalLocation.region.startLine, l.location.message.text]);
+    expect(steps).toEqual(finding.trace.map((s: { path: string; line: number; note: string }) => [s.path, s.line, s.note]));
+  });
+
+  it("marks test and example code's findings and exits 0 when only they are found, unless the config counts them", async () => {
+    write("tests/server.spec.ts", VULNERABLE_SERVER);
+    write("examples/demo.ts", VULNERABLE_SERVER);
+    const text = await run("scan", ".");
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^tests\/server\.spec\.ts:7:\d+  CRITICAL  command-injection  \(CWE-78\)  \[test\]$/m);
+    expect(text.stdout).toMatch(/^examples\/demo\.ts:7:\d+  CRITICAL  command-injection  \(CWE-78\)  \[example\]$/m);
+
+    await run("scan", ".", "--format", "sarif", "--output", "ctx.sarif");
+    const results = JSON.parse(readFileSync(join(root, "ctx.sarif"), "utf8")).runs[0].results;
+    expect(results.map((r: any) => r.properties.tags).sort()).toEqual([["example"], ["example"], ["test"], ["test"]]);
+
+    write(".github/mcp-review.yml", "contexts: { example: production }\n");
+    expect((await run("scan", ".")).code).toBe(1);
   });
 
   it("scans a single file given as PATH", async () => {
@@ -188,6 +249,20 @@ describe("mcp-review scan", () => {
     expect(report.stats.filesSkipped).toBe(2);
     expect(report.stats.filesScanned).toBe(1);
     expect(new Set(report.findings.map((f: { path: string }) => f.path))).toEqual(new Set(["src/server.ts"]));
+  });
+
+  it("reads a lockfile of megabytes whole, under its own limit, and skips one over it", async () => {
+    const { text, line } = bigPackageLock(8000, { name: "mcp-remote", version: "0.1.15" });
+    write("package-lock.json", text);
+    write(".github/mcp-review.yml", "max_file_size_kb: 2\n");
+    const report = JSON.parse((await run("scan", ".", "--format", "json")).stdout);
+    expect(report.findings.map((f: { path: string; line: number }) => [f.path, f.line])).toEqual([["package-lock.json", line]]);
+    expect(report.stats.skipped).toEqual({});
+
+    write(".github/mcp-review.yml", "max_dependency_file_mb: 1\n");
+    const over = JSON.parse((await run("scan", ".", "--format", "json")).stdout);
+    expect(over.findings).toEqual([]);
+    expect(over.stats.skippedFiles).toEqual([{ path: "package-lock.json", reason: "too-large", detail: expect.stringMatching(/ KB is over the 1024 KB limit$/) }]);
   });
 
   it.each([

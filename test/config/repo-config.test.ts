@@ -18,6 +18,8 @@ describe("parseRepoConfig", () => {
         "max_file_size_kb: 100",
         "max_files: 50",
         "allow_suppressions: false",
+        "paths: { test: ['qa/**'], production: ['src/testing/**'] }",
+        "contexts: { example: production }",
       ].join("\n"),
     );
     expect(errors).toEqual([]);
@@ -30,8 +32,20 @@ describe("parseRepoConfig", () => {
       max_comments: 5,
       max_file_size_kb: 100,
       max_files: 50,
+      max_dependency_file_mb: 50,
       allow_suppressions: false,
+      paths: { test: ["qa/**"], production: ["src/testing/**"] },
+      contexts: { test: "listed", example: "production", generated: "listed" },
     });
+  });
+
+  it("refuses an unknown context or treatment, naming it", () => {
+    const { config, errors } = parseRepoConfig("contexts: { tests: production }\npaths: { docs: ['x/**'] }\n");
+    expect(config.contexts).toEqual({ test: "listed", example: "commented", generated: "listed" });
+    expect(config.paths).toEqual({});
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toMatch(/^`contexts`: .*tests/);
+    expect(errors[1]).toMatch(/^`paths`: .*docs/);
   });
 
   it("names the bad key and keeps the default for it only", () => {

@@ -25,8 +25,13 @@ describe("which files are MCP client configs and manifests", () => {
     expect(isAnalyzable(path)).toBe(true);
   });
 
-  it.each(["tsconfig.json", "settings.json", ".vscode/settings.json", "notmcp.json", "data/servers.json", "Cargo.lock"])("%s is not read", (path) => {
+  it.each(["settings.json", ".vscode/settings.json", "notmcp.json", "data/servers.json", "Cargo.lock"])("%s is not read", (path) => {
     expect(isAnalyzable(path)).toBe(false);
+  });
+
+  it.each(["tsconfig.json", "packages/api/tsconfig.build.json", "jsconfig.json"])("%s is read for import aliases only, in no language of its own", (path) => {
+    expect(isAnalyzable(path)).toBe(true);
+    expect(languageOf(path)).toBeUndefined();
   });
 });
 

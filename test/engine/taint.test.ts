@@ -209,3 +209,55 @@ server.tool("list", "List files", {}, listHandler);`;
     expect(alone.findings).toEqual([]);
   });
 });
+
+describe("taint through methods, registries and module forms", () => {
+  const files = (server: string, ...rest: SourceInput[]) => analyzeWith([probe], [{ path: "src/server.ts", content: HEADER + server }, ...rest]);
+  const at = (result: ReturnType<typeof analyzeWith>) => result.findings.map((f) => `${f.path}:${f.line} ${f.message}`).sort();
+
+  it("follows an interface-typed, constructor-injected service to the class that implements it", () => {
+    const service: SourceInput = {
+      path: "src/services/git.ts",
+      content: `declare function sink(value: unknown): void;
+export interface Vcs { log(ref: string): void; status(): void }
+export class GitVcs implements Vcs {
+  log(ref: string) { sink(ref); }
+  status() { sink("status"); }
+}
+`,
+    };
+    const server = `import type { Vcs } from "./services/git.js";
+class Tools {
+  constructor(private readonly vcs: Vcs) {}
+  register() {
+    server.tool("log", { ref: z.string() }, async ({ ref }) => { this.vcs.log(ref); this.vcs.status(); return { content: [] }; });
+  }
+}`;
+    expect(at(files(server, service))).toEqual(["src/services/git.ts:4 Tool `log` input"]);
+  });
+
+  it("resolves aliases under the usual src/ folder when no tsconfig is among the files", () => {
+    const lib: SourceInput = { path: "src/lib/run.ts", content: `declare function sink(value: unknown): void;\nexport function run(x: string) { sink(x); }\n` };
+    expect(at(files(`import { run } from "@/lib/run.js";\nserver.tool("r", { x: z.string() }, async ({ x }) => { run(x); return { content: [] }; });`, lib))).toEqual(["src/lib/run.ts:2 Tool `r` input"]);
+    // a tsconfig that maps the alias elsewhere wins over the convention
+    const config: SourceInput = { path: "tsconfig.json", content: `{ "compilerOptions": { "paths": { "@/*": ["./vendor/*"] } } }` };
+    expect(at(files(`import { run } from "@/lib/run.js";\nserver.tool("r", { x: z.string() }, async ({ x }) => { run(x); return { content: [] }; });`, lib, config))).toEqual([]);
+  });
+
+  it("binds tools registered from a Map and dispatched by name", () => {
+    const server = `import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { CallToolRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+const low = new Server({ name: "x", version: "1" }, { capabilities: {} });
+const handlers = new Map<string, (args: any) => unknown>();
+handlers.set("echo", (args) => sink(args.text));
+handlers.set("ping", () => sink("pong"));
+low.setRequestHandler(CallToolRequestSchema, async (req) => handlers.get(req.params.name)!(req.params.arguments));`;
+    expect(at(files(server))).toEqual(["src/server.ts:9 Tool input"]);
+  });
+
+  it("names each tool of a loop over definition objects after its own definition", () => {
+    const server = `const read = { name: "read", schema: { p: z.string() }, handler: async ({ p }: any) => { sink(p); return { content: [] }; } };
+const stat = { name: "stat", schema: { p: z.string() }, async handler({ p }: any) { sink(p); return { content: [] }; } };
+for (const def of [read, stat]) server.tool(def.name, def.schema, def.handler);`;
+    expect(at(files(server))).toEqual(["src/server.ts:5 Tool `read` input", "src/server.ts:6 Tool `stat` input"]);
+  });
+});

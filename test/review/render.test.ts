@@ -1,4 +1,4 @@
-import { DEFAULT_CONFIG } from "../../src/config/repo-config.js";
+import { DEFAULT_CONFIG, type RepoConfig } from "../../src/config/repo-config.js";
 import type { Finding } from "../../src/engine/types.js";
 import { conclusionFor, fingerprintOf, commentBody, placeFindings, summaryFor, titleFor } from "../../src/review/render.js";
 import { planComments, type ExistingComment } from "../../src/review/publish.js";
@@ -17,6 +17,7 @@ function finding(overrides: Partial<Finding>): Finding {
     message: "Tool input `cmd` reaches exec().",
     remediation: "Use `execFile('ls', ['--', dir])`.",
     fingerprint: "fp-a",
+    context: "production",
     ...overrides,
   };
 }
@@ -30,10 +31,21 @@ describe("placeFindings and conclusionFor", () => {
       diff,
     );
     expect(placed.map((p) => p.changedLine)).toEqual([10, undefined, undefined]);
-    expect(conclusionFor(placed, "high")).toBe("failure");
-    expect(conclusionFor(placed, "critical")).toBe("neutral");
-    expect(conclusionFor(placed, "none")).toBe("neutral");
-    expect(conclusionFor(placed.slice(1), "info")).toBe("success");
+    const failOn = (fail_on: RepoConfig["fail_on"]) => ({ ...DEFAULT_CONFIG, fail_on });
+    expect(conclusionFor(placed, failOn("high"))).toBe("failure");
+    expect(conclusionFor(placed, failOn("critical"))).toBe("neutral");
+    expect(conclusionFor(placed, failOn("none"))).toBe("neutral");
+    expect(conclusionFor(placed.slice(1), failOn("info"))).toBe("success");
+  });
+
+  it("counts test and generated code's findings only where the config says so, and a verifiable credential everywhere", () => {
+    const at = (context: Finding["context"], extra: Partial<Finding> = {}) => placeFindings([finding({ context, ...extra })], diff);
+    expect(conclusionFor(at("test"), DEFAULT_CONFIG)).toBe("neutral");
+    expect(conclusionFor(at("example"), DEFAULT_CONFIG)).toBe("neutral");
+    expect(conclusionFor(at("generated"), DEFAULT_CONFIG)).toBe("neutral");
+    expect(conclusionFor(at("test", { countsEverywhere: true }), DEFAULT_CONFIG)).toBe("failure");
+    expect(conclusionFor(at("example"), { ...DEFAULT_CONFIG, contexts: { ...DEFAULT_CONFIG.contexts, example: "production" } })).toBe("failure");
+    expect(titleFor(at("test"), "neutral", DEFAULT_CONFIG)).toBe("No findings in production code on changed lines (1 in test, example or generated code)");
   });
 
   it("places a multi-line finding on its first changed line", () => {
@@ -43,8 +55,8 @@ describe("placeFindings and conclusionFor", () => {
 
   it("titles the result by what is on changed lines", () => {
     const placed = placeFindings([finding({}), finding({ severity: "medium", line: 11, endLine: 11, fingerprint: "m" })], diff);
-    expect(titleFor(placed, "failure")).toBe("2 findings on changed lines (worst: high)");
-    expect(titleFor([], "success")).toBe("No MCP security findings on changed lines");
+    expect(titleFor(placed, "failure", DEFAULT_CONFIG)).toBe("2 findings on changed lines (worst: high)");
+    expect(titleFor([], "success", DEFAULT_CONFIG)).toBe("No MCP security findings on changed lines");
   });
 });
 
@@ -112,8 +124,31 @@ describe("summaryFor", () => {
     expect(summary).toContain("- unknown key `x`");
     expect(summary).toContain("- too large: 1");
     expect(summary).toContain("- `big.ts`: too large (600 KB is over max_file_size_kb (512))");
-    expect(summary).not.toContain("`img.png`");
+    expect(summary).toContain("- `img.png`: no rules for this file type");
     expect(summary).toContain("- 1 new inline comment");
     expect(summary).toContain("`tool-poisoning` on `src/a.ts`: boom");
+  });
+
+  it("names the first 20 skipped files, those a reader can act on first, and counts the rest", () => {
+    const skipped = [
+      ...Array.from({ length: 30 }, (_, i) => ({ path: `lib/m${i}.ts`, reason: "limit" as const, detail: "over max_files (1000)" })),
+      { path: "src/broken.ts", reason: "parse-error" as const, detail: "line 2: ')' expected" },
+    ];
+    const summary = summaryFor({
+      placed: [],
+      config: DEFAULT_CONFIG,
+      configErrors: [],
+      skipped,
+      ruleErrors: [],
+      filesAnalyzed: 3,
+      headSha: "0123456789abcdef",
+      comments: { posted: 0, alreadyPosted: 0, markedFixed: 0, overLimit: 0, rejected: 0 },
+      annotationsDropped: 0,
+    });
+    const named = summary.split("\n").filter((l) => l.startsWith("- `"));
+    expect(named).toHaveLength(20);
+    expect(named[0]).toBe("- `src/broken.ts`: could not be parsed (line 2: ')' expected)");
+    expect(summary).toContain("- over the file limit: 30");
+    expect(summary).toContain("- …and 11 more");
   });
 });

@@ -33,6 +33,9 @@ function filesUnder(dir: string, sub: string): string[] {
     .flatMap((name) => (statSync(join(dir, sub, name)).isDirectory() ? filesUnder(dir, `${sub}/${name}`) : [`${sub}/${name}`]));
 }
 
+/** Fixtures stand for a server's own code: read as production, though they sit in `fixtures/`. */
+const AS_PRODUCTION = { paths: { production: ["**"] } };
+
 /** `x.before.ts` is the base version of `x.ts` (for rules that judge a change), not a case of its own. */
 const BASE_VERSION = /\.before(\.[^./]+)$/;
 
@@ -60,7 +63,7 @@ const cases = RULES.flatMap((rule) => {
 
 describe("rule fixtures", () => {
   it.each(cases.map((c) => [c.file, c] as const))("%s", (_name, { rule, ruleId, files }) => {
-    const result = analyzeWith([rule], files);
+    const result = analyzeWith([rule], files, AS_PRODUCTION);
     expect(result.skipped).toEqual([]);
     expect(result.errors).toEqual([]);
     const problems: string[] = [];
@@ -99,9 +102,9 @@ describe("rules on some files only, the rest as context", () => {
   const strip = (findings: readonly { path: string }[], keep: (path: string) => boolean) => findings.filter((f) => keep(f.path));
 
   it.each(cases.filter((c) => c.files.length > 1).map((c) => [c.file, c] as const))("%s: each file alone finds what the whole folder finds in it", (_name, { rule, files }) => {
-    const whole = analyzeWith([rule], files);
+    const whole = analyzeWith([rule], files, AS_PRODUCTION);
     for (const { path } of files) {
-      const alone = analyzeWith([rule], files, { only: [path] });
+      const alone = analyzeWith([rule], files, { ...AS_PRODUCTION, only: [path] });
       expect(alone.findings).toEqual(strip(whole.findings, (p) => p === path));
       expect(alone.stats.filesAnalyzed).toBe(1);
     }
@@ -111,8 +114,8 @@ describe("rules on some files only, the rest as context", () => {
     const all = cases.flatMap((c) => c.files);
     const only = all.filter((_, i) => i % 2 === 0).map((f) => f.path);
     const kept = new Set(only);
-    const whole = analyzeWith(RULES, all);
-    const some = analyzeWith(RULES, all, { only });
+    const whole = analyzeWith(RULES, all, AS_PRODUCTION);
+    const some = analyzeWith(RULES, all, { ...AS_PRODUCTION, only });
     expect(strip(whole.findings, (p) => kept.has(p)).length).toBeGreaterThan(50);
     expect(some.findings).toEqual(strip(whole.findings, (p) => kept.has(p)));
     expect(some.suppressed).toEqual(whole.suppressed.filter((s) => kept.has(s.finding.path)));
@@ -122,8 +125,8 @@ describe("rules on some files only, the rest as context", () => {
   it("runs only the rules named in onlyRules, finding with them what the full analysis finds", () => {
     const all = cases.flatMap((c) => c.files);
     const onlyRules = ["command-injection", "tool-poisoning"];
-    const whole = analyzeWith(RULES, all);
-    const some = analyzeWith(RULES, all, { onlyRules });
+    const whole = analyzeWith(RULES, all, AS_PRODUCTION);
+    const some = analyzeWith(RULES, all, { ...AS_PRODUCTION, onlyRules });
     expect(new Set(some.findings.map((f) => f.ruleId))).toEqual(new Set(onlyRules));
     expect(some.findings).toEqual(whole.findings.filter((f) => onlyRules.includes(f.ruleId)));
   });

@@ -238,6 +238,7 @@ export class FakeGitHub {
       return [200, comment];
     }
     if ((m = /^contents\/(.+)$/.exec(rest)) && method === "GET") return this.#contents(owner, repo, decodeURIComponent(m[1]!), query.get("ref") ?? "");
+    if ((m = /^git\/trees\/([0-9a-f]+)$/.exec(rest)) && method === "GET") return this.#tree(owner, repo, m[1]!);
 
     if ((m = /^pulls\/(\d+)(\/.*)?$/.exec(rest)) === null) return [404, { message: "Not Found" }];
     const pull = this.pull(owner, repo, Number(m[1]));
@@ -290,6 +291,16 @@ export class FakeGitHub {
     }
     if (content === undefined) return undefined;
     return Buffer.isBuffer(content) ? content : Buffer.from(content, "utf8");
+  }
+
+  /** The head commit's tree of a pull request: its files that exist at the head. */
+  #tree(owner: string, repo: string, sha: string): [number, unknown] {
+    const pull = [...this.pulls.values()].find((p) => p.owner === owner && p.repo === repo && p.headSha === sha);
+    if (!pull) return [404, { message: "Not Found" }];
+    const tree = pull.files
+      .filter((f) => f.content !== undefined)
+      .map((f) => ({ path: f.filename, mode: "100644", type: "blob", sha: "0".repeat(40), size: Buffer.byteLength(f.content!) }));
+    return [200, { sha, truncated: false, tree }];
   }
 
   #contents(owner: string, repo: string, path: string, ref: string): [number, unknown] {

@@ -1,5 +1,6 @@
 /** A pull request with known flaws on known lines, and the GitHub calls its review makes. */
 import nock from "nock";
+import { isAnalyzable } from "../../src/engine/language.js";
 import { addedFileContent, baseFromPatch } from "../../src/review/diff-lines.js";
 import { API, OWNER, REPO, addedPatch, base64 } from "./test-app.js";
 
@@ -79,6 +80,17 @@ export interface ReviewMockOptions {
   expectFixed?: number[];
   /** Replies for the files listing, in order; the last one is the success. */
   listFilesFailures?: number[];
+  /**
+   * Files at the head that the pull request does not change: listed in the head's tree, and
+   * read (GraphQL) when the review reads them as neighbours of the changed files.
+   */
+  unchanged?: Record<string, string>;
+  /** Paths among the tree's files that are symbolic links. */
+  symlinks?: string[];
+  /** False when the review reads no tree (every listed file removed, ignored or not analyzable). */
+  expectTree?: boolean;
+  /** How many GraphQL queries read unchanged neighbours (default: one per 25 unchanged files). */
+  neighbourQueries?: number;
 }
 
 /** Every GitHub call one review makes, in the order the pipeline makes them. */
@@ -122,8 +134,21 @@ export function mockReview(captured: Captured, options: ReviewMockOptions = {}):
   );
   // The other files at the head come through GraphQL, 25 to a query.
   const headReads = Object.fromEntries(Object.entries(headContents).filter(([path]) => !inPatch.has(path)));
+  const links = new Set(options.symlinks ?? []);
+  for (const path of links) delete headReads[path];
   const headCount = Object.keys(headReads).length;
   if (headCount > 0) answerBlobQueries(scope, headReads, HEAD, Math.ceil(headCount / 25));
+  const unchanged = options.unchanged ?? {};
+  const wantsTree = options.expectTree ?? listed.some((f) => f.status !== "removed" && isAnalyzable(f.filename));
+  if (wantsTree) {
+    const tree = [...new Set([...listed.filter((f) => f.status !== "removed").map((f) => f.filename), ...Object.keys(unchanged)])].map((path) => {
+      const text = headContents[path] ?? unchanged[path] ?? "";
+      return { path, mode: links.has(path) ? "120000" : "100644", type: "blob", sha: "0".repeat(40), size: Buffer.byteLength(text) };
+    });
+    scope.get(`${REPO_PATH}/git/trees/${HEAD}`).query({ recursive: "1" }).reply(200, { sha: HEAD, truncated: false, tree });
+    const queries = options.neighbourQueries ?? Math.ceil(Object.keys(unchanged).length / 25);
+    if (queries > 0) answerBlobQueries(scope, unchanged, HEAD, queries);
+  }
   for (const [contents, ref] of versions) {
     for (const [path, text] of Object.entries(contents)) {
       if (ref === HEAD) continue;
@@ -183,4 +208,12 @@ export function answerBlobQueries(scope: nock.Scope, contents: Record<string, st
       }
       return { data: { repository } };
     });
+}
+
+/** The check runs GitHub lists for the head (newest first is not assumed), as a reopen or ready-for-review asks. */
+export function mockHeadCheckRuns(runs: Array<{ id: number; status: string; conclusion: string | null }>, sha = HEAD): nock.Scope {
+  return nock(API)
+    .get(`${REPO_PATH}/commits/${sha}/check-runs`)
+    .query((q) => q.check_name === "MCP security review")
+    .reply(200, { total_count: runs.length, check_runs: runs.map((r) => ({ ...r, name: "MCP security review" })) });
 }

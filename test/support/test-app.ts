@@ -97,7 +97,10 @@ function bullmqQueue(redis: { url: string; prefix: string }, handlers: ReturnTyp
     connection: redis.url,
     prefix: redis.prefix,
     logger: probot.log,
-    processor: (job, attempt) => handlers.processor(job, attempt).then(finish, (error) => {
+    processor: (job, attempt) => handlers.processor(job, attempt).then((outcome) => {
+      finish();
+      return outcome;
+    }, (error) => {
       if (attempt.attempt === attempt.maxAttempts) finish();
       throw error;
     }),

@@ -1,4 +1,4 @@
-import { parseTree, type Node as JsonNode } from "jsonc-parser";
+import { parseTree, visit, type Node as JsonNode } from "jsonc-parser";
 import type { Span } from "./mcp-config.js";
 
 /** A dependency as a manifest or lockfile writes it. */
@@ -13,14 +13,21 @@ export interface Dependency extends Span {
 
 const NPM_SECTIONS = ["dependencies", "devDependencies", "optionalDependencies", "peerDependencies"];
 
-/** The dependencies a manifest or lockfile declares, by its file name. Never throws. */
+/**
+ * The dependencies a manifest or lockfile declares, by its file name, each with the place its
+ * version is written. Lockfiles are read as a stream of tokens or lines, never as a tree, so a
+ * 50 MB lockfile costs little more than its text. Never throws.
+ */
 export function parseDependencies(path: string, text: string): Dependency[] {
   const name = path.split("/").pop()!.toLowerCase();
   if (name === "package.json") return packageJson(text);
-  if (name === "package-lock.json") return packageLock(text);
-  if (name === "uv.lock") return uvLock(text);
+  if (name === "package-lock.json" || name === "npm-shrinkwrap.json") return packageLock(text);
+  if (name === "pnpm-lock.yaml") return pnpmLock(text);
+  if (name === "yarn.lock") return yarnLock(text);
+  if (name === "uv.lock" || name === "poetry.lock") return tomlLock(text);
+  if (name === "pipfile.lock") return pipfileLock(text);
   if (name === "pyproject.toml") return pyproject(text);
-  if (/^requirements.*\.txt$/.test(name)) return requirements(text);
+  if (/\.txt$/.test(name)) return requirements(text);
   return [];
 }
 
@@ -37,37 +44,124 @@ function packageJson(text: string): Dependency[] {
   return out;
 }
 
+/**
+ * package-lock.json and npm-shrinkwrap.json: v2 and v3 list every installed package under
+ * `packages["node_modules/…"]`; v1 nests `dependencies` by name. v2 has both: `packages` wins.
+ */
 function packageLock(text: string): Dependency[] {
-  const root = parseTree(text, [], { allowTrailingComma: true });
+  const fromPackages: Dependency[] = [];
+  const fromDependencies: Dependency[] = [];
+  visit(text, {
+    onLiteralValue(value, offset, length, _line, _column, pathSupplier) {
+      if (typeof value !== "string") return;
+      const path = pathSupplier();
+      if (path[path.length - 1] !== "version") return;
+      if (path[0] === "packages" && path.length === 3) {
+        const key = String(path[1]);
+        const at = key.lastIndexOf("node_modules/");
+        if (at >= 0) fromPackages.push({ ecosystem: "npm", name: key.slice(at + "node_modules/".length), spec: value, exact: true, offset, length });
+      } else if (path[0] === "dependencies" && path.length >= 3 && path.length % 2 === 1 && path.every((p, i) => i % 2 === 1 || i === path.length - 1 || p === "dependencies")) {
+        if (!/^(?:file|link|git|github|https?):/.test(value)) fromDependencies.push({ ecosystem: "npm", name: String(path[path.length - 2]), spec: value, exact: true, offset, length });
+      }
+    },
+  }, { allowTrailingComma: true, disallowComments: false });
+  return fromPackages.length > 0 ? fromPackages : fromDependencies;
+}
+
+/** Pipfile.lock: `{"default": {"mcp": {"version": "==1.9.0"}}, "develop": {...}}`. */
+function pipfileLock(text: string): Dependency[] {
   const out: Dependency[] = [];
-  for (const [key, entry] of members(member(root, "packages"))) {
-    const at = key.lastIndexOf("node_modules/");
-    if (at < 0) continue;
-    const version = member(entry, "version");
-    if (version?.type === "string") out.push({ ecosystem: "npm", name: key.slice(at + "node_modules/".length), spec: String(version.value), exact: true, offset: version.offset, length: version.length });
-  }
-  // lockfileVersion 1 lists dependencies by name instead.
-  if (out.length === 0) {
-    for (const [key, entry] of members(member(root, "dependencies"))) {
-      const version = member(entry, "version");
-      if (version?.type === "string") out.push({ ecosystem: "npm", name: key, spec: String(version.value), exact: true, offset: version.offset, length: version.length });
-    }
-  }
+  visit(text, {
+    onLiteralValue(value, offset, length, _line, _column, pathSupplier) {
+      if (typeof value !== "string") return;
+      const path = pathSupplier();
+      if (path.length !== 3 || path[2] !== "version" || (path[0] !== "default" && path[0] !== "develop")) return;
+      out.push({ ecosystem: "pypi", name: normalizePypi(String(path[1])), spec: value, exact: /^={2,3}[^,*]+$/.test(value), offset, length });
+    },
+  });
   return out;
 }
 
-function uvLock(text: string): Dependency[] {
+/**
+ * pnpm-lock.yaml, lockfile versions 5 to 9: the keys of `packages:` (and v9's `snapshots:`)
+ * name each installed version — `/pkg/1.2.3:` (v5), `/pkg@1.2.3:` (v6), `pkg@1.2.3:` or
+ * `pkg@1.2.3(peer@x):` (v9).
+ */
+function pnpmLock(text: string): Dependency[] {
+  const out: Dependency[] = [];
+  const seen = new Set<string>();
+  let section = "";
+  forEachLine(text, (line, offset) => {
+    const top = /^([A-Za-z][\w-]*):\s*$/.exec(line);
+    if (top) {
+      section = top[1]!;
+      return;
+    }
+    if (section !== "packages" && section !== "snapshots") return;
+    const m = /^ {2}['"]?\/?((?:@[^/@\s'"]+\/)?[^/@\s'"(]+)[@/](\d[^:(_'"\s]*)/.exec(line);
+    if (!m) return;
+    const key = `${m[1]}@${m[2]}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    const start = line.indexOf(m[2]!, m[0].length - m[2]!.length);
+    out.push({ ecosystem: "npm", name: m[1]!, spec: m[2]!, exact: true, offset: offset + start, length: m[2]!.length });
+  });
+  return out;
+}
+
+/**
+ * yarn.lock, classic (v1) and berry: a block per resolved version, headed by the specifiers it
+ * satisfies (`"pkg@^1.0.0", pkg@^1.2.0:` or `"pkg@npm:^1.0.0":`), with `version "1.2.3"` or
+ * `version: 1.2.3` under it.
+ */
+function yarnLock(text: string): Dependency[] {
   const out: Dependency[] = [];
   let name: string | undefined;
   forEachLine(text, (line, offset) => {
-    if (/^\s*\[\[package\]\]/.test(line)) name = undefined;
+    if (/^[^\s#]/.test(line)) {
+      const first = line.replace(/:\s*$/, "").split(",")[0]!.trim().replace(/^"|"$/g, "");
+      const at = first.lastIndexOf("@");
+      name = at > 0 ? first.slice(0, at) : undefined;
+      if (name?.endsWith("@npm")) name = name.slice(0, -4);
+      if (name === "__metadata") name = undefined;
+      return;
+    }
+    const v = /^ {2}version:?\s+"?([^"\s]+)"?\s*$/.exec(line);
+    if (!v || !name) return;
+    const start = line.indexOf(v[1]!);
+    out.push({ ecosystem: "npm", name, spec: v[1]!, exact: true, offset: offset + start, length: v[1]!.length });
+    name = undefined;
+  });
+  return out;
+}
+
+/**
+ * The packages a uv.lock or poetry.lock pins (`[[package]]` with `name` and `version`). uv's
+ * workspace packages (`source = { editable = "." }` or
+ * `{ virtual = ... }`) are the project itself, at whatever version its metadata says, not a
+ * dependency of it.
+ */
+function tomlLock(text: string): Dependency[] {
+  const out: Dependency[] = [];
+  let name: string | undefined;
+  let pinned: Dependency | undefined;
+  forEachLine(text, (line, offset) => {
+    if (/^\s*\[\[package\]\]/.test(line)) {
+      name = undefined;
+      pinned = undefined;
+    }
     const n = /^name\s*=\s*"([^"]+)"/.exec(line);
     if (n) name = n[1];
     const v = /^version\s*=\s*"([^"]+)"/.exec(line);
     if (v && name) {
       const start = line.indexOf('"');
-      out.push({ ecosystem: "pypi", name: normalizePypi(name), spec: v[1]!, exact: true, offset: offset + start, length: v[1]!.length + 2 });
+      pinned = { ecosystem: "pypi", name: normalizePypi(name), spec: v[1]!, exact: true, offset: offset + start, length: v[1]!.length + 2 };
+      out.push(pinned);
       name = undefined;
+    }
+    if (pinned && /^source\s*=\s*\{\s*(?:editable|virtual)\s*=/.test(line)) {
+      out.splice(out.indexOf(pinned), 1);
+      pinned = undefined;
     }
   });
   return out;
@@ -102,10 +196,15 @@ function pyproject(text: string): Dependency[] {
   return out;
 }
 
+/**
+ * requirements files, as pip-compile writes them too: a requirement per line, options such as
+ * `--hash=sha256:…` after it or on `\`-continued lines, and `-r`/`-c` lines naming other files
+ * (read on their own when the analysis has them).
+ */
 function requirements(text: string): Dependency[] {
   const out: Dependency[] = [];
   forEachLine(text, (line, offset) => {
-    const code = line.replace(/(^|\s)#.*$/, "").trim();
+    const code = line.replace(/(^|\s)#.*$/, "").replace(/\s--?[a-z][\w-]*(?:[= ]\S+)?/g, "").replace(/\\\s*$/, "").trim();
     if (code === "" || code.startsWith("-")) return;
     const dep = pep508(code);
     if (dep) out.push({ ...dep, offset: offset + line.indexOf(code), length: code.length });

@@ -1,6 +1,8 @@
 import type { PythonModule } from "./module.js";
 import type { PyNode } from "./parser.js";
-import { callArgs, constantString, moduleConstant, unwrapPy } from "./values.js";
+import { listenSites } from "./listen.js";
+import type { PythonProject } from "./project.js";
+import { callArgs, constantString } from "./values.js";
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]", "0:0:0:0:0:0:0:1"]);
 const HTTP_TRANSPORTS = new Set(["sse", "streamable-http", "http", "streamable_http"]);
@@ -33,33 +35,10 @@ export function servesHttp(module: PythonModule): boolean {
 
 /**
  * `FastMCP(host=...)`, `mcp.run(host=...)`, `uvicorn.run(app, host=...)` with a host that is
- * not loopback (a wildcard, a LAN address, or an environment variable whose default is one).
+ * not loopback by default (a wildcard, a LAN address, an environment variable's or option's default).
  */
-export function networkListens(module: PythonModule): NetworkListen[] {
-  const out: NetworkListen[] = [];
-  for (const call of module.nodesOf("call")) {
-    const callee = call.childForFieldName("function")!;
-    const fn = module.qualifiedName(callee) ?? "";
-    const isListener = /(?:^|\.)(?:FastMCP|MCPServer)$/.test(fn) || fn === "uvicorn.run" || fn === "uvicorn.Config" || (callee.type === "attribute" && /^run/.test(callee.childForFieldName("attribute")!.text));
-    if (!isListener) continue;
-    const host = callArgs(call).keywords.get("host");
-    const value = host ? hostValue(module, host) : undefined;
-    if (value !== undefined && !LOOPBACK.has(value.trim())) out.push({ node: call, host: value });
-  }
-  return out;
-}
-
-function hostValue(module: PythonModule, host: PyNode, depth = 0): string | undefined {
-  const node = unwrapPy(host);
-  const literal = constantString(node, module);
-  if (literal !== undefined) return literal;
-  if (node.type === "call" && /^(?:os\.environ\.get|os\.getenv)$/.test(module.qualifiedName(node.childForFieldName("function")!) ?? "")) {
-    const fallback = callArgs(node).positional[1];
-    return fallback ? constantString(fallback, module) : undefined;
-  }
-  if (node.type === "identifier" && depth < 3) {
-    const value = moduleConstant(module, node.text);
-    return value ? hostValue(module, value, depth + 1) : undefined;
-  }
-  return undefined;
+export function networkListens(module: PythonModule, project?: PythonProject): NetworkListen[] {
+  return listenSites(module, project, true)
+    .filter((site) => !LOOPBACK.has(site.value.value.trim()))
+    .map((site) => ({ node: site.node, host: site.value.value }));
 }

@@ -1,4 +1,5 @@
 import { nestedFunction, type PythonClasses } from "./classes.js";
+import { handRolledMcpServer, httpRequestHandlers } from "./http-sources.js";
 import type { PythonModule } from "./module.js";
 import type { PyNode } from "./parser.js";
 import type { PythonProject } from "./project.js";
@@ -73,7 +74,7 @@ export function createPythonMcpFile(module: PythonModule, links?: PythonMcpLinks
   const discover = (mcp: boolean) => (found ??= mcp ? findHandlers(module, links) : { handlers: [], foreign: [] });
   return {
     get isMcpServer() {
-      isMcp ??= module.importsModule("mcp", "fastmcp");
+      isMcp ??= module.importsModule("mcp", "fastmcp") || handRolledMcpServer(module.text);
       return isMcp;
     },
     get handlers() {
@@ -168,6 +169,8 @@ function findHandlers(module: PythonModule, links?: PythonMcpLinks): { handlers:
     const requests = parametersOf(fn).filter((p) => p.type && /^(?:starlette\.requests\.)?Request$/.test(p.type.trim()));
     if (requests.length > 0) add({ kind: "route", fn, registration: fn, tainted: new Set(requests.map((p) => p.name)) });
   }
+  // http.server request handlers and Starlette endpoints without a typed Request (see http-sources.ts).
+  for (const h of httpRequestHandlers(module)) add(h);
   return { handlers: out, foreign };
 }
 

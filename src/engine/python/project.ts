@@ -1,3 +1,4 @@
+import { handRolledMcpServer } from "./http-sources.js";
 import { PythonModule, type ImportBinding } from "./module.js";
 import type { PyNode } from "./parser.js";
 
@@ -33,7 +34,7 @@ export class PythonProject {
 
   /** True when some file of the analysis imports the MCP SDK or fastmcp: without one there is no tool input to follow. */
   get hasMcpServer(): boolean {
-    this.mcp ??= [...this.sources.values()].some((text) => /^\s*(?:from|import)\s+(?:mcp|fastmcp)\b/m.test(text));
+    this.mcp ??= [...this.sources.values()].some((text) => /^\s*(?:from|import)\s+(?:mcp|fastmcp)\b/m.test(text) || handRolledMcpServer(text));
     return this.mcp;
   }
 

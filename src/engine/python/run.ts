@@ -3,8 +3,15 @@ import type { PythonProblem, PythonRuleContext } from "./context.js";
 import { createPythonMcpFile, type PythonMcpFile } from "./mcp.js";
 import type { PythonModule } from "./module.js";
 import { firstPythonSyntaxError } from "./parser.js";
+import { PythonManifests } from "./manifests.js";
 import { PythonProject } from "./project.js";
-import { PythonTaint } from "./taint.js";
+import { PythonTaint, type PyFlow } from "./taint.js";
+import { inputLabel } from "./describe.js";
+import { abbreviatePy, parametersOf } from "./values.js";
+import type { PyNode } from "./parser.js";
+import type { TraceStep } from "../types.js";
+import type { CodeContext } from "../context.js";
+import { traceSteps } from "../trace.js";
 
 /** Where a Python problem sits, for the engine's finding. */
 export interface PythonLocation {
@@ -12,6 +19,8 @@ export interface PythonLocation {
   endLine: number;
   column: number;
   code: string;
+  /** How tool input reaches it, when a taint query found that. */
+  trace?: TraceStep[];
 }
 
 /**
@@ -24,9 +33,12 @@ export class PythonAnalysis {
   private readonly classes: PythonClasses;
   private readonly mcp = new Map<string, PythonMcpFile>();
   private readonly taint: PythonTaint;
+  private readonly manifests: PythonManifests;
 
-  constructor(sources: ReadonlyMap<string, string>) {
+  /** `manifests`: the dependency manifests and lockfiles of the analysis, by path. */
+  constructor(sources: ReadonlyMap<string, string>, manifests: ReadonlyMap<string, string> = new Map()) {
     this.project = new PythonProject(sources);
+    this.manifests = new PythonManifests(manifests);
     this.classes = new PythonClasses(this.project);
     this.taint = new PythonTaint(this.project, this.classes, (m) => this.mcpOf(m));
   }
@@ -43,17 +55,23 @@ export class PythonAnalysis {
   }
 
   /** Runs one Python check on one file. */
-  check(path: string, checkPython: (ctx: PythonRuleContext) => void, report: (problem: PythonProblem, where: PythonLocation) => void): void {
+  check(path: string, context: CodeContext, checkPython: (ctx: PythonRuleContext) => void, report: (problem: PythonProblem, where: PythonLocation) => void): void {
     const module = this.project.module(path)!;
     const ctx: PythonRuleContext = {
       path,
       language: "python",
+      context,
       module,
       mcp: this.mcpOf(module),
+      project: this.project,
+      declared: (pkg) => this.manifests.declared(path, pkg),
       taint: this.taint.queriesFor(module),
       report: (problem) => {
         const { node } = problem;
-        report(problem, { line: node.startPosition.row + 1, endLine: node.endPosition.row + 1, column: node.startPosition.column + 1, code: node.text });
+        const where: PythonLocation = { line: node.startPosition.row + 1, endLine: node.endPosition.row + 1, column: node.startPosition.column + 1, code: node.text };
+        const flow = this.taint.flowWithin(module, node);
+        if (flow) where.trace = traceOf(flow, path, where);
+        report(problem, where);
       },
     };
     checkPython(ctx);
@@ -69,4 +87,16 @@ export class PythonAnalysis {
     if (!file) this.mcp.set(module.path, (file = createPythonMcpFile(module, { project: this.project, classes: this.classes })));
     return file;
   }
+}
+
+/** A flow as the steps a reader follows: where input enters, each call that carries it, the sink. */
+function traceOf(flow: PyFlow, path: string, where: PythonLocation): TraceStep[] {
+  const line = (node: PyNode) => node.startPosition.row + 1;
+  const params = parametersOf(flow.handler.fn).filter((p) => flow.handler.tainted.has(p.name));
+  const entry = params[0]?.node ?? flow.handler.fn;
+  return traceSteps(
+    { path: flow.module.path, line: line(entry), text: params.map((p) => p.name).join(", ") || abbreviatePy(entry), label: inputLabel([flow.handler]) },
+    flow.calls.map(({ module, call }) => ({ path: module.path, line: line(call), text: abbreviatePy(call) })),
+    { path, line: where.line, text: abbreviatePy(flow.sink), code: where.code },
+  );
 }

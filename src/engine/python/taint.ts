@@ -43,6 +43,24 @@ const KIND_SANITIZERS: Record<SinkKind, ReadonlySet<string>> = {
   traversal: new Set(["os.path.basename", "werkzeug.utils.secure_filename", "secure_filename", "pathvalidate.sanitize_filename"]),
 };
 
+/** A call in another function's context: the module it is written in, and the call. */
+export interface PyCallSite {
+  module: PythonModule;
+  call: PyNode;
+}
+
+/**
+ * How input reached an expression that a query found tainted: the handler it entered, and the
+ * calls that carried it from there into the function holding the expression, outermost first.
+ */
+export interface PyFlow {
+  handler: PyToolHandler;
+  /** The module of the handler. */
+  module: PythonModule;
+  calls: readonly PyCallSite[];
+  sink: PyNode;
+}
+
 /** Parameter bindings of one analysis context: a handler, or a helper called from one. */
 interface Env {
   handler: PyToolHandler;
@@ -51,8 +69,10 @@ interface Env {
   params: ReadonlyMap<string, boolean>;
   depth: number;
   memo: Map<number, boolean>;
-  /** The call that entered this function, in the caller's context: the handler, then each call site down to here. */
-  caller?: { env: Env; call: PyNode };
+  /** The calls from the handler to `fn`, outermost first. */
+  calls: readonly PyCallSite[];
+  /** The module of the handler. */
+  handlerModule: PythonModule;
   /** The object a method runs on (`runner` of `runner.run(x)`), in the caller's context. */
   receiver?: { env: Env; node: PyNode };
   /** Parameters whose argument was already resolved by the caller (`is_inside(path.resolve())`). */
@@ -114,6 +134,8 @@ export class PythonTaint {
   private readonly urlValidators = new Map<number, boolean>();
   private foreign?: Map<number, PyForeignHandler>;
   private kind: SinkKind = "any";
+  /** The first flow found for each expression a query found tainted, by module path. */
+  private readonly flows = new Map<string, PyFlow[]>();
 
   constructor(
     private readonly project: PythonProject,
@@ -135,9 +157,18 @@ export class PythonTaint {
     this.kind = kind;
     const out: PyToolHandler[] = [];
     for (const env of this.contextsFor(module, expr, 0)) {
-      if (!out.includes(env.handler) && this.eval(env, expr)) out.push(env.handler);
+      if (out.includes(env.handler) || !this.eval(env, expr)) continue;
+      out.push(env.handler);
+      const flows = this.flows.get(module.path) ?? [];
+      if (!flows.some((f) => f.sink.id === expr.id)) flows.push({ handler: env.handler, module: env.handlerModule, calls: env.calls, sink: expr });
+      this.flows.set(module.path, flows);
     }
     return out;
+  }
+
+  /** The flow of a tainted expression inside `node` (or of `node` itself) that a query found; the first when several are. */
+  flowWithin(module: PythonModule, node: PyNode): PyFlow | undefined {
+    return this.flows.get(module.path)?.find((f) => f.sink.startIndex >= node.startIndex && f.sink.endIndex <= node.endIndex);
   }
 
   /** The handler a function is: registered in its own module, or by another module (`mcp.tool()(imported_fn)`). */
@@ -176,7 +207,11 @@ export class PythonTaint {
         for (const callerEnv of this.contextsFor(site.module, site.call, depth + 1)) {
           const params = this.bind(callerEnv, site.target, site.call);
           if (![...params.values()].some(Boolean) && !stateful) continue;
-          out.push({ handler: callerEnv.handler, fn, module, params, depth: callerEnv.depth + 1, memo: new Map(), caller: { env: callerEnv, call: site.call }, receiver: receiverOf(callerEnv, site.call, site.target) });
+          out.push({
+            handler: callerEnv.handler, fn, module, params, depth: callerEnv.depth + 1, memo: new Map(),
+            calls: [...callerEnv.calls, { module: site.module, call: site.call }], handlerModule: callerEnv.handlerModule,
+            receiver: receiverOf(callerEnv, site.call, site.target),
+          });
         }
       }
     } finally {
@@ -191,7 +226,7 @@ export class PythonTaint {
     const cached = this.contexts.get(key);
     if (cached) return cached[0]!;
     const params = new Map(parametersOf(handler.fn).map((p) => [p.name, handler.tainted.has(p.name)]));
-    const env: Env = { handler, fn: handler.fn, module, params, depth: 0, memo: new Map() };
+    const env: Env = { handler, fn: handler.fn, module, params, depth: 0, memo: new Map(), calls: [], handlerModule: module };
     this.contexts.set(key, [env]);
     return env;
   }
@@ -271,7 +306,8 @@ export class PythonTaint {
       case "attribute": {
         if (this.isSafeField(env, node)) return false;
         const object = node.childForFieldName("object")!;
-        const cls = object.type === "identifier" ? this.classes.selfClass(env.module, object) : undefined;
+        // `self.attr` is what the object stores, unless the object itself is the input (`self` of an http.server handler).
+        const cls = object.type === "identifier" && env.params.get(object.text) !== true ? this.classes.selfClass(env.module, object) : undefined;
         return cls ? this.evalField(env, cls, node) : this.eval(env, object);
       }
       case "subscript":
@@ -358,7 +394,7 @@ export class PythonTaint {
     this.active.add(-fn.id);
     let value = false;
     try {
-      const inner: Env = { handler: env.handler, fn, module: target.module, params, depth: env.depth + 1, memo: new Map(), caller: { env, call }, receiver };
+      const inner: Env = { handler: env.handler, fn, module: target.module, params, depth: env.depth + 1, memo: new Map(), calls: env.calls, handlerModule: env.handlerModule, receiver };
       for (const ret of fn.descendantsOfType(["return_statement", "yield"])) {
         if (!ret || !belongsTo(ret, fn)) continue;
         const v = ret.namedChildren[0];
@@ -813,7 +849,7 @@ export class PythonTaint {
         const a = args.keywords.get(p.name) ?? args.positional[i];
         return !!a && (/\.resolve\(|realpath\(/.test(a.text) || (unwrapPy(a).type === "identifier" && this.resolvedName(env, unwrapPy(a))));
       }).map((p) => p.name));
-      const inner: Env = { handler: env.handler, fn: target.fn, module: target.module, params: new Map(), depth: env.depth + 1, memo: new Map(), caller: { env, call }, resolved };
+      const inner: Env = { handler: env.handler, fn: target.fn, module: target.module, params: new Map(), depth: env.depth + 1, memo: new Map(), calls: env.calls, handlerModule: env.handlerModule, resolved };
       this.active.add(-target.fn.id);
       try {
         return returns.every((r) => check(inner, param, r));
