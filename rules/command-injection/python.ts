@@ -3,7 +3,7 @@ import type { PythonRuleContext } from "../../src/engine/python/context.js";
 import { toolsLabel as inputLabel } from "../../src/engine/python/describe.js";
 import type { PyNode } from "../../src/engine/python/parser.js";
 import type { PythonModule } from "../../src/engine/python/module.js";
-import { listElements, stringPieces, type Piece } from "../../src/engine/python/pieces.js";
+import { listElements, listHead, stringPieces, type Piece } from "../../src/engine/python/pieces.js";
 import { abbreviatePy, callArgs, constantString, unwrapPy } from "../../src/engine/python/values.js";
 
 const SUBPROCESS = new Set(["subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen"]);
@@ -91,6 +91,13 @@ function checkArgv(ctx: PythonRuleContext, call: PyNode, fn: string, command: Py
     return false;
   }
   if (!via && ctx.taint.isParameter(command)) return false;
+  // `cmd = ["kubectl", ...]` then `cmd.extend(args)`: the program is still the literal head.
+  const head = listHead(command);
+  if (head) {
+    if (constantString(head, ctx.module) !== undefined || !ctx.taint.isTainted(head)) return false;
+    reportProgramChoice(ctx, call, head, via);
+    return true;
+  }
   if (constantString(command, ctx.module) === undefined && ctx.taint.isTainted(command)) {
     reportProgramChoice(ctx, call, command, via);
     return true;

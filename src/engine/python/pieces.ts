@@ -163,3 +163,20 @@ export function builtList(name: PyNode): PyNode[] | undefined {
   }
   return out;
 }
+
+/**
+ * The first element of a list held by a name: the head of its only assignment, a list literal, when nothing
+ * inserts before it. Appends and extends that `builtList` cannot follow leave the head as it is.
+ */
+export function listHead(expr: PyNode): PyNode | undefined {
+  const e = unwrapPy(expr);
+  if (e.type === "list" || e.type === "tuple") return e.namedChildren.find((c) => !!c && c.type !== "comment") ?? undefined;
+  if (e.type !== "identifier") return undefined;
+  let fn: PyNode | null = e.parent;
+  while (fn && fn.type !== "function_definition") fn = fn.parent;
+  if (!fn) return undefined;
+  const assignments = fn.descendantsOfType("assignment").filter((a) => a?.childForFieldName("left")?.text === e.text);
+  if (assignments.length !== 1 || new RegExp(`\\b${e.text}\\.insert\\(`).test(fn.text)) return undefined;
+  const value = unwrapPy(assignments[0]!.childForFieldName("right")!);
+  return value.type === "list" || value.type === "tuple" ? (value.namedChildren.find((c) => !!c && c.type !== "comment") ?? undefined) : undefined;
+}
