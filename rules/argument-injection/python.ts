@@ -65,12 +65,12 @@ export function checkPython(ctx: PythonRuleContext): void {
       // An argument list built here and run by a helper: `run_command(cmd)` → `subprocess.run(cmd_list)`.
       for (const forwarded of ctx.taint.forwardedArguments(call, argvArgument)) {
         const list = listElements(unwrapPy(forwarded.argument));
-        if (list && list.length >= 2 && checkElements(ctx, call, [], list, 1, { via: forwarded.sink, viaPath: forwarded.sinkModule.path })) break;
+        if (list && list.length >= 2 && checkElements(ctx, call, [], list, 1, { via: forwarded.sink, viaPath: forwarded.sinkModule.path, argv: forwarded.argument })) break;
       }
       continue;
     }
     if (!elements || elements.length < 2) continue;
-    checkElements(ctx, call, [], elements, 1, {});
+    checkElements(ctx, call, [], elements, 1, { argv: unwrapPy(args.positional[0] ?? args.keywords.get("args") ?? args.listSplats[0] ?? call) });
   }
 }
 
@@ -111,7 +111,7 @@ function assignedOnce(name: PyNode): PyNode | undefined {
  * Reports the first element from `start` on that tool input reaches before a `--`, unless a constant prefix or an option taking a
  * value protects it. `program` is the argv head when the elements do not start with it (GitPython's `git <subcommand>`).
  */
-function checkElements(ctx: PythonRuleContext, call: PyNode, program: string[], elements: PyNode[], start: number, how: { gitPython?: boolean; via?: PyNode; viaPath?: string }): boolean {
+function checkElements(ctx: PythonRuleContext, call: PyNode, program: string[], elements: PyNode[], start: number, how: { gitPython?: boolean; via?: PyNode; viaPath?: string; argv?: PyNode }): boolean {
   const name = program[0] ?? constantString(elements[0]!, ctx.module);
   if (name === undefined || SHELL_PROGRAM.test(name.trim())) return false;
   const candidates: { index: number; afterOption: boolean }[] = [];
@@ -130,6 +130,8 @@ function checkElements(ctx: PythonRuleContext, call: PyNode, program: string[], 
   // Right after an option (`-p`, `-o`) the value may be that option's; an element after no option is surely an operand.
   const chosen = candidates.find((c) => !c.afterOption) ?? candidates[0];
   if (!chosen) return false;
+  // A list built before the call: asking about the argument itself gives the finding its trace.
+  if (how.argv) ctx.taint.isTainted(how.argv, "argument");
   report(ctx, call, [...program, ...(program.length > 0 ? [] : [name])].join(" "), elements, chosen.index, how);
   return true;
 }

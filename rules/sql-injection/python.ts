@@ -52,6 +52,8 @@ export function checkPython(ctx: PythonRuleContext): void {
       if (!pieces || !pieces.some((p) => "literal" in p && SQL_WORDS.test(p.literal))) continue;
       const tainted = pieces.filter((p): p is Extract<Piece, { expr: string }> => "expr" in p && ctx.taint.isTainted(p.node, "sql"));
       if (tainted.length === 0) continue;
+      // The SQL may be built before the call: asking about the argument itself gives the finding its trace.
+      ctx.taint.isTainted(query, "sql");
       report(ctx, call, query, pieces, tainted.map((p) => p.node), via && { sink: via.sink, path: via.sinkModule.path });
       break;
     }

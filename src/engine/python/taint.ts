@@ -1083,7 +1083,13 @@ function bindingsIn(stmt: PyNode, name: string): PyNode[] {
     if (NESTED_SCOPES.has(n.type)) return;
     if (n.type === "assignment" || n.type === "augmented_assignment") {
       const right = n.childForFieldName("right");
-      if (right && bindsName(n.childForFieldName("left"), name)) out.push(right);
+      const left = n.childForFieldName("left");
+      // `name[key] = value` puts the value in the container.
+      const into = left?.type === "subscript" && left.childForFieldName("value")?.text === name;
+      if (right && (bindsName(left, name) || into)) out.push(right);
+    } else if (n.type === "call" && isMutation(n, name)) {
+      // `args.append(x)`, `args.extend(more)`, `params.update(d)`: the container now holds them.
+      for (const a of n.childForFieldName("arguments")?.namedChildren ?? []) if (a && a.type !== "comment") out.push(a);
     } else if (n.type === "named_expression" && n.childForFieldName("name")?.text === name) {
       out.push(n.childForFieldName("value")!);
     } else if (n.type === "for_statement" && bindsName(n.childForFieldName("left"), name)) {
@@ -1095,6 +1101,13 @@ function bindingsIn(stmt: PyNode, name: string): PyNode[] {
   };
   visit(stmt);
   return out;
+}
+
+const MUTATORS = new Set(["append", "extend", "insert", "add", "update", "appendleft", "extendleft"]);
+
+function isMutation(call: PyNode, name: string): boolean {
+  const callee = call.childForFieldName("function");
+  return callee?.type === "attribute" && callee.childForFieldName("object")?.text === name && MUTATORS.has(callee.childForFieldName("attribute")!.text);
 }
 
 /** `f"https://api.example.com/items/{id}"`, `BASE + "/items/" + id`: the scheme and host are literal. */
