@@ -58,6 +58,8 @@ export function checkPython(ctx: PythonRuleContext): void {
       continue;
     }
     if (!PATH_METHODS.has(method) || constantString(receiver, ctx.module) !== undefined) continue;
+    // `text.replace(old, new)` is the string method; pathlib's `replace(target)` takes one path.
+    if ((method === "replace" || method === "rename") && callArgs(call).positional.length > 1) continue;
     // `open` and `glob` exist on other objects too; a pathlib receiver is built with Path or `/`.
     if ((method === "open" || method === "glob" || method === "replace" || method === "rename" || method === "chmod") && !looksLikePath(ctx, receiver)) continue;
     if (!ctx.taint.isTainted(receiver, "path")) continue;

@@ -358,6 +358,7 @@ export class PythonTaint {
     if (this.kind === "traversal" && qualified && NORMALIZING.has(qualified)) return false;
     // Entries of a directory listing are named by the filesystem: a tool-chosen directory is the listing's finding, not each entry's.
     if ((this.kind === "path" || this.kind === "traversal") && qualified && ENUMERATING.has(qualified)) return false;
+    if ((this.kind === "path" || this.kind === "traversal") && qualified === "os.path.join" && this.joinsListedEntry(env, call)) return false;
     const targets = this.classes.targetsOf(env.module, call);
     // An instance of a class of the project carries what it was built from.
     if (targets.some((t) => t.constructs)) return anyArg();
@@ -378,6 +379,26 @@ export class PythonTaint {
       return this.eval(env, receiver) || anyArg();
     }
     return anyArg();
+  }
+
+  /** `os.path.join(d, name)` for a `name` of `os.listdir(d)`: an entry of the listing, named by the filesystem. */
+  private joinsListedEntry(env: Env, call: PyNode): boolean {
+    const args = callArgs(call).positional;
+    const [dir, entry] = args;
+    if (args.length !== 2 || !dir || entry?.type !== "identifier") return false;
+    const listing = (node: PyNode | undefined, hops = 0): PyNode | undefined => {
+      const n = node ? unwrapPy(node) : undefined;
+      if (n?.type === "call" && /^os\.(?:listdir|scandir)$/.test(env.module.qualifiedName(n.childForFieldName("function")!) ?? "")) return callArgs(n).positional[0];
+      if (n?.type === "call" && n.childForFieldName("function")?.text === "sorted") return listing(callArgs(n).positional[0], hops);
+      if (n?.type === "identifier" && hops < 2) {
+        const values = this.reaching(env, n.text, n);
+        return values?.length === 1 && values[0] !== "param" ? listing(values[0], hops + 1) : undefined;
+      }
+      return undefined;
+    };
+    const values = this.reaching(env, entry.text, entry);
+    const listed = values?.length === 1 && values[0] !== "param" ? listing(values[0]) : undefined;
+    return !!listed && listed.text === dir.text;
   }
 
   /** A helper's result: its return values with the parameters bound to the call's arguments. */
