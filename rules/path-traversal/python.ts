@@ -167,7 +167,8 @@ function containmentCheck(ctx: PythonRuleContext, node: PyNode): Containment | u
   if (method !== "startswith" || !root) return undefined;
   // A directory prefix on a path: not `arn.startswith(VALID_PREFIXES)` or `url.startswith(BASE)`.
   const literal = constantString(root, ctx.module);
-  const rootLike = literal !== undefined ? /^(?:\/|[A-Za-z]:\\)/.test(literal) : ROOT_NAME.test(root.text) && !/url|uri|prefix|scheme|host/i.test(root.text);
+  // A directory with at least one segment: `startswith("/")` asks whether a path is absolute.
+  const rootLike = literal !== undefined ? /^(?:\/|[A-Za-z]:\\)[^/\\\s]/.test(literal) : ROOT_NAME.test(root.text) && !/url|uri|prefix|scheme|host/i.test(root.text);
   if (!rootLike || !pathLike(receiver)) return undefined;
   if (!endsWithSeparator(ctx, root)) return { subject: receiver, root, flaw: "prefix" };
   return { subject: receiver, root, flaw: "unresolved" };
