@@ -2,23 +2,24 @@ import { splitCommand } from "../../src/engine/argv.js";
 import type { PythonRuleContext } from "../../src/engine/python/context.js";
 import { toolsLabel as inputLabel } from "../../src/engine/python/describe.js";
 import type { PyNode } from "../../src/engine/python/parser.js";
-import { stringPieces, type Piece } from "../../src/engine/python/pieces.js";
+import type { PythonModule } from "../../src/engine/python/module.js";
+import { listElements, listHead, stringPieces, type Piece } from "../../src/engine/python/pieces.js";
 import { abbreviatePy, callArgs, constantString, unwrapPy } from "../../src/engine/python/values.js";
 
 const SUBPROCESS = new Set(["subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen"]);
 const ALWAYS_SHELL = new Set(["os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput", "commands.getoutput", "asyncio.create_subprocess_shell", "pty.spawn_shell"]);
 const SHELL_PROGRAM = /^(?:\/(?:usr\/)?bin\/)?(?:sh|bash|zsh|dash|ksh|fish|cmd(?:\.exe)?|powershell(?:\.exe)?|pwsh)$/i;
 
-/** Text pre-filter: a Python file is parsed for this rule only if it mentions a shell-running API. */
-export const MENTIONS_PY = /\b(?:subprocess|os\.system|os\.popen|system|popen|create_subprocess_shell|getoutput)\b/;
+/** Text pre-filter: a Python file is parsed for this rule only if it mentions a shell-running API, or builds an argument list for a helper. */
+export const MENTIONS_PY = /\b(?:subprocess|os\.system|os\.popen|system|popen|create_subprocess_shell|getoutput)\b|\[\s*["'][\w./-]+["']\s*,/;
 
 /** The Python check of command-injection: `subprocess.*` with `shell=True`, `os.system`, `os.popen`, `asyncio.create_subprocess_shell`, `sh -c`. */
 export function checkPython(ctx: PythonRuleContext): void {
   for (const call of ctx.module.nodesOf("call")) {
-    const fn = ctx.module.qualifiedName(call.childForFieldName("function")!);
-    if (!fn) continue;
+    const fn = ctx.module.qualifiedName(call.childForFieldName("function")!) ?? "";
     if (ALWAYS_SHELL.has(fn)) checkShell(ctx, call, fn);
     else if (SUBPROCESS.has(fn)) checkSubprocess(ctx, call, fn);
+    else if (call.childForFieldName("arguments")?.namedChildren.length) checkForwardedArgv(ctx, call);
   }
 }
 
@@ -55,9 +56,16 @@ function checkSubprocess(ctx: PythonRuleContext, call: PyNode, fn: string): void
     });
     return;
   }
-  const list = unwrapPy(command);
-  if (list.type === "list" || list.type === "tuple") {
-    const elements = list.namedChildren.filter((e): e is PyNode => !!e && e.type !== "comment");
+  checkArgv(ctx, call, fn, command);
+}
+
+/**
+ * An argument list run without a shell: `["sh", "-c", script]` runs the script as shell code, and a first element from tool
+ * input chooses the program. A list that arrives as a parameter is judged where it is built (see `checkForwardedArgv`).
+ */
+function checkArgv(ctx: PythonRuleContext, call: PyNode, fn: string, command: PyNode, via?: Via): boolean {
+  const elements = listElements(command);
+  if (elements) {
     const program = elements[0] ? constantString(elements[0], ctx.module) : undefined;
     if (program && SHELL_PROGRAM.test(program.trim())) {
       const flag = elements.findIndex((e) => /^(?:-c|\/c|-command)$/i.test(constantString(e, ctx.module) ?? ""));
@@ -68,24 +76,67 @@ function checkSubprocess(ctx: PythonRuleContext, call: PyNode, fn: string): void
           severity: "critical",
           message:
             `${inputLabel(ctx.taint.sourcesOf(script, "command"))} reaches the script of \`${calleeText(call)}([${JSON.stringify(program)}, ${JSON.stringify(constantString(elements[flag]!, ctx.module))}, ${abbreviatePy(script)}])\`: ` +
-            `${program} interprets it as shell code, so \`;\`, \`|\` or \`$(...)\` in the input run arbitrary commands on the host.`,
+            `${program} interprets it as shell code, so \`;\`, \`|\` or \`$(...)\` in the input run arbitrary commands on the host.` +
+            viaText(ctx, call, via),
           remediation: remediation(ctx, call, fn, script),
         });
+        return true;
       }
-      return;
+      return false;
     }
-    if (elements[0] && program === undefined && ctx.taint.isTainted(elements[0])) reportProgramChoice(ctx, call, elements[0]);
-    return;
+    if (elements[0] && program === undefined && elements[0].type !== "list_splat" && ctx.taint.isTainted(elements[0])) {
+      reportProgramChoice(ctx, call, elements[0], via);
+      return true;
+    }
+    return false;
   }
-  if (constantString(list, ctx.module) === undefined && ctx.taint.isTainted(list)) reportProgramChoice(ctx, call, list);
+  if (!via && ctx.taint.isParameter(command)) return false;
+  // `cmd = ["kubectl", ...]` then `cmd.extend(args)`: the program is still the literal head.
+  const head = listHead(command);
+  if (head) {
+    if (constantString(head, ctx.module) !== undefined || !ctx.taint.isTainted(head)) return false;
+    reportProgramChoice(ctx, call, head, via);
+    return true;
+  }
+  if (constantString(command, ctx.module) === undefined && ctx.taint.isTainted(command)) {
+    reportProgramChoice(ctx, call, command, via);
+    return true;
+  }
+  return false;
 }
 
-function reportProgramChoice(ctx: PythonRuleContext, call: PyNode, program: PyNode): void {
+/** Where a helper of the project runs what a call hands it. */
+type Via = { sink: PyNode; path: string };
+
+function viaText(ctx: PythonRuleContext, call: PyNode, via: Via | undefined): string {
+  return via ? ` \`${calleeText(call)}\` runs it with \`${abbreviatePy(via.sink, 40)}\` (${via.path !== ctx.path ? `${via.path}, ` : ""}line ${via.sink.startPosition.row + 1}).` : "";
+}
+
+/** The argv a call runs without a shell: what a helper's parameter becomes. */
+function argvOf(module: PythonModule, call: PyNode): PyNode | undefined {
+  const fn = module.qualifiedName(call.childForFieldName("function")!);
+  if (!fn || !SUBPROCESS.has(fn)) return undefined;
+  const args = callArgs(call);
+  const shell = args.keywords.get("shell");
+  if (shell && !["False", "None", "0", '""', "''"].includes(shell.text)) return undefined;
+  return args.positional[0] ?? args.keywords.get("args");
+}
+
+/** An argument list built at a call and run by a helper of the project (`run_command(cmd)` → `subprocess.run(cmd_list)`). */
+function checkForwardedArgv(ctx: PythonRuleContext, call: PyNode): void {
+  for (const f of ctx.taint.forwardedArguments(call, argvOf)) {
+    const fn = ctx.module.qualifiedName(f.sink.childForFieldName("function")!) ?? "subprocess.run";
+    if (checkArgv(ctx, call, fn, f.argument, { sink: f.sink, path: f.sinkModule.path })) return;
+  }
+}
+
+function reportProgramChoice(ctx: PythonRuleContext, call: PyNode, program: PyNode, via?: Via): void {
   ctx.report({
     node: call,
     message:
       `${inputLabel(ctx.taint.sourcesOf(program))} chooses the program that \`${calleeText(call)}(${abbreviatePy(program)}, ...)\` runs: ` +
-      "whoever controls the tool arguments can run any executable on the host (`/bin/sh`, `curl … | sh`, an interpreter with inline code).",
+      "whoever controls the tool arguments can run any executable on the host (`/bin/sh`, `curl … | sh`, an interpreter with inline code)." +
+      viaText(ctx, call, via),
     remediation: [
       "Do not let tool input name the program. Declare the choice as a fixed set — a `Literal[\"status\", \"log\"]` or `Enum` parameter type — and map each value to a literal argument list:",
       "",
