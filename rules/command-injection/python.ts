@@ -34,7 +34,7 @@ function checkShell(ctx: PythonRuleContext, call: PyNode, fn: string): void {
       `${inputLabel(ctx.taint.sourcesOf(command, "command"))} reaches \`${calleeText(call)}(${abbreviatePy(command)})\`. ${fn} runs the command through a shell, ` +
       "so shell syntax in the input (`;`, `|`, `&&`, `$(...)`, backticks) runs arbitrary commands on the host with the server's privileges. " +
       "The arguments of a tool call are chosen by the model, and a prompt injection in any document, web page or issue the model reads can choose them.",
-    remediation: remediation(ctx, call, fn, command),
+    ...remediation(ctx, call, fn, command),
   });
 }
 
@@ -52,7 +52,7 @@ function checkSubprocess(ctx: PythonRuleContext, call: PyNode, fn: string): void
       message:
         `${inputLabel(ctx.taint.sourcesOf(command, "command"))} reaches \`${calleeText(call)}(${abbreviatePy(command)}, shell=True)\`: with \`shell=True\` the command is run by \`/bin/sh\`, ` +
         "so shell syntax in the input (`;`, `|`, `&&`, `$(...)`) runs arbitrary commands on the host with the server's privileges.",
-      remediation: remediation(ctx, call, fn, command),
+      ...remediation(ctx, call, fn, command),
     });
     return;
   }
@@ -78,7 +78,7 @@ function checkArgv(ctx: PythonRuleContext, call: PyNode, fn: string, command: Py
             `${inputLabel(ctx.taint.sourcesOf(script, "command"))} reaches the script of \`${calleeText(call)}([${JSON.stringify(program)}, ${JSON.stringify(constantString(elements[flag]!, ctx.module))}, ${abbreviatePy(script)}])\`: ` +
             `${program} interprets it as shell code, so \`;\`, \`|\` or \`$(...)\` in the input run arbitrary commands on the host.` +
             viaText(ctx, call, via),
-          remediation: remediation(ctx, call, fn, script),
+          remediation: remediation(ctx, call, fn, script).remediation,
         });
         return true;
       }
@@ -149,18 +149,21 @@ function reportProgramChoice(ctx: PythonRuleContext, call: PyNode, program: PyNo
 }
 
 /** The command as an argv list for subprocess (see splitCommand), or the shell syntax that keeps it from being one. */
-export function toArgv(pieces: Piece[], isInput: (node: PyNode) => boolean): { program: string; args: string[] } | { shellSyntax: string } | undefined {
+export function toArgv(pieces: Piece[], isInput: (node: PyNode) => boolean): { program: string; args: string[]; checks: string[] } | { shellSyntax: string } | undefined {
   const split = splitCommand(pieces, isInput);
   if (!split || "shellSyntax" in split) return split;
-  const args = split.words.map(renderWord);
+  const args = split.words.map((w) => renderWord(w, isInput));
   if (split.endAt !== undefined) args.splice(split.endAt, 0, pyString(split.endMarker));
-  return { program: pyString(split.program), args };
+  const checks = split.unguarded.map((i) => `if str(${renderWord(split.words[i]!, isInput)}).startswith("-"):\n    raise ValueError("invalid argument")`);
+  return { program: pyString(split.program), args, checks };
 }
 
-function renderWord(word: Piece[]): string {
+/** A word as a list element: literal text quoted, tool input as it is (a string), any other value through `str()`. */
+function renderWord(word: Piece[], isInput: (node: PyNode) => boolean): string {
   if (word.length === 1) {
     const only = word[0]!;
-    return "expr" in only ? (/^\w+$/.test(only.expr) || only.expr.includes("(") ? only.expr : `str(${only.expr})`) : pyString(only.literal);
+    if (!("expr" in only)) return pyString(only.literal);
+    return isInput(only.node) || only.node.type === "string" ? only.expr : `str(${only.expr})`;
   }
   return 'f"' + word.map((p) => ("expr" in p ? `{${p.expr}}` : p.literal.replace(/[{}"]/g, (c) => (c === '"' ? '\\"' : c + c)))).join("") + '"';
 }
@@ -174,34 +177,50 @@ function calleeText(call: PyNode): string {
 }
 
 /** A fix written for this call: the same command as an argument list run without a shell, when it can be split. */
-function remediation(ctx: PythonRuleContext, call: PyNode, fn: string, command: PyNode): string {
+function remediation(ctx: PythonRuleContext, call: PyNode, fn: string, command: PyNode): { remediation: string; fix?: { node: PyNode; replacement: string } } {
   const pieces = stringPieces(ctx.module, command);
   const rewrite = pieces ? toArgv(pieces, (n) => ctx.taint.isTainted(n)) : undefined;
-  const keep = [...callArgs(call).keywords.entries()].filter(([k]) => k !== "shell" && k !== "args" && k !== "cmd").map(([k, v]) => `${k}=${abbreviatePy(v, 40)}`);
+  const keywords = [...callArgs(call).keywords.entries()].filter(([k]) => k !== "shell" && k !== "args" && k !== "cmd");
   if (rewrite && "program" in rewrite) {
     const argv = `[${[rewrite.program, ...rewrite.args].join(", ")}]`;
-    const code =
-      fn === "asyncio.create_subprocess_shell"
+    const written = (shown: (v: PyNode) => string) => {
+      const keep = keywords.map(([k, v]) => `${k}=${shown(v)}`);
+      return fn === "asyncio.create_subprocess_shell"
         ? `await asyncio.create_subprocess_exec(${[rewrite.program, ...rewrite.args, ...keep].join(", ")})`
         : fn === "os.popen" || fn.startsWith("subprocess.getoutput") || fn.endsWith("getstatusoutput") || fn === "commands.getoutput"
           ? `subprocess.run(${argv}, capture_output=True, text=True, check=True).stdout`
           : fn === "os.system"
             ? `subprocess.run(${argv}, check=True)`
             : `${calleeText(call)}(${[argv, ...keep].join(", ")})`;
-    const inputs = rewrite.args.filter((a) => !a.startsWith("'") && !a.startsWith('f"'));
-    return [
-      "Run the program directly, without a shell, and pass each value as its own list element:",
-      "",
-      "```python",
-      code,
-      "```",
-      "",
-      `Without a shell, \`;\`, \`|\` or \`$(...)\` in ${inputs.map((i) => `\`${i}\``).join(", ") || "the input"} are plain characters of one argument.` +
-        (rewrite.args.includes("'--'") ? " The `'--'` ends option parsing, so a value starting with `-` cannot become an option." : "") +
-        (rewrite.args.includes("'--end-of-options'") ? " `'--end-of-options'` ends option parsing, so a value starting with `-` cannot become an option, and it stays a revision (git reads what follows `--` as paths)." : "") +
-        ' Also constrain the input: a `Literal["a", "b"]` parameter type, or a check such as `re.fullmatch(r"[\\w./-]+", value)`.',
-    ].join("\n");
+    };
+    const inputs = rewrite.args.filter((a) => !a.startsWith("'") && !a.startsWith('f"') && !a.startsWith("str("));
+    // The call rewritten in place: subprocess's own functions keep their name; the command is its first argument.
+    const inPlace = SUBPROCESS.has(fn) && callArgs(call).positional[0]?.id === command.id && rewrite.checks.length === 0;
+    return {
+      remediation: remediationText(rewrite, inputs, [...rewrite.checks, written((v) => abbreviatePy(v, 40))].join("\n")),
+      ...(inPlace ? { fix: { node: call, replacement: written((v) => v.text) } } : {}),
+    };
   }
+  return { remediation: otherRemediation(command, rewrite) };
+}
+
+function remediationText(rewrite: { args: string[]; checks: string[] }, inputs: string[], code: string): string {
+  return [
+    "Run the program directly, without a shell, and pass each value as its own list element:",
+    "",
+    "```python",
+    code,
+    "```",
+    "",
+    `Without a shell, \`;\`, \`|\` or \`$(...)\` in ${inputs.map((i) => `\`${i}\``).join(", ") || "the input"} are plain characters of one argument.` +
+      (rewrite.args.includes("'--'") ? " The `'--'` ends option parsing, so a value starting with `-` cannot become an option." : "") +
+      (rewrite.args.includes("'--end-of-options'") ? " `'--end-of-options'` ends option parsing, so a value starting with `-` cannot become an option, and it stays a revision (git reads what follows `--` as paths)." : "") +
+      (rewrite.checks.length > 0 ? " An option follows the input (or the program has no end-of-options marker), so a leading `-` is refused instead." : "") +
+      ' Also constrain the input: a `Literal["a", "b"]` parameter type, or a check such as `re.fullmatch(r"[\\w./-]+", value)`.',
+  ].join("\n");
+}
+
+function otherRemediation(command: PyNode, rewrite: { shellSyntax: string } | undefined): string {
   if (rewrite && "shellSyntax" in rewrite) {
     return [
       `This command line uses shell syntax (\`${rewrite.shellSyntax}\`), which an argument list cannot express. Run each program with \`subprocess.run([program, arg1, ...])\` (no \`shell=True\`) and do the piping, redirection or sequencing in Python, passing tool input only as separate list elements.`,

@@ -1,7 +1,7 @@
 import type { PythonRuleContext } from "../../src/engine/python/context.js";
 import { inputLabel } from "../../src/engine/python/describe.js";
 import type { PyNode } from "../../src/engine/python/parser.js";
-import { abbreviatePy, callArgs, constantString } from "../../src/engine/python/values.js";
+import { abbreviatePy, unwrapPy, callArgs, constantString } from "../../src/engine/python/values.js";
 
 /** Functions that open, write, list, move or delete a path, and which arguments are paths. */
 const PATH_FUNCTIONS: Record<string, readonly number[]> = {
@@ -81,6 +81,17 @@ function opensForWriting(call: PyNode): boolean {
   return !!mode && /[wax+]/.test(constantString(mode) ?? "");
 }
 
+/** `BASE / name` or `self.root / name`: the root a path expression joins its input to, as written. */
+function joinedRoot(path: PyNode): string | undefined {
+  let e = unwrapPy(path);
+  while (e.type === "binary_operator" && e.childForFieldName("operator")?.type === "/") {
+    const left = unwrapPy(e.childForFieldName("left")!);
+    if (left.type === "identifier" || left.type === "attribute") return left.text;
+    e = left;
+  }
+  return undefined;
+}
+
 /** Statements already reported, with the path text: `list(p.rglob("*.py")) + list(p.rglob("*.ts"))` is one finding. */
 const reported = new WeakMap<PythonRuleContext, Set<string>>();
 
@@ -105,8 +116,8 @@ function report(ctx: PythonRuleContext, call: PyNode, path: PyNode, summary: str
       "Resolve the path (following symlinks) and check that it is inside the allowed root before using it:",
       "",
       "```python",
-      "ROOT = Path(ALLOWED_DIR).resolve()",
-      `target = (ROOT / ${p}).resolve()`,
+      // A path already joined to its root (`BASE / name`) is resolved as written and checked against that root.
+      ...(joinedRoot(path) ? [`ROOT = ${joinedRoot(path)}.resolve()`, `target = (${abbreviatePy(path, 60)}).resolve()`] : ["ROOT = Path(ALLOWED_DIR).resolve()", `target = (ROOT / ${p}).resolve()`]),
       "if not target.is_relative_to(ROOT):",
       `    raise ValueError(f"path outside {ROOT}: {${/^\w+$/.test(p) ? p : "target"}}")`,
       "```",

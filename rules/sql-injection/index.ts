@@ -124,9 +124,10 @@ function builtFrom(expr: Node, depth = 0): Built | undefined {
 /** The driver's placeholders, from what the file imports: `$1` for node-postgres, `?` for mysql and sqlite drivers; undefined when unknown. */
 function placeholderStyle(sourceFile: import("ts-morph").SourceFile): "$" | "?" | undefined {
   const modules = sourceFile.getImportDeclarations().map((d) => d.getModuleSpecifierValue().replace(/^node:/, ""));
-  if (modules.some((m) => m === "pg" || m === "postgres")) return "$";
-  if (modules.some((m) => /^(?:mysql2?(?:\/promise)?|sqlite3?|better-sqlite3|sqlite)$/.test(m))) return "?";
-  return undefined;
+  const dollar = modules.some((m) => m === "pg" || m === "postgres");
+  const question = modules.some((m) => /^(?:mysql2?(?:\/promise)?|sqlite3?|better-sqlite3|sqlite)$/.test(m));
+  // Both kinds of driver in one file: which one this call uses is not known from the imports.
+  return dollar === question ? undefined : dollar ? "$" : "?";
 }
 
 /**
@@ -178,7 +179,9 @@ function remediation(call: CallExpression, sql: Node, built: Built | undefined, 
     const runner = /\.prepare$/.test(callee) && parent && Node.isPropertyAccessExpression(parent) ? parent.getName() : undefined;
     const statement = text.includes("${") ? "`" + text + "`" : JSON.stringify(text);
     const rewritten = /\.prepare$/.test(callee) ? `${callee}(${statement}).${runner ?? "all"}(${values.join(", ")})` : `${callee}(${statement}, [${values.join(", ")}])`;
-    const inPlace = template === unwrap(sql) && call.getArguments().length === 1 && !/\.prepare$/.test(callee) && style !== undefined;
+    const inPlace = template === unwrap(sql) && call.getArguments().length === 1 && style !== undefined;
+    // better-sqlite3's `db.prepare(sql).all()`: the values go to the statement's run, so the rewrite covers both calls.
+    const prepared = /\.prepare$/.test(callee) && parent && Node.isPropertyAccessExpression(parent) && Node.isCallExpression(parent.getParent()) && (parent.getParent() as CallExpression).getArguments().length === 0 ? (parent.getParent() as CallExpression) : undefined;
     return {
       remediation: [
         "Pass the values as parameters, never inside the SQL text; the driver sends them separately, so quotes in them are data:",
@@ -189,7 +192,8 @@ function remediation(call: CallExpression, sql: Node, built: Built | undefined, 
         "",
         `Use the placeholder syntax of your driver (\`?\` for sqlite/mysql, \`$1\` for pg). Identifiers (table or column names) cannot be parameters: map them from a fixed set (\`z.enum([...])\`) instead.`,
       ].join("\n"),
-      ...(inPlace ? { fix: { node: call, replacement: `${call.getExpression().getText()}(${statement}, [${values.join(", ")}])` } } : {}),
+      ...(inPlace && !/\.prepare$/.test(callee) ? { fix: { node: call, replacement: `${call.getExpression().getText()}(${statement}, [${values.join(", ")}])` } } : {}),
+      ...(inPlace && prepared ? { fix: { node: prepared, replacement: `${call.getExpression().getText()}(${statement}).${runner}(${values.join(", ")})` } } : {}),
     };
   }
   return {

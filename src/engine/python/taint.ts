@@ -725,6 +725,7 @@ export class PythonTaint {
     if (c.type === "boolean_operator") {
       const op = c.childForFieldName("operator")?.type;
       const [l, r] = [c.childForFieldName("left")!, c.childForFieldName("right")!];
+      if (op === "or" && this.kind === "path" && rejectsUnsafeComponent(c, name, env.module)) return true;
       if (op === "or") return this.negative(env, l, name) || this.negative(env, r, name);
       // `if value and value.startswith("-"): raise`: what passes is an empty value, or a safe one.
       const truthy = (n: PyNode) => unwrapPy(n).type === "identifier" && unwrapPy(n).text === name;
@@ -1004,6 +1005,37 @@ function receiverOf(env: Env, call: PyNode, target: PyCallTarget): Env["receiver
   const object = unwrapPy(callee.childForFieldName("object")!);
   if (object.type === "identifier" && env.fn && parametersOf(env.fn)[0]?.name === object.text && env.receiver) return env.receiver;
   return { env, node: object };
+}
+
+/**
+ * `"/" in name or "\\" in name or name.startswith(".")`: a check that holds for every value that
+ * is not a single, plain path component — one with a separator of either kind, or `.`/`..` (and
+ * hidden names). A value it lets through cannot leave the folder it is joined to.
+ */
+function rejectsUnsafeComponent(cond: PyNode, name: string, module: PythonModule): boolean {
+  const leaves: PyNode[] = [];
+  const walk = (n: PyNode) => {
+    const e = unwrapPy(n);
+    if (e.type === "boolean_operator" && e.childForFieldName("operator")?.type === "or") {
+      walk(e.childForFieldName("left")!);
+      walk(e.childForFieldName("right")!);
+    } else leaves.push(e);
+  };
+  walk(cond);
+  const contains = (leaf: PyNode, text: string) => {
+    if (leaf.type !== "comparison_operator" || leaf.namedChildren.length !== 2) return false;
+    const op = leaf.children.filter((n): n is PyNode => !!n && !n.isNamed).map((n) => n.type).join(" ");
+    const [left, right] = leaf.namedChildren as [PyNode, PyNode];
+    return op === "in" && constantString(left, module) === text && unwrapPy(right).text === name;
+  };
+  const startsWithDot = (leaf: PyNode) => {
+    if (leaf.type !== "call") return false;
+    const callee = leaf.childForFieldName("function")!;
+    const arg = callArgs(leaf).positional[0];
+    return callee.type === "attribute" && callee.childForFieldName("attribute")!.text === "startswith" && callee.childForFieldName("object")!.text === name && !!arg && constantString(arg, module) === ".";
+  };
+  const dotsOut = leaves.some((l) => startsWithDot(l) || contains(l, ".."));
+  return leaves.some((l) => contains(l, "/")) && leaves.some((l) => contains(l, "\\")) && dotsOut;
 }
 
 function isAnchored(pattern: string | undefined): boolean {
