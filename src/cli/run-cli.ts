@@ -4,6 +4,8 @@ import { dirname, resolve } from "node:path";
 import { applySuggestions, unifiedDiff } from "./apply-fixes.js";
 import { CONFIG_PATH, DEFAULT_CONFIG, ignoreMatcher, parseRepoConfig, treatmentOf, type RepoConfig } from "../config/repo-config.js";
 import { analyze, listRules } from "../engine/index.js";
+import { buildInventory } from "../engine/inventory.js";
+import { formatInventoryText } from "./format-inventory.js";
 import { atOrAbove, SEVERITIES, type AnalyzeOptions, type Finding, type Severity, type SourceInput, type Suggestion } from "../engine/types.js";
 import { collectFiles } from "./collect-files.js";
 import { formatSarif } from "./format-sarif.js";
@@ -27,6 +29,7 @@ type FailLevel = Severity | "none";
 
 const HELP = `Usage: mcp-review scan [PATH] [options]
        mcp-review scan --user [options]
+       mcp-review inventory [PATH] [--format text|json] [--output FILE]
 
 Scan the MCP server code and MCP client configs under PATH (a folder or a file; default ".")
 for security flaws. With --user, audit your own MCP client configs instead (Claude Desktop,
@@ -46,6 +49,12 @@ Options:
                              writing them (the report goes to --output or nowhere)
   --help                     show this help
   --version                  show the version
+
+The inventory command lists what PATH contains: the MCP servers implemented in it (name,
+language, transports, listen address, authentication, Host/Origin validation, CORS), their
+tools, resources and prompts (description, input schema, definition hash), MCP client configs
+(what each server runs, pinned or not), MCP dependencies with advisories, the findings of scan,
+and what was not read. It exits 0 unless the arguments or files cannot be read.
 
 Exit status: 0 no finding at or above the fail level, 1 findings, 2 usage or I/O error.
 `;
@@ -74,6 +83,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     const [command, ...rest] = argv;
+    if (command === "inventory") return inventory(parseInventoryArgs(rest), io);
     if (command !== "scan") throw new UsageError(command === undefined ? "missing command; try `mcp-review scan .`" : `unknown command \`${command}\`; try \`mcp-review scan .\``);
     const args = parseScanArgs(rest);
     return args.user ? scanUser(args, io) : scan(args, io);
@@ -181,6 +191,71 @@ function scan(args: ScanArgs, io: CliIo): number {
       : `mcp-review: ${args.dryRun ? "would fix" : "fixed"} ${count} finding${count === 1 ? "" : "s"} in ${fixes.length} file${fixes.length === 1 ? "" : "s"}: ${fixes.map((f) => `${f.path} (${f.applied.length})`).join(", ")}\n`,
   );
   return status;
+}
+
+interface InventoryArgs {
+  path: string;
+  format: "text" | "json";
+  output?: string;
+}
+
+function parseInventoryArgs(args: string[]): InventoryArgs {
+  const positional: string[] = [];
+  let format: InventoryArgs["format"] = "text";
+  let output: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (!arg.startsWith("-") || arg === "-") {
+      positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const name = eq >= 0 ? arg.slice(0, eq) : arg;
+    const value = () => {
+      if (eq >= 0) return arg.slice(eq + 1);
+      const next = args[++i];
+      if (next === undefined) throw new UsageError(`${name} needs a value`);
+      return next;
+    };
+    if (name === "--format") {
+      const given = value();
+      if (given !== "text" && given !== "json") throw new UsageError(`--format must be text or json for inventory (got "${given}")`);
+      format = given;
+    } else if (name === "--output" || name === "-o") output = value();
+    else throw new UsageError(`unknown option ${name}`);
+  }
+  if (positional.length > 1) throw new UsageError(`expected one PATH, got ${positional.length}: ${positional.join(" ")}`);
+  return { path: positional[0] ?? ".", format, ...(output ? { output } : {}) };
+}
+
+/** `inventory`: what a checkout contains, the same Inventory an organization scan stores for a repository. */
+function inventory(args: InventoryArgs, io: CliIo): number {
+  const target = resolve(io.cwd, args.path);
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(target).isDirectory();
+  } catch {
+    throw new Error(`no such file or folder: ${args.path}`);
+  }
+  let configText: string | undefined;
+  try {
+    configText = isDirectory ? readFileSync(resolve(target, CONFIG_PATH), "utf8") : undefined;
+  } catch {
+    configText = undefined;
+  }
+  const { config, errors } = parseRepoConfig(configText);
+  for (const error of errors) io.stderr.write(`mcp-review: warning: ${CONFIG_PATH}: ${error}\n`);
+  const collected = collectFiles(target, isDirectory, { ignored: ignoreMatcher(config), maxFileBytes: config.max_file_size_kb * 1024, maxDependencyFileBytes: config.max_dependency_file_mb * 1024 * 1024 });
+  const result = buildInventory(collected.files, { rules: config.rules, allowSuppressions: config.allow_suppressions, paths: config.paths }, { notRead: collected.skipped });
+  const rendered = args.format === "json" ? `${JSON.stringify(result, null, 2)}\n` : formatInventoryText(result);
+  if (args.output) {
+    try {
+      writeFileSync(resolve(io.cwd, args.output), rendered);
+    } catch (error) {
+      throw new Error(`cannot write ${args.output}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  } else io.stdout.write(rendered);
+  return 0;
 }
 
 /** `scan --user`: the current user's MCP client configs, wherever each client keeps them. */
