@@ -67,8 +67,9 @@ export function inventoryFacts(files: readonly SourceInput[], options: AnalyzeOp
   pythonFacts(files, isChecked, of);
   for (const file of files) {
     const f = of(file.path);
-    if (!f || f.skipped) continue;
     const language = languageOf(file.path);
+    // A config that does not parse is still listed, with its parse error.
+    if (!f || (f.skipped && !(language === "mcp-config" && f.skipped.reason === "parse-error"))) continue;
     try {
       if (language === "mcp-config") f.configs.push(clientConfigInventory(file.path, file.content));
       else if (language === "manifest") f.dependencies.push(...mcpDependencies(file.path, file.content));
