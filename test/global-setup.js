@@ -2,8 +2,14 @@
 // otherwise a private redis-server on a free loopback port, stopped by global-teardown.js.
 import { spawn } from "node:child_process";
 import net from "node:net";
+import { startPostgres } from "./postgres-setup.js";
 
 export default async function globalSetup() {
+  globalThis.__MCP_REVIEW_POSTGRES__ = await startPostgres();
+  await startRedis();
+}
+
+async function startRedis() {
   const configured = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
   if (await answersPing(configured)) {
     process.env.REDIS_URL = configured;
