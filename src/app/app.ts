@@ -4,10 +4,13 @@ import type { ReviewQueue } from "../queue/review-queue.js";
 import type { ReviewJob, ReviewTrigger } from "../review/review-job.js";
 import { CHECK_NAME, createQueuedCheckRun, pullNumberFromExternalId } from "./check-run.js";
 import { HELP_TEXT, parseCommentCommand } from "./comment-command.js";
+import { inventoryEvents, type InventoryDeps } from "./inventory-events.js";
 
 export interface AppDeps {
   /** Where reviews go; built by the caller so that tests and processes choose how. */
   queue: ReviewQueue | ((app: Probot) => ReviewQueue);
+  /** The organization inventory (default-branch scans); without it the app reviews pull requests only. */
+  inventory?: InventoryDeps | ((app: Probot) => InventoryDeps | undefined);
 }
 
 const REVIEWED_ACTIONS = ["opened", "synchronize", "reopened", "ready_for_review"] as const;
@@ -20,6 +23,8 @@ const WRITE_PERMISSIONS = new Set(["admin", "maintain", "write"]);
 export function mcpReviewApp(deps: AppDeps): ApplicationFunction {
   return (app) => {
     const queue = typeof deps.queue === "function" ? deps.queue(app) : deps.queue;
+    const inventory = typeof deps.inventory === "function" ? deps.inventory(app) : deps.inventory;
+    if (inventory) inventoryEvents(app, inventory);
 
     app.on(REVIEWED_ACTIONS.map((a) => `pull_request.${a}` as const), async (context) => {
       const pr = context.payload.pull_request;

@@ -252,7 +252,7 @@ interface BlobFields {
  * a GraphQL error) are read one by one through the contents API instead, which also decides
  * errors there.
  */
-async function fetchTexts(github: GitHub, job: ReviewJob, paths: string[], limits: Limits): Promise<Map<string, Fetched>> {
+export async function fetchTexts(github: GitHub, job: FileSource, paths: string[], limits: Limits): Promise<Map<string, Fetched>> {
   const out = new Map<string, Fetched>();
   const rest: string[] = [];
   for (let start = 0; start < paths.length; start += FILES_PER_QUERY) {
@@ -287,9 +287,12 @@ async function fetchTexts(github: GitHub, job: ReviewJob, paths: string[], limit
   return out;
 }
 
-type Fetched = { text: string } | { skip: Omit<SkippedFile, "path"> };
+export type Fetched = { text: string } | { skip: Omit<SkippedFile, "path"> };
 
-async function fetchText(github: GitHub, job: ReviewJob, path: string, limits: Limits, ref = job.headSha): Promise<Fetched> {
+/** Where files are read: a repository at a commit (a pull request's head, a default branch's). */
+export type FileSource = Pick<ReviewJob, "owner" | "repo" | "headSha">;
+
+async function fetchText(github: GitHub, job: FileSource, path: string, limits: Limits, ref = job.headSha): Promise<Fetched> {
   let data;
   try {
     ({ data } = await github.rest.repos.getContent({ owner: job.owner, repo: job.repo, path, ref }));
@@ -309,7 +312,7 @@ async function fetchText(github: GitHub, job: ReviewJob, path: string, limits: L
 }
 
 /** A file's bytes through the contents API's raw media type, which serves files up to 100 MB. */
-async function rawText(github: GitHub, job: ReviewJob, path: string, ref: string): Promise<Buffer> {
+async function rawText(github: GitHub, job: FileSource, path: string, ref: string): Promise<Buffer> {
   try {
     const { data } = await github.request("GET /repos/{owner}/{repo}/contents/{path}", { owner: job.owner, repo: job.repo, path, ref, mediaType: { format: "raw" } });
     return typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data as unknown as ArrayBuffer);
@@ -319,7 +322,7 @@ async function rawText(github: GitHub, job: ReviewJob, path: string, ref: string
 }
 
 /** How large a file may be: sources and configs by `max_file_size_kb`, manifests and lockfiles by `max_dependency_file_mb`. */
-interface Limits {
+export interface Limits {
   source: number;
   dependency: number;
 }

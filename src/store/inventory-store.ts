@@ -127,7 +127,7 @@ export interface InventoryStore {
   recordHead(id: number, head: { sha: string; etag?: string | null }): Promise<void>;
   startScan(repositoryId: number, scan: { commit: string | null; trigger: ScanTrigger; engineVersion: string }): Promise<number>;
   /** Saves a completed scan's inventory as the repository's current state; nothing when the repository was removed meanwhile. */
-  completeScan(scanId: number, inventory: Inventory, details: { commit: string; at: Date; stats?: ScanStats }): Promise<SavedScan>;
+  completeScan(scanId: number, inventory: Inventory, details: { commit: string | null; at: Date; stats?: ScanStats }): Promise<SavedScan>;
   failScan(scanId: number, error: string, at: Date, coverage?: Inventory["coverage"]): Promise<void>;
   latestScan(repositoryId: number): Promise<ScanRecord | undefined>;
   // Reads, limited to what the caller may read.
@@ -269,7 +269,7 @@ export class SqlInventoryStore implements InventoryStore {
     return Number(row!.id);
   }
 
-  async completeScan(scanId: number, inventory: Inventory, details: { commit: string; at: Date; stats?: ScanStats }): Promise<SavedScan> {
+  async completeScan(scanId: number, inventory: Inventory, details: { commit: string | null; at: Date; stats?: ScanStats }): Promise<SavedScan> {
     const at = details.at.toISOString();
     return this.db.transaction(async (tx) => {
       const scan = await tx.get<{ repository_id: number; engine_version: string }>("SELECT repository_id, engine_version FROM scans WHERE id = ?", [scanId]);
@@ -449,7 +449,7 @@ async function replaceCurrent(tx: SqlDb, repositoryId: number, scanId: number, i
  * open (reopened if it had been fixed); an open one this scan no longer finds is fixed at this
  * commit, unless its file was not read this time (too large, a truncated tree), which says nothing.
  */
-async function mergeFindings(tx: SqlDb, repositoryId: number, inventory: Inventory, commit: string, at: string): Promise<{ added: number; fixed: number }> {
+async function mergeFindings(tx: SqlDb, repositoryId: number, inventory: Inventory, commit: string | null, at: string): Promise<{ added: number; fixed: number }> {
   const existing = new Map(
     (await tx.all<{ fingerprint: string; fixed_at: string | null }>("SELECT fingerprint, fixed_at FROM findings WHERE repository_id = ?", [repositoryId])).map((r) => [r.fingerprint, r.fixed_at]),
   );
@@ -501,7 +501,7 @@ function toolKey(t: { kind: string; name: string; server_name?: string | null; p
  * scan's, each tool added and each removed, at this commit. The first scan of a repository is the
  * baseline and records nothing.
  */
-async function recordToolChanges(tx: SqlDb, repositoryId: number, inventory: Inventory, commit: string, at: string, hadScan: boolean): Promise<number> {
+async function recordToolChanges(tx: SqlDb, repositoryId: number, inventory: Inventory, commit: string | null, at: string, hadScan: boolean): Promise<number> {
   if (!hadScan) return 0;
   const names = new Map(inventory.servers.map((s) => [s.id, s.name ?? null]));
   const previous = await tx.all<{ kind: string; name: string; path: string; server_name: string | null; definition_hash: string; description: string | null; input_schema: string | null }>(
