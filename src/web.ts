@@ -1,28 +1,33 @@
 #!/usr/bin/env node
 import { run } from "probot";
 import { mcpReviewApp } from "./app/app.js";
+import { inProcessInventory, inventoryEnabled } from "./inventory/inventory-runtime.js";
 import { createBullmqReviewQueue } from "./queue/bullmq-queue.js";
 import { createMemoryReviewQueue } from "./queue/memory-queue.js";
 import { DEFAULT_WORKER_CONCURRENCY, type ReviewQueue } from "./queue/review-queue.js";
+import { createBullmqScanQueue } from "./queue/scan-queue.js";
 import { createAnalysisPool } from "./review/analysis-pool.js";
 import { McpReviewOctokit, probotEnv } from "./review/octokit.js";
 import { reviewHandlers } from "./review/review-handlers.js";
+import { lazyInventoryStore } from "./store/inventory-store.js";
 
 /**
- * The web process. With REDIS_URL it only enqueues and `worker` processes review; without it,
- * reviews run in this process so that one command serves a small installation. With no
- * credentials at all, Probot serves its app-registration page from app.yml.
+ * The web process. With REDIS_URL it only enqueues and `worker` processes review and scan; without
+ * it, reviews and organization scans run in this process so that one command serves a small
+ * installation. With no credentials at all, Probot serves its app-registration page from app.yml
+ * (and no database is opened).
  */
 const redisUrl = process.env.REDIS_URL;
 let queue: ReviewQueue | undefined;
 let pool: ReturnType<typeof createAnalysisPool> | undefined;
+const closers: Array<() => Promise<void>> = [];
 
 const server = await run(
   mcpReviewApp({
     queue: (app) => {
       if (redisUrl) {
         queue = createBullmqReviewQueue({ connection: redisUrl });
-        app.log.info("reviews are queued in Redis for `npm run worker` processes");
+        app.log.info("reviews and repository scans are queued in Redis for `npm run worker` processes");
       } else {
         const concurrency = Number(process.env.WORKER_CONCURRENCY ?? DEFAULT_WORKER_CONCURRENCY);
         // In threads: a long analysis must not hold up the webhooks this same process answers.
@@ -30,9 +35,22 @@ const server = await run(
         pool = threads;
         const handlers = reviewHandlers({ github: (id) => app.auth(id), analyze: threads.analyze, log: app.log });
         queue = createMemoryReviewQueue({ ...handlers, concurrency, logger: app.log });
-        app.log.info("REDIS_URL is not set: reviews run in this process");
+        app.log.info("REDIS_URL is not set: reviews and repository scans run in this process");
       }
       return queue;
+    },
+    inventory: (app) => {
+      if (!inventoryEnabled()) return undefined;
+      const store = lazyInventoryStore();
+      closers.push(() => store.close());
+      if (redisUrl) {
+        const scans = createBullmqScanQueue({ connection: redisUrl });
+        closers.unshift(() => scans.close());
+        return { store, scans };
+      }
+      const local = inProcessInventory({ github: (id) => app.auth(id), log: app.log, store });
+      closers.unshift(() => local.close());
+      return local.inventory;
     },
   }),
   { Octokit: McpReviewOctokit, env: probotEnv() },
@@ -42,5 +60,6 @@ process.once("SIGTERM", async () => {
   await server.stop();
   await queue?.close();
   await pool?.close();
+  for (const close of closers) await close();
   process.exit(0);
 });

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { posix } from "node:path";
 import { applyOrgConfig, ignoreMatcher, type RepoConfig } from "../config/repo-config.js";
 import { components, importSpecifiers, PathIndex } from "../engine/inventory/import-graph.js";
-import { assembleInventory } from "../engine/inventory.js";
+import { assembleInventory } from "../engine/inventory/assemble.js";
 import { INVENTORY_FORMAT, type FileFacts, type Inventory } from "../engine/inventory/types.js";
 import { isAnalyzable, isDependencyFile, isProjectConfig, languageOf } from "../engine/language.js";
 import type { AnalyzeOptions, SkippedFile, SourceInput } from "../engine/types.js";

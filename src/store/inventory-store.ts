@@ -1,7 +1,7 @@
 import type { Inventory, InventoryTool } from "../engine/inventory/types.js";
 import { SEVERITIES, type Severity } from "../engine/types.js";
 import { migrate } from "./migrations.js";
-import { inList, openDatabase, type SqlDb, type SqlValue } from "./sql.js";
+import { databaseLocation, inList, openDatabase, type SqlDb, type SqlValue } from "./sql.js";
 
 /** What started a scan of a repository's default branch. */
 export type ScanTrigger = "installation" | "added" | "unsuspended" | "push" | "daily" | "engine" | "renamed" | "default-branch" | "unarchived" | "manual";
@@ -529,4 +529,23 @@ async function recordToolChanges(tx: SqlDb, repositoryId: number, inventory: Inv
     await insert([repositoryId, old.kind, old.name, key, "removed", commit, at, old.definition_hash, null, old.description, null, old.input_schema, null]);
   }
   return changes;
+}
+
+/**
+ * A store opened on first use: the web process registers its webhooks before any database is
+ * needed, and one started without credentials (Probot's registration page) opens none.
+ */
+export function lazyInventoryStore(open: () => Promise<InventoryStore> = () => openInventoryStore(), dialect: SqlDb["dialect"] = databaseLocation().dialect): InventoryStore {
+  let opened: Promise<InventoryStore> | undefined;
+  const store = () => (opened ??= open());
+  return new Proxy({} as InventoryStore, {
+    get(_target, name) {
+      if (name === "dialect") return dialect;
+      if (name === "close") return async () => (opened ? (await opened).close() : undefined);
+      return async (...args: unknown[]) => {
+        const target = await store();
+        return (target[name as keyof InventoryStore] as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
 }

@@ -43,7 +43,7 @@ describe("the worker's main thread", () => {
     const script = `
       import { createRequire } from "node:module";
       const require = createRequire(import.meta.url);
-      for (const m of ["review/review-handlers.js", "review/analysis-pool.js", "app/app.js", "queue/bullmq-worker.js", "queue/bullmq-queue.js", "review/octokit.js"]) await import("./dist/src/" + m);
+      for (const m of ["review/review-handlers.js", "review/analysis-pool.js", "app/app.js", "queue/bullmq-worker.js", "queue/bullmq-queue.js", "review/octokit.js", "queue/scan-queue.js", "inventory/scan-repository.js", "inventory/inventory-runtime.js", "inventory/recheck.js", "inventory/unit-analyzer.js", "store/inventory-store.js"]) await import("./dist/src/" + m);
       const heavy = (k) => /[\\/](typescript|ts-morph|@ts-morph|web-tree-sitter)[\\/]/.test(k);
       const before = Object.keys(require.cache).filter(heavy).length;
       await import("./dist/src/engine/index.js");
