@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -31,6 +32,18 @@ export interface FakePullRequest {
   files: FakeFile[];
   /** `.github/mcp-review.yml` on the base branch. */
   config?: string;
+}
+
+/** A repository's default branch as the organization scan reads it: its head's files. */
+export interface FakeRepository {
+  owner: string;
+  repo: string;
+  id: number;
+  defaultBranch?: string;
+  /** Undefined: an empty repository. */
+  headSha?: string;
+  files: Record<string, string | Buffer>;
+  private?: boolean;
 }
 
 export interface CheckRun {
@@ -83,6 +96,12 @@ const CONTENTS_LIMIT = 1024 * 1024;
 
 export class FakeGitHub {
   readonly pulls = new Map<string, FakePullRequest>();
+  readonly repositories = new Map<string, FakeRepository>();
+  /**
+   * The installation's REST quota, when set: every answer carries `x-ratelimit-*` headers and each
+   * request (but a 304) takes one; at zero, requests are refused with 403 until `reset` (epoch seconds).
+   */
+  quota?: { limit: number; remaining: number; reset: number };
   readonly checkRuns = new Map<number, CheckRun>();
   readonly comments = new Map<number, ReviewComment>();
   readonly reviews: Array<{ pull: number; commitId: string; count: number }> = [];
@@ -124,6 +143,10 @@ export class FakeGitHub {
 
   get host(): string {
     return this.origin.replace("http://", "");
+  }
+
+  addRepository(repository: FakeRepository): void {
+    this.repositories.set(`${repository.owner}/${repository.repo}`, repository);
   }
 
   addPullRequest(pull: FakePullRequest): void {
@@ -181,19 +204,43 @@ export class FakeGitHub {
       headers = fault.headers ?? {};
     } else {
       try {
-        [status, body, headers = {}] = this.#route(method, path, url.searchParams, text ? JSON.parse(text) : undefined);
+        if (this.quota && this.quota.remaining <= 0 && Date.now() < this.quota.reset * 1000 && !/access_tokens$/.test(path)) {
+          [status, body] = [403, { message: "API rate limit exceeded for installation." }];
+        } else {
+          [status, body, headers = {}] = this.#route(method, path, url.searchParams, text ? JSON.parse(text) : undefined, req.headers);
+        }
       } catch (error) {
         [status, body] = [500, { message: (error as Error).message }];
       }
     }
+    if (this.quota && !/access_tokens$/.test(path) && path !== "/graphql") {
+      if (Date.now() >= this.quota.reset * 1000) Object.assign(this.quota, { remaining: this.quota.limit, reset: Math.ceil(Date.now() / 1000) + 3600 });
+      if (status !== 304 && status !== 403) this.quota.remaining = Math.max(0, this.quota.remaining - 1);
+      headers = { ...headers, "x-ratelimit-limit": String(this.quota.limit), "x-ratelimit-remaining": String(this.quota.remaining), "x-ratelimit-reset": String(this.quota.reset), "x-ratelimit-resource": "core" };
+    }
     this.requests.push({ method, path, status, at: Date.now() });
+    const raw = typeof body === "string" && /^text\/|vnd\.github\.sha/.test(headers["content-type"] ?? "");
     res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
-    res.end(body === undefined ? "" : JSON.stringify(body));
+    res.end(body === undefined || status === 304 ? "" : raw ? (body as string) : JSON.stringify(body));
     for (const waiter of [...this.#waiters]) waiter();
   }
 
-  #route(method: string, path: string, query: URLSearchParams, input: any): [number, unknown, Record<string, string>?] {
+  #route(method: string, path: string, query: URLSearchParams, input: any, requestHeaders: Record<string, string | string[] | undefined> = {}): [number, unknown, Record<string, string>?] {
     let m: RegExpExecArray | null;
+    if (method === "GET" && (m = /^\/repos\/([^/]+)\/([^/]+)$/.exec(path))) {
+      const repository = this.repositories.get(`${m[1]}/${m[2]}`);
+      if (!repository) return [404, { message: "Not Found" }];
+      return [200, { id: repository.id, full_name: `${repository.owner}/${repository.repo}`, private: !!repository.private, default_branch: repository.defaultBranch ?? "main", archived: false }];
+    }
+    if (method === "GET" && (m = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)$/.exec(path))) {
+      const repository = this.repositories.get(`${m[1]}/${m[2]}`);
+      if (!repository) return [404, { message: "Not Found" }];
+      if (!repository.headSha) return [409, { message: "Git Repository is empty." }];
+      if (decodeURIComponent(m[3]!) !== (repository.defaultBranch ?? "main")) return [422, { message: "No commit found for SHA" }];
+      const etag = `"${repository.headSha}"`;
+      if (requestHeaders["if-none-match"] === etag) return [304, undefined, { etag }];
+      return [200, repository.headSha, { etag, "content-type": "application/vnd.github.sha; charset=utf-8" }];
+    }
     if (method === "POST" && /^\/app\/installations\/\d+\/access_tokens$/.test(path)) {
       return [201, { token: "ghs_fake", expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: {} }];
     }
@@ -279,8 +326,13 @@ export class FakeGitHub {
     return [404, { message: "Not Found" }];
   }
 
-  /** A file's bytes at a commit of one of the pull requests; undefined when there is no such file. */
+  /** A file's bytes at a commit of one of the pull requests or a repository's head; undefined when there is no such file. */
   #bytes(owner: string, repo: string, path: string, ref: string): Buffer | undefined {
+    const repository = this.repositories.get(`${owner}/${repo}`);
+    if (repository && repository.headSha === ref) {
+      const content = repository.files[path];
+      return content === undefined ? undefined : Buffer.isBuffer(content) ? content : Buffer.from(content, "utf8");
+    }
     const pull = [...this.pulls.values()].find((p) => p.owner === owner && p.repo === repo && (p.headSha === ref || p.baseSha === ref));
     if (!pull) return undefined;
     let content: string | Buffer | undefined;
@@ -295,6 +347,11 @@ export class FakeGitHub {
 
   /** The head commit's tree of a pull request: its files that exist at the head. */
   #tree(owner: string, repo: string, sha: string): [number, unknown] {
+    const repository = this.repositories.get(`${owner}/${repo}`);
+    if (repository && repository.headSha === sha) {
+      const tree = Object.entries(repository.files).map(([path, content]) => ({ path, mode: "100644", type: "blob", sha: blobSha(content), size: Buffer.byteLength(content) }));
+      return [200, { sha, truncated: false, tree }];
+    }
     const pull = [...this.pulls.values()].find((p) => p.owner === owner && p.repo === repo && p.headSha === sha);
     if (!pull) return [404, { message: "Not Found" }];
     const tree = pull.files
@@ -304,7 +361,7 @@ export class FakeGitHub {
   }
 
   #contents(owner: string, repo: string, path: string, ref: string): [number, unknown] {
-    const known = [...this.pulls.values()].some((p) => p.owner === owner && p.repo === repo && (p.headSha === ref || p.baseSha === ref));
+    const known = [...this.pulls.values()].some((p) => p.owner === owner && p.repo === repo && (p.headSha === ref || p.baseSha === ref)) || this.repositories.get(`${owner}/${repo}`)?.headSha === ref;
     if (!known) return [404, { message: "No commit found for the ref" }];
     const bytes = this.#bytes(owner, repo, path, ref);
     if (bytes === undefined) return [404, { message: "Not Found" }];
@@ -383,4 +440,10 @@ function patchOf(file: FakeFile): string | undefined {
   if (file.content.length > MAX_PATCH_BYTES) return undefined;
   const lines = file.content.replace(/\n$/, "").split("\n");
   return `@@ -0,0 +1,${lines.length} @@\n${lines.map((l) => `+${l}`).join("\n")}`;
+}
+
+/** Git's blob id of a file's content. */
+export function blobSha(content: string | Buffer): string {
+  const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content, "utf8");
+  return createHash("sha1").update(`blob ${bytes.length}\0`).update(bytes).digest("hex");
 }
