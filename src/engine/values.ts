@@ -188,6 +188,14 @@ export function elided(node: Node, max = 60): string {
 }
 
 /**
+ * True when a node's text holds no comment, so a rewrite that rebuilds it from its parts loses
+ * nothing. Conservative: `//` inside a string (a URL) counts too.
+ */
+export function withoutComments(node: Node): boolean {
+  return !/\/\/|\/\*/.test(node.getText());
+}
+
+/**
  * Where a destructured name comes from: the declaration or parameter that holds the whole
  * pattern, and the keys read on the way down to the name (`"[]"` for an array element), e.g.
  * `const { a: [, b] } = x` gives `x`'s declaration and `["a", "[]"]`.
