@@ -184,6 +184,27 @@ CREATE TABLE tool_history (
 CREATE INDEX tool_history_repository ON tool_history(repository_id, changed_at);
 `,
   },
+  {
+    version: 2,
+    name: "hub sessions",
+    // The hub's signed-in people and sign-ins under way. Keys are hashes of the random ids the
+    // browser holds; tokens and access lists are sealed (AES-GCM) in the sealed column.
+    sql: `
+CREATE TABLE hub_sessions (
+  id_hash TEXT PRIMARY KEY,
+  user_id {{BIGINT}} NOT NULL,
+  created_at {{BIGINT}} NOT NULL,
+  last_seen_at {{BIGINT}} NOT NULL,
+  sealed TEXT NOT NULL
+);
+CREATE INDEX hub_sessions_user ON hub_sessions(user_id);
+CREATE TABLE hub_sign_ins (
+  state_hash TEXT PRIMARY KEY,
+  created_at {{BIGINT}} NOT NULL,
+  sealed TEXT NOT NULL
+);
+`,
+  },
 ];
 
 /** A constant key for PostgreSQL's advisory lock: one migrator at a time, whatever the machine. */

@@ -42,7 +42,7 @@ describe.each(BACKENDS)("the inventory store on $name", (backend) => {
     expect(store.dialect).toBe(backend.name);
     const again = await openInventoryStore(env);
     await again.close();
-    expect(MIGRATIONS.map((m) => m.version)).toEqual([1]);
+    expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2]);
   });
 
   it("keeps installations and repositories, follows renames, and removes a repository's data", async () => {
