@@ -4,8 +4,8 @@ import { ruleReadme } from "./package-info.js";
 import type { ScanReport } from "./scan-report.js";
 
 /** GitHub code scanning sorts and filters security alerts by this score. */
-const SECURITY_SEVERITY: Record<Severity, string> = { critical: "9.5", high: "8.0", medium: "5.5", low: "3.0", info: "1.0" };
-const LEVEL: Record<Severity, "error" | "warning" | "note"> = { critical: "error", high: "error", medium: "warning", low: "note", info: "note" };
+export const SECURITY_SEVERITY: Record<Severity, string> = { critical: "9.5", high: "8.0", medium: "5.5", low: "3.0", info: "1.0" };
+export const LEVEL: Record<Severity, "error" | "warning" | "note"> = { critical: "error", high: "error", medium: "warning", low: "note", info: "note" };
 const INFORMATION_URI = "https://github.com/apps/mcp-review";
 
 /** SARIF 2.1.0 as GitHub code scanning accepts it. */
