@@ -19,6 +19,7 @@ export function layout(page: { title: string; section: Section; viewer?: Viewer;
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="same-origin">
 <title>${page.title} · mcp-review hub</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${STYLE_PATH}">
 </head>
 <body>
