@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { existsSync } from "node:fs";
 import { run } from "probot";
 import { mcpReviewApp } from "./app/app.js";
 import type { InventoryDeps } from "./app/inventory-events.js";
@@ -21,6 +22,8 @@ import { lazyInventoryStore } from "./store/inventory-store.js";
  * (and no database is opened). With GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and APP_URL it also
  * serves the hub at /hub. Its log never holds cookies, sign-in codes or tokens.
  */
+// Probot reads .env inside run(); the log is made before it, and LOG_* may be set there.
+if (existsSync(".env")) process.loadEnvFile(".env");
 const redisUrl = process.env.REDIS_URL;
 let queue: ReviewQueue | undefined;
 let pool: ReturnType<typeof createAnalysisPool> | undefined;

@@ -76,7 +76,7 @@ it("signs in through GitHub, shows the overview, finds a tool and opens its repo
   await expect(page.locator("h1").textContent()).resolves.toBe("Overview");
   await expect(page.locator(".who strong").textContent()).resolves.toBe("alice");
   // The stylesheet loaded under the CSP (the bar is dark), and nothing was blocked.
-  await expect(page.locator("header.top").evaluate((e) => getComputedStyle(e).backgroundColor)).resolves.toBe("rgb(31, 35, 40)");
+  await expect(page.evaluate("getComputedStyle(document.querySelector('header.top')).backgroundColor")).resolves.toBe("rgb(31, 35, 40)");
   await expect(page.locator("figure.trend svg polygon").count()).resolves.toBeGreaterThan(0);
   await expect(page.locator(".cards").first().textContent()).resolves.toMatch(/critical/);
   await page.screenshot({ path: join(shots, "hub-overview.png"), fullPage: true });
@@ -103,7 +103,7 @@ it("signs in through GitHub, shows the overview, finds a tool and opens its repo
   expect(shown).toContain("\\u202e</IMPORTANT>\\u{e0041}");
   // Shown, never run: no element came from the description.
   await expect(description.locator("script, img, a").count()).resolves.toBe(0);
-  await expect(page.evaluate(() => document.scripts.length)).resolves.toBe(0);
+  await expect(page.evaluate("document.scripts.length")).resolves.toBe(0);
   await page.screenshot({ path: join(shots, "hub-repository.png"), fullPage: true });
 
   await page.goto(`${hub.base}/hub/repos`);
