@@ -29,6 +29,17 @@ function userOf(authorization: string | string[] | undefined): FakeUser | undefi
 }
 const revokedTokens = new Set<string>();
 
+/** Refresh tokens handed out, and whose; users whose tokens expire after ten minutes. */
+const refreshes = new Map<string, FakeUser>();
+const shortLived = new Set<number>();
+
+function tokenAnswer(user: FakeUser) {
+  const refresh = `ghr_${randomUUID().replace(/-/g, "")}`;
+  secrets.add(refresh);
+  refreshes.set(refresh, user);
+  return { access_token: user.token, token_type: "bearer", scope: "", expires_in: shortLived.has(user.id) ? 600 : 28800, refresh_token: refresh, refresh_token_expires_in: 15897600 };
+}
+
 function mockGitHub(): void {
   nock("https://github.com")
     .persist()
@@ -36,13 +47,20 @@ function mockGitHub(): void {
     .reply((_uri, body) => {
       const b = body as Record<string, string>;
       if (b.client_id !== CLIENT_ID || b.client_secret !== CLIENT_SECRET) return [200, { error: "incorrect_client_credentials" }];
+      if (b.grant_type === "refresh_token") {
+        // GitHub rotates both: the old access token and refresh token stop working.
+        const user = refreshes.get(b.refresh_token ?? "");
+        refreshes.delete(b.refresh_token ?? "");
+        if (!user) return [200, { error: "bad_refresh_token" }];
+        user.token = `ghu_${randomUUID().replace(/-/g, "")}`;
+        secrets.add(user.token);
+        return [200, tokenAnswer(user)];
+      }
       const grant = grants.get(b.code!);
       grants.delete(b.code!);
       if (!grant || b.redirect_uri !== CALLBACK) return [200, { error: "bad_verification_code" }];
       if (createHash("sha256").update(b.code_verifier ?? "").digest("base64url") !== grant.challenge) return [200, { error: "bad_verification_code", error_description: "The code_verifier does not match the code_challenge." }];
-      const refresh = `ghr_${randomUUID().replace(/-/g, "")}`;
-      secrets.add(refresh);
-      return [200, { access_token: grant.user.token, token_type: "bearer", scope: "", expires_in: 28800, refresh_token: refresh, refresh_token_expires_in: 15897600 }];
+      return [200, tokenAnswer(grant.user)];
     });
   nock("https://api.github.com")
     .persist()
@@ -429,6 +447,29 @@ describe("access follows GitHub", () => {
       expect(r.headers.get("location")).toMatch(/^\/hub\/sign-in\?/);
     }
     expect((await b1.get("/hub")).status).toBe(200);
+  });
+});
+
+describe("expiring user tokens", () => {
+  it("refreshes an expired token at the re-check, with GitHub's rotation, and ends the session when GitHub refuses the refresh", async () => {
+    const dave: FakeUser = { id: 1004, login: "dave", token: "ghu_daveTokenDaveTokenDave01234567", repositories: [{ repository: SHARED, write: false }] };
+    users.push(dave);
+    shortLived.add(dave.id);
+    secrets.add(dave.token);
+    const d = await signIn(dave);
+    const first = dave.token;
+    clock += 15 * MINUTE;
+    // The token expired five minutes ago: the re-check refreshes it and asks GitHub with the new one.
+    const page = await d.get("/hub");
+    expect(page.status).toBe(200);
+    expect(dave.token).not.toBe(first);
+    expect(await text(page)).not.toContain(dave.token);
+    // The next refresh is refused (the refresh token was revoked): the session ends.
+    refreshes.clear();
+    clock += 15 * MINUTE;
+    const ended = await d.get("/hub");
+    expect(ended.status).toBe(302);
+    expect(ended.headers.get("location")).toBe("/hub/sign-in?return=%2Fhub");
   });
 });
 
