@@ -274,27 +274,30 @@ export class HubQueries {
     const dayList: string[] = [];
     for (let i = days - 1; i >= 0; i--) dayList.push(new Date(today.getTime() - i * 24 * 3600 * 1000).toISOString().slice(0, 10));
     const first = dayList[0]!;
-    const rows = await this.db.all<{ repository_id: number; day: string; severity: Severity; open_count: number }>(
-      `SELECT repository_id, day, severity, open_count FROM daily_counts WHERE repository_id IN ${r.sql} AND day >= ?
-       UNION ALL
-       SELECT d.repository_id, d.day, d.severity, d.open_count FROM daily_counts d
-        WHERE d.repository_id IN ${r.sql} AND d.day = (SELECT MAX(e.day) FROM daily_counts e WHERE e.repository_id = d.repository_id AND e.day < ?)
-       ORDER BY day`,
-      [r.param, first, r.param, first],
+    // Each repository's change from its previous count, summed by day in the database: a few rows
+    // per day come back however many repositories and scans there are. The latest count before the
+    // window is the baseline, counted on the window's first day.
+    const rows = await this.db.all<{ day: string; severity: Severity; delta: number }>(
+      `SELECT w.bucket AS day, w.severity, SUM(w.delta) AS delta FROM (
+         SELECT CASE WHEN c.day < ? THEN ? ELSE c.day END AS bucket, c.severity,
+           c.open_count - COALESCE(LAG(c.open_count) OVER (PARTITION BY c.repository_id, c.severity ORDER BY c.day), 0) AS delta FROM (
+           SELECT repository_id, day, severity, open_count FROM daily_counts WHERE repository_id IN ${r.sql} AND day >= ?
+           UNION ALL
+           SELECT d.repository_id, d.day, d.severity, d.open_count FROM daily_counts d
+            WHERE d.repository_id IN ${r.sql} AND d.day = (SELECT MAX(e.day) FROM daily_counts e WHERE e.repository_id = d.repository_id AND e.day < ?)
+         ) c
+       ) w GROUP BY w.bucket, w.severity ORDER BY w.bucket`,
+      [first, first, r.param, first, r.param, first],
     );
-    const latest = new Map<number, SeverityCounts>();
+    const total = severityCounts([]);
     const points: TrendPoint[] = [];
     let next = 0;
     for (const day of dayList) {
       while (next < rows.length && rows[next]!.day <= day) {
         const row = rows[next++]!;
-        const counts = latest.get(Number(row.repository_id)) ?? severityCounts([]);
-        counts[row.severity] = Number(row.open_count);
-        latest.set(Number(row.repository_id), counts);
+        if (row.severity in total) total[row.severity] += Number(row.delta);
       }
-      const total = severityCounts([]);
-      for (const counts of latest.values()) for (const s of SEVERITIES) total[s] += counts[s];
-      points.push({ day, counts: total });
+      points.push({ day, counts: { ...total } });
     }
     return points;
   }
@@ -315,10 +318,14 @@ export class HubQueries {
     const where: string[] = [];
     const params: SqlValue[] = [];
     if (query.severity) where.push(`(${SEVERITIES.slice(0, SEVERITIES.indexOf(query.severity) + 1).map((s) => `t.${s} > 0`).join(" OR ")})`);
-    if (query.rule) where.push("EXISTS (SELECT 1 FROM findings f WHERE f.repository_id = t.id AND f.fixed_at IS NULL AND f.rule_id = ?)"), params.push(query.rule);
+    // Rule and language narrow the repositories before anything is counted: each is one uncorrelated
+    // subquery over its index, not a probe per repository.
+    const narrow: string[] = [];
+    const narrowParams: SqlValue[] = [];
+    if (query.rule) narrow.push("r.id IN (SELECT f.repository_id FROM findings f WHERE f.rule_id = ? AND f.fixed_at IS NULL)"), narrowParams.push(query.rule);
     if (query.language) {
-      where.push("(EXISTS (SELECT 1 FROM servers x WHERE x.repository_id = t.id AND x.language = ?) OR EXISTS (SELECT 1 FROM tools x WHERE x.repository_id = t.id AND x.language = ?))");
-      params.push(query.language, query.language);
+      narrow.push("r.id IN (SELECT x.repository_id FROM servers x WHERE x.language = ? UNION SELECT x.repository_id FROM tools x WHERE x.language = ?)");
+      narrowParams.push(query.language, query.language);
     }
     if (query.hasServers !== undefined) where.push(query.hasServers ? "t.servers > 0" : "t.servers = 0");
     if (query.hasConfigs !== undefined) where.push(query.hasConfigs ? "t.configs > 0" : "t.configs = 0");
@@ -328,12 +335,12 @@ export class HubQueries {
         (SELECT COUNT(*) FROM configs x WHERE x.repository_id = r.id) AS configs,
         ${SEVERITIES.map((s) => `(SELECT COUNT(*) FROM findings f WHERE f.repository_id = r.id AND f.fixed_at IS NULL AND f.severity = '${s}') AS ${s}`).join(",\n        ")}
       FROM repositories r LEFT JOIN scans s ON s.id = r.last_scan_id
-      WHERE r.id IN ${r.sql}`;
+      WHERE r.id IN ${r.sql}${narrow.map((n) => ` AND ${n}`).join("")}`;
     const filtered = `FROM (${inner}) t${where.length ? ` WHERE ${where.join(" AND ")}` : ""}`;
-    const total = await this.db.get<{ n: number }>(`SELECT COUNT(*) AS n ${filtered}`, [r.param, ...params]);
+    const total = await this.db.get<{ n: number }>(`SELECT COUNT(*) AS n ${filtered}`, [r.param, ...narrowParams, ...params]);
     const limit = options.limit ?? PAGE_SIZE;
     const offset = options.limit === undefined ? (Math.max(1, query.page) - 1) * PAGE_SIZE : 0;
-    const rows = await this.db.all<Record<string, unknown>>(`SELECT t.* ${filtered} ORDER BY ${orderBy(query)} LIMIT ? OFFSET ?`, [r.param, ...params, limit, offset]);
+    const rows = await this.db.all<Record<string, unknown>>(`SELECT t.* ${filtered} ORDER BY ${orderBy(query)} LIMIT ? OFFSET ?`, [r.param, ...narrowParams, ...params, limit, offset]);
     return { rows: rows.map(repositoryRowOf), total: Number(total?.n ?? 0) };
   }
 

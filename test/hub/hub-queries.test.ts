@@ -45,6 +45,12 @@ describe.each(BACKENDS)("the hub's queries on $name", (backend) => {
     expect(sum(trend.find((p) => p.day === "2026-10-19")!)).toBe(0);
     expect(trend.find((p) => p.day === "2026-11-05")!.counts).toEqual(expectedOpen([{ ...SHARED, scans: [SHARED.scans[0]!] }]));
 
+    // Counts from before a shorter window carry into its first day.
+    const short = await q.trend(alice, today, 20);
+    expect(short[0]!.day).toBe("2026-11-11");
+    expect(short[0]!.counts).toEqual(expectedOpen([{ ...SHARED, scans: [SHARED.scans[0]!] }, ALPHA]));
+    expect(short[short.length - 1]!.counts).toEqual(totals.open);
+
     const posture = await q.posture(alice, today);
     expect(posture).toMatchObject({ configuredServers: 1, judgedConfiguredServers: 1, pinnedConfiguredServers: 0, httpServers: 1, exposedServers: 1, exposedWithoutAuth: 1, commandServers: 1, toolChanges30d: 1 });
     expect(posture.openCritical).toBe(totals.open.critical);
