@@ -80,6 +80,11 @@ it("signs in through GitHub, shows the overview, finds a tool and opens its repo
   await expect(page.locator("figure.trend svg polygon").count()).resolves.toBeGreaterThan(0);
   await expect(page.locator(".cards").first().textContent()).resolves.toMatch(/critical/);
   await page.screenshot({ path: join(shots, "hub-overview.png"), fullPage: true });
+  // The keyboard's first stop is the skip link, and it moves focus to the content.
+  await page.keyboard.press("Tab");
+  await expect(page.evaluate("document.activeElement.textContent")).resolves.toBe("Skip to content");
+  await page.keyboard.press("Enter");
+  await expect(page.evaluate("document.activeElement.id")).resolves.toBe("main");
 
   // Searching for a tool by name, from the bar, with the keyboard.
   await page.getByLabel("Search repositories, servers, tools, packages and rules").fill("fetch_page");
