@@ -96,10 +96,6 @@ export function hubHandler(deps: HubDeps): (req: IncomingMessage, res: ServerRes
       }
     }
     if (changed) await sessions.putSession(session);
-    if (t - lastPrune > PRUNE_MS) {
-      lastPrune = t;
-      void sessions.prune(t - SESSION_IDLE_MS, t - PENDING_SIGN_IN_MS).catch((error) => log.warn({ err: error }, "hub: pruning sessions failed"));
-    }
     return { session };
   }
 
@@ -165,6 +161,12 @@ export function hubHandler(deps: HubDeps): (req: IncomingMessage, res: ServerRes
     if (path !== "/hub" && !path.startsWith("/hub/")) return false;
     const method = req.method ?? "GET";
     const read = method === "GET" || method === "HEAD";
+    // Ended sessions and abandoned sign-ins go, whoever's request comes: sign-ins are started without a session.
+    const t = now();
+    if (t - lastPrune > PRUNE_MS) {
+      lastPrune = t;
+      void sessions.prune(t - SESSION_IDLE_MS, t - PENDING_SIGN_IN_MS).catch((error) => log.warn({ err: error }, "hub: pruning sessions failed"));
+    }
     try {
       if (path === "/hub/static/hub.css" && read) {
         send(res, 200, HUB_CSS, { "content-type": "text/css; charset=utf-8", "cache-control": "public, max-age=86400, immutable" });

@@ -89,6 +89,7 @@ const bob: FakeUser = { id: 1002, login: "bob", token: "ghu_bobTokenBobTokenBob0
 let clock = NOW;
 let hub: HubServer;
 let dropDb: () => void;
+let dbFile: string;
 
 beforeAll(async () => {
   nock.disableNetConnect();
@@ -98,6 +99,7 @@ beforeAll(async () => {
   for (const u of users) secrets.add(u.token);
   const db = freshSqliteFile();
   dropDb = db.drop;
+  dbFile = db.file;
   const store = await openInventoryStore({ MCP_REVIEW_SQLITE: db.file });
   await seedHubStore(store);
   await store.close();
@@ -538,6 +540,26 @@ describe("forms and headers", () => {
     expect(secrets.size).toBeGreaterThan(10);
     for (const secret of secrets) expect(log).not.toContain(secret);
     expect(log).not.toMatch(/gh[ur]_[A-Za-z0-9]{10}/);
+  });
+});
+
+describe("housekeeping", () => {
+  it("drops abandoned sign-ins and idle sessions, whoever's request comes next", async () => {
+    const db = await openDatabase({ MCP_REVIEW_SQLITE: dbFile });
+    try {
+      await new CookieClient(hub.base, ORIGIN).get("/hub/sign-in");
+      const count = async (table: string) => Number((await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`))!.n);
+      expect(await count("hub_sign_ins")).toBeGreaterThan(0);
+      expect(await count("hub_sessions")).toBeGreaterThan(0);
+      clock += 61 * MINUTE;
+      // Someone without a session asks for a page.
+      expect((await new CookieClient(hub.base, ORIGIN).get("/hub")).status).toBe(302);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await count("hub_sign_ins")).toBe(0);
+      expect(await count("hub_sessions")).toBe(0);
+    } finally {
+      await db.close();
+    }
   });
 });
 
