@@ -36,7 +36,7 @@ ${trendChart(data.trend)}
 
 <h2 id="posture">Posture</h2>
 <ul class="cards" aria-labelledby="posture">
-  ${card(percent(posture.pinnedConfiguredServers, posture.judgedConfiguredServers), `of ${plural(posture.judgedConfiguredServers, "configured server")} fetched from a registry are pinned to one version`, "/hub/repos?configs=yes")}
+  ${card(percent(posture.pinnedConfiguredServers, posture.judgedConfiguredServers), `of configured servers fetched from a registry are pinned to one version (${posture.pinnedConfiguredServers} of ${posture.judgedConfiguredServers})`, "/hub/repos?configs=yes")}
   ${card(posture.exposedServers, `HTTP servers listening beyond loopback (of ${posture.httpServers} HTTP servers)`, "/hub/repos?rule=bind-all-interfaces")}
   ${card(posture.exposedWithoutAuth, "of those, without authentication", "/hub/repos?rule=missing-auth", posture.exposedWithoutAuth > 0 ? "sev sev-critical" : "")}
   ${card(posture.commandServers, "servers whose tools run commands or code from their input (open injection findings)", "/hub/repos?rule=command-injection")}

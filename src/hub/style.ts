@@ -75,7 +75,7 @@ tbody tr:hover { background: #f6f8fa; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .table-wrap { overflow-x: auto; border: 1px solid var(--border); border-radius: 8px; }
 .table-wrap table { border: 0; }
-.table-wrap tr:last-child td { border-bottom: 0; }
+.table-wrap tbody tr:last-child td, .table-wrap tbody tr:last-child th { border-bottom: 0; }
 
 form.filters { display: flex; flex-wrap: wrap; gap: 12px 16px; align-items: flex-end; padding: 12px 14px; border: 1px solid var(--border); border-radius: 8px; background: var(--panel); margin-bottom: 14px; }
 form.filters label { display: flex; flex-direction: column; font-size: 13px; font-weight: 600; gap: 3px; }
