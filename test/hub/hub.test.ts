@@ -28,6 +28,8 @@ function userOf(authorization: string | string[] | undefined): FakeUser | undefi
   return users.find((u) => u.token === token && !revokedTokens.has(token));
 }
 const revokedTokens = new Set<string>();
+/** Authorization headers GitHub answers 502 for, as during an outage. */
+const unavailable = new Set<string>();
 
 /** Refresh tokens handed out, and whose; users whose tokens expire after ten minutes. */
 const refreshes = new Map<string, FakeUser>();
@@ -73,6 +75,7 @@ function mockGitHub(): void {
     .query(true)
     .reply(function () {
       asked.installations++;
+      if (unavailable.has(String(this.req.headers.authorization))) return [502, { message: "Server Error" }];
       return userOf(this.req.headers.authorization) ? [200, { total_count: 1, installations: [{ id: INSTALLATION, account: { login: "acme" } }] }] : [401, { message: "Bad credentials" }];
     })
     .get(`/user/installations/${INSTALLATION}/repositories`)
@@ -435,6 +438,23 @@ describe("access follows GitHub", () => {
     expect(ended.status).toBe(302);
     expect(ended.headers.get("location")).toBe("/hub/sign-in?return=%2Fhub%2Frepos");
     expect(c.cookies.has(SESSION_COOKIE)).toBe(false);
+  });
+
+  it("shows nothing while GitHub cannot say what a person may read, and carries on when it can again", async () => {
+    const erin: FakeUser = { id: 1005, login: "erin", token: "ghu_erinTokenErinTokenErin01234567", repositories: [{ repository: SHARED, write: false }] };
+    users.push(erin);
+    secrets.add(erin.token);
+    const e = await signIn(erin);
+    unavailable.add(`Bearer ${erin.token}`);
+    clock += 15 * MINUTE;
+    const down = await e.get(`/hub/repos/${SHARED.id}`);
+    expect(down.status).toBe(503);
+    expect(down.headers.get("retry-after")).toBe("60");
+    const body = await text(down);
+    expect(body).toContain("GitHub is not answering");
+    expect(body).not.toContain("shared-tools");
+    unavailable.clear();
+    expect((await e.get(`/hub/repos/${SHARED.id}`)).status).toBe(200);
   });
 
   it("ends every session of a person who revokes the app's authorization (github_app_authorization.revoked), and only theirs", async () => {
