@@ -40,7 +40,8 @@ const PY_SERVER = `from mcp.server.fastmcp import FastMCP\n\nmcp = FastMCP("big-
 
 function bigRepoFiles(): Record<string, string> {
   const files: Record<string, string> = { "server/main.py": PY_SERVER, "pyproject.toml": `[project]\nname = "big"\ndependencies = ["mcp==1.9.0"]\n`, ".vscode/mcp.json": JSON.stringify({ servers: { remote: { command: "npx", args: ["-y", "mcp-remote@0.1.10", "https://x.example/sse"] } } }) };
-  for (let i = 0; i < 240; i++) files[`lib/module-${String(i).padStart(3, "0")}.ts`] = `export function f${i}(x: number): number {\n  return x * ${i};\n}\n`;
+  // One chain of imports joins the modules: more files than one unit of analysis holds.
+  for (let i = 0; i < 240; i++) files[`lib/module-${String(i).padStart(3, "0")}.ts`] = `${i > 0 ? `import { f${i - 1} } from "./module-${String(i - 1).padStart(3, "0")}.js";\n` : ""}export function f${i}(x: number): number {\n  return ${i > 0 ? `f${i - 1}(x)` : "x"} * ${i};\n}\n`;
   for (let i = 0; i < 30; i++) files[`docs/page-${i}.md`] = `# page ${i}\n`;
   return files;
 }
@@ -135,6 +136,9 @@ describe("organization scans, from installation to removal", () => {
     expect(bigScan.coverage!.notes.join("\n")).toMatch(/listed only part of the repository's tree/);
     expect(bigScan.coverage!.notes.join("\n")).toMatch(/the repository is large: 43 readable files were not read, over the scan's limit of 200 files/);
     expect(bigScan.coverage!.notRead.filter((s) => s.reason === "limit")).toHaveLength(43);
+    // The 197 modules read are joined by imports: analyzed in parts of at most 40 files, and said so.
+    expect(bigScan.coverage!.notes.join("\n")).toMatch(/5 parts of import-joined code larger than 40 files were analyzed one at a time/);
+    expect(bigScan.coverage!.filesAnalyzed).toBe(200);
     expect(reads.files.get("acme/big")).toHaveLength(200);
 
     const emptyScan = (await store.latestScan(503))!;
