@@ -184,6 +184,41 @@ describe("the inventory of TypeScript servers", () => {
     expect(split.servers.map((s) => [s.name, s.transports])).toEqual([["split", ["stdio"]]]);
     expect(split.tools.map((t) => [t.name, t.server])).toEqual([["ping", "src/server.ts:2"]]);
   });
+
+  it("reads schemas and handlers imported from other files, and says when a schema cannot be read", () => {
+    const tools = `import { z } from "zod";
+export const argSchema = { path: z.string().describe("File to read"), lines: z.number().int().optional() };
+export const Search = z.object({ term: z.string().min(1) });
+export default async function readFile() { return { content: [] }; }
+`;
+    const split = buildInventory([
+      { path: "src/tools/read.ts", content: tools },
+      {
+        path: "src/server.ts",
+        content: `import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import readFile, { argSchema as readSchema, Search } from "./tools/read.ts";
+import { remoteSchema } from "some-schema-package";
+const server = new McpServer({ name: "split-tools", version: "1.0.0" });
+server.tool("read_file", "Read a file", readSchema, readFile);
+server.tool("search", "Search", Search.shape, readFile);
+server.registerTool("search2", { description: "Search again", inputSchema: Search.shape }, readFile);
+server.tool("remote", "Schema from a package", remoteSchema, readFile);
+server.tool("ping", "No arguments", readFile);
+await server.connect(new StdioServerTransport());
+`,
+      },
+    ]);
+    const schemas = Object.fromEntries(split.tools.map((t) => [t.name, t.inputSchema]));
+    expect(schemas).toEqual({
+      read_file: { type: "object", properties: { path: { type: "string", description: "File to read" }, lines: { type: "integer" } }, required: ["path"] },
+      search: { type: "object", properties: { term: { type: "string", minLength: 1 } }, required: ["term"] },
+      search2: { type: "object", properties: { term: { type: "string", minLength: 1 } }, required: ["term"] },
+      // Unknown is not "no arguments".
+      remote: undefined,
+      ping: { type: "object", properties: {} },
+    });
+  });
 });
 
 describe("the inventory of Python servers", () => {
@@ -221,6 +256,29 @@ describe("the inventory of Python servers", () => {
     expect(tool(inventory, "file_resource")).toMatchObject({ kind: "resource", uri: "files://{name}", description: "A file as a resource." });
     expect(tool(inventory, "review")).toMatchObject({ kind: "prompt", description: "Review some code." });
     expect(tool(inventory, "query")).toMatchObject({ server: "lowlevel/main.py:5", inputSchema: { type: "object", properties: { sql: { type: "string" } }, required: ["sql"] } });
+  });
+
+  it("takes the description given to the registration over the docstring, as FastMCP does", () => {
+    const handlers = buildInventory([
+      {
+        path: "handlers.py",
+        content: `from mcp.server.fastmcp import FastMCP
+
+class Handler:
+    def __init__(self, server: FastMCP):
+        self.server = server
+        self.server.tool(name="get_time", description="Current time, ISO 8601")(self.get_time)
+
+    async def get_time(self) -> str:
+        """Docstring that clients never see."""
+        return ""
+
+mcp = FastMCP("clock")
+Handler(mcp)
+`,
+      },
+    ]);
+    expect(handlers.tools.map((t) => [t.name, t.description])).toEqual([["get_time", "Current time, ISO 8601"]]);
   });
 });
 
@@ -284,6 +342,40 @@ describe("the inventory of dependencies", () => {
       ["package.json", "@modelcontextprotocol/sdk", "1.11.0", false, ["GHSA-w48q-cv73-mx4w"]],
       ["package.json", "mcp-remote", "^0.1.20", false, []],
       ["pyproject.toml", "mcp", "==1.9.4", false, ["GHSA-9h52-p55h-vw2f"]],
+    ]);
+  });
+
+  it("reads a pyproject's requirement lists only, not its keywords or classifiers", () => {
+    const inventory = buildInventory([
+      {
+        path: "pyproject.toml",
+        content: `[project]
+name = "k8s-tools"
+keywords = ["mcp", "kubernetes"]
+authors = [{name = "mcp"}]
+dependencies = [
+    "fastmcp>=2.12", # the server
+    "mcp[cli]>=1.27.0",
+]
+
+[project.optional-dependencies]
+remote = ["mcp-remote==0.1.10"]
+
+[dependency-groups]
+dev = [
+  "mcp-inspector-client>=0.1",
+]
+
+[tool.other]
+list = ["mcp-not-a-dependency==1.0"]
+`,
+      },
+    ]);
+    expect(inventory.dependencies.map((d) => [d.name, d.spec, d.line])).toEqual([
+      ["fastmcp", ">=2.12", 6],
+      ["mcp", ">=1.27.0", 7],
+      ["mcp-remote", "==0.1.10", 11],
+      ["mcp-inspector-client", ">=0.1", 15],
     ]);
   });
 });

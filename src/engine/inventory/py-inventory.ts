@@ -159,7 +159,9 @@ function capabilities(module: PythonModule, mcp: PythonMcpFile, servers: readonl
     const call = registrationCall(h.registration);
     const receiver = call ? receiverOf(call) : undefined;
     const server = (receiver && byVariable.get(receiver)) || single;
-    const args = call ? callArgs(call) : undefined;
+    // `server.tool(name=..., description=...)(handler)`: the keywords are the inner call's.
+    const inner = call?.childForFieldName("function")?.type === "call" ? call.childForFieldName("function")! : call;
+    const args = inner ? callArgs(inner) : undefined;
     const described = args?.keywords.get("description");
     const description = (described ? constantString(described, module) : undefined) ?? dedent(docstringOf(h.fn)?.text);
     const line = h.fn.startPosition.row + 1;

@@ -3,11 +3,12 @@ import { mcpEndpoints } from "../http.js";
 import { moduleRefOf } from "../imports.js";
 import { judgeListen, listenSites } from "../listen.js";
 import { headerChecks } from "../origin.js";
-import { constantString, declarationOf, descendantsOfKind, followConst, propertyName, propertyValue, unwrap } from "../values.js";
+import { constantString, descendantsOfKind, propertyName, propertyValue, unwrap } from "../values.js";
 import type { Workspace } from "../workspace.js";
 import { definitionHash } from "./definition-hash.js";
 import type { JsonSchema } from "./json-schema.js";
 import type { CapabilityKind, HttpProtections, InventoryServer, InventoryTool, McpTransport, ServerLanguage } from "./types.js";
+import { declarationAcross, followAcross } from "./follow.js";
 import { literalValue, zodToJsonSchema } from "./zod-schema.js";
 
 /** What one TypeScript or JavaScript file says about MCP servers. */
@@ -92,7 +93,7 @@ function stringProp(obj: Node, name: string): string | undefined {
 function serverOf(receiver: Node, serverAt: ReadonlyMap<Node, InventoryServer>, servers: readonly InventoryServer[]): InventoryServer | undefined {
   const node = unwrap(receiver);
   if (Node.isIdentifier(node)) {
-    const decl = declarationOf(node);
+    const decl = declarationAcross(node);
     const init = decl && Node.isVariableDeclaration(decl) ? decl.getInitializer() : undefined;
     const created = init ? unwrap(init) : undefined;
     if (created && serverAt.has(created)) return serverAt.get(created);
@@ -138,8 +139,8 @@ function registrations(sourceFile: SourceFile, path: string, language: ServerLan
     const method = callee.getName();
     const args = call.getArguments();
     const server = () => serverOf(callee.getExpression(), serverAt, servers);
-    if ((method === "addTool" || method === "addPrompt" || method === "addResource" || method === "addResourceTemplate") && args[0] && Node.isObjectLiteralExpression(followConst(args[0]))) {
-      const def = followConst(args[0]);
+    if ((method === "addTool" || method === "addPrompt" || method === "addResource" || method === "addResourceTemplate") && args[0] && Node.isObjectLiteralExpression(followAcross(args[0]))) {
+      const def = followAcross(args[0]);
       seen.add(def);
       const name = stringProp(def, "name");
       if (name === undefined) continue;
@@ -161,22 +162,25 @@ function registrations(sourceFile: SourceFile, path: string, language: ServerLan
     if (method === "tool" && rest.length >= 1) {
       const description = before.map((a) => constantString(a)).find((t) => t !== undefined);
       const schemaArg = before.find((a) => constantString(a) === undefined && isSchema(a));
-      add("tool", name, call, server(), { description, inputSchema: schemaArg ? zodToJsonSchema(schemaArg) : { type: "object", properties: {} } });
+      // An argument in the schema's place that cannot be read (a function's result, a value from a
+      // package) leaves the schema unknown: it is not "no arguments".
+      const opaque = !schemaArg && before.some((a) => constantString(a) === undefined && !Node.isObjectLiteralExpression(followAcross(a)));
+      add("tool", name, call, server(), { description, ...(opaque ? {} : { inputSchema: schemaArg ? zodToJsonSchema(schemaArg) : { type: "object", properties: {} } }) });
     } else if (method === "registerTool" && rest[0]) {
-      const config = followConst(rest[0]);
+      const config = followAcross(rest[0]);
       seen.add(config);
       const schema = propertyValue(config, "inputSchema");
       add("tool", name, call, server(), { description: stringProp(config, "description"), inputSchema: schema ? zodToJsonSchema(schema) : { type: "object", properties: {} } });
     } else if ((method === "resource" || method === "registerResource") && rest[0]) {
       const uri = uriOf(rest[0]);
-      const meta = before.slice(1).find((a) => Node.isObjectLiteralExpression(followConst(a)));
+      const meta = before.slice(1).find((a) => Node.isObjectLiteralExpression(followAcross(a)));
       add("resource", name, call, server(), { uri, description: meta ? stringProp(meta, "description") : undefined });
     } else if (method === "prompt" && rest.length >= 1) {
       const description = before.map((a) => constantString(a)).find((t) => t !== undefined);
       const schemaArg = before.find((a) => constantString(a) === undefined && isSchema(a));
       add("prompt", name, call, server(), { description, ...(schemaArg ? { inputSchema: zodToJsonSchema(schemaArg) } : {}) });
     } else if (method === "registerPrompt" && rest[0]) {
-      const config = followConst(rest[0]);
+      const config = followAcross(rest[0]);
       seen.add(config);
       const schema = propertyValue(config, "argsSchema");
       add("prompt", name, call, server(), { description: stringProp(config, "description"), ...(schema ? { inputSchema: zodToJsonSchema(schema) } : {}) });
@@ -199,7 +203,7 @@ function registrations(sourceFile: SourceFile, path: string, language: ServerLan
 
 /** A schema written as zod (`z.object(...)`, a shape) becomes JSON Schema; `zodToJsonSchema(schema)` calls and the like stay unknown. */
 function zodOrUnknown(node: Node): JsonSchema | undefined {
-  const n = followConst(node);
+  const n = followAcross(node);
   if (Node.isObjectLiteralExpression(n) || (Node.isCallExpression(n) && /^z\b|\.object$/.test(n.getExpression().getText()))) return zodToJsonSchema(n);
   return undefined;
 }
@@ -208,7 +212,7 @@ function isFunction(node: Node): boolean {
   const n = unwrap(node);
   if (Node.isArrowFunction(n) || Node.isFunctionExpression(n)) return true;
   if (Node.isIdentifier(n)) {
-    const decl = declarationOf(n);
+    const decl = declarationAcross(n);
     if (decl && Node.isFunctionDeclaration(decl)) return true;
     const init = decl && Node.isVariableDeclaration(decl) ? decl.getInitializer() : undefined;
     return !!init && (Node.isArrowFunction(unwrap(init)) || Node.isFunctionExpression(unwrap(init)));
@@ -217,7 +221,7 @@ function isFunction(node: Node): boolean {
 }
 
 function isSchema(node: Node): boolean {
-  const n = followConst(node);
+  const n = followAcross(node);
   if (Node.isObjectLiteralExpression(n)) {
     // An annotations object ({ readOnlyHint: true }) is no schema.
     return !n.getProperties().some((p) => /Hint$|^title$/.test(propertyName(p) ?? ""));
@@ -226,7 +230,7 @@ function isSchema(node: Node): boolean {
 }
 
 function uriOf(node: Node): string | undefined {
-  const n = followConst(node);
+  const n = followAcross(node);
   const text = constantString(n);
   if (text !== undefined) return text;
   if (Node.isNewExpression(n) && /ResourceTemplate$/.test(n.getExpression().getText())) {
@@ -261,7 +265,7 @@ function httpProtections(sourceFile: SourceFile, path: string, workspace: Worksp
 }
 
 function portOf(node: Node): string | undefined {
-  const n = followConst(node);
+  const n = followAcross(node);
   if (Node.isObjectLiteralExpression(n)) {
     const port = propertyValue(n, "port");
     return port ? portOf(port) : undefined;
