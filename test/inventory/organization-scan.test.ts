@@ -2,7 +2,10 @@ import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
 import { createHmac, generateKeyPairSync, randomUUID } from "node:crypto";
 import { mcpReviewApp } from "../../src/app/app.js";
+import { buildInventory } from "../../src/engine/inventory.js";
+import { engineVersion } from "../../src/inventory/engine-version.js";
 import { createMemoryInventoryCache } from "../../src/inventory/inventory-cache.js";
+import { recheckRepositories } from "../../src/inventory/recheck.js";
 import { scanRepository, type ScanDeps } from "../../src/inventory/scan-repository.js";
 import { analyzeUnitsInline } from "../../src/inventory/unit-analyzer.js";
 import { createMemoryReviewQueue } from "../../src/queue/memory-queue.js";
@@ -181,6 +184,26 @@ describe("organization scans, from installation to removal", () => {
     expect(reads.conditional).toEqual(["acme/server"]);
     expect(reads.files.size).toBe(0);
     expect((await store.latestScan(501))!.id).toBe(scansBefore);
+  });
+
+  it("rescans a repository last scanned by another engine or rule set, whatever its head, and only that one", async () => {
+    // As if the engine had been upgraded since: the last scan of acme/server was made by an older one.
+    const old = await store.startScan(501, { commit: server.head!, trigger: "push", engineVersion: "0.0.1+older" });
+    await store.completeScan(old, buildInventory(Object.entries(server.files).map(([path, content]) => ({ path, content }))), { commit: server.head!, at: new Date() });
+    reads.files.clear();
+    reads.conditional.length = 0;
+    expect(await recheckRepositories({ trigger: "engine" }, { store, scans })).toEqual({ queued: 3, stale: 1 });
+    await scans.drain();
+    const rescan = (await store.latestScan(501))!;
+    expect([rescan.trigger, rescan.status, rescan.engineVersion]).toEqual(["engine", "completed", engineVersion()]);
+    expect((await store.inventoryOf({ repositoryIds: [501] }, 501))!.tools.map((t) => t.name)).toEqual(["run", "echo"]);
+    // Cached results are keyed by the engine version too: those of the current engine, made by the
+    // push's scan, serve this one, so nothing is read again.
+    expect(rescan.stats).toMatchObject({ filesRead: 0, filesReused: 5 });
+    // Each asked for its head once (a conditional request); acme/big, of the current engine and unchanged, ended there.
+    expect(reads.conditional.sort()).toEqual(["acme/big", "acme/server"]);
+    expect((await store.latestScan(502))!.trigger).toBe("installation");
+    expect(reads.files.size).toBe(0);
   });
 
   it("follows a rename and a default-branch change", async () => {
