@@ -185,6 +185,45 @@ describe("the inventory of TypeScript servers", () => {
     expect(split.tools.map((t) => [t.name, t.server])).toEqual([["ping", "src/server.ts:2"]]);
   });
 
+  it("gives a server the HTTP transports of the helper modules it is handed to, its name from a config object of another file, and its tools over the test servers", () => {
+    const helper = (kind: "sse" | "http") =>
+      kind === "sse"
+        ? `import express from "express";\nimport { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";\nexport function startSSE(server) {\n  const app = express();\n  app.get("/sse", async (req, res) => { await server.connect(new SSEServerTransport("/messages", res)); });\n  app.listen(3001, "0.0.0.0");\n}\n`
+        : `import express from "express";\nimport cors from "cors";\nimport { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";\nexport function startHttp(server) {\n  const app = express();\n  app.use(cors());\n  app.post("/mcp", async (req, res) => { const t = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined }); await server.connect(t); await t.handleRequest(req, res, req.body); });\n  app.listen(3002, "127.0.0.1");\n}\n`;
+    const inventory = buildInventory([
+      { path: "src/config.ts", content: `export const serverConfig = { name: "kubernetes", version: "0.1.0" } as const;\n` },
+      { path: "src/tools/get.ts", content: `import { McpError } from "@modelcontextprotocol/sdk/types.js";\nexport const getSchema = { name: "kubectl_get", description: "Get resources", inputSchema: { type: "object", properties: { kind: { type: "string" } } } };\n` },
+      {
+        path: "src/index.ts",
+        content: `import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { serverConfig } from "./config.js";
+import { getSchema } from "./tools/get.js";
+import { startSSE } from "./utils/sse.js";
+import { startHttp } from "./utils/http.js";
+const server = new Server({ name: serverConfig.name, version: serverConfig.version }, { capabilities: { tools: {} } });
+export const tools = [getSchema];
+if (process.env.SSE) startSSE(server);
+else if (process.env.HTTP) startHttp(server);
+else await server.connect(new StdioServerTransport());
+`,
+      },
+      { path: "src/utils/sse.ts", content: helper("sse") },
+      { path: "src/utils/http.ts", content: helper("http") },
+      { path: "tests/get.test.ts", content: `import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";\nimport { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";\nimport { getSchema } from "../src/tools/get.js";\nconst server = new McpServer({ name: "test-server", version: "1.0.0" });\nawait server.connect(new StdioServerTransport());\n` },
+    ]);
+    const main = inventory.servers.find((s) => s.path === "src/index.ts")!;
+    expect([main.name, main.version, main.transports]).toEqual(["kubernetes", "0.1.0", ["sse", "stdio", "streamable-http"]]);
+    // Served two ways: every listen address, and the weakest protection of the two.
+    expect(main.http!.listen.map((l) => [l.host, l.port, l.exposure, l.path])).toEqual([
+      ["127.0.0.1", "3002", "loopback", "src/utils/http.ts"],
+      ["0.0.0.0", "3001", "all", "src/utils/sse.ts"],
+    ]);
+    expect([main.http!.auth, main.http!.cors]).toEqual([false, "wildcard"]);
+    expect(inventory.servers.find((s) => s.path === "tests/get.test.ts")!.transports).toEqual(["stdio"]);
+    expect(inventory.tools.map((t) => [t.name, t.server])).toEqual([["kubectl_get", "src/index.ts:7"]]);
+  });
+
   it("reads schemas and handlers imported from other files, and says when a schema cannot be read", () => {
     const tools = `import { z } from "zod";
 export const argSchema = { path: z.string().describe("File to read"), lines: z.number().int().optional() };

@@ -1,6 +1,6 @@
 import { Node, type Identifier } from "ts-morph";
 import { exportedDeclaration, linkedModule } from "../imports.js";
-import { constInitializer, declarationOf, resolveConst, unwrap } from "../values.js";
+import { constantString, constInitializer, declarationOf, propertyValue, resolveConst, unwrap } from "../values.js";
 
 const MAX_STEPS = 8;
 
@@ -49,4 +49,24 @@ function importedDeclaration(id: Identifier): Node | undefined {
   if (!imported) return undefined;
   const target = linkedModule(id.getSourceFile(), imported.specifier);
   return target ? exportedDeclaration(target, imported.name) : undefined;
+}
+
+/**
+ * A compile-time string, following constants across files and into constant objects:
+ * `serverConfig.name` with `export const serverConfig = { name: "kubernetes" }` in another file.
+ */
+export function stringAcross(expr: Node, steps = 0): string | undefined {
+  const direct = constantString(expr);
+  if (direct !== undefined || steps > MAX_STEPS) return direct;
+  const node = unwrap(expr);
+  if (Node.isIdentifier(node)) {
+    const followed = followAcross(node);
+    return followed === node ? undefined : stringAcross(followed, steps + 1);
+  }
+  if (Node.isPropertyAccessExpression(node)) {
+    const owner = followAcross(node.getExpression());
+    const value = Node.isObjectLiteralExpression(owner) ? propertyValue(owner, node.getName()) : undefined;
+    return value ? stringAcross(value, steps + 1) : undefined;
+  }
+  return undefined;
 }

@@ -8,7 +8,7 @@ import type { Workspace } from "../workspace.js";
 import { definitionHash } from "./definition-hash.js";
 import type { JsonSchema } from "./json-schema.js";
 import type { CapabilityKind, HttpProtections, InventoryServer, InventoryTool, McpTransport, ServerLanguage } from "./types.js";
-import { declarationAcross, followAcross } from "./follow.js";
+import { declarationAcross, followAcross, stringAcross } from "./follow.js";
 import { literalValue, zodToJsonSchema } from "./zod-schema.js";
 
 /** What one TypeScript or JavaScript file says about MCP servers. */
@@ -85,8 +85,8 @@ export function tsFileInventory(sourceFile: SourceFile, path: string, language: 
 }
 
 function stringProp(obj: Node, name: string): string | undefined {
-  const value = propertyValue(obj, name);
-  return value ? constantString(value) : undefined;
+  const value = propertyValue(followAcross(obj), name);
+  return value ? stringAcross(value) : undefined;
 }
 
 /** The server a registration's receiver refers to: `server.tool(...)` where `const server = new McpServer(...)`. */
