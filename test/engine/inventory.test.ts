@@ -297,6 +297,17 @@ describe("the inventory of Python servers", () => {
     expect(tool(inventory, "query")).toMatchObject({ server: "lowlevel/main.py:5", inputSchema: { type: "object", properties: { sql: { type: "string" } }, required: ["sql"] } });
   });
 
+  it("counts every choice of the command-line option a server's transport is read from", () => {
+    const cli = buildInventory([
+      { path: "pkg/server.py", content: `from mcp.server.fastmcp import FastMCP\n\nmcp = FastMCP("qdrant")\n` },
+      {
+        path: "pkg/main.py",
+        content: `import argparse\nfrom pkg.server import mcp\n\ndef main():\n    parser = argparse.ArgumentParser()\n    parser.add_argument("--transport", choices=["stdio", "sse", "streamable-http"], default="stdio")\n    args = parser.parse_args()\n    mcp.run(transport=args.transport)\n`,
+      },
+    ]);
+    expect(cli.servers.map((s) => [s.name, s.transports])).toEqual([["qdrant", ["sse", "stdio", "streamable-http"]]]);
+  });
+
   it("takes the description given to the registration over the docstring, as FastMCP does", () => {
     const handlers = buildInventory([
       {

@@ -88,7 +88,8 @@ export function pyFileInventory(module: PythonModule, mcp: PythonMcpFile, projec
         const args = callArgs(call);
         const transport = args.keywords.get("transport") ?? (isServer ? args.positional[0] : undefined);
         if (transport) {
-          for (const value of possibleValues(module, transport, project)?.values ?? []) {
+          // `run(transport=args.transport)`: any of the option's choices may be given at run time, beside its default.
+          for (const value of [...(possibleValues(module, transport, project)?.values ?? []), ...argparseChoices(module, transport)]) {
             const t = TRANSPORT_NAMES[value.replace(/^!/, "")];
             if (t && !value.startsWith("!")) transports.add(t);
           }
@@ -231,6 +232,26 @@ function aliasedFunction(name: PyNode, depth = 0): PyNode | undefined {
 }
 
 /** The call of a registration: `@mcp.tool(...)`'s call, or `mcp.add_tool(fn, ...)` itself. */
+/** The `choices=[...]` of the argparse option an `args.<dest>` expression reads, in this module. */
+function argparseChoices(module: PythonModule, expr: PyNode): string[] {
+  const node = unwrapPy(expr);
+  if (node.type !== "attribute" || !module.text.includes("add_argument")) return [];
+  const dest = node.childForFieldName("attribute")!.text;
+  for (const call of module.nodesOf("call")) {
+    const callee = call.childForFieldName("function")!;
+    if (callee.type !== "attribute" || callee.childForFieldName("attribute")!.text !== "add_argument") continue;
+    const args = callArgs(call);
+    const flags = args.positional.map((a) => constantString(a, module)).filter((f): f is string => f !== undefined);
+    const named = args.keywords.get("dest");
+    const bound = named ? constantString(named, module) : (flags.find((f) => f.startsWith("--")) ?? flags[0])?.replace(/^-+/, "").replace(/-/g, "_");
+    if (bound !== dest) continue;
+    const choices = args.keywords.get("choices");
+    if (!choices || (choices.type !== "list" && choices.type !== "tuple")) return [];
+    return choices.namedChildren.map((c) => (c ? constantString(c, module) : undefined)).filter((c): c is string => c !== undefined);
+  }
+  return [];
+}
+
 function registrationCall(registration: PyNode): PyNode | undefined {
   if (registration.type === "call") return registration;
   if (registration.type === "decorator") {
