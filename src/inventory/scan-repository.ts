@@ -104,10 +104,16 @@ export async function scanRepository(job: ScanJob, deps: ScanDeps): Promise<Scan
   if (head.sha) await deps.store.recordHead(repository.id, { sha: head.sha, etag: head.etag });
   const version = engineVersion();
   if (!job.force && head.sha !== undefined && repository.lastScannedCommit === head.sha && repository.lastEngineVersion === version) return { status: "unchanged", commit: head.sha };
+  const noHead = head.note ?? "the default branch has no commit";
+  if (!job.force && head.sha === undefined && repository.lastScanId !== null && repository.lastScannedCommit === null && repository.lastEngineVersion === version) {
+    // Still empty (or still without its branch), as the last scan said: the daily pass adds no scan.
+    const last = await deps.store.latestScan(repository.id);
+    if (last?.status === "completed" && last.commit === null && last.coverage?.notes.join("\n") === noHead) return { status: "unchanged", commit: null };
+  }
 
   const scanId = await deps.store.startScan(repository.id, { commit: head.sha ?? null, trigger: job.trigger, engineVersion: version });
   try {
-    const result = head.sha === undefined ? { inventory: emptyInventory([head.note ?? "the default branch has no commit"]), stats: {} } : await inventoryAt(github, owner, repo, head.sha, deps, limits, version);
+    const result = head.sha === undefined ? { inventory: emptyInventory([noHead]), stats: {} } : await inventoryAt(github, owner, repo, head.sha, deps, limits, version);
     const stats = { ...result.stats, requests, durationMs: Math.round(performance.now() - started) };
     const saved = await deps.store.completeScan(scanId, result.inventory, { commit: head.sha ?? null, at: now(), stats });
     deps.log?.info({ repository: repository.fullName, commit: head.sha?.slice(0, 7), trigger: job.trigger, saved: saved.saved, ...stats, findings: result.inventory.findings.length, servers: result.inventory.servers.length, newFindings: saved.newFindings, fixedFindings: saved.fixedFindings, toolChanges: saved.toolChanges }, "repository scanned");

@@ -203,6 +203,8 @@ describe("organization scans, from installation to removal", () => {
     // Each asked for its head once (a conditional request); acme/big, of the current engine and unchanged, ended there.
     expect(reads.conditional.sort()).toEqual(["acme/big", "acme/server"]);
     expect((await store.latestScan(502))!.trigger).toBe("installation");
+    // acme/empty is still empty, as its last scan said: no new scan either.
+    expect((await store.latestScan(503))!.trigger).toBe("installation");
     expect(reads.files.size).toBe(0);
   });
 
