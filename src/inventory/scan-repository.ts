@@ -92,6 +92,8 @@ export async function scanRepository(job: ScanJob, deps: ScanDeps): Promise<Scan
   const repository = await deps.store.getRepository(job.repositoryId);
   if (!repository) return { status: "removed" };
   if (repository.archived) return { status: "archived" };
+  // GitHub gives a suspended installation no token: its scans end here, and unsuspending queues them again.
+  if (await deps.store.isInstallationSuspended(job.installationId)) return { status: "suspended" };
   const github = await deps.github(job.installationId);
   let requests = 0;
   github.hook.before("request", () => void requests++);

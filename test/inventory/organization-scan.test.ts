@@ -220,6 +220,35 @@ describe("organization scans, from installation to removal", () => {
     expect((await store.latestScan(501))!.trigger).toBe("default-branch");
   });
 
+  it("scans a repository added to the installation, none while the installation is suspended, and at unsuspend forgets what it lost meanwhile", async () => {
+    const fresh: FakeRepo = { id: 504, owner: "acme", name: "fresh", head: commitSha("fresh-1"), files: { "server.py": PY_SERVER.replace("big-py", "fresh-py") } };
+    repos.set("acme/fresh", fresh);
+    await deliver(probot, "installation_repositories", { action: "added", installation: { id: INSTALLATION, account: { login: "acme" } }, repository_selection: "selected", repositories_added: [repoPayload(fresh)], repositories_removed: [], sender: { login: "admin", type: "User" } });
+    await scans.drain();
+    expect((await store.latestScan(504))).toMatchObject({ trigger: "added", status: "completed", commit: fresh.head });
+    expect((await store.inventoryOf({ repositoryIds: [504] }, 504))!.servers.map((s) => s.name)).toEqual(["fresh-py"]);
+
+    await deliver(probot, "installation", { action: "suspend", installation: { id: INSTALLATION, account: { login: "acme", type: "Organization" } }, sender: { login: "admin", type: "User" } });
+    const before = (await store.latestScan(504))!.id;
+    reads.conditional.length = 0;
+    await scans.enqueue([{ installationId: INSTALLATION, repositoryId: 504, trigger: "manual", force: true }]);
+    await scans.drain();
+    // Not a request to GitHub, which would refuse the suspended installation a token anyway.
+    expect((await store.latestScan(504))!.id).toBe(before);
+    expect(reads.conditional).toEqual([]);
+
+    // While suspended, acme/fresh left the installation: GitHub's list at unsuspend no longer has it.
+    repos.delete("acme/fresh");
+    const listed = [server, big, empty].map((r) => ({ ...repoPayload(r), default_branch: r.defaultBranch ?? "main", archived: false }));
+    nock(API).get("/installation/repositories").query(true).reply(200, { total_count: listed.length, repositories: listed });
+    await deliver(probot, "installation", { action: "unsuspend", installation: { id: INSTALLATION, account: { login: "acme", type: "Organization" } }, sender: { login: "admin", type: "User" } });
+    await scans.drain();
+    expect(await store.getRepository(504)).toBeUndefined();
+    expect((await store.repositoriesOf(INSTALLATION)).map((r) => r.fullName)).toEqual(["acme/ops", "acme/big", "acme/empty"]);
+    // The others were asked for their heads again: unchanged, so no new scan.
+    expect(reads.conditional.sort()).toEqual(["acme/big", "acme/ops"]);
+  });
+
   it("removes a repository's data when it leaves the installation, marks an archived one, and forgets everything at uninstall", async () => {
     await deliver(probot, "installation_repositories", { action: "removed", installation: { id: INSTALLATION, account: { login: "acme" } }, repository_selection: "selected", repositories_added: [], repositories_removed: [repoPayload(big)], sender: { login: "admin", type: "User" } });
     expect(await store.getRepository(502)).toBeUndefined();
