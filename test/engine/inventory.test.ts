@@ -229,6 +229,9 @@ else await server.connect(new StdioServerTransport());
 export const argSchema = { path: z.string().describe("File to read"), lines: z.number().int().optional() };
 export const Search = z.object({ term: z.string().min(1) });
 export default async function readFile() { return { content: [] }; }
+const parameters = { url: z.string().url() };
+const toolName = "fetch_page";
+export const fetchTool = { name: toolName, description: "Fetch a page", parameters } as const;
 `;
     const split = buildInventory([
       { path: "src/tools/read.ts", content: tools },
@@ -236,19 +239,24 @@ export default async function readFile() { return { content: [] }; }
         path: "src/server.ts",
         content: `import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import readFile, { argSchema as readSchema, Search } from "./tools/read.ts";
-import { remoteSchema } from "some-schema-package";
+import readFile, { argSchema as readSchema, Search, fetchTool } from "./tools/read.ts";
+import { remoteSchema, buildSchema, meta, config } from "some-schema-package";
+import { z } from "zod";
 const server = new McpServer({ name: "split-tools", version: "1.0.0" });
 server.tool("read_file", "Read a file", readSchema, readFile);
 server.tool("search", "Search", Search.shape, readFile);
 server.registerTool("search2", { description: "Search again", inputSchema: Search.shape }, readFile);
 server.tool("remote", "Schema from a package", remoteSchema, readFile);
 server.tool("ping", "No arguments", readFile);
+server.tool(fetchTool.name, fetchTool.description, fetchTool.parameters, readFile);
+server.tool("extended", "Extended", Search.extend({ limit: z.number().optional() }).shape, readFile);
+server.registerTool("built", { description: "Built at run time", inputSchema: buildSchema(config) }, readFile);
+server.registerTool(meta.name, { description: meta.description, inputSchema: readSchema }, readFile);
 await server.connect(new StdioServerTransport());
 `,
       },
     ]);
-    const schemas = Object.fromEntries(split.tools.map((t) => [t.name, t.inputSchema]));
+    const schemas = Object.fromEntries(split.tools.filter((t) => !t.nameComputed).map((t) => [t.name, t.inputSchema]));
     expect(schemas).toEqual({
       read_file: { type: "object", properties: { path: { type: "string", description: "File to read" }, lines: { type: "integer" } }, required: ["path"] },
       search: { type: "object", properties: { term: { type: "string", minLength: 1 } }, required: ["term"] },
@@ -256,7 +264,12 @@ await server.connect(new StdioServerTransport());
       // Unknown is not "no arguments".
       remote: undefined,
       ping: { type: "object", properties: {} },
+      fetch_page: { type: "object", properties: { url: { type: "string", format: "uri" } }, required: ["url"] },
+      extended: { type: "object", properties: { term: { type: "string", minLength: 1 }, limit: { type: "number" } }, required: ["term"] },
+      built: undefined,
     });
+    // A registration whose name is computed at run time is listed, under its expression.
+    expect(split.tools.filter((t) => t.nameComputed).map((t) => [t.name, t.description, Object.keys(t.inputSchema?.properties ?? {})])).toEqual([["meta.name", undefined, ["path", "lines"]]]);
   });
 });
 

@@ -7,7 +7,8 @@ const MAX_STEPS = 8;
 /**
  * An expression followed to what it stands for, across the files of the analysis: a constant's
  * initializer in this file or in the file it is imported from (`import { argSchema as schema }
- * from "./tools/exec.js"`), and the shape of a `z.object({...})` named by `.shape`. Tools are often
+ * from "./tools/exec.js"`), and the shape of an object schema named by `.shape` (`z.object({...})`,
+ * `Base.extend({...})`). Tools are often
  * registered in one file with schemas written in another; without this their schemas could not be
  * read. What cannot be followed (a package, a file outside the analysis) is returned as it is.
  */
@@ -21,12 +22,20 @@ export function followAcross(expr: Node, steps = 0): Node {
     const init = decl ? constInitializer(decl) : undefined;
     return init ? followAcross(init, steps + 1) : node;
   }
+  if (Node.isPropertyAccessExpression(node) && node.getName() !== "shape") {
+    // `tool.parameters` with `export const tool = { parameters, ... }` (here or in another file).
+    const owner = followAcross(node.getExpression(), steps + 1);
+    const value = Node.isObjectLiteralExpression(owner) ? memberValue(owner, node.getName()) : undefined;
+    return value ? followAcross(value, steps + 1) : node;
+  }
   if (Node.isPropertyAccessExpression(node) && node.getName() === "shape") {
     const target = followAcross(node.getExpression(), steps + 1);
     if (Node.isCallExpression(target)) {
       const callee = unwrap(target.getExpression());
       const shape = target.getArguments()[0];
       if (Node.isPropertyAccessExpression(callee) && callee.getName() === "object" && shape) return followAcross(shape, steps + 1);
+      // `Base.extend({...}).shape`: the object schema stands for its shape.
+      return target;
     }
   }
   return node;
@@ -65,8 +74,20 @@ export function stringAcross(expr: Node, steps = 0): string | undefined {
   }
   if (Node.isPropertyAccessExpression(node)) {
     const owner = followAcross(node.getExpression());
-    const value = Node.isObjectLiteralExpression(owner) ? propertyValue(owner, node.getName()) : undefined;
+    const value = memberValue(owner, node.getName());
     return value ? stringAcross(value, steps + 1) : undefined;
   }
   return undefined;
+}
+
+/** The value of a member of an object literal; a shorthand `{ parameters }` leads to the constant it names. */
+function memberValue(object: Node, name: string): Node | undefined {
+  if (!Node.isObjectLiteralExpression(object)) return undefined;
+  const prop = object.getProperty(name);
+  if (prop && Node.isShorthandPropertyAssignment(prop)) {
+    const decl = declarationOf(prop);
+    const init = decl ? constInitializer(decl) : undefined;
+    return init ? unwrap(init) : undefined;
+  }
+  return propertyValue(object, name);
 }

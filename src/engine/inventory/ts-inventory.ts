@@ -119,10 +119,11 @@ function serverOf(receiver: Node, serverAt: ReadonlyMap<Node, InventoryServer>, 
 function registrations(sourceFile: SourceFile, path: string, language: ServerLanguage, servers: readonly InventoryServer[], serverAt: ReadonlyMap<Node, InventoryServer>): InventoryTool[] {
   const out: InventoryTool[] = [];
   const seen = new Set<Node>();
-  const add = (kind: CapabilityKind, name: string, at: Node, server: InventoryServer | undefined, parts: { description?: string; inputSchema?: JsonSchema; uri?: string }) => {
+  const add = (kind: CapabilityKind, name: string, at: Node, server: InventoryServer | undefined, parts: { description?: string; inputSchema?: JsonSchema; uri?: string; nameComputed?: true }) => {
     const tool: Omit<InventoryTool, "definitionHash"> = {
       kind,
       name,
+      ...(parts.nameComputed ? { nameComputed: true as const } : {}),
       ...(parts.uri !== undefined ? { uri: parts.uri } : {}),
       ...(parts.description !== undefined ? { description: parts.description } : {}),
       ...(parts.inputSchema !== undefined ? { inputSchema: parts.inputSchema } : {}),
@@ -154,8 +155,13 @@ function registrations(sourceFile: SourceFile, path: string, language: ServerLan
       continue;
     }
     const nameArg = args[0];
-    const name = nameArg ? constantString(nameArg) : undefined;
+    let name = nameArg ? stringAcross(nameArg) : undefined;
+    // `registerTool(meta.name, { description, inputSchema }, handler)`: the SDK's config form says it is a
+    // registration even when its name is computed at run time; it is listed under the expression.
+    const computed = name === undefined && nameArg !== undefined && (method === "registerTool" || method === "registerPrompt") && isRegistrationConfig(args[1]);
+    if (computed) name = nameArg.getText().replace(/\s+/g, " ").slice(0, 120);
     if (name === undefined) continue;
+    const nameComputed = computed ? ({ nameComputed: true } as const) : {};
     const rest = args.slice(1);
     const handlerIndex = rest.findIndex((a) => isFunction(a));
     const before = handlerIndex < 0 ? rest : rest.slice(0, handlerIndex);
@@ -164,13 +170,14 @@ function registrations(sourceFile: SourceFile, path: string, language: ServerLan
       const schemaArg = before.find((a) => constantString(a) === undefined && isSchema(a));
       // An argument in the schema's place that cannot be read (a function's result, a value from a
       // package) leaves the schema unknown: it is not "no arguments".
-      const opaque = !schemaArg && before.some((a) => constantString(a) === undefined && !Node.isObjectLiteralExpression(followAcross(a)));
+      const opaque = schemaArg ? !readableSchema(schemaArg) : before.some((a) => constantString(a) === undefined && !Node.isObjectLiteralExpression(followAcross(a)));
       add("tool", name, call, server(), { description, ...(opaque ? {} : { inputSchema: schemaArg ? zodToJsonSchema(schemaArg) : { type: "object", properties: {} } }) });
     } else if (method === "registerTool" && rest[0]) {
       const config = followAcross(rest[0]);
       seen.add(config);
       const schema = propertyValue(config, "inputSchema");
-      add("tool", name, call, server(), { description: stringProp(config, "description"), inputSchema: schema ? zodToJsonSchema(schema) : { type: "object", properties: {} } });
+      const inputSchema = schema ? (readableSchema(schema) ? zodToJsonSchema(schema) : undefined) : { type: "object", properties: {} };
+      add("tool", name, call, server(), { ...nameComputed, description: stringProp(config, "description"), ...(inputSchema ? { inputSchema } : {}) });
     } else if ((method === "resource" || method === "registerResource") && rest[0]) {
       const uri = uriOf(rest[0]);
       const meta = before.slice(1).find((a) => Node.isObjectLiteralExpression(followAcross(a)));
@@ -178,12 +185,12 @@ function registrations(sourceFile: SourceFile, path: string, language: ServerLan
     } else if (method === "prompt" && rest.length >= 1) {
       const description = before.map((a) => constantString(a)).find((t) => t !== undefined);
       const schemaArg = before.find((a) => constantString(a) === undefined && isSchema(a));
-      add("prompt", name, call, server(), { description, ...(schemaArg ? { inputSchema: zodToJsonSchema(schemaArg) } : {}) });
+      add("prompt", name, call, server(), { description, ...(schemaArg && readableSchema(schemaArg) ? { inputSchema: zodToJsonSchema(schemaArg) } : {}) });
     } else if (method === "registerPrompt" && rest[0]) {
       const config = followAcross(rest[0]);
       seen.add(config);
       const schema = propertyValue(config, "argsSchema");
-      add("prompt", name, call, server(), { description: stringProp(config, "description"), ...(schema ? { inputSchema: zodToJsonSchema(schema) } : {}) });
+      add("prompt", name, call, server(), { ...nameComputed, description: stringProp(config, "description"), ...(schema && readableSchema(schema) ? { inputSchema: zodToJsonSchema(schema) } : {}) });
     }
   }
   // Low-level servers list their tools as objects: { name, description, inputSchema }.
@@ -206,6 +213,30 @@ function zodOrUnknown(node: Node): JsonSchema | undefined {
   const n = followAcross(node);
   if (Node.isObjectLiteralExpression(n) || (Node.isCallExpression(n) && /^z\b|\.object$/.test(n.getExpression().getText()))) return zodToJsonSchema(n);
   return undefined;
+}
+
+/** The SDK's config object of `registerTool`/`registerPrompt`: `{ description, inputSchema, ... }`. */
+function isRegistrationConfig(node: Node | undefined): boolean {
+  const config = node ? followAcross(node) : undefined;
+  return !!config && Node.isObjectLiteralExpression(config) && config.getProperties().some((p) => /^(?:description|inputSchema|argsSchema|outputSchema|annotations|title)$/.test(propertyName(p) ?? ""));
+}
+
+/**
+ * Whether a schema can be read from the code: a shape, or a zod chain that starts at `z` (through
+ * constants and imports: `Base.extend({...})`). A schema built by a function or taken from a package
+ * cannot, and is then unknown rather than "any".
+ */
+function readableSchema(node: Node, depth = 0): boolean {
+  if (depth > 12) return false;
+  const n = followAcross(node);
+  if (Node.isObjectLiteralExpression(n)) return true;
+  if (!Node.isCallExpression(n)) return false;
+  const callee = unwrap(n.getExpression());
+  if (!Node.isPropertyAccessExpression(callee)) return false;
+  const receiver = unwrap(callee.getExpression());
+  if (Node.isIdentifier(receiver) && followAcross(receiver) === receiver) return /^(?:z|zod)$/.test(receiver.getText()) || moduleRefOf(receiver)?.module === "zod";
+  if (Node.isPropertyAccessExpression(receiver) && receiver.getName() === "coerce") return true;
+  return readableSchema(receiver, depth + 1);
 }
 
 function isFunction(node: Node): boolean {
