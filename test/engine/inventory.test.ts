@@ -310,6 +310,18 @@ describe("the inventory of Python servers", () => {
     expect(tool(inventory, "query")).toMatchObject({ server: "lowlevel/main.py:5", inputSchema: { type: "object", properties: { sql: { type: "string" } }, required: ["sql"] } });
   });
 
+  it("finds servers of project classes that extend FastMCP through a generic base and through each other", () => {
+    const found = buildInventory([
+      { path: "app/base.py", content: `from typing import Generic, TypeVar\nfrom fastmcp import FastMCP\n\nT = TypeVar("T")\n\nclass ErrorPreservingFastMCP(FastMCP[T], Generic[T]):\n    pass\n` },
+      { path: "app/main.py", content: `from fastmcp import Context\nfrom app.base import ErrorPreservingFastMCP\n\nclass AtlassianMCP(ErrorPreservingFastMCP[dict]):\n    pass\n\njira_mcp = ErrorPreservingFastMCP(name="Jira")\nmain = AtlassianMCP(name="Atlassian")\n\n@jira_mcp.tool()\ndef get_issue(key: str) -> str:\n    """Read an issue."""\n    return key\n\nmain.run()\n` },
+    ]);
+    expect(found.servers.map((s) => [s.name, s.sdk])).toEqual([
+      ["Jira", "FastMCP subclass ErrorPreservingFastMCP (fastmcp)"],
+      ["Atlassian", "FastMCP subclass AtlassianMCP (fastmcp)"],
+    ]);
+    expect(found.tools.map((t) => [t.name, t.server])).toEqual([["get_issue", "app/main.py:7"]]);
+  });
+
   it("counts every choice of the command-line option a server's transport is read from", () => {
     const cli = buildInventory([
       { path: "pkg/server.py", content: `from mcp.server.fastmcp import FastMCP\n\nmcp = FastMCP("qdrant")\n` },

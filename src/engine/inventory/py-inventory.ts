@@ -111,11 +111,24 @@ export function pyFileInventory(module: PythonModule, mcp: PythonMcpFile, projec
  * A class of the project that extends an SDK server class (`class QdrantMCPServer(FastMCP)`): its base,
  * and the server name its constructor defaults to (`name: str = "..."`, or a literal `name=` it passes to `super().__init__`).
  */
-function serverSubclass(module: PythonModule, name: string, project: PythonProject): { base: string; defaultName?: string } | undefined {
+function serverSubclass(module: PythonModule, name: string, project: PythonProject, depth = 0): { base: string; defaultName?: string } | undefined {
+  if (depth > 4) return undefined;
   const def = project.definitionOf(module, name);
   if (def?.kind !== "class") return undefined;
-  const bases = def.node.childForFieldName("superclasses");
-  const base = bases?.namedChildren.map((b) => (b ? def.module.qualifiedName(b) : undefined)).find((q) => q && SERVER_CLASS.test(q));
+  // `class Server(FastMCP[Context])`: a generic base is its class; `class Main(ProjectServer)`: a
+  // base of the project that extends a server class in turn.
+  const bases = (def.node.childForFieldName("superclasses")?.namedChildren ?? []).map((b) => (b?.type === "subscript" ? b.childForFieldName("value") : b)).filter((b): b is PyNode => !!b && (b.type === "identifier" || b.type === "attribute"));
+  let base = bases.map((b) => def.module.qualifiedName(b)).find((q) => q && SERVER_CLASS.test(q));
+  if (!base) {
+    for (const b of bases) {
+      if (b.type !== "identifier") continue;
+      const inherited = serverSubclass(def.module, b.text, project, depth + 1);
+      if (inherited) {
+        base = inherited.base;
+        break;
+      }
+    }
+  }
   if (!base) return undefined;
   let defaultName: string | undefined;
   for (const fn of def.node.childForFieldName("body")?.namedChildren ?? []) {
