@@ -120,6 +120,7 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
         python ??= new PythonAnalysis(
           new Map(files.filter((f) => languageOf(f.path) === "python").map((f) => [f.path, f.content])),
           new Map(files.filter((f) => languageOf(f.path) === "manifest").map((f) => [f.path, f.content])),
+          options.tree?.python,
         );
         const problem = python.syntaxError(file.path);
         if (problem) {
@@ -458,7 +459,7 @@ function lineAndColumn(text: string, offset: number): { line: number; column: nu
   return { line, column: offset - lineStart + 1 };
 }
 
-function compareFindings(a: Finding, b: Finding): number {
+export function compareFindings(a: Finding, b: Finding): number {
   return a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line || a.column - b.column || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0);
 }
 

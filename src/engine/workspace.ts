@@ -192,6 +192,14 @@ export class Workspace {
     return this.importers;
   }
 
+  /**
+   * The path of the file of the analysis a module specifier of the file at `from` names: a relative
+   * path, or a tsconfig `paths`/`baseUrl` alias. Files need not be parsed (nor their text given).
+   */
+  resolveSpecifier(from: string, specifier: string): string | undefined {
+    return this.resolvePath(from, specifier);
+  }
+
   private resolvePath(from: string, specifier: string): string | undefined {
     if (specifier.startsWith(".")) return this.fileAt(posix.normalize(posix.join(posix.dirname(from), specifier)));
     if (specifier.startsWith("/") || specifier.startsWith("node:")) return undefined;

@@ -22,11 +22,15 @@ export class PythonProject {
   private importIndex?: Map<string, PythonModule[]>;
   private suffixes?: Map<string, string | null>;
 
-  constructor(private readonly sources: ReadonlyMap<string, string>) {}
+  /** `tree`: when the analysis is one unit of a larger tree, what the whole tree says (see `PythonTreeFacts`). */
+  constructor(
+    private readonly sources: ReadonlyMap<string, string>,
+    private readonly tree?: PythonTreeFacts,
+  ) {}
 
   /** True when some file of the analysis imports the MCP SDK or fastmcp: without one there is no tool input to follow. */
   get hasMcpServer(): boolean {
-    this.mcp ??= [...this.sources.values()].some((text) => /^\s*(?:from|import)\s+(?:mcp|fastmcp)\b/m.test(text) || handRolledMcpServer(text));
+    this.mcp ??= this.tree?.hasMcpServer ?? [...this.sources.values()].some(isPythonMcpServer);
     return this.mcp;
   }
 
@@ -52,7 +56,8 @@ export class PythonProject {
   /**
    * Where an import points inside this analysis, as a module path without extension and the
    * imported name: relative imports, and absolute imports of the project's own package
-   * (`from mypkg.helpers import run` → `src/mypkg/helpers`), matched by path suffix.
+   * (`from mypkg.helpers import run` → `src/mypkg/helpers`), matched by path suffix. `planUnits`
+   * splits trees with this method too: resolve imports nowhere else.
    */
   target(binding: ImportBinding): { path: string; name?: string } | undefined {
     if (binding.relative) return binding.relative;
@@ -94,17 +99,7 @@ export class PythonProject {
 
   /** The one module path (without extension) that ends with `suffix`, or undefined when none or several do. */
   private bySuffix(suffix: string): string | undefined {
-    if (!this.suffixes) {
-      this.suffixes = new Map();
-      for (const path of this.sources.keys()) {
-        const base = path.replace(/(?:\/__init__)?\.py$/, "");
-        const segments = base.split("/");
-        for (let i = 0; i < segments.length; i++) {
-          const key = segments.slice(i).join("/");
-          this.suffixes.set(key, this.suffixes.has(key) && this.suffixes.get(key) !== base ? null : base);
-        }
-      }
-    }
+    this.suffixes ??= this.tree ? treeSuffixesOf(this.tree.modules) : moduleSuffixes(this.sources.keys());
     return this.suffixes.get(suffix) ?? undefined;
   }
 
@@ -142,6 +137,44 @@ export class PythonProject {
     for (const module of this.modules.values()) module?.tree.delete();
     this.modules.clear();
   }
+}
+
+/**
+ * What a unit of a larger tree needs to know of the whole tree to answer as an analysis of the
+ * whole tree would: its Python modules (an absolute import names the one module whose path ends
+ * with its dotted name), and whether any of them is an MCP server.
+ */
+export interface PythonTreeFacts {
+  modules: readonly string[];
+  hasMcpServer: boolean;
+}
+
+/** Each path suffix of the modules (without extension) → the one module that ends with it, or null when several do. */
+function moduleSuffixes(paths: Iterable<string>): Map<string, string | null> {
+  const suffixes = new Map<string, string | null>();
+  for (const path of paths) {
+    const base = path.replace(/(?:\/__init__)?\.py$/, "");
+    const segments = base.split("/");
+    for (let i = 0; i < segments.length; i++) {
+      const key = segments.slice(i).join("/");
+      suffixes.set(key, suffixes.has(key) && suffixes.get(key) !== base ? null : base);
+    }
+  }
+  return suffixes;
+}
+
+/** The suffix index of a tree, built once and shared by its units. */
+const treeSuffixes = new WeakMap<readonly string[], Map<string, string | null>>();
+
+function treeSuffixesOf(modules: readonly string[]): Map<string, string | null> {
+  let suffixes = treeSuffixes.get(modules);
+  if (!suffixes) treeSuffixes.set(modules, (suffixes = moduleSuffixes(modules)));
+  return suffixes;
+}
+
+/** True for the text of a Python MCP server: an import of the MCP SDK or fastmcp, or a hand-rolled JSON-RPC server. */
+export function isPythonMcpServer(text: string): boolean {
+  return /^\s*(?:from|import)\s+(?:mcp|fastmcp)\b/m.test(text) || handRolledMcpServer(text);
 }
 
 function isMethod(fn: PyNode): boolean {
