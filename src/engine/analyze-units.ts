@@ -1,4 +1,5 @@
-import { analyze, compareFindings } from "./analyze.js";
+import { analyze } from "./analyze.js";
+import { mergeResults } from "./results.js";
 import type { AnalysisResult, AnalyzeOptions, SourceInput, TreeFacts } from "./types.js";
 import { factsOf, planUnits, type AnalysisUnit } from "./units.js";
 
@@ -32,21 +33,4 @@ export function analyzeUnit(unit: AnalysisUnit, read: (path: string) => SourceIn
   return analyze(unit.files.map(read), { ...options, only, tree });
 }
 
-/** One result from the results of units: findings in the engine's order, counts added up. */
-export function mergeResults(results: readonly AnalysisResult[], durationMs: number): AnalysisResult {
-  const ruleMs: Record<string, number> = {};
-  for (const r of results) for (const [id, ms] of Object.entries(r.stats.ruleMs ?? {})) ruleMs[id] = Math.round(((ruleMs[id] ?? 0) + ms) * 10) / 10;
-  const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
-  return {
-    findings: results.flatMap((r) => r.findings).sort(compareFindings),
-    suppressed: results.flatMap((r) => r.suppressed).sort((a, b) => compareFindings(a.finding, b.finding)),
-    skipped: results.flatMap((r) => r.skipped).sort(byPath),
-    errors: results.flatMap((r) => r.errors).sort((a, b) => byPath(a, b) || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0)),
-    stats: {
-      filesAnalyzed: results.reduce((n, r) => n + r.stats.filesAnalyzed, 0),
-      linesAnalyzed: results.reduce((n, r) => n + r.stats.linesAnalyzed, 0),
-      durationMs: Math.round(durationMs),
-      ruleMs,
-    },
-  };
-}
+export { mergeResults };

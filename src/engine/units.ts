@@ -1,9 +1,9 @@
 import { posix } from "node:path";
 import { isProjectConfig, languageOf } from "./language.js";
+import { ModuleResolution } from "./module-resolution.js";
 import { resolveRelative } from "./python/module.js";
 import { isPythonMcpServer, PythonProject } from "./python/project.js";
 import type { TreeFacts } from "./types.js";
-import { Workspace } from "./workspace.js";
 
 /**
  * Module specifiers of a TypeScript or JavaScript file, read more widely than the engine reads
@@ -86,9 +86,14 @@ export function factsOf(path: string, text: string): FileFacts {
         for (const [name] of names) imports.add(`${from}.${name}`);
       }
     }
-    return { path, lines, specifiers: [...specifiers], imports: [...imports], relative: [...relative], mcpServer: isPythonMcpServer(text) };
+    return detached({ path, lines, specifiers: [...specifiers], imports: [...imports], relative: [...relative], mcpServer: isPythonMcpServer(text) });
   }
-  return { path, lines, specifiers: [...specifiers] };
+  return detached({ path, lines, specifiers: [...specifiers] });
+}
+
+/** A copy whose strings do not share the file's text: a matched substring would keep all of it alive. */
+function detached(facts: FileFacts): FileFacts {
+  return JSON.parse(JSON.stringify(facts)) as FileFacts;
 }
 
 /**
@@ -113,19 +118,23 @@ export function planUnits(files: readonly FileFacts[]): UnitPlan {
   // Module specifiers, through the engine's own resolution (relative paths, tsconfig aliases). The
   // Workspace reads them in every file it holds, Python and configs included.
   const configs = files.filter((f) => f.text !== undefined);
-  const workspace = new Workspace([...files.filter((f) => f.text === undefined).map((f) => ({ path: f.path, content: "" })), ...configs.map((f) => ({ path: f.path, content: f.text! }))]);
+  // The Workspace holds every file with a language; tsconfig files only configure it.
+  const modules = new ModuleResolution(
+    (path) => index.has(path) && !isProjectConfig(path) && languageOf(path) !== undefined,
+    configs.map((f) => ({ path: f.path, content: f.text! })),
+  );
   files.forEach((file, i) => {
     for (const specifier of file.specifiers) {
-      const target = workspace.resolveSpecifier(file.path, specifier);
+      const target = modules.resolve(file.path, specifier);
       if (target !== undefined && index.has(target)) join(i, index.get(target)!);
     }
   });
 
   // Python: the modules an import names, resolved by PythonProject itself over the whole tree's
   // modules; a module it resolves to is read as `moduleAt` reads it (the module, or `name` in it).
-  const modules = files.filter((f) => languageOf(f.path) === "python").map((f) => f.path);
+  const pythonModules = files.filter((f) => languageOf(f.path) === "python").map((f) => f.path);
   const hasMcpServer = files.some((f) => f.mcpServer === true);
-  const python = new PythonProject(new Map(), { modules, hasMcpServer });
+  const python = new PythonProject(new Map(), { modules: pythonModules, hasMcpServer });
   const moduleFiles = (base: string) => [`${base}.py`, `${base}/__init__.py`].filter((p) => index.has(p));
   const resolutions = new Map<number, string[]>();
   files.forEach((file, i) => {
@@ -185,7 +194,7 @@ export function planUnits(files: readonly FileFacts[]): UnitPlan {
     });
   }
   units.sort((a, b) => b.lines - a.lines || b.files.length - a.files.length);
-  return { units, tree: { python: { modules, hasMcpServer } } };
+  return { units, tree: { python: { modules: pythonModules, hasMcpServer } } };
 }
 
 /** The tsconfig files in these folders and above them, and those they extend (relative `extends`, as the Workspace follows them). */
