@@ -33,6 +33,17 @@ export function inVendoredFolder(path: string): boolean {
 
 const byLayout = contextClassifier();
 
+/** True for a path inside `dist` or `build` output beside a source folder (as `isVendoredFolder` tells), given the folders of the tree. */
+export function inBuildOutput(path: string, hasFolder: (path: string) => boolean): boolean {
+  const parts = path.split("/");
+  for (let i = 0; i < parts.length - 1; i++) {
+    if (!BUILD_OUTPUT.has(parts[i]!)) continue;
+    const parent = parts.slice(0, i).join("/");
+    if (SOURCE_FOLDERS.some((s) => hasFolder(parent ? `${parent}/${s}` : s))) return true;
+  }
+  return false;
+}
+
 /**
  * Why a file was not written by hand, or undefined when it was (as far as its name and text
  * tell): "minified" for a minified JavaScript bundle (a `.min.js` name, or lines of more than 200
