@@ -1,41 +1,20 @@
 import { Node, SyntaxKind, type CallExpression } from "ts-morph";
 import { moduleRefOf } from "../../src/engine/imports.js";
-import { describeSources } from "../../src/engine/mcp.js";
+import { describeSources, type ToolHandler } from "../../src/engine/mcp.js";
 import type { Rule } from "../../src/engine/rule.js";
 import { argvElements } from "../../src/engine/argv.js";
+import { endMarkerOf, PROGRAM_OPTIONS, programOptions, wordRoles, type WordRole } from "../../src/engine/program-options.js";
 import { NOT_AN_OPTION } from "../../src/engine/sanitizers.js";
-import { abbreviate, constantString, followConst, propertyValue, unwrap, descendantsOfKind } from "../../src/engine/values.js";
+import { abbreviate, constantString, elided, followConst, propertyValue, unwrap, descendantsOfKind } from "../../src/engine/values.js";
 import { checkPython, MENTIONS_PY } from "./python.js";
 
 const PROCESS_COMMANDS = new Set(["spawn", "spawnSync", "execFile", "execFileSync", "fork"]);
 const SHELL_PROGRAM = /^(?:\/(?:usr\/)?bin\/)?(?:sh|bash|zsh|dash|ksh|fish|cmd(?:\.exe)?|powershell(?:\.exe)?|pwsh)$/i;
 const SHELL_FLAG = /^(?:-c|\/c|-command)$/i;
-/** Arguments that end option parsing: everything after them is an operand. */
-const END_OF_OPTIONS = new Set(["--", "--end-of-options"]);
-/** Options known to run a command or write a file when a value reaches them, by program. */
-export const DANGEROUS_OPTIONS: Record<string, string> = {
-  git: "`--upload-pack=<cmd>`, `-c core.sshCommand=<cmd>` or `--output=<file>`",
-  rg: "`--pre=<cmd>`",
-  find: "`-exec <cmd> ;`",
-  tar: "`--checkpoint-action=exec=<cmd>`",
-  zip: "`-TT <cmd>`",
-  ssh: "`-oProxyCommand=<cmd>`",
-  curl: "`-o <file>` or `-K <config>`",
-  npm: "`--script-shell=<cmd>`",
-  docker: "`--privileged` or `-v /:/host`",
-  kubectl: "`--kubeconfig=<file>`",
-};
-
-/**
- * Options that consume the next argument as their value, by program: the word after them cannot
- * become an option. Options whose value is itself dangerous (`git -c core.sshCommand=...`) are not here.
- */
-const VALUE_OPTIONS: Record<string, ReadonlySet<string>> = {
-  git: new Set(["-C", "--git-dir", "--work-tree", "--namespace", "-b", "-B", "--orphan", "-m", "--message", "-F", "--file", "--author", "--date", "-n", "--max-count", "--skip", "--since", "--until", "--grep", "--depth", "--branch", "--origin", "--format", "--pretty"]),
-  docker: new Set(["--name", "-w", "--workdir", "--label", "-l", "--network", "--memory", "-m", "--cpus", "--user", "-u", "--hostname", "-h", "--platform", "--entrypoint"]),
-  kubectl: new Set(["-n", "--namespace", "-c", "--container", "--context", "-l", "--selector", "-o", "--output", "-f", "--filename"]),
-  osascript: new Set(["-e", "-l"]),
-};
+/** Options known to run a command or write a file when a value reaches them, by program (from the shared table). */
+export const DANGEROUS_OPTIONS: Record<string, string> = Object.fromEntries(
+  Object.entries(PROGRAM_OPTIONS).flatMap(([program, o]) => (o.dangerous ? [[program, o.dangerous]] : [])),
+);
 
 export const argumentInjection: Rule = {
   meta: {
@@ -68,51 +47,103 @@ export const argumentInjection: Rule = {
       if (shell && unwrap(shell).getKind() !== SyntaxKind.FalseKeyword) continue; // a shell: command-injection
       const elements = argvElements(argv);
       if (!elements) continue;
-      const takesValue = VALUE_OPTIONS[programName.split("/").pop()!];
+      const name = programName.split("/").pop()!;
+      const literals = elements.map((e) => constantString(e) ?? constantPrefix(e));
+      const roles = wordRoles(name, literals);
       for (const [index, element] of elements.entries()) {
-        const literal = constantString(element);
-        if (literal !== undefined && END_OF_OPTIONS.has(literal)) break;
-        if (literal !== undefined || hasConstantPrefix(element)) continue;
-        // `git -C <dir>`, `docker run --name <x>`: the word after an option that takes a value is that value, never an option.
-        const before = index > 0 ? constantString(elements[index - 1]!) : undefined;
-        if (before !== undefined && takesValue?.has(before)) continue;
+        const role = roles[index]!;
+        if (role === "end") break;
+        if (literals[index] !== undefined || role === "option") continue;
+        // `git -C <dir>`: the value of an option that takes one is never an option itself, unless the
+        // option's value is a way to run commands (`git -c core.sshCommand=...`): then it is the finding.
+        const option = role === "value" ? constantString(elements[index - 1]!) : undefined;
+        const danger = option !== undefined ? programOptions(name)?.dangerousValues?.[option] : undefined;
+        if (role === "value" && !danger) continue;
         // `docker exec <id> sh -c <script>`: the script of a shell, a command-injection question.
+        const before = index > 0 ? constantString(elements[index - 1]!) : undefined;
         if (before !== undefined && SHELL_FLAG.test(before) && index > 1 && SHELL_PROGRAM.test((constantString(elements[index - 2]!) ?? "").trim())) continue;
-        const sources = ctx.taint.sourcesOf(element, NOT_AN_OPTION);
+        const sources = danger ? ctx.taint.sourcesOf(element) : ctx.taint.sourcesOf(element, NOT_AN_OPTION);
         if (sources.length === 0) continue;
-        const program = programName.split("/").pop()!;
-        const dangerous = DANGEROUS_OPTIONS[program];
-        const fn = call.getExpression().getText().replace(/\s+/g, "");
-        const fixed = [...elements.slice(0, index).map((e) => abbreviate(e, 30)), '"--"', ...elements.slice(index).map((e) => abbreviate(e, 30))];
-        ctx.report({
-          node: call,
-          message:
-            `${describeSources(sources)} is passed to \`${programName}\` as \`${abbreviate(element)}\` with no \`--\` before it. A value that starts with \`-\` is read as an option, not an operand` +
-            (dangerous ? `: ${program} has options that run commands or write files, such as ${dangerous}.` : ", which can change what the program does, read or write other files, or run commands."),
-          remediation: [
-            "End option parsing before the input, and refuse values that start with `-`:",
-            "",
-            "```ts",
-            `if (${abbreviate(element)}.startsWith("-")) throw new Error("invalid argument");`,
-            `${fn}(${JSON.stringify(programName)}, [${fixed.join(", ")}]${call.getArguments().length > 2 ? ", …" : ""})`,
-            "```",
-            "",
-            `Check that \`${programName}\` honours \`--\` (git, rg, grep, ls, rm and most GNU tools do; for git revisions use \`--end-of-options\`). Constraining the input in the tool's schema (a \`z.enum\`, or a regex that forbids a leading \`-\` such as \`/^[\\w.][\\w./-]*$/\`) also stops it.`,
-          ].join("\n"),
-        });
+        ctx.report({ node: call, ...(danger ? dangerousValue(sources, programName, option!, danger, element) : operand(call, sources, programName, elements, roles, index, argv)) });
         break;
       }
     }
   },
 };
 
-/** `--branch=${x}`, `HEAD:${x}`: a constant, non-empty prefix means the value cannot start with `-`... as an option of its own. */
-function hasConstantPrefix(element: Node): boolean {
-  const node = unwrap(element);
-  if (Node.isTemplateExpression(node)) return node.getHead().getLiteralText().length > 0;
-  if (Node.isBinaryExpression(node) && node.getOperatorToken().getKind() === SyntaxKind.PlusToken) {
-    const left = constantString(node.getLeft());
-    return left !== undefined && left.length > 0;
+/** Tool input as the value of an option whose value runs commands: no marker helps; the value must be fixed. */
+function dangerousValue(sources: ToolHandler[], programName: string, option: string, danger: string, element: Node): { message: string; remediation: string } {
+  return {
+    message: `${describeSources(sources)} is the value of \`${programName} ${option}\` as \`${abbreviate(element)}\`. ${danger}, so whoever chooses the value chooses what runs.`,
+    remediation: [
+      `Do not let tool input choose the value of \`${option}\`. Pass a fixed value, or map a small set of allowed choices (a \`z.enum\` in the tool's schema) to fixed values:`,
+      "",
+      "```ts",
+      `const ALLOWED = new Map([["short", "log.abbrevCommit=true"]]);`,
+      `const setting = ALLOWED.get(choice);`,
+      `if (setting === undefined) throw new Error("unsupported setting");`,
+      "```",
+    ].join("\n"),
+  };
+}
+
+/**
+ * Tool input as an operand with no end-of-options marker before it. The fix puts the program's
+ * marker right before it when no option follows (options keep their values); otherwise a
+ * leading `-` has to be refused.
+ */
+function operand(call: CallExpression, sources: ToolHandler[], programName: string, elements: Node[], roles: readonly WordRole[], index: number, argv: Node): { message: string; remediation: string; fix?: { node: Node; replacement: string } } {
+  const program = programName.split("/").pop()!;
+  const element = elements[index]!;
+  const dangerous = DANGEROUS_OPTIONS[program];
+  const marker = endMarkerOf(program);
+  const later = roles.slice(index + 1).some((r) => r === "option");
+  const fn = call.getExpression().getText().replace(/\s+/g, "");
+  const canMark = marker !== null && !later;
+  const list = (shown: (n: Node) => string) => [...elements.slice(0, index).map(shown), JSON.stringify(marker), ...elements.slice(index).map(shown)].join(", ");
+  const array = unwrap(argv);
+  const direct = Node.isArrayLiteralExpression(array) && array.getElements().length === elements.length && array.getElements().every((e, i) => e === elements[i]);
+  const message =
+    `${describeSources(sources)} is passed to \`${programName}\` as the operand \`${abbreviate(element)}\` with no \`${marker ?? "--"}\` before it. A value that starts with \`-\` is read as an option, not an operand` +
+    (dangerous ? `: ${program} has options that run commands or write files, such as ${dangerous}.` : ", which can change what the program does, read or write other files, or run commands.");
+  if (canMark) {
+    return {
+      message,
+      remediation: [
+        `End option parsing right before the operand (options keep their values):`,
+        "",
+        "```ts",
+        `${fn}(${JSON.stringify(programName)}, [${list((e) => abbreviate(e, 40))}]${call.getArguments().length > 2 ? `, ${call.getArguments().slice(2).map((a) => elided(a)).join(", ")}` : ""})`,
+        "```",
+        "",
+        `${marker === "--end-of-options" ? "For git revisions `--end-of-options` (git 2.24 and later) is the marker: `--` would make the revision a path." : `Check that \`${programName}\` honours \`--\` (most GNU tools do).`} Constraining the input in the tool's schema (a \`z.enum\`, or a regex that forbids a leading \`-\` such as \`/^[\\w.][\\w./-]*$/\`) also stops it.`,
+      ].join("\n"),
+      ...(direct ? { fix: { node: array, replacement: `[${list((e) => e.getText())}]` } } : {}),
+    };
   }
-  return false;
+  return {
+    message,
+    remediation: [
+      marker === null
+        ? `\`${programName}\` has no marker that ends option parsing, so refuse a leading \`-\` before the call:`
+        : `An option follows the operand, so a \`${marker}\` before it would turn that option into an operand: refuse a leading \`-\` instead, before the call:`,
+      "",
+      "```ts",
+      `if (String(${abbreviate(element, 40)}).startsWith("-")) throw new Error("invalid argument");`,
+      "```",
+      "",
+      "Constraining the input in the tool's schema (a `z.enum`, or a regex that forbids a leading `-` such as `/^[\\w.][\\w./-]*$/`) also stops it.",
+    ].join("\n"),
+  };
+}
+
+/**
+ * `--branch=${x}`, `HEAD:${x}`: the constant, non-empty text an element starts with, which decides
+ * what the word is (an option with its value, or an operand that cannot start with `-`).
+ */
+function constantPrefix(element: Node): string | undefined {
+  const node = unwrap(element);
+  if (Node.isTemplateExpression(node)) return node.getHead().getLiteralText() || undefined;
+  if (Node.isBinaryExpression(node) && node.getOperatorToken().getKind() === SyntaxKind.PlusToken) return constantString(node.getLeft()) || undefined;
+  return undefined;
 }

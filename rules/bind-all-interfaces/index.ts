@@ -3,7 +3,7 @@ import { isMcpClientOnly } from "../../src/engine/http.js";
 import { judgeListen, listenSites, type HostOutcome, type ListenSite } from "../../src/engine/listen.js";
 import { whereIs } from "../../src/engine/cross-file.js";
 import type { Rule, RuleContext } from "../../src/engine/rule.js";
-import { abbreviate, propertyName, unwrap } from "../../src/engine/values.js";
+import { abbreviate, elided, propertyName, unwrap, withoutComments } from "../../src/engine/values.js";
 import { checkPython, MENTIONS_PY } from "./python.js";
 
 export const bindAllInterfaces: Rule = {
@@ -49,6 +49,7 @@ export const bindAllInterfaces: Rule = {
         message:
           `\`${summary(call)}\` makes this MCP server listen on ${why(site, outcome)}. Anyone who can reach this machine over the network — the same Wi-Fi, office LAN or container network — can connect and call its tools with the user's privileges ("NeighborJack").`,
         remediation,
+        ...fixOf(site, outcome, ctx),
       });
     }
   },
@@ -80,30 +81,46 @@ function writtenAt(literal: Node, call: CallExpression, ctx: RuleContext): { whe
   return { where: `on ${whereIs(literal, ctx.sourceFile, ctx.workspace)}`, fixed };
 }
 
-/** The same call, listening on 127.0.0.1. */
-function fixedCall(site: ListenSite, outcome: HostOutcome): string {
+/**
+ * The rewrite a suggestion offers: the wildcard literal turned into "127.0.0.1" where this file
+ * writes it (in the call or in the line that sets the default), or the call with a loopback host
+ * when none reaches it. Nothing when the default is written in another file.
+ */
+function fixOf(site: ListenSite, outcome: HostOutcome, ctx: RuleContext): { fix?: { node: Node; replacement: string } } {
+  if (outcome.kind === "wildcard") {
+    const at = outcome.at;
+    if (!at || at.getSourceFile() !== ctx.sourceFile || !/^(["'`])(?:0\.0\.0\.0|::0?|0:0:0:0:0:0:0:0|\[::\]|\*)\1$/.test(at.getText())) return {};
+    const quote = at.getText()[0]!;
+    return { fix: { node: at, replacement: `${quote}127.0.0.1${quote}` } };
+  }
+  // The call rebuilt from its arguments: only where that loses no comment.
+  return withoutComments(site.call) ? { fix: { node: site.call, replacement: fixedCall(site, outcome, (n) => n.getText()) } } : {};
+}
+
+/** The same call, listening on 127.0.0.1; `shown` writes the other arguments (shortened for prose, whole for a fix). */
+function fixedCall(site: ListenSite, outcome: HostOutcome, shown: (n: Node) => string = (n) => elided(n)): string {
   const { call } = site;
-  const callee = call.getExpression().getText().replace(/\s+/g, "");
+  const callee = call.getExpression().getText();
   const args = call.getArguments();
   const first = args[0];
   const loopback = '"127.0.0.1"';
   if (site.host && outcome.kind === "unset" && Node.isExpression(site.host) && !/^(?:undefined|null)$/.test(site.host.getText())) {
     const host = site.host.getText();
-    return call.getText().length <= 200 ? call.getText().replace(host, `${host} ?? ${loopback}`) : `${callee}(…, ${host} ?? ${loopback}, …)`;
+    return `${callee}(${args.map((a) => (a === site.host ? `${host} ?? ${loopback}` : shown(a))).join(", ")})`;
   }
   const hostKey = site.framework === "Node" || site.framework === "Fastify" ? "host" : "hostname";
   const options = args.map((a) => unwrap(a)).find((a) => Node.isObjectLiteralExpression(a)) as import("ts-morph").ObjectLiteralExpression | undefined;
   if (options && (hostKey === "hostname" || options === unwrap(first!))) {
-    const props = options.getProperties().map((p) => (propertyName(p) === hostKey ? `${hostKey}: ${loopback}` : p.getText().replace(/\s+/g, " ")));
+    const props = options.getProperties().map((p) => (propertyName(p) === hostKey ? `${hostKey}: ${loopback}` : p.getText()));
     if (!props.some((p) => p.startsWith(`${hostKey}:`))) props.push(`${hostKey}: ${loopback}`);
-    const rest = args.filter((a) => unwrap(a) !== options).map((a) => `, ${abbreviate(a)}`).join("");
+    const rest = args.filter((a) => unwrap(a) !== options).map((a) => `, ${shown(a)}`).join("");
     return `${callee}({ ${props.join(", ")} }${rest})`;
   }
-  if (hostKey === "hostname") return `${callee}({ ${args.length > 0 ? `${abbreviate(args[0]!)}, ` : ""}hostname: ${loopback} })`;
-  if (!first || isFunction(first)) return `${callee}(0, ${loopback}${first ? `, ${abbreviate(first)}` : ""})`;
+  if (hostKey === "hostname") return `${callee}({ ${args.length > 0 ? `${shown(args[0]!)}, ` : ""}hostname: ${loopback} })`;
+  if (!first || isFunction(first)) return `${callee}(0, ${loopback}${first ? `, ${shown(first)}` : ""})`;
   const second = args[1];
   const rest = second && !isFunction(second) ? args.slice(2) : args.slice(1);
-  return `${callee}(${abbreviate(first)}, ${loopback}${rest.map((a) => `, ${abbreviate(a)}`).join("")})`;
+  return `${callee}(${shown(first)}, ${loopback}${rest.map((a) => `, ${shown(a)}`).join("")})`;
 }
 
 function summary(call: CallExpression): string {

@@ -32,8 +32,11 @@ function report(ctx: PythonRuleContext, site: ListenSite): void {
   const optIn = site.value.why !== "";
   // A `"host:port"` bind string keeps its port.
   const fixed = host.type === "string" && site.value.value !== "" && !optIn ? node.text.replace(host.text, host.text.replace(site.value.value, "127.0.0.1")) : node.text.replace(host.text, '"127.0.0.1"');
+  // The wildcard literal itself, where this call writes it, becomes loopback.
+  const literal = host.type === "string" && !optIn && site.value.value !== "" && host.text.includes(site.value.value) ? host : undefined;
   ctx.report({
     node,
+    ...(literal ? { fix: { node: literal, replacement: literal.text.replace(site.value.value, "127.0.0.1") } } : {}),
     message:
       `\`${site.summary}\` makes this MCP server listen on ${describe(site)}. Anyone who can reach this machine over the network — the same Wi-Fi, office LAN or container network — can connect and call its tools with the user's privileges ("NeighborJack").`,
     remediation: [

@@ -3,7 +3,7 @@ import { moduleRefOf, type ModuleRef } from "../../src/engine/imports.js";
 import type { Rule, RuleContext } from "../../src/engine/rule.js";
 import { describeSources } from "../../src/engine/mcp.js";
 import { SHELL_QUOTING, WEB_URL_SCHEME } from "../../src/engine/sanitizers.js";
-import { abbreviate, constantString, followConst, propertyValue, unwrap, descendantsOfKind } from "../../src/engine/values.js";
+import { abbreviate, constantString, elided, followConst, propertyValue, unwrap, descendantsOfKind, withoutComments } from "../../src/engine/values.js";
 import { commandPieces, toArgv } from "./remediation.js";
 import { checkPython, MENTIONS_PY } from "./python.js";
 
@@ -79,7 +79,7 @@ function checkShellArgv(ctx: RuleContext, array: import("ts-morph").ArrayLiteral
       `Do not wrap tool input in \`${shell} -c\`. Pass the program and its arguments as the vector itself, each value its own element, so no shell parses them:`,
       "",
       "```ts",
-      `${fn}(…, [program, ...args], …); // e.g. ["ls", "-la", dir], never [${JSON.stringify(shell)}, "-c", \`ls -la \${dir}\`]`,
+      `${fn}(${runner.getArguments().map((a) => (a === array || a.getDescendants().includes(array) ? "[program, ...args]" : elided(a))).join(", ")}); // e.g. ["ls", "-la", dir], never [${JSON.stringify(shell)}, "-c", \`ls -la \${dir}\`]`,
       "```",
       "",
       "Accept the command as an array in the tool's schema (`z.array(z.string())`) rather than as a string, and restrict the program to an allowlist (`z.enum([...])`) when the tool does not exist to run arbitrary commands.",
@@ -142,7 +142,7 @@ function checkShellCommand(ctx: RuleContext, call: CallExpression, ref: ModuleRe
       (ctx.taint.sourcesOf(command).some((h) => h.kind === "remote")
         ? "Any MCP server this client connects to — a malicious one, or a compromised one — chooses this value, and the command runs on the user's machine."
         : "The arguments of a tool call are chosen by the model, and a prompt injection in any document, web page or issue the model reads can choose them."),
-    remediation: remediationFor(ctx, call, command, ref, ref.name === "execSync" ? "execFileSync" : "execFile"),
+    ...remediationFor(ctx, call, command, ref, ref.name === "execSync" ? "execFileSync" : "execFile"),
   });
 }
 
@@ -165,7 +165,7 @@ function checkProcessCommand(ctx: RuleContext, call: CallExpression, ref: Module
       message:
         `${toolsOf(ctx, tainted)} input reaches \`${fn}(...)\` with \`shell: true\`: the program and its arguments are joined into one shell command line, ` +
         "so shell syntax in the input (`;`, `|`, `$(...)`) runs arbitrary commands on the host.",
-      remediation: remediationFor(ctx, call, program, ref, ref.name, argv),
+      ...remediationFor(ctx, call, program, ref, ref.name, argv),
     });
     return;
   }
@@ -183,7 +183,7 @@ function checkProcessCommand(ctx: RuleContext, call: CallExpression, ref: Module
         message:
           `${toolsOf(ctx, script)} input reaches the script of \`${fn}(${JSON.stringify(programName)}, [${constantString(elements[flag]!) ? JSON.stringify(constantString(elements[flag]!)) : "…"}, ${abbreviate(script)}])\`: ` +
           `${programName} interprets it as shell code, so \`;\`, \`|\` or \`$(...)\` in the input run arbitrary commands on the host.`,
-        remediation: remediationFor(ctx, call, script, ref, ref.name),
+        remediation: remediationFor(ctx, call, script, ref, ref.name).remediation,
       });
     }
     return;
@@ -280,10 +280,11 @@ function toolsOf(ctx: RuleContext, expr: Node): string {
 
 /**
  * A fix written for this call: when the command starts with a literal program name, the same
- * command as `execFile(program, [args])` with the real expressions; otherwise, advice to replace
- * a free-form command with a fixed set.
+ * command as `execFile(program, [args])` with the real expressions (offered as a rewrite of the
+ * call when the file already binds that function and no input needs a check of its own);
+ * otherwise, advice to replace a free-form command with a fixed set.
  */
-function remediationFor(ctx: RuleContext, call: CallExpression, command: Node, ref: ModuleRef, safeFn: string, argv?: Node): string {
+function remediationFor(ctx: RuleContext, call: CallExpression, command: Node, ref: ModuleRef, safeFn: string, argv?: Node): { remediation: string; fix?: { node: Node; replacement: string } } {
   const pieces = argv ? undefined : commandPieces(command);
   const rewrite = pieces ? toArgv(pieces, (node) => ctx.taint.isTainted(node)) : undefined;
   const callee = call.getExpression();
@@ -292,57 +293,85 @@ function remediationFor(ctx: RuleContext, call: CallExpression, command: Node, r
     : Node.isPropertyAccessExpression(callee)
       ? `${callee.getExpression().getText()}.${safeFn}`
       : safeFn;
-  const rest = call
+  const kept = call
     .getArguments()
     .slice(ref.name === "exec" || ref.name === "execSync" ? 1 : argv ? 2 : 1)
     .map(withoutShellOption)
-    .filter((a): a is string => a !== undefined);
-  const trailing = rest.length > 0 ? `, ${rest.join(", ")}` : "";
+    .filter((a): a is Node | string => a !== undefined);
+  const trailing = (shown: (n: Node | string) => string) => (kept.length > 0 ? `, ${kept.map(shown).join(", ")}` : "");
   const noShell = ref.name === "exec" || ref.name === "execSync" ? "" : " (without `shell: true`)";
 
   if (rewrite && "program" in rewrite) {
-    const inputs = rewrite.args.filter((a) => !a.startsWith("'"));
-    const code = `${fn}(${rewrite.program}, [${rewrite.args.join(", ")}]${trailing})`;
-    return [
+    const inputs = rewrite.args.filter((a) => !a.startsWith("'") && !a.startsWith("String("));
+    const written = (shown: (n: Node | string) => string) => `${fn}(${rewrite.program}, [${rewrite.args.join(", ")}]${trailing(shown)})`;
+    const marker = rewrite.args.find((a) => a === "'--'" || a === "'--end-of-options'");
+    const remediation = [
       `Run the program directly, without a shell${noShell}, and pass each value as its own argument:`,
       "",
       "```ts",
-      code,
+      ...rewrite.checks,
+      written((n) => (typeof n === "string" ? n : elided(n))),
       "```",
       "",
       `Without a shell, \`;\`, \`|\` or \`$(...)\` in ${inputs.map((i) => `\`${i}\``).join(", ") || "the input"} are plain characters of one argument.` +
-        (rewrite.args.includes("'--'") ? " The `'--'` ends option parsing, so a value starting with `-` cannot become an option." : "") +
+        (marker ? ` The ${marker} ends option parsing before the operands, so a value starting with \`-\` cannot become an option; options keep their values.` : "") +
+        (rewrite.checks.length > 0 ? " An option follows the input (or the program has no end-of-options marker), so a leading `-` is refused instead." : "") +
         " Also constrain the input in the tool's schema (a `z.enum`, or `z.string().regex(/^[\\w./-]+$/)`).",
     ].join("\n");
+    const bound = fnBound(ctx, callee, safeFn, ref.promisified);
+    return { remediation, ...(bound && rewrite.checks.length === 0 && withoutComments(call) ? { fix: { node: call, replacement: written((n) => (typeof n === "string" ? n : n.getText())) } } : {}) };
   }
   if (rewrite && "shellSyntax" in rewrite) {
-    return [
-      `This command line uses shell syntax (\`${rewrite.shellSyntax}\`), which \`${safeFn}\` cannot express. Run each program with \`${fn}(program, [args])\` and do the piping, redirection or sequencing in JavaScript, passing tool input only as separate arguments.`,
-      "Constrain the input in the tool's schema as well (a `z.enum`, or `z.string().regex(/^[\\w./-]+$/)`).",
-    ].join("\n\n");
+    return {
+      remediation: [
+        `This command line uses shell syntax (\`${rewrite.shellSyntax}\`), which \`${safeFn}\` cannot express. Run each program with \`${fn}(program, [args])\` and do the piping, redirection or sequencing in JavaScript, passing tool input only as separate arguments.`,
+        "Constrain the input in the tool's schema as well (a `z.enum`, or `z.string().regex(/^[\\w./-]+$/)`).",
+      ].join("\n\n"),
+    };
   }
   if (argv && constantString(command) !== undefined) {
-    return [
-      "Remove `shell: true`: the program then receives its arguments as they are, and shell syntax in them is plain text:",
-      "",
-      "```ts",
-      `${fn}(${command.getText()}, ${abbreviate(argv, 60)}${trailing})`,
-      "```",
-      "",
-      "If the program needs shell features (globs, pipes), do them in JavaScript instead. Also constrain the input in the tool's schema (a `z.enum`, or `z.string().regex(/^[\\w./-]+$/)`).",
-    ].join("\n");
+    const written = (shown: (n: Node | string) => string) => `${fn}(${command.getText()}, ${shown(argv)}${trailing(shown)})`;
+    return {
+      remediation: [
+        "Remove `shell: true`: the program then receives its arguments as they are, and shell syntax in them is plain text:",
+        "",
+        "```ts",
+        written((n) => (typeof n === "string" ? n : elided(n))),
+        "```",
+        "",
+        "If the program needs shell features (globs, pipes), do them in JavaScript instead. Also constrain the input in the tool's schema (a `z.enum`, or `z.string().regex(/^[\\w./-]+$/)`).",
+      ].join("\n"),
+      fix: { node: call, replacement: written((n) => (typeof n === "string" ? n : n.getText())) },
+    };
   }
   const what = abbreviate(command);
-  return [
-    `\`${what}\` is run by a shell and carries tool input. If it is a fixed program with arguments, run that program with \`${fn}("program", [arg1, arg2])\`, without a shell, passing each tool-input value as its own array element (after \`"--"\` where the program accepts it).`,
-    "If tool input decides the whole command, do not run it: declare the operations the tool supports as a fixed set (`z.enum([...])` in its input schema) and map each to a literal program and argument list. If running arbitrary commands is the purpose of the tool, say so in its description, have the client confirm each call with the user, and run it in a sandbox (container, restricted user) rather than on the host.",
-  ].join("\n\n");
+  return {
+    remediation: [
+      `\`${what}\` is run by a shell and carries tool input. If it is a fixed program with arguments, run that program with \`${fn}("program", [arg1, arg2])\`, without a shell, passing each tool-input value as its own array element (after \`"--"\` where the program accepts it).`,
+      "If tool input decides the whole command, do not run it: declare the operations the tool supports as a fixed set (`z.enum([...])` in its input schema) and map each to a literal program and argument list. If running arbitrary commands is the purpose of the tool, say so in its description, have the client confirm each call with the user, and run it in a sandbox (container, restricted user) rather than on the host.",
+    ].join("\n\n"),
+  };
 }
 
-/** An argument as it should read after the fix: `shell` removed from an options object. */
-function withoutShellOption(arg: Node): string | undefined {
+/**
+ * True when `safeFn` (and `promisify`, for a promisified call) names the child_process function in
+ * this file as the rewrite writes it: `cp.execFile` through the same namespace as the call, or an
+ * import of that name. A rewrite calling a name the file does not bind would not run.
+ */
+function fnBound(ctx: RuleContext, callee: Node, safeFn: string, promisified: boolean): boolean {
+  if (!promisified && Node.isPropertyAccessExpression(callee)) return true;
+  const imported = new Set<string>();
+  for (const decl of ctx.sourceFile.getImportDeclarations()) {
+    const module = decl.getModuleSpecifierValue().replace(/^node:/, "");
+    for (const spec of decl.getNamedImports()) if (!spec.getAliasNode() && (module === "child_process" || module === "util")) imported.add(spec.getName());
+  }
+  return imported.has(safeFn) && (!promisified || imported.has("promisify"));
+}
+
+/** An argument as the rewrite keeps it: as it is, or an options object without `shell` (undefined when nothing else was in it). */
+function withoutShellOption(arg: Node): Node | string | undefined {
   const obj = unwrap(arg);
-  if (!Node.isObjectLiteralExpression(obj) || propertyValue(obj, "shell") === undefined) return abbreviate(arg);
+  if (!Node.isObjectLiteralExpression(obj) || propertyValue(obj, "shell") === undefined) return arg;
   const kept = obj.getProperties().filter((p) => !(Node.isPropertyAssignment(p) || Node.isShorthandPropertyAssignment(p)) || p.getName() !== "shell");
   return kept.length === 0 ? undefined : `{ ${kept.map((p) => p.getText()).join(", ")} }`;
 }

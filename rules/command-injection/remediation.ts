@@ -32,24 +32,36 @@ export function commandPieces(expr: Node, follow = true): Piece[] | undefined {
 export interface Rewrite {
   program: string;
   args: string[];
+  /** Statements that refuse a leading `-` in input words no end-of-options marker can protect. */
+  checks: string[];
 }
 
 /**
  * The command as a program and an argument list for execFile (see splitCommand), or the shell
- * syntax that keeps it from being one.
+ * syntax that keeps it from being one. Options keep their values, the end-of-options marker goes
+ * before operands only, and a value that is not tool input (a number from the schema, a constant)
+ * becomes a string with `String(...)`, as an argument list needs.
  */
 export function toArgv(pieces: Piece[], isInput: (node: Node) => boolean): Rewrite | { shellSyntax: string } | undefined {
   const split = splitCommand(pieces, isInput);
   if (!split || "shellSyntax" in split) return split;
-  const args = split.words.map(renderWord);
+  const args = split.words.map((w) => renderWord(w, isInput));
   if (split.endAt !== undefined) args.splice(split.endAt, 0, `'${split.endMarker}'`);
-  return { program: `'${split.program}'`, args };
+  const checks = split.unguarded.map((i) => `if (${renderWord(split.words[i]!, isInput)}.startsWith("-")) throw new Error("invalid argument");`);
+  return { program: `'${split.program}'`, args, checks };
 }
 
-function renderWord(word: Piece[]): string {
+function renderWord(word: Piece[], isInput: (node: Node) => boolean): string {
   if (word.length === 1) {
     const only = word[0]!;
-    return "expr" in only ? only.expr : `'${only.literal.replace(/'/g, "\\'")}'`;
+    if ("literal" in only) return `'${only.literal.replace(/'/g, "\\'")}'`;
+    return isInput(only.node) || isStringValued(only.node) ? only.expr : `String(${only.expr})`;
   }
   return "`" + word.map((p) => ("expr" in p ? "${" + p.expr + "}" : p.literal.replace(/`/g, "\\`"))).join("") + "`";
+}
+
+/** A string literal, a template or a string method's result: already a string. */
+function isStringValued(node: Node): boolean {
+  const n = unwrap(node);
+  return Node.isStringLiteral(n) || Node.isNoSubstitutionTemplateLiteral(n) || Node.isTemplateExpression(n);
 }

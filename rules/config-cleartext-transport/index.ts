@@ -34,6 +34,7 @@ export const configCleartextTransport: Rule = {
             message: `Server \`${server.name}\` is reached at \`${scheme}://${m[2]}\` in cleartext: tool calls, results and credentials cross the network unencrypted, and anyone on the path can read or rewrite them.`,
             remediation: `Use \`${secure}://${m[2]}\`; if the server does not offer TLS, put it behind a TLS-terminating proxy or reach it through an SSH tunnel to a loopback port.`,
             severity: server.headers.length > 0 || /token|key|auth/i.test(value.value) ? "high" : undefined,
+            fix: { offset: value.offset, length: value.length, replacement: JSON.stringify(value.value.replace(m[0], `${secure}://${m[2]}`)) },
           });
           break;
         }

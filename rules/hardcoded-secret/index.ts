@@ -54,6 +54,8 @@ export const hardcodedSecret: Rule = {
           (verified ? `It is a ${verified}, so it is real${inTest ? " even in test code" : ""}. ` : "") +
           "Everyone who can read the repository, a fork or the published package can use it, and it stays in the git history after it is removed.",
         ...(verified ? { countsEverywhere: true } : {}),
+        // Read from the environment where it is written; the value must still be rotated (the message says so).
+        ...(/^[A-Z_][A-Z0-9_]*$/.test(envName) ? { fix: { node: literal, replacement: `process.env.${envName}` } } : {}),
         remediation: [
           `Revoke and rotate this ${kind} now: it is exposed already. Then read it from the environment (or the platform's secret store) at startup:`,
           "",

@@ -1,7 +1,7 @@
 import { Node, SyntaxKind, type CallExpression } from "ts-morph";
 import { describeSources, type ToolHandler } from "../../src/engine/mcp.js";
 import type { Rule, RuleContext } from "../../src/engine/rule.js";
-import { abbreviate, constantString, declarationOf, descendantsOfKind, unwrap } from "../../src/engine/values.js";
+import { abbreviate, constantString, declarationOf, descendantsOfKind, unwrap, withoutComments } from "../../src/engine/values.js";
 import { checkPython, MENTIONS_PY } from "./python.js";
 
 const QUERY_METHODS = new Set([
@@ -61,7 +61,7 @@ export const sqlInjection: Rule = {
         message:
           `${describeSources(sources)} is built into the SQL text of \`${abbreviate(call, 60)}\`. ` +
           "A quote in the input ends the string literal and the rest runs as SQL: the caller can read every table the database user can (`' UNION SELECT ...`), change or delete rows, and on some databases run commands.",
-        remediation: remediation(call, sql, built),
+        ...remediation(call, sql, built, placeholderStyle(ctx.sourceFile)),
       });
     }
   },
@@ -121,11 +121,24 @@ function builtFrom(expr: Node, depth = 0): Built | undefined {
   return undefined;
 }
 
-function remediation(call: CallExpression, sql: Node, built: Built | undefined): string {
+/** The driver's placeholders, from what the file imports: `$1` for node-postgres, `?` for mysql and sqlite drivers; undefined when unknown. */
+function placeholderStyle(sourceFile: import("ts-morph").SourceFile): "$" | "?" | undefined {
+  const modules = sourceFile.getImportDeclarations().map((d) => d.getModuleSpecifierValue().replace(/^node:/, ""));
+  const dollar = modules.some((m) => m === "pg" || m === "postgres");
+  const question = modules.some((m) => /^(?:mysql2?(?:\/promise)?|sqlite3?|better-sqlite3|sqlite)$/.test(m));
+  // Both kinds of driver in one file: which one this call uses is not known from the imports.
+  return dollar === question ? undefined : dollar ? "$" : "?";
+}
+
+/**
+ * The remediation, and a rewrite of the call with the values bound as parameters when the SQL is a
+ * template written in the call, every interpolation is a value, and the driver is known.
+ */
+function remediation(call: CallExpression, sql: Node, built: Built | undefined, style: "$" | "?" | undefined): { remediation: string; fix?: { node: Node; replacement: string } } {
   const callee = call.getExpression().getText().replace(/\s+/g, "");
-  const template = built?.template ?? (Node.isIdentifier(unwrap(sql)) ? undefined : undefined);
+  const template = built?.template;
   if (template) {
-    const postgres = /\bpg\b|pool|client|\$\d/.test(callee);
+    const postgres = style ? style === "$" : /\bpg\b|pool|client|\$\d/.test(callee);
     // Walk the pieces: a value becomes a placeholder (its quotes and LIKE wildcards move into the
     // bound value); a table or column name cannot be bound and is kept, to be allowlisted.
     const values: string[] = [];
@@ -151,7 +164,7 @@ function remediation(call: CallExpression, sql: Node, built: Built | undefined):
       text += (postgres ? `$${values.length}` : "?") + after;
     }
     if (identifiers.length > 0) {
-      return [
+      return { remediation: [
         `${identifiers.map((i) => `\`${i}\``).join(", ")} ${identifiers.length === 1 ? "is a table or column name" : "are table or column names"}, which SQL parameters cannot carry: check ${identifiers.length === 1 ? "it" : "them"} against a fixed set before building the statement, and pass any other values as parameters:`,
         "",
         "```ts",
@@ -159,25 +172,34 @@ function remediation(call: CallExpression, sql: Node, built: Built | undefined):
         "```",
         "",
         "Better still, declare the choice in the tool's schema (`z.enum([\"users\", \"orders\"])`).",
-      ].join("\n");
+      ].join("\n") };
     }
     // better-sqlite3 and node:sqlite bind values when the prepared statement runs: db.prepare(sql).all(a, b)
     const parent = call.getParent();
     const runner = /\.prepare$/.test(callee) && parent && Node.isPropertyAccessExpression(parent) ? parent.getName() : undefined;
-    const sql = text.includes("${") ? "`" + text + "`" : JSON.stringify(text);
-    const rewritten = /\.prepare$/.test(callee) ? `${callee}(${sql}).${runner ?? "all"}(${values.join(", ")})` : `${callee}(${sql}, [${values.join(", ")}])`;
-    return [
-      "Pass the values as parameters, never inside the SQL text; the driver sends them separately, so quotes in them are data:",
-      "",
-      "```ts",
-      rewritten,
-      "```",
-      "",
-      `Use the placeholder syntax of your driver (\`?\` for sqlite/mysql, \`$1\` for pg). Identifiers (table or column names) cannot be parameters: map them from a fixed set (\`z.enum([...])\`) instead.`,
-    ].join("\n");
+    const statement = text.includes("${") ? "`" + text + "`" : JSON.stringify(text);
+    const rewritten = /\.prepare$/.test(callee) ? `${callee}(${statement}).${runner ?? "all"}(${values.join(", ")})` : `${callee}(${statement}, [${values.join(", ")}])`;
+    const inPlace = template === unwrap(sql) && call.getArguments().length === 1 && style !== undefined && withoutComments(call);
+    // better-sqlite3's `db.prepare(sql).all()`: the values go to the statement's run, so the rewrite covers both calls.
+    const prepared = /\.prepare$/.test(callee) && parent && Node.isPropertyAccessExpression(parent) && Node.isCallExpression(parent.getParent()) && (parent.getParent() as CallExpression).getArguments().length === 0 ? (parent.getParent() as CallExpression) : undefined;
+    return {
+      remediation: [
+        "Pass the values as parameters, never inside the SQL text; the driver sends them separately, so quotes in them are data:",
+        "",
+        "```ts",
+        rewritten,
+        "```",
+        "",
+        `Use the placeholder syntax of your driver (\`?\` for sqlite/mysql, \`$1\` for pg). Identifiers (table or column names) cannot be parameters: map them from a fixed set (\`z.enum([...])\`) instead.`,
+      ].join("\n"),
+      ...(inPlace && !/\.prepare$/.test(callee) ? { fix: { node: call, replacement: `${call.getExpression().getText()}(${statement}, [${values.join(", ")}])` } } : {}),
+      ...(inPlace && prepared ? { fix: { node: prepared, replacement: `${call.getExpression().getText()}(${statement}).${runner}(${values.join(", ")})` } } : {}),
+    };
   }
-  return [
-    `Keep the SQL text constant and pass \`${abbreviate(sql)}\`'s values as parameters (\`${callee}("SELECT ... WHERE id = ?", [id])\`). ` +
-      "If the tool is meant to run caller-written SQL, open the database read-only with a user that can only see the intended tables, and accept only a single `SELECT` statement.",
-  ].join("\n");
+  return {
+    remediation: [
+      `Keep the SQL text constant and pass \`${abbreviate(sql)}\`'s values as parameters (\`${callee}("SELECT ... WHERE id = ?", [id])\`). ` +
+        "If the tool is meant to run caller-written SQL, open the database read-only with a user that can only see the intended tables, and accept only a single `SELECT` statement.",
+    ].join("\n"),
+  };
 }

@@ -4,7 +4,7 @@ import { describeSources } from "../../src/engine/mcp.js";
 import type { Rule } from "../../src/engine/rule.js";
 import { URL_HOST_ALLOWLIST } from "../../src/engine/sanitizers.js";
 import type { Sanitizer } from "../../src/engine/taint.js";
-import { abbreviate, constantString, declarationOf, propertyValue, unwrap, descendantsOfKind } from "../../src/engine/values.js";
+import { abbreviate, elided, constantString, declarationOf, propertyValue, unwrap, descendantsOfKind } from "../../src/engine/values.js";
 import { checkPython, MENTIONS_PY } from "./python.js";
 
 const HTTP_MODULES = new Set(["axios", "got", "got-scraping", "node-fetch", "undici", "ky", "superagent", "needle", "request", "cross-fetch", "isomorphic-fetch", "make-fetch-happen"]);
@@ -63,7 +63,7 @@ export const ssrf: Rule = {
           `const ALLOWED_HOSTS = new Set(["api.example.com"]);`,
           `const parsed = new URL(${Node.isIdentifier(unwrap(target)) ? id : url});`,
           `if (parsed.protocol !== "https:" || !ALLOWED_HOSTS.has(parsed.hostname)) throw new Error(\`host \${parsed.hostname} is not allowed\`);`,
-          `${fn}(parsed${call.getArguments().length > 1 ? ", …" : ""})`,
+          `${fn}(${call.getArguments().map((a) => (a === target ? "parsed" : elided(a))).join(", ")})`,
           "```",
           "",
           "If the tool must fetch arbitrary public pages, resolve the host first and refuse private, loopback and link-local addresses (and re-check after redirects: set `redirect: \"manual\"`). Where only a path or query varies, keep the scheme and host fixed in the code (`https://api.example.com/${encodeURIComponent(id)}`).",

@@ -37,10 +37,13 @@ export const tlsVerificationDisabled: Rule = {
         (INSECURE_OPTIONS.has(name) && value.getKind() === SyntaxKind.TrueKeyword) ||
         (name === "checkServerIdentity" && acceptsEverything(value));
       if (!off) continue;
+      // The verifying value in place of the one that turns it off (a checkServerIdentity override has no such value).
+      const on = VERIFY_OPTIONS.has(name) ? (value.getText() === "0" ? "1" : "true") : INSECURE_OPTIONS.has(name) ? "false" : undefined;
       ctx.report({
         node: prop,
         message: `\`${abbreviate(prop, 60)}\` turns off TLS certificate verification for this connection: any certificate is accepted, so anyone on the network path can impersonate the server and read or change the traffic, including credentials sent over it.`,
         remediation: remediation(prop.getText(), name),
+        ...(on ? { fix: { node: value, replacement: on } } : {}),
       });
     }
     for (const assignment of descendantsOfKind(ctx.sourceFile, SyntaxKind.BinaryExpression)) {
@@ -58,10 +61,17 @@ export const tlsVerificationDisabled: Rule = {
         remediation: envOff
           ? "Delete this line. If an upstream uses a private CA, trust that CA instead of turning verification off: start Node with `NODE_EXTRA_CA_CERTS=/path/to/ca.pem`, or pass `ca: fs.readFileSync(\"/path/to/ca.pem\")` to the agent that connects to it."
           : remediation(assignment.getText(), "rejectUnauthorized"),
+        fix: envOff ? { node: statementOf(assignment), replacement: "" } : { node: assignment.getRight(), replacement: "true" },
       });
     }
   },
 };
+
+/** The statement an assignment is, for deleting it whole; the assignment itself when it is part of a larger expression. */
+function statementOf(assignment: Node): Node {
+  const parent = assignment.getParent();
+  return parent && Node.isExpressionStatement(parent) ? parent : assignment;
+}
 
 function acceptsEverything(value: Node): boolean {
   if (!(Node.isArrowFunction(value) || Node.isFunctionExpression(value))) return false;

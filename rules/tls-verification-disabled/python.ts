@@ -23,7 +23,8 @@ export function checkPython(ctx: PythonRuleContext): void {
       if (!value || !(value.text === "False" || /CERT_NONE$/.test(value.text) || constantString(value, ctx.module) === "CERT_NONE")) continue;
       const receiver = callee.type === "attribute" ? callee.childForFieldName("object")!.text : "";
       if (!HTTP_MODULES.test(fn) && !CLIENT_NAME.test(receiver) && !/Connector|Client|Session|PoolManager/.test(fn)) continue;
-      report(ctx, call, `\`${abbreviatePy(call, 70)}\` turns certificate verification off (\`${key}=${value.text}\`)`, abbreviatePy(call, 70).replace(`${key}=${value.text}`, key === "cert_reqs" ? `${key}="CERT_REQUIRED"` : `${key}=True`));
+      const on = key === "cert_reqs" ? '"CERT_REQUIRED"' : "True";
+      report(ctx, call, `\`${abbreviatePy(call, 70)}\` turns certificate verification off (\`${key}=${value.text}\`)`, abbreviatePy(call, 70).replace(`${key}=${value.text}`, `${key}=${on}`), { node: value, replacement: on });
     }
   }
   for (const assign of ctx.module.nodesOf("assignment")) {
@@ -31,7 +32,8 @@ export function checkPython(ctx: PythonRuleContext): void {
     const right = assign.childForFieldName("right");
     if (!right) continue;
     if ((/\.check_hostname$/.test(left) && right.text === "False") || (/\.verify_mode$/.test(left) && /CERT_NONE$/.test(right.text))) {
-      report(ctx, assign, `\`${assign.text}\` makes the SSL context accept ${left.endsWith("check_hostname") ? "certificates for any host name" : "any certificate"}`, `${left} = ${left.endsWith("check_hostname") ? "True" : "ssl.CERT_REQUIRED"}`);
+      const on = left.endsWith("check_hostname") ? "True" : "ssl.CERT_REQUIRED";
+      report(ctx, assign, `\`${assign.text}\` makes the SSL context accept ${left.endsWith("check_hostname") ? "certificates for any host name" : "any certificate"}`, `${left} = ${on}`, /CERT_NONE$/.test(right.text) && !right.text.startsWith("ssl.") ? undefined : { node: right, replacement: on });
     } else if (/os\.environ\[\s*["']PYTHONHTTPSVERIFY["']\s*\]/.test(left) && constantString(right, ctx.module) === "0") {
       report(ctx, assign, "`PYTHONHTTPSVERIFY=0` turns certificate verification off for the whole process", "# remove this line");
     }
@@ -73,7 +75,7 @@ function settingBranch(node: PyNode): PyNode | undefined {
   return undefined;
 }
 
-function report(ctx: PythonRuleContext, node: PyNode, what: string, fixed: string): void {
+function report(ctx: PythonRuleContext, node: PyNode, what: string, fixed: string, fix?: { node: PyNode; replacement: string }): void {
   const setting = operatorOptIn(ctx, node);
   if (setting) {
     ctx.report({
@@ -94,6 +96,7 @@ function report(ctx: PythonRuleContext, node: PyNode, what: string, fixed: strin
   }
   ctx.report({
     node,
+    ...(fix ? { fix } : {}),
     message:
       `${what}. Anyone on the network path — the same Wi-Fi, a proxy, a compromised router — can impersonate the server it talks to, read the credentials it sends and feed the MCP server (and through it the model) forged data.`,
     remediation: [

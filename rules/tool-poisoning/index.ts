@@ -70,11 +70,32 @@ export const toolPoisoning: Rule = {
     for (const { node, text, toolName } of ctx.mcp.descriptions) {
       const reasons = poisoningReasons(text);
       if (reasons.length === 0) continue;
-      ctx.report({ node, message: poisoningMessage(toolName, reasons), remediation: POISONING_REMEDIATION });
+      ctx.report({ node, message: poisoningMessage(toolName, reasons), remediation: POISONING_REMEDIATION, ...cleanedDescription(node, text) });
     }
     runtimeDescriptions(ctx);
   },
 };
+
+/** Blocks addressed to the model alone, which a user never sees rendered: `<IMPORTANT>…</IMPORTANT>` and the like. */
+const HIDDEN_BLOCK = /\s*<(IMPORTANT|HIDDEN|SYSTEM|INSTRUCTIONS?|SECRET)>[\s\S]*?<\/\1>/gi;
+
+/**
+ * The description without what hides instructions in it: invisible characters and blocks
+ * addressed to the model. Offered as a fix of the literal; the engine keeps it only if nothing
+ * poisoned is left.
+ */
+function cleanedDescription(node: Node, text: string): { fix?: { node: Node; replacement: string } } {
+  if (!Node.isStringLiteral(node) && !Node.isNoSubstitutionTemplateLiteral(node)) return {};
+  const cleaned = text.replace(new RegExp(INVISIBLE.source, "gu"), "").replace(HIDDEN_BLOCK, "").trim();
+  if (cleaned === text || cleaned === "") return {};
+  const replacement = Node.isStringLiteral(node) ? quoteLike(node.getText()[0]!, cleaned) : `\`${cleaned.replace(/[`\\]|\$\{/g, (c) => `\\${c}`)}\``;
+  return { fix: { node, replacement } };
+}
+
+function quoteLike(quote: string, text: string): string {
+  const json = JSON.stringify(text);
+  return quote === "'" ? `'${json.slice(1, -1).replace(/\\"/g, '"').replace(/'/g, "\\'")}'` : json;
+}
 
 /**
  * Descriptions written at run time: `tool.description = "..."`, `tool["description"] += "..."`, and a

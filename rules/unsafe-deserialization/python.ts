@@ -50,14 +50,39 @@ export function checkPython(ctx: PythonRuleContext): void {
     if (!loader) continue;
     const data = args.positional[0] ?? args.keywords.get("data") ?? args.keywords.get("stream") ?? args.keywords.get("file") ?? args.keywords.get("f");
     if (!data || constantString(data, ctx.module) !== undefined || !ctx.taint.isTainted(data)) continue;
-    report(ctx, call, fn, data, loader);
+    report(ctx, call, fn, data, loader, safeCall(call, fn));
   }
 }
 
-function report(ctx: PythonRuleContext, call: PyNode, fn: string, data: PyNode, loader: { what: string; fix: string }): void {
+/**
+ * The call rewritten to its safe form, where one exists and keeps the call's meaning: `yaml.load(x)`
+ * as `yaml.safe_load(x)` (the Loader dropped), `torch.load(p)` with `weights_only=True`.
+ */
+function safeCall(call: PyNode, fn: string): string | undefined {
+  const callee = call.childForFieldName("function")!;
+  const args = callArgs(call);
+  const argList = call.childForFieldName("arguments")!;
+  if (fn === "yaml.load" || fn === "yaml.load_all") {
+    if (callee.type !== "attribute") return undefined;
+    const kept = [args.positional[0], ...[...args.keywords].filter(([k]) => k !== "Loader").map(([k, v]) => ({ text: `${k}=${v.text}` }))].filter((a): a is { text: string } => !!a);
+    if (args.positional.length > 2) return undefined;
+    return `${callee.childForFieldName("object")!.text}.${fn === "yaml.load" ? "safe_load" : "safe_load_all"}(${kept.map((a) => a.text).join(", ")})`;
+  }
+  if (fn === "torch.load") {
+    const inner = argList.text.slice(1, -1).trim();
+    const rest = [...args.keywords].filter(([k]) => k !== "weights_only");
+    const positional = args.positional.map((a) => a.text);
+    if (inner.includes("*")) return undefined;
+    return `${callee.text}(${[...positional, ...rest.map(([k, v]) => `${k}=${v.text}`), "weights_only=True"].join(", ")})`;
+  }
+  return undefined;
+}
+
+function report(ctx: PythonRuleContext, call: PyNode, fn: string, data: PyNode, loader: { what: string; fix: string }, safe: string | undefined): void {
   const fromFile = /load$|^shelve|read_pickle|Unpickler/.test(fn) && !fn.endsWith("loads");
   ctx.report({
     node: call,
+    ...(safe ? { fix: { node: call, replacement: safe } } : {}),
     severity: "critical",
     message:
       `${inputLabel(ctx.taint.sourcesOf(data))} reaches \`${call.childForFieldName("function")!.text}(${abbreviatePy(data)})\`: ${loader.what}. ` +

@@ -39,8 +39,11 @@ export const vulnerableMcpDependency: Rule = {
       "A manifest, lockfile or MCP client config that pins an MCP SDK, server or tool to a version with a published advisory (DNS rebinding in the SDKs, command injection in mcp-remote, the Inspector's unauthenticated proxy, path checks in the reference filesystem and git servers) ships a known, documented hole.",
   },
   checkConfig(ctx) {
+    // A lockfile is rewritten by its tool (with hashes and integrity), never by hand: no fix there.
+    const pinnedByHand = !/(?:^|\/)(?:package-lock\.json|npm-shrinkwrap\.json|pnpm-lock\.yaml|yarn\.lock|uv\.lock|poetry\.lock|Pipfile\.lock)$/i.test(ctx.path);
+    const text = pinnedByHand ? ctx.text : undefined;
     if (ctx.language === "manifest") {
-      for (const dep of ctx.dependencies) check(dep.ecosystem, dep.name, dep.spec, dep.exact, dep, ctx.report);
+      for (const dep of ctx.dependencies) check(dep.ecosystem, dep.name, dep.spec, dep.exact, dep, ctx.report, undefined, text);
       return;
     }
     for (const server of ctx.config.servers) {
@@ -48,7 +51,7 @@ export const vulnerableMcpDependency: Rule = {
       if (!pkg || pkg.ecosystem === "docker" || pkg.version === undefined) continue;
       const exact = /^\d+\.\d+\.\d+/.test(pkg.version);
       const launch = { written: pkg.word.value, version: pkg.version };
-      check(pkg.ecosystem, pkg.name, pkg.ecosystem === "pypi" && exact ? `==${pkg.version}` : pkg.version, exact, pkg.word, ctx.report, launch);
+      check(pkg.ecosystem, pkg.name, pkg.ecosystem === "pypi" && exact ? `==${pkg.version}` : pkg.version, exact, pkg.word, ctx.report, launch, ctx.text);
     }
   },
 };
@@ -59,7 +62,7 @@ type Report = Parameters<NonNullable<Rule["checkConfig"]>>[0]["report"];
  * `launch`: the package is pinned in an MCP client config's launch arguments (`npx -y
  * pkg@1.2.3`, `uvx pkg==1.2.3`), where the fix is a new argument, not an install.
  */
-function check(ecosystem: "npm" | "pypi", name: string, spec: string, exact: boolean, at: Span, report: Report, launch?: { written: string; version: string }): void {
+function check(ecosystem: "npm" | "pypi", name: string, spec: string, exact: boolean, at: Span, report: Report, launch?: { written: string; version: string }, text?: string): void {
   const key = ecosystem === "pypi" ? normalizePypi(name) : name;
   const candidates = ADVISORIES.filter((a) => a.ecosystem === ecosystem && (ecosystem === "pypi" ? normalizePypi(a.package) : a.package) === key);
   if (candidates.length === 0) return;
@@ -83,7 +86,16 @@ function check(ecosystem: "npm" | "pypi", name: string, spec: string, exact: boo
     remediation:
       (launch ? launchFix(launch, fixed) : `Move \`${name}\` to ${fixed} or later: ${ecosystem === "npm" ? `\`npm install ${name}@^${fixed}\`` : `\`${name}>=${fixed}\` in the manifest, then refresh the lockfile (\`uv lock --upgrade-package ${name}\`)`}.`) +
       `\n\n${hits.map((a) => `- [${a.id}](${a.url})`).join("\n")}`,
+    ...(exact && text !== undefined ? pinFix(text, at, spec.replace(/^=+/, "").trim(), fixed) : {}),
   });
+}
+
+/** The exact version written at `at` replaced by the fixed one, where it is written there as such. */
+function pinFix(text: string, at: Span, pinned: string, fixed: string): { fix?: { offset: number; length: number; replacement: string } } {
+  const written = text.slice(at.offset, at.offset + at.length);
+  const i = written.lastIndexOf(pinned);
+  if (i < 0 || written.indexOf(pinned) !== i) return {};
+  return { fix: { offset: at.offset, length: at.length, replacement: `${written.slice(0, i)}${fixed}${written.slice(i + pinned.length)}` } };
 }
 
 /** The launch argument with the fixed version in place of the pinned one. */

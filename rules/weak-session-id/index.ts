@@ -37,7 +37,10 @@ export const weakSessionId: Rule = {
       if (STRONG.test(body)) continue;
       const weak = WEAK_SOURCES.find(([pattern]) => pattern.test(body));
       if (!weak || (!fn && !Node.isIdentifier(value))) continue;
+      // `crypto` is Node's global Web Crypto, or the node:crypto module when the file imports it by that name.
+      const random = /\brandomUUID\b/.test(importedNames(ctx.sourceFile)) ? "randomUUID()" : "crypto.randomUUID()";
       ctx.report({
+        fix: { node: prop.getInitializerOrThrow(), replacement: `() => ${random}` },
         node: prop,
         message:
           `\`${abbreviate(prop, 70)}\` makes session ids from ${weak[1]}. The session id is the only thing tying a client to its session: ` +
@@ -47,7 +50,7 @@ export const weakSessionId: Rule = {
           "",
           "```ts",
           `import { randomUUID } from "node:crypto";`,
-          `sessionIdGenerator: () => randomUUID(),`,
+          `const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID() });`,
           "```",
           "",
           "and bind the session to the authenticated user (check on every request that the session belongs to the caller's token), as the MCP security best practices ask.",
@@ -56,3 +59,11 @@ export const weakSessionId: Rule = {
     }
   },
 };
+
+/** The names a file imports, space-separated, for a quick look-up. */
+function importedNames(sourceFile: import("ts-morph").SourceFile): string {
+  return sourceFile
+    .getImportDeclarations()
+    .flatMap((d) => d.getNamedImports().filter((n) => !n.getAliasNode()).map((n) => n.getName()))
+    .join(" ");
+}

@@ -1,30 +1,35 @@
 import { Node, SyntaxKind } from "ts-morph";
+import { endMarkerOf, wordRoles } from "./program-options.js";
 import { declarationOf, descendantsOfKind, unwrap } from "./values.js";
 
 /** A piece of a command line as the code builds it: literal text, or an interpolated expression. */
 export type CommandPiece<N> = { literal: string } | { expr: string; node: N };
 
 const SHELL_SYNTAX = /[|&;<>`]|\$\(|\$\{|\n/;
-/** Programs for which `--` would be printed or misread rather than end option parsing. */
-const NO_DOUBLE_DASH = new Set(["echo", "printf", "node", "python", "python3", "sh", "bash"]);
 
 export interface SplitCommand<N> {
   program: string;
   /** The argument words, each made of one or more pieces. */
   words: CommandPiece<N>[][];
-  /** Where an end-of-options marker belongs (an index into `words`), or undefined when none is needed. */
+  /** Where the end-of-options marker belongs (an index into `words`), or undefined when none is needed or none can go. */
   endAt?: number;
   /** `--`, or `--end-of-options` for git, where `--` would turn a revision into a path. */
   endMarker: string;
+  /**
+   * Input words the marker cannot protect (an option follows them, or the program has no marker):
+   * the rewrite must refuse a leading `-` in them instead.
+   */
+  unguarded: number[];
 }
 
 /**
  * Splits a command line into a program and argument words the way a shell would (quotes in the
  * literal text are dropped), for a remediation that runs it without a shell: the language's rule
- * renders the words in its own syntax. The end-of-options marker goes before the first word that
- * is tool input, unless an option follows it or the program does not take one. Returns the shell
- * syntax (pipes, redirects, `;`) that an argument list cannot express, or undefined when the
- * command does not start with a literal program name.
+ * renders the words in its own syntax. Each option keeps its value (`-C <dir>`, `-n <count>`, see
+ * program-options.ts); the end-of-options marker goes before the first operand that is tool input,
+ * when no option follows it and the program has one. Returns the shell syntax (pipes, redirects,
+ * `;`) that an argument list cannot express, or undefined when the command does not start with a
+ * literal program name.
  */
 export function splitCommand<N>(pieces: readonly CommandPiece<N>[], isInput: (node: N) => boolean): SplitCommand<N> | { shellSyntax: string } | undefined {
   for (const p of pieces) if ("literal" in p && SHELL_SYNTAX.test(p.literal)) return { shellSyntax: p.literal.match(SHELL_SYNTAX)![0].trim() || "newline" };
@@ -51,12 +56,17 @@ export function splitCommand<N>(pieces: readonly CommandPiece<N>[], isInput: (no
   if (!first || first.length !== 1 || !("literal" in first[0]!)) return undefined;
   const program = first[0].literal;
   const args = words.slice(1);
-  const endMarker = program === "git" ? "--end-of-options" : "--";
-  const firstInput = args.findIndex((w) => w.length === 1 && "expr" in w[0]! && isInput(w[0].node));
-  const laterOption = args.slice(Math.max(firstInput, 0)).some((w) => "literal" in w[0]! && w[0].literal.startsWith("-"));
-  const hasMarker = args.some((w) => w.length === 1 && "literal" in w[0]! && w[0].literal === endMarker);
-  const needed = firstInput >= 0 && !laterOption && !NO_DOUBLE_DASH.has(program) && !hasMarker;
-  return { program, words: args, endAt: needed ? firstInput : undefined, endMarker };
+  const literalOf = (w: CommandPiece<N>[]) => (w.every((p) => "literal" in p) ? w.map((p) => (p as { literal: string }).literal).join("") : undefined);
+  const roles = wordRoles(program, args.map(literalOf));
+  const marker = endMarkerOf(program);
+  // A word made of a literal prefix and input (`--ref=${x}`, `HEAD:${x}`) cannot start with `-`.
+  const isInputWord = (w: CommandPiece<N>[]) => "expr" in w[0]! && w.some((p) => "expr" in p && isInput(p.node));
+  const inputs = args.flatMap((w, i) => (isInputWord(w) && roles[i] === "operand" && !roles.slice(0, i).includes("end") ? [i] : []));
+  const firstInput = inputs[0];
+  const optionAfter = (i: number) => roles.slice(i + 1).some((r) => r === "option");
+  const endAt = firstInput !== undefined && marker !== null && !optionAfter(firstInput) ? firstInput : undefined;
+  const unguarded = endAt === undefined ? inputs : [];
+  return { program, words: args, endAt, endMarker: marker ?? "--", unguarded };
 }
 
 /**

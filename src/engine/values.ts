@@ -174,6 +174,44 @@ export function abbreviate(node: Node, max = 40): string {
   return `${text.replace(/\s+/g, " ").slice(0, max - 1)}…`;
 }
 
+/**
+ * An expression shortened for a code snippet that must still parse: a function keeps its
+ * parameters and shows its body as `{ /* … *\/ }`; anything else stays as written.
+ */
+export function elided(node: Node, max = 60): string {
+  const text = node.getText();
+  const inner = unwrap(node);
+  if (text.length <= max || !(Node.isArrowFunction(inner) || Node.isFunctionExpression(inner))) return text;
+  const params = inner.getParameters().map((p) => p.getText()).join(", ");
+  const head = Node.isArrowFunction(inner) ? `${inner.isAsync() ? "async " : ""}(${params}) =>` : `${inner.isAsync() ? "async " : ""}function (${params})`;
+  return `${head} { /* … */ }`;
+}
+
+/**
+ * True when a node's text holds no comment, so a rewrite that rebuilds it from its parts loses
+ * nothing. Conservative: `//` inside a string (a URL) counts too.
+ */
+export function withoutComments(node: Node): boolean {
+  return !/\/\/|\/\*/.test(node.getText());
+}
+
+/**
+ * Where a destructured name comes from: the declaration or parameter that holds the whole
+ * pattern, and the keys read on the way down to the name (`"[]"` for an array element), e.g.
+ * `const { a: [, b] } = x` gives `x`'s declaration and `["a", "[]"]`.
+ */
+export function bindingPath(element: import("ts-morph").BindingElement): { root: Node; keys: string[] } {
+  const keys: string[] = [];
+  let cur: Node = element;
+  while (Node.isBindingElement(cur)) {
+    const pattern = cur.getParentOrThrow();
+    if (Node.isArrayBindingPattern(pattern)) keys.unshift("[]");
+    else if (!cur.getDotDotDotToken()) keys.unshift(cur.getPropertyNameNode()?.getText().replace(/^["']|["']$/g, "") ?? cur.getName());
+    cur = pattern.getParentOrThrow();
+  }
+  return { root: cur, keys };
+}
+
 const descendantCache = new WeakMap<Node, Map<SyntaxKind, Node[]>>();
 /** Every compiler node of a file bucketed by kind, from one walk: the rules ask for a dozen kinds. */
 const compilerIndex = new WeakMap<Node, Map<SyntaxKind, ts.Node[]>>();

@@ -239,7 +239,7 @@ export function summaryFor(input: SummaryInput): string {
   const c = input.comments;
   const commentLines: string[] = [];
   if (c.posted) commentLines.push(`${c.posted} new inline comment${c.posted === 1 ? "" : "s"}`);
-  if (c.suggestions) commentLines.push(`${c.suggestions} fix${c.suggestions === 1 ? "" : "es"} offered as suggested changes (verified before posting)`);
+  if (c.suggestions) commentLines.push(`${c.suggestions} fix${c.suggestions === 1 ? " offered as a suggested change" : "es offered as suggested changes"} (verified before posting)`);
   if (c.alreadyPosted) commentLines.push(`${c.alreadyPosted} already commented earlier`);
   if (c.markedFixed) commentLines.push(`${c.markedFixed} earlier comment${c.markedFixed === 1 ? "" : "s"} marked fixed`);
   if (c.overLimit) commentLines.push(`${c.overLimit} not commented inline: over max_comments (${config.max_comments})`);

@@ -75,7 +75,12 @@ describe("MCP client configs and manifests in a pull request", () => {
     ]);
     expect(comments[2]!.body).toContain("GHSA-w48q-cv73-mx4w (CVE-2025-66414)");
     expect(comments[2]!.body).toContain("`npm install @modelcontextprotocol/sdk@^1.24.0`");
-    expect(completed.output.summary).toContain("- no rules for this file type: 1");
+    // tsconfig.json is read (its path aliases link modules), so nothing is skipped.
+    expect(completed.output.summary).toContain("Reviewed 3 files at aaaaaaa.");
+    expect(completed.output.summary).not.toContain("### Skipped files");
+    // The pinned SDK version is pinned by hand: its fix is offered as a suggested change.
+    expect(comments[2]!.body).toContain('```suggestion\n    "@modelcontextprotocol/sdk": "1.24.0"\n```');
+    expect(completed.output.summary).toContain("- 1 fix offered as a suggested change (verified before posting)");
   });
 });
 

@@ -18,6 +18,7 @@ export class PythonModule {
   private byKind?: Map<string, PyNode[]>;
   private importMap?: Map<string, ImportBinding>;
   private functionMap?: Map<string, PyNode>;
+  private classMap?: Map<string, PyNode>;
 
   constructor(
     readonly path: string,
@@ -45,16 +46,32 @@ export class PythonModule {
     return this.importMap;
   }
 
-  /** Top-level functions and methods by name (the first definition wins). */
+  /** Functions and methods by name: a top-level definition first, else the first one. */
   get functions(): ReadonlyMap<string, PyNode> {
     if (!this.functionMap) {
       this.functionMap = new Map();
-      for (const fn of this.nodesOf("function_definition")) {
+      const all = this.nodesOf("function_definition");
+      const topLevel = all.filter((f) => f.parent?.type === "module" || (f.parent?.type === "decorated_definition" && f.parent.parent?.type === "module"));
+      for (const fn of [...topLevel, ...all]) {
         const name = fn.childForFieldName("name")?.text;
         if (name && !this.functionMap.has(name)) this.functionMap.set(name, fn);
       }
     }
     return this.functionMap;
+  }
+
+  /** Class definitions by name, top-level ones first (the first definition of a name wins). */
+  get classes(): ReadonlyMap<string, PyNode> {
+    if (!this.classMap) {
+      this.classMap = new Map();
+      const all = this.nodesOf("class_definition");
+      const topLevel = all.filter((c) => c.parent?.type === "module" || c.parent?.parent?.type === "module");
+      for (const cls of [...topLevel, ...all]) {
+        const name = cls.childForFieldName("name")?.text;
+        if (name && !this.classMap.has(name)) this.classMap.set(name, cls);
+      }
+    }
+    return this.classMap;
   }
 
   /** True when the module imports a module whose dotted name starts with one of these. */

@@ -122,3 +122,61 @@ function assignmentsBefore(use: PyNode): PyNode[] | undefined {
   return out.length > 0 ? out : undefined;
 }
 
+/** The elements of a list or tuple literal, or of a list built in a variable before its use (see `builtList`). */
+export function listElements(expr: PyNode): PyNode[] | undefined {
+  const e = unwrapPy(expr);
+  if (e.type === "list" || e.type === "tuple") return e.namedChildren.filter((c): c is PyNode => !!c && c.type !== "comment");
+  if (e.type === "identifier") return builtList(e);
+  return undefined;
+}
+
+/**
+ * The elements of an argument list built in a variable before the call, in order:
+ * `args = ["git", "log"]`, then `args.append(x)`, `args.extend([...])`, `args += [...]`.
+ * Undefined when the list is assigned more than once or changed in another way.
+ */
+export function builtList(name: PyNode): PyNode[] | undefined {
+  let fn: PyNode | null = name.parent;
+  while (fn && fn.type !== "function_definition") fn = fn.parent;
+  if (!fn) return undefined;
+  let out: PyNode[] | undefined;
+  const items = (list: PyNode | undefined) => (list && (list.type === "list" || list.type === "tuple") ? list.namedChildren.filter((e): e is PyNode => !!e && e.type !== "comment") : undefined);
+  for (const node of fn.descendantsOfType(["assignment", "augmented_assignment", "call"])) {
+    if (!node || node.startIndex >= name.startIndex) continue;
+    if (node.type === "assignment" && node.childForFieldName("left")?.text === name.text) {
+      if (out) return undefined;
+      out = items(unwrapPy(node.childForFieldName("right")!));
+      if (!out) return undefined;
+    } else if (node.type === "augmented_assignment" && node.childForFieldName("left")?.text === name.text) {
+      const more = items(unwrapPy(node.childForFieldName("right")!));
+      if (!out || !more || node.childForFieldName("operator")?.text !== "+=") return undefined;
+      out.push(...more);
+    } else if (node.type === "call" && out) {
+      const callee = node.childForFieldName("function")!;
+      if (callee.type !== "attribute" || callee.childForFieldName("object")?.text !== name.text) continue;
+      const method = callee.childForFieldName("attribute")!.text;
+      const arg = callArgs(node).positional[0];
+      if (method === "append" && arg) out.push(arg);
+      else if (method === "extend" && arg && items(unwrapPy(arg))) out.push(...items(unwrapPy(arg))!);
+      else if (method === "insert" || method === "extend" || method === "append") return undefined;
+    }
+  }
+  return out;
+}
+
+/**
+ * The first element of a list held by a name: the head of its only assignment, a list literal, when nothing
+ * inserts before it. Appends and extends that `builtList` cannot follow leave the head as it is.
+ */
+export function listHead(expr: PyNode): PyNode | undefined {
+  const e = unwrapPy(expr);
+  if (e.type === "list" || e.type === "tuple") return e.namedChildren.find((c) => !!c && c.type !== "comment") ?? undefined;
+  if (e.type !== "identifier") return undefined;
+  let fn: PyNode | null = e.parent;
+  while (fn && fn.type !== "function_definition") fn = fn.parent;
+  if (!fn) return undefined;
+  const assignments = fn.descendantsOfType("assignment").filter((a) => a?.childForFieldName("left")?.text === e.text);
+  if (assignments.length !== 1 || new RegExp(`\\b${e.text}\\.insert\\(`).test(fn.text)) return undefined;
+  const value = unwrapPy(assignments[0]!.childForFieldName("right")!);
+  return value.type === "list" || value.type === "tuple" ? (value.namedChildren.find((c) => !!c && c.type !== "comment") ?? undefined) : undefined;
+}

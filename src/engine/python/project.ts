@@ -2,13 +2,20 @@ import { handRolledMcpServer } from "./http-sources.js";
 import { PythonModule, type ImportBinding } from "./module.js";
 import type { PyNode } from "./parser.js";
 
-/** Files whose imports are indexed for callers: relative imports, or MCP servers (absolute imports of the project's own package). */
+/** Files whose imports are indexed for callers: relative imports, MCP servers, and absolute imports of the project's own packages. */
 const INDEXED = /^[ \t]*from[ \t]+\.|^[ \t]*(?:from|import)[ \t]+(?:mcp|fastmcp)\b/m;
 
 /** A function definition and the module it lives in. */
 export interface PyFunction {
   module: PythonModule;
   fn: PyNode;
+}
+
+/** What a name refers to: a function or class definition, or a whole module. */
+export interface PyDefinition {
+  kind: "function" | "class" | "module";
+  module: PythonModule;
+  node: PyNode;
 }
 
 /**
@@ -21,6 +28,7 @@ export class PythonProject {
   private mcp?: boolean;
   private importIndex?: Map<string, PythonModule[]>;
   private suffixes?: Map<string, string | null>;
+  private names?: Set<string>;
 
   /** `tree`: when the analysis is one unit of a larger tree, what the whole tree says (see `PythonTreeFacts`). */
   constructor(
@@ -32,6 +40,26 @@ export class PythonProject {
   get hasMcpServer(): boolean {
     this.mcp ??= this.tree?.hasMcpServer ?? [...this.sources.values()].some(isPythonMcpServer);
     return this.mcp;
+  }
+
+  /** Names defined by a `def` or `class` anywhere in the analysis: a call to any other name runs no code of the project. */
+  definedNames(): ReadonlySet<string> {
+    if (!this.names) {
+      this.names = new Set();
+      for (const text of this.sources.values()) for (const m of text.matchAll(/^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)/gm)) this.names.add(m[1]!);
+    }
+    return this.names;
+  }
+
+  /** The modules that import the MCP SDK or fastmcp: where tools are registered. */
+  mcpModules(): PythonModule[] {
+    const out: PythonModule[] = [];
+    for (const [path, text] of this.sources) {
+      if (!/^\s*(?:from|import)\s+(?:mcp|fastmcp)\b/m.test(text)) continue;
+      const module = this.linkable(path);
+      if (module) out.push(module);
+    }
+    return out;
   }
 
   /** The parsed module at a POSIX path, or undefined when it is not part of the analysis. */
@@ -68,31 +96,43 @@ export class PythonProject {
     return parent ? { path: parent, name: parts[parts.length - 1] } : undefined;
   }
 
+  /**
+   * What a name of a module refers to in this analysis: a function, a class or a module,
+   * following imports and the re-exports of package `__init__` files (three hops).
+   */
+  definitionOf(module: PythonModule, name: string, depth = 0): PyDefinition | undefined {
+    const fn = module.functions.get(name);
+    if (fn && !isMethod(fn)) return { kind: "function", module, node: fn };
+    const cls = module.classes.get(name);
+    if (cls) return { kind: "class", module, node: cls };
+    const binding = module.imports.get(name);
+    const target = binding && depth < 3 ? this.target(binding) : undefined;
+    if (!target) return undefined;
+    if (!target.name) {
+      const whole = this.moduleAt(target.path);
+      return whole ? { kind: "module", module: whole, node: whole.root } : undefined;
+    }
+    const from = this.moduleAt(target.path);
+    const inner = from && from !== module ? this.definitionOf(from, target.name, depth + 1) : undefined;
+    if (inner) return inner;
+    const sub = this.moduleAt(`${target.path}/${target.name}`);
+    return sub ? { kind: "module", module: sub, node: sub.root } : undefined;
+  }
+
   /** Resolves a called name or `module.function` attribute to its definition, in this module or an imported module of the analysis. */
   resolveFunction(module: PythonModule, callee: PyNode): PyFunction | undefined {
     if (callee.type === "identifier") {
-      const name = callee.text;
-      const local = module.functions.get(name);
-      if (local && !isMethod(local)) return { module, fn: local };
-      const binding = module.imports.get(name);
-      const target = binding ? this.target(binding) : undefined;
-      if (target?.name) {
-        const targetModule = this.moduleAt(target.path);
-        const fn = targetModule?.functions.get(target.name);
-        if (targetModule && fn && !isMethod(fn)) return { module: targetModule, fn };
-      }
-      return undefined;
+      const def = this.definitionOf(module, callee.text);
+      return def?.kind === "function" ? { module: def.module, fn: def.node } : undefined;
     }
     if (callee.type === "attribute") {
       const base = callee.childForFieldName("object");
       const name = callee.childForFieldName("attribute")?.text;
       if (base?.type !== "identifier" || !name) return undefined;
-      const binding = module.imports.get(base.text);
-      const target = binding ? this.target(binding) : undefined;
-      if (!target) return undefined;
-      const targetModule = this.moduleAt(target.name ? `${target.path}/${target.name}` : target.path);
-      const fn = targetModule?.functions.get(name);
-      return targetModule && fn && !isMethod(fn) ? { module: targetModule, fn } : undefined;
+      const owner = this.definitionOf(module, base.text);
+      if (owner?.kind !== "module") return undefined;
+      const def = this.definitionOf(owner.module, name);
+      return def?.kind === "function" ? { module: def.module, fn: def.node } : undefined;
     }
     return undefined;
   }
@@ -108,8 +148,9 @@ export class PythonProject {
     if (!this.importIndex) {
       // Built once: only files with a relative import, or MCP servers, are parsed for it.
       this.importIndex = new Map();
+      const own = this.ownPackages();
       for (const [candidate, text] of this.sources) {
-        if (!INDEXED.test(text)) continue;
+        if (!INDEXED.test(text) && !(own && own.test(text))) continue;
         const module = this.linkable(candidate);
         if (!module) continue;
         for (const b of module.imports.values()) {
@@ -125,6 +166,16 @@ export class PythonProject {
     }
     const base = path.replace(/(?:\/__init__)?\.py$/, "");
     return (this.importIndex.get(base) ?? []).filter((m) => m.path !== path);
+  }
+
+  /** `from mypkg.x import y` / `import mypkg.x` for the packages of this analysis (folders with an `__init__.py`). */
+  private ownPackages(): RegExp | undefined {
+    const names = new Set<string>();
+    for (const path of this.sources.keys()) {
+      const m = /(?:^|\/)([A-Za-z_][\w]*)\/__init__\.py$/.exec(path);
+      if (m) names.add(m[1]!);
+    }
+    return names.size > 0 ? new RegExp(`^[ \\t]*(?:from|import)[ \\t]+(?:${[...names].join("|")})\\b`, "m") : undefined;
   }
 
   /** A module other files may be linked to: one that parses without errors (it is skipped otherwise). */

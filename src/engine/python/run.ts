@@ -1,3 +1,4 @@
+import { PythonClasses } from "./classes.js";
 import type { PythonProblem, PythonRuleContext } from "./context.js";
 import { createPythonMcpFile, type PythonMcpFile } from "./mcp.js";
 import type { PythonModule } from "./module.js";
@@ -29,6 +30,7 @@ export interface PythonLocation {
  */
 export class PythonAnalysis {
   private readonly project: PythonProject;
+  private readonly classes: PythonClasses;
   private readonly mcp = new Map<string, PythonMcpFile>();
   private readonly taint: PythonTaint;
   private readonly manifests: PythonManifests;
@@ -37,7 +39,8 @@ export class PythonAnalysis {
   constructor(sources: ReadonlyMap<string, string>, manifests: ReadonlyMap<string, string> = new Map(), tree?: PythonTreeFacts) {
     this.project = new PythonProject(sources, tree);
     this.manifests = new PythonManifests(manifests);
-    this.taint = new PythonTaint(this.project, (m) => this.mcpOf(m));
+    this.classes = new PythonClasses(this.project);
+    this.taint = new PythonTaint(this.project, this.classes, (m) => this.mcpOf(m));
   }
 
   /** "line N: message" when the file has a syntax error; the file is then not checked. */
@@ -81,7 +84,7 @@ export class PythonAnalysis {
 
   private mcpOf(module: PythonModule): PythonMcpFile {
     let file = this.mcp.get(module.path);
-    if (!file) this.mcp.set(module.path, (file = createPythonMcpFile(module)));
+    if (!file) this.mcp.set(module.path, (file = createPythonMcpFile(module, { project: this.project, classes: this.classes })));
     return file;
   }
 }

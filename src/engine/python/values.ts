@@ -7,11 +7,16 @@ export interface CallArgs {
   keywords: Map<string, PyNode>;
   /** `*args` or `**kwargs` present: arguments cannot all be known. */
   splat: boolean;
+  /** The expressions spread with `*` (`f(*args)`) and `**` (`Model(**arguments)`). */
+  listSplats: PyNode[];
+  dictSplats: PyNode[];
 }
 
 export function callArgs(call: PyNode): CallArgs {
   const positional: PyNode[] = [];
   const keywords = new Map<string, PyNode>();
+  const listSplats: PyNode[] = [];
+  const dictSplats: PyNode[] = [];
   let splat = false;
   const list = call.childForFieldName("arguments");
   if (list?.type === "argument_list") {
@@ -21,11 +26,14 @@ export function callArgs(call: PyNode): CallArgs {
         const name = arg.childForFieldName("name")?.text;
         const value = arg.childForFieldName("value");
         if (name && value) keywords.set(name, value);
-      } else if (arg.type === "list_splat" || arg.type === "dictionary_splat") splat = true;
-      else positional.push(arg);
+      } else if (arg.type === "list_splat" || arg.type === "dictionary_splat") {
+        splat = true;
+        const inner = arg.namedChildren[0];
+        if (inner) (arg.type === "list_splat" ? listSplats : dictSplats).push(inner);
+      } else positional.push(arg);
     }
   } else if (list) positional.push(list); // a generator expression
-  return { positional, keywords, splat };
+  return { positional, keywords, splat, listSplats, dictSplats };
 }
 
 /** Argument `index`, or keyword `name`. */
