@@ -2,7 +2,7 @@ import { posix } from "node:path";
 import { isProjectConfig, languageOf } from "./language.js";
 import { ModuleResolution } from "./module-resolution.js";
 import { resolveRelative } from "./python/module.js";
-import { isPythonMcpServer, PythonProject } from "./python/project.js";
+import { isPythonMcpServer, ownPackageNames, PythonProject } from "./python/project.js";
 import type { TreeFacts } from "./types.js";
 
 /**
@@ -136,6 +136,9 @@ export function planUnits(files: readonly FileFacts[]): UnitPlan {
   const hasMcpServer = files.some((f) => f.mcpServer === true);
   const python = new PythonProject(new Map(), { modules: pythonModules, hasMcpServer });
   const moduleFiles = (base: string) => [`${base}.py`, `${base}/__init__.py`].filter((p) => index.has(p));
+  // Which imports name a package of the tree decides which files the engine reads for callers
+  // (`PythonProject.importersOf`): part of what a unit depends on.
+  const own = ownPackageNames(pythonModules);
   const resolutions = new Map<number, string[]>();
   files.forEach((file, i) => {
     if (languageOf(file.path) !== "python") return;
@@ -145,6 +148,8 @@ export function planUnits(files: readonly FileFacts[]): UnitPlan {
     for (const qualified of file.imports ?? []) {
       const target = python.target({ qualified });
       seen.push(`${qualified}=${target ? `${target.path}:${target.name ?? ""}` : ""}`);
+      const top = qualified.split(".")[0]!;
+      if (own.has(top)) seen.push(`package ${top}`);
       if (!target) continue;
       moduleFiles(target.path).forEach(link);
       if (target.name) moduleFiles(`${target.path}/${target.name}`).forEach(link);

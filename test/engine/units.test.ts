@@ -99,6 +99,25 @@ describe("analysis in units", () => {
     expect(comparable(analyzeUnits(files))).toEqual(comparable(whole));
   });
 
+  it("reads a helper's callers that import it through a package whose __init__.py is in another unit", () => {
+    const files: SourceInput[] = [
+      { path: "svc/server.py", content: 'from mcp.server.fastmcp import FastMCP\nfrom tools import go\n\nmcp = FastMCP("s")\nmcp.add_tool(go)\n' },
+      // Neither an MCP module nor a relative importer: read for callers because `mypkg` is a package of the tree.
+      { path: "svc/tools.py", content: "from mypkg.helpers import run\n\ndef go(cmd: str) -> str:\n    return run(cmd)\n" },
+      { path: "lib/mypkg/helpers.py", content: "import subprocess\n\ndef run(cmd):\n    return subprocess.check_output(cmd, shell=True)\n" },
+      { path: "lib/mypkg/__init__.py", content: "" },
+    ];
+    const { units } = planUnits(files.map((f) => factsOf(f.path, f.content)));
+    const unit = units.find((u) => u.files.includes("svc/tools.py"))!;
+    expect(unit.files).not.toContain("lib/mypkg/__init__.py");
+    const whole = analyze(files);
+    expect(whole.findings.map((f) => [f.path, f.ruleId])).toContainEqual(["lib/mypkg/helpers.py", "command-injection"]);
+    expect(comparable(analyzeUnits(files))).toEqual(comparable(whole));
+    // Without the package's __init__.py the same unit reads differently, and is cached apart.
+    const without = planUnits(files.filter((f) => !f.path.endsWith("__init__.py")).map((f) => factsOf(f.path, f.content)));
+    expect(without.units.find((u) => u.files.includes("svc/tools.py"))!.dependsOn).not.toEqual(unit.dependsOn);
+  });
+
   it("reads tsconfig aliases and the manifests above Python modules as context, checked once", () => {
     const files: SourceInput[] = [
       { path: "app/tsconfig.json", content: '{ "compilerOptions": { "baseUrl": ".", "paths": { "~/*": ["src/*"] } } }' },

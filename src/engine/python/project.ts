@@ -170,11 +170,9 @@ export class PythonProject {
 
   /** `from mypkg.x import y` / `import mypkg.x` for the packages of this analysis (folders with an `__init__.py`). */
   private ownPackages(): RegExp | undefined {
-    const names = new Set<string>();
-    for (const path of this.sources.keys()) {
-      const m = /(?:^|\/)([A-Za-z_][\w]*)\/__init__\.py$/.exec(path);
-      if (m) names.add(m[1]!);
-    }
+    // A unit of a larger tree knows the packages of the whole tree: a package's `__init__.py` may
+    // sit in another unit while a module of the package is in this one.
+    const names = ownPackageNames(this.tree?.modules ?? this.sources.keys());
     return names.size > 0 ? new RegExp(`^[ \\t]*(?:from|import)[ \\t]+(?:${[...names].join("|")})\\b`, "m") : undefined;
   }
 
@@ -198,6 +196,16 @@ export class PythonProject {
 export interface PythonTreeFacts {
   modules: readonly string[];
   hasMcpServer: boolean;
+}
+
+/** The names of the packages among these module paths: folders with an `__init__.py`. */
+export function ownPackageNames(paths: Iterable<string>): Set<string> {
+  const names = new Set<string>();
+  for (const path of paths) {
+    const m = /(?:^|\/)([A-Za-z_][\w]*)\/__init__\.py$/.exec(path);
+    if (m) names.add(m[1]!);
+  }
+  return names;
 }
 
 /** Each path suffix of the modules (without extension) → the one module that ends with it, or null when several do. */
