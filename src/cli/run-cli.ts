@@ -60,7 +60,8 @@ Options:
 Exit status: 0 no finding at or above the fail level, 1 findings, 2 usage or I/O error.
 
 With REDIS_URL set, results are cached there by content (RESULT_CACHE_MB, default 256): a second
-scan of the same files reads them back.
+scan of the same files reads them back. SCAN_MEMORY_MB (default 160) bounds what the units in
+flight on all threads may hold together, estimated from their lines: a larger unit runs alone.
 `;
 
 class UsageError extends Error {}
@@ -231,7 +232,7 @@ async function scan(args: ScanArgs, io: CliIo): Promise<number> {
     const progress = progressReporter(io.stderr, args.quiet);
     let result;
     try {
-      result = await scanTree(files, options, { jobs: args.jobs, cache, onProgress: progress.update });
+      result = await scanTree(files, options, { jobs: args.jobs, cache, onProgress: progress.update, memoryBudgetBytes: memoryBudget(io.env) });
     } finally {
       progress.end();
       await cache?.close();
@@ -259,6 +260,12 @@ async function scan(args: ScanArgs, io: CliIo): Promise<number> {
       : `mcp-review: ${args.dryRun ? "would fix" : "fixed"} ${count} finding${count === 1 ? "" : "s"} in ${fixes.length} file${fixes.length === 1 ? "" : "s"}: ${fixes.map((f) => `${f.path} (${f.applied.length})`).join(", ")}\n`,
   );
   return status;
+}
+
+/** `SCAN_MEMORY_MB`: what the units in flight on a scan's threads may hold together; the default when unset or not a positive number. */
+function memoryBudget(env: Record<string, string | undefined>): number | undefined {
+  const mb = Number(env.SCAN_MEMORY_MB);
+  return env.SCAN_MEMORY_MB && Number.isFinite(mb) && mb > 0 ? mb * 1024 * 1024 : undefined;
 }
 
 /** The result cache of a CLI scan: Redis when REDIS_URL is set (a one-off process gains nothing from one in memory). */

@@ -45,6 +45,8 @@ export interface TreeScanSettings {
   jobs: number;
   cache?: ResultCache;
   onProgress?: (progress: ScanProgress) => void;
+  /** What the units in flight on all threads together may hold, estimated from their lines (default MEMORY_BUDGET_BYTES). */
+  memoryBudgetBytes?: number;
 }
 
 export interface TreeScanResult extends AnalysisResult {
@@ -53,8 +55,8 @@ export interface TreeScanResult extends AnalysisResult {
 
 /** Past this much memory outside its heap (the parsers' WebAssembly memory, which never shrinks), a thread is replaced after its unit. */
 const REPLACE_ABOVE_EXTERNAL_BYTES = 160 * 1024 * 1024;
-/** The units in flight on all threads together may hold about this much (see `onThreads`). */
-const MEMORY_BUDGET_BYTES = 160 * 1024 * 1024;
+/** The units in flight on all threads together may hold about this much (see `onThreads`); `SCAN_MEMORY_MB` sets it for the CLI. */
+export const MEMORY_BUDGET_BYTES = 160 * 1024 * 1024;
 
 /** A file to scan from its text: its facts and digest are read now; `keepText` keeps the text to hand to a thread. */
 export function scanFile(file: SourceInput, where: { absolute?: string; keepText?: boolean } = {}): ScanFile {
@@ -141,7 +143,7 @@ export async function scanTree(files: readonly ScanFile[], options: AnalyzeOptio
       await new Promise((resolve) => setImmediate(resolve));
     }
   } else {
-    results.push(...(await onThreads(script, misses, Math.min(settings.jobs, misses.length), plan.tree, options, unitFiles, report, (w, result, digests) => {
+    results.push(...(await onThreads(script, misses, Math.min(settings.jobs, misses.length), settings.memoryBudgetBytes ?? MEMORY_BUDGET_BYTES, plan.tree, options, unitFiles, report, (w, result, digests) => {
       store(w, result, digests);
       done(w);
     })));
@@ -152,13 +154,16 @@ export async function scanTree(files: readonly ScanFile[], options: AnalyzeOptio
 
 /**
  * Units analyzed on threads. A thread that finishes one takes the largest unit left whose memory
- * (estimated from its lines) fits beside those in flight within MEMORY_BUDGET_BYTES, or any unit
+ * (estimated from its lines) fits beside those in flight within `budget`, or any unit
  * when nothing else is in flight: two large units never run at once, small ones run beside a large one.
+ * A thread for which no unit fits is let go rather than kept idle (it would hold the engine and
+ * the heap its last unit left), and started again once a unit fits.
  */
 function onThreads<W extends { unit: AnalysisUnit }>(
   script: URL,
   queue: W[],
   jobs: number,
+  budget: number,
   tree: TreeFacts,
   options: AnalyzeOptions,
   filesOf: (unit: AnalysisUnit) => UnitFile[],
@@ -167,7 +172,11 @@ function onThreads<W extends { unit: AnalysisUnit }>(
 ): Promise<AnalysisResult[]> {
   const results: AnalysisResult[] = [];
   const pending = [...queue];
-  const idle: Worker[] = [];
+  /**
+   * Threads let go while a unit too large to share memory with runs: an idle thread still holds
+   * the engine and what its last unit left in its heap. Started again when a unit fits.
+   */
+  let parked = 0;
   let running = 0;
   let inFlight = 0;
   let nextId = 0;
@@ -176,7 +185,6 @@ function onThreads<W extends { unit: AnalysisUnit }>(
     const fail = (error: Error) => {
       if (failed) return;
       failed = true;
-      for (const worker of idle.splice(0)) void worker.terminate();
       reject(error);
     };
     const spawn = (): Worker => {
@@ -185,20 +193,18 @@ function onThreads<W extends { unit: AnalysisUnit }>(
       worker.on("error", (error) => fail(new Error(`a scan thread crashed: ${error.message}`)));
       return worker;
     };
+    const fits = (w: W) => inFlight === 0 || inFlight + estimatedBytes(w.unit) <= budget;
     const pick = (): W | undefined => {
-      const i = pending.findIndex((w) => inFlight === 0 || inFlight + estimatedBytes(w.unit) <= MEMORY_BUDGET_BYTES);
+      const i = pending.findIndex(fits);
       return i < 0 ? undefined : pending.splice(i, 1)[0];
     };
     const feed = (worker: Worker) => {
       if (failed) return void worker.terminate();
       const w = pick();
       if (!w) {
-        if (pending.length > 0) return void idle.push(worker);
         void worker.terminate();
-        if (running === 0) {
-          for (const other of idle.splice(0)) void other.terminate();
-          resolve(results);
-        }
+        if (pending.length > 0) parked++;
+        else if (running === 0) resolve(results);
         return;
       }
       const bytes = estimatedBytes(w.unit);
@@ -208,21 +214,32 @@ function onThreads<W extends { unit: AnalysisUnit }>(
       worker.once("message", (message: { result?: AnalysisResult; digests?: Record<string, string>; externalBytes?: number; error?: string }) => {
         running--;
         inFlight -= bytes;
-        if (message.error !== undefined || !message.result) return fail(new Error(`analysis of ${labelOf(w.unit)} failed: ${message.error}`));
+        if (message.error !== undefined || !message.result) {
+          void worker.terminate();
+          return fail(new Error(`analysis of ${labelOf(w.unit)} failed: ${message.error}`));
+        }
         results.push(message.result);
         finished(w, message.result, message.digests ?? {});
         if ((message.externalBytes ?? 0) > REPLACE_ABOVE_EXTERNAL_BYTES && pending.length > 0) {
           void worker.terminate();
-          feed(spawn());
+          parked++;
         } else {
           feed(worker);
         }
-        // A unit done frees memory: threads that waited for some may go on.
-        for (const waiting of idle.splice(0)) feed(waiting);
+        // A unit done frees memory: threads let go for want of it may start again.
+        while (parked > 0 && !failed && pending.some(fits)) {
+          parked--;
+          feed(spawn());
+        }
       });
       worker.postMessage({ type: "unit", id: nextId++, unit: w.unit, files: filesOf(w.unit) });
     };
-    for (let i = 0; i < jobs; i++) feed(spawn());
+    // The first thread always has a unit; the others start when one fits beside it.
+    feed(spawn());
+    for (let i = 1; i < jobs; i++) {
+      if (pending.some(fits)) feed(spawn());
+      else if (pending.length > 0) parked++;
+    }
   });
 }
 
