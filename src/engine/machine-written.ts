@@ -46,8 +46,9 @@ export function inBuildOutput(path: string, hasFolder: (path: string) => boolean
 
 /**
  * Why a file was not written by hand, or undefined when it was (as far as its name and text
- * tell): "minified" for a minified JavaScript bundle (a `.min.js` name, or lines of more than 200
- * characters on average); "generated" for code in the "generated" context, by the same
+ * tell): "minified" for a minified JavaScript bundle (a `.min.js` name, or a JavaScript file whose
+ * lines run to more than 200 characters on average; TypeScript is source, never a bundle, so a
+ * `.ts` file with long lines is still read: skipping it would let anyone hide code from review); "generated" for code in the "generated" context, by the same
  * classifier findings are placed with (a `// @generated` marker in its first lines; `contextOf`
  * adds a repository's own globs).
  */
@@ -55,7 +56,7 @@ export function machineWritten(path: string, text: string, contextOf: (path: str
   const language = languageOf(path);
   if (language === "javascript" || language === "typescript") {
     if (MINIFIED_NAME.test(path)) return "minified";
-    if (text.length >= 1024 && text.length / lineCount(text) > MINIFIED_LINE_LENGTH) return "minified";
+    if (language === "javascript" && text.length >= 1024 && text.length / lineCount(text) > MINIFIED_LINE_LENGTH) return "minified";
   }
   return contextOf(path, text) === "generated" ? "generated" : undefined;
 }
