@@ -3,7 +3,7 @@ import { isMcpClientOnly } from "../../src/engine/http.js";
 import { judgeListen, listenSites, type HostOutcome, type ListenSite } from "../../src/engine/listen.js";
 import { whereIs } from "../../src/engine/cross-file.js";
 import type { Rule, RuleContext } from "../../src/engine/rule.js";
-import { abbreviate, elided, propertyName, unwrap } from "../../src/engine/values.js";
+import { abbreviate, elided, propertyName, unwrap, withoutComments } from "../../src/engine/values.js";
 import { checkPython, MENTIONS_PY } from "./python.js";
 
 export const bindAllInterfaces: Rule = {
@@ -93,7 +93,8 @@ function fixOf(site: ListenSite, outcome: HostOutcome, ctx: RuleContext): { fix?
     const quote = at.getText()[0]!;
     return { fix: { node: at, replacement: `${quote}127.0.0.1${quote}` } };
   }
-  return { fix: { node: site.call, replacement: fixedCall(site, outcome, (n) => n.getText()) } };
+  // The call rebuilt from its arguments: only where that loses no comment.
+  return withoutComments(site.call) ? { fix: { node: site.call, replacement: fixedCall(site, outcome, (n) => n.getText()) } } : {};
 }
 
 /** The same call, listening on 127.0.0.1; `shown` writes the other arguments (shortened for prose, whole for a fix). */

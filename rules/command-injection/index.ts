@@ -3,7 +3,7 @@ import { moduleRefOf, type ModuleRef } from "../../src/engine/imports.js";
 import type { Rule, RuleContext } from "../../src/engine/rule.js";
 import { describeSources } from "../../src/engine/mcp.js";
 import { SHELL_QUOTING, WEB_URL_SCHEME } from "../../src/engine/sanitizers.js";
-import { abbreviate, constantString, elided, followConst, propertyValue, unwrap, descendantsOfKind } from "../../src/engine/values.js";
+import { abbreviate, constantString, elided, followConst, propertyValue, unwrap, descendantsOfKind, withoutComments } from "../../src/engine/values.js";
 import { commandPieces, toArgv } from "./remediation.js";
 import { checkPython, MENTIONS_PY } from "./python.js";
 
@@ -319,7 +319,7 @@ function remediationFor(ctx: RuleContext, call: CallExpression, command: Node, r
         " Also constrain the input in the tool's schema (a `z.enum`, or `z.string().regex(/^[\\w./-]+$/)`).",
     ].join("\n");
     const bound = fnBound(ctx, callee, safeFn, ref.promisified);
-    return { remediation, ...(bound && rewrite.checks.length === 0 ? { fix: { node: call, replacement: written((n) => (typeof n === "string" ? n : n.getText())) } } : {}) };
+    return { remediation, ...(bound && rewrite.checks.length === 0 && withoutComments(call) ? { fix: { node: call, replacement: written((n) => (typeof n === "string" ? n : n.getText())) } } : {}) };
   }
   if (rewrite && "shellSyntax" in rewrite) {
     return {

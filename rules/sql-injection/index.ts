@@ -1,7 +1,7 @@
 import { Node, SyntaxKind, type CallExpression } from "ts-morph";
 import { describeSources, type ToolHandler } from "../../src/engine/mcp.js";
 import type { Rule, RuleContext } from "../../src/engine/rule.js";
-import { abbreviate, constantString, declarationOf, descendantsOfKind, unwrap } from "../../src/engine/values.js";
+import { abbreviate, constantString, declarationOf, descendantsOfKind, unwrap, withoutComments } from "../../src/engine/values.js";
 import { checkPython, MENTIONS_PY } from "./python.js";
 
 const QUERY_METHODS = new Set([
@@ -179,7 +179,7 @@ function remediation(call: CallExpression, sql: Node, built: Built | undefined, 
     const runner = /\.prepare$/.test(callee) && parent && Node.isPropertyAccessExpression(parent) ? parent.getName() : undefined;
     const statement = text.includes("${") ? "`" + text + "`" : JSON.stringify(text);
     const rewritten = /\.prepare$/.test(callee) ? `${callee}(${statement}).${runner ?? "all"}(${values.join(", ")})` : `${callee}(${statement}, [${values.join(", ")}])`;
-    const inPlace = template === unwrap(sql) && call.getArguments().length === 1 && style !== undefined;
+    const inPlace = template === unwrap(sql) && call.getArguments().length === 1 && style !== undefined && withoutComments(call);
     // better-sqlite3's `db.prepare(sql).all()`: the values go to the statement's run, so the rewrite covers both calls.
     const prepared = /\.prepare$/.test(callee) && parent && Node.isPropertyAccessExpression(parent) && Node.isCallExpression(parent.getParent()) && (parent.getParent() as CallExpression).getArguments().length === 0 ? (parent.getParent() as CallExpression) : undefined;
     return {

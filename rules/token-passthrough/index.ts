@@ -51,11 +51,16 @@ export const tokenPassthrough: Rule = {
   },
 };
 
+/** What a token handed on means, the same in both languages. */
+export function passthroughMessage(what: string): string {
+  return `${what} to another service. The token was issued for this MCP server; passing it through lets the upstream be called with the user's authority by whoever holds it, bypasses the upstream's own audience checks and rate limits, and leaves no trace of which client really acted. The MCP specification forbids token passthrough.`;
+}
+
 function report(ctx: RuleContext, node: Node, what: string): void {
   ctx.report({
     node,
     message:
-      `${what} to another service. The token was issued for this MCP server; passing it through lets the upstream be called with the user's authority by whoever holds it, bypasses the upstream's own audience checks and rate limits, and leaves no trace of which client really acted. The MCP specification forbids token passthrough.`,
+      passthroughMessage(what),
     remediation: [
       "Call the upstream with a credential of its own, never the one the client sent you:",
       "",

@@ -1,6 +1,7 @@
 import type { PythonRuleContext } from "../../src/engine/python/context.js";
 import type { PyNode } from "../../src/engine/python/parser.js";
 import { abbreviatePy, callArgs, constantString, enclosingFunction, unwrapPy } from "../../src/engine/python/values.js";
+import { passthroughMessage } from "./index.js";
 
 /** Text pre-filter: the incoming Authorization header, a verified access token, or the incoming header set. */
 export const MENTIONS_PY = /authorization|get_access_token|get_http_headers|\.headers\b/i;
@@ -170,7 +171,7 @@ function report(ctx: PythonRuleContext, node: PyNode, what: string): void {
   ctx.report({
     node,
     message:
-      `${what} to another service. The token was issued for this MCP server; passing it through lets the upstream be called with the user's authority by whoever holds it, bypasses the upstream's own audience checks and rate limits, and leaves no trace of which client really acted. The MCP specification forbids token passthrough.`,
+      passthroughMessage(what),
     remediation: [
       "Call the upstream with a credential of its own, never the one the client sent you:",
       "",

@@ -1,7 +1,7 @@
 import { Node, SyntaxKind, type ArrayLiteralExpression, type CallExpression, type ClassDeclaration, type ClassExpression, type ObjectLiteralExpression, type ParameterDeclaration, type SourceFile } from "ts-morph";
 import { exportedDeclaration, linkedModule } from "./imports.js";
 import { constrainedKeys, type FunctionLike, type McpFile, type ToolHandler } from "./mcp.js";
-import { constantString, declarationOf, descendantsOfKind, propertyName, propertyValue, unwrap } from "./values.js";
+import { bindingPath, constantString, declarationOf, descendantsOfKind, propertyName, propertyValue, unwrap } from "./values.js";
 
 export type ClassLike = ClassDeclaration | ClassExpression;
 
@@ -255,14 +255,7 @@ export class Resolver {
     }
     if (Node.isParameterDeclaration(decl)) return this.parameterValues(decl);
     if (Node.isBindingElement(decl)) {
-      const keys: string[] = [];
-      let cur: Node = decl;
-      while (Node.isBindingElement(cur)) {
-        const pattern = cur.getParentOrThrow();
-        if (Node.isArrayBindingPattern(pattern)) keys.unshift("[]");
-        else if (!cur.getDotDotDotToken()) keys.unshift(cur.getPropertyNameNode()?.getText().replace(/^["']|["']$/g, "") ?? cur.getName());
-        cur = pattern.getParentOrThrow();
-      }
+      const { root: cur, keys } = bindingPath(decl);
       let values = Node.isParameterDeclaration(cur) || Node.isVariableDeclaration(cur) ? this.declarationValues(cur) : [];
       for (const key of keys) values = values.flatMap((v) => (key === "[]" ? this.elements(v) : this.member(v, key)));
       return values;

@@ -2,7 +2,7 @@ import { Node, SyntaxKind, type CallExpression, type Identifier, type SourceFile
 import { moduleRefOf } from "./imports.js";
 import { constrainedKeys, createMcpFile, isStrictRegex, type FunctionLike, type InputShape, type McpFile, type ToolHandler } from "./mcp.js";
 import { Resolver, returnExpressions } from "./resolve.js";
-import { constantString, declarationOf, isAssignmentOperator, unwrap, descendantsOfKind } from "./values.js";
+import { bindingPath, constantString, declarationOf, isAssignmentOperator, unwrap, descendantsOfKind } from "./values.js";
 import type { Workspace } from "./workspace.js";
 
 /**
@@ -376,15 +376,8 @@ export class FileTaint implements TaintQueries {
       return this.evalCallbackParameter(decl, env);
     }
     if (Node.isBindingElement(decl)) {
-      // Walk up the destructuring pattern to its root, collecting the keys read on the way.
-      const keys: string[] = [];
-      let cur: Node = decl;
-      while (Node.isBindingElement(cur)) {
-        const pattern = cur.getParentOrThrow();
-        if (Node.isArrayBindingPattern(pattern)) keys.unshift("[]");
-        else if (!cur.getDotDotDotToken()) keys.unshift(cur.getPropertyNameNode()?.getText().replace(/^["']|["']$/g, "") ?? cur.getName());
-        cur = pattern.getParentOrThrow();
-      }
+      // The destructuring pattern's root, and the keys read on the way down to this name.
+      const { root: cur, keys } = bindingPath(decl);
       let taint: Taint | undefined;
       if (Node.isVariableDeclaration(cur) && keys[0] === "[]" && this.isProgramWord(decl, cur, env)) return undefined;
       if (Node.isParameterDeclaration(cur)) taint = this.evalDeclaration(cur, env);

@@ -187,6 +187,31 @@ export function elided(node: Node, max = 60): string {
   return `${head} { /* … */ }`;
 }
 
+/**
+ * True when a node's text holds no comment, so a rewrite that rebuilds it from its parts loses
+ * nothing. Conservative: `//` inside a string (a URL) counts too.
+ */
+export function withoutComments(node: Node): boolean {
+  return !/\/\/|\/\*/.test(node.getText());
+}
+
+/**
+ * Where a destructured name comes from: the declaration or parameter that holds the whole
+ * pattern, and the keys read on the way down to the name (`"[]"` for an array element), e.g.
+ * `const { a: [, b] } = x` gives `x`'s declaration and `["a", "[]"]`.
+ */
+export function bindingPath(element: import("ts-morph").BindingElement): { root: Node; keys: string[] } {
+  const keys: string[] = [];
+  let cur: Node = element;
+  while (Node.isBindingElement(cur)) {
+    const pattern = cur.getParentOrThrow();
+    if (Node.isArrayBindingPattern(pattern)) keys.unshift("[]");
+    else if (!cur.getDotDotDotToken()) keys.unshift(cur.getPropertyNameNode()?.getText().replace(/^["']|["']$/g, "") ?? cur.getName());
+    cur = pattern.getParentOrThrow();
+  }
+  return { root: cur, keys };
+}
+
 const descendantCache = new WeakMap<Node, Map<SyntaxKind, Node[]>>();
 /** Every compiler node of a file bucketed by kind, from one walk: the rules ask for a dozen kinds. */
 const compilerIndex = new WeakMap<Node, Map<SyntaxKind, ts.Node[]>>();
@@ -199,7 +224,8 @@ function indexedDescendants(sourceFile: SourceFile, kind: SyntaxKind): Node[] {
   // Token kinds (identifiers, string literals) ts-morph finds in the full child list, JSDoc
   // included: leave those to it, as well as everything should a future version rename the method.
   const parseTreeKind = kind >= SyntaxKind.FirstNode && kind < SyntaxKind.FirstJSDocNode;
-  if (!parseTreeKind || typeof wrap !== "function") return sourceFile.getDescendantsOfKind(kind);
+  if (typeof wrap !== "function" || (!parseTreeKind && !TOKEN_NODE_KINDS.has(kind))) return sourceFile.getDescendantsOfKind(kind);
+  if (!parseTreeKind) return tokenNodesOf(sourceFile, kind).map((node) => wrap.call(sourceFile, node));
   let index = compilerIndex.get(sourceFile);
   if (!index) {
     index = new Map();
@@ -221,6 +247,38 @@ function indexedDescendants(sourceFile: SourceFile, kind: SyntaxKind): Node[] {
     compilerIndex.set(sourceFile, index);
   }
   return (index.get(kind) ?? []).map((node) => wrap.call(sourceFile, node));
+}
+
+/**
+ * Token kinds that only ever occur as nodes of the parse tree or of its JSDoc, never as the tokens
+ * the TypeScript services synthesize between children (punctuation, keywords): ts-morph's full
+ * child walk finds exactly these, so a walk of the tree and its JSDoc finds them too, at a
+ * fraction of the cost (the full walk scans every token of the file).
+ */
+const TOKEN_NODE_KINDS: ReadonlySet<SyntaxKind> = new Set([SyntaxKind.Identifier, SyntaxKind.StringLiteral, SyntaxKind.NoSubstitutionTemplateLiteral]);
+const tokenIndex = new WeakMap<Node, Map<SyntaxKind, ts.Node[]>>();
+
+/** The compiler nodes of those kinds in a file, in the order of ts-morph's walk: each node's JSDoc before its children. */
+function tokenNodesOf(sourceFile: SourceFile, kind: SyntaxKind): ts.Node[] {
+  let index = tokenIndex.get(sourceFile);
+  if (!index) {
+    index = new Map([...TOKEN_NODE_KINDS].map((k) => [k, []]));
+    const stack: ts.Node[] = [];
+    const pushChildren = (node: ts.Node) => {
+      const children: ts.Node[] = [];
+      for (const doc of (node as ts.Node & { jsDoc?: ts.Node[] }).jsDoc ?? []) children.push(doc);
+      ts.forEachChild(node, (child) => void children.push(child));
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+    };
+    pushChildren(sourceFile.compilerNode);
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      index.get(node.kind)?.push(node);
+      pushChildren(node);
+    }
+    tokenIndex.set(sourceFile, index);
+  }
+  return index.get(kind)!;
 }
 
 /**

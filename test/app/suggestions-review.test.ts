@@ -87,4 +87,29 @@ describe("suggested changes in review comments", () => {
     expect(next.commentEdits.map((e) => e.id).sort()).toEqual(posted.filter((c) => /CWE-(?:1327|306)\b/.test(c.body)).map((c) => c.id));
     expect(next.commentEdits.every((e) => /^<!-- mcp-review:fixed -->\n✅ \*\*Fixed\*\*/.test(e.body))).toBe(true);
   });
+
+  it("offers no suggestion whose lines GitHub would refuse: outside the pull request's diff", async () => {
+    // The listen call spans lines 14 to 19; the pull request changes only its host on line 18,
+    // and its hunk shows lines 15 to 19, so a rewrite of the whole call cannot be suggested.
+    const call = (host: string) => SERVER.replace('app.listen(3000, "0.0.0.0");', ["app.listen(", "  3000,", "  // the port", "  // is fixed", `  ${host},`, ");"].join("\n"));
+    const before = call('"127.0.0.1"');
+    const after = call("undefined");
+    const patch = ["@@ -15,5 +15,5 @@", "   3000,", "   // the port", "   // is fixed", '-  "127.0.0.1",', "+  undefined,", " );"].join("\n");
+    const captured = emptyCapture();
+    mockInstallationToken();
+    const scope = mockReview(captured, {
+      files: { list: [{ filename: "src/server.ts", status: "modified", additions: 1, deletions: 1, changes: 2, patch }], head: { "src/server.ts": after }, base: { "src/server.ts": before } },
+    });
+    await app.deliver("pull_request", pullRequestPayload("opened", { number: PULL, head: HEAD, base: BASE }));
+    await app.queue.drain();
+
+    expect(app.unmatched).toEqual([]);
+    scope.done();
+    const completed = captured.checkUpdates[1];
+    expect(completed.output.annotations.map((a: { start_line: number; title: string }) => [a.start_line, a.title.split(" (")[0]])).toContainEqual([14, "MCP server listens on all network interfaces"]);
+    const bind = (captured.reviews[0]?.comments ?? []).find((c: { body: string }) => c.body.includes("CWE-1327"));
+    expect([bind?.line, bind?.start_line]).toEqual([18, undefined]);
+    expect(bind.body).not.toContain("```suggestion");
+    expect(bind.body).toContain('"127.0.0.1"');
+  });
 });
