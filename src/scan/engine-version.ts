@@ -10,7 +10,8 @@ const PARSERS = ["typescript", "ts-morph", "web-tree-sitter", "tree-sitter-pytho
 let version: string | undefined;
 
 /**
- * A digest of the code that decides findings: the engine, the rules and the parsers' versions.
+ * A digest of the code that decides findings: the engine, the rules (with their data, such as the
+ * advisories a dependency is checked against) and the parsers' versions.
  * Cached results are keyed by it, so a build with any change to them never reads a result
  * another build wrote.
  */
@@ -32,7 +33,7 @@ function codeFiles(dir: string): string[] {
     const full = join(dir, entry.name);
     if (entry.isDirectory()) {
       if (entry.name !== "fixtures") out.push(...codeFiles(full));
-    } else if (/\.(?:[cm]?js|ts)$/.test(entry.name) && !entry.name.endsWith(".map")) {
+    } else if (/\.(?:[cm]?js|ts|json)$/.test(entry.name) && !entry.name.endsWith(".map")) {
       out.push(full);
     }
   }
