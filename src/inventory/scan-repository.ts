@@ -195,8 +195,8 @@ async function inventoryAt(github: GitHub, owner: string, repo: string, sha: str
   await Promise.all(
     candidates.map(async (entry) => {
       if (!isSource(entry.path)) return specifiers.set(entry.path, []);
-      const cached = await deps.cache.get(`imports:${entry.sha}:${posix.extname(entry.path)}`);
-      if (cached !== undefined) specifiers.set(entry.path, JSON.parse(cached) as string[]);
+      const cached = await deps.cache.get<string[]>(`imports:${entry.sha}:${posix.extname(entry.path)}`);
+      if (cached !== undefined) specifiers.set(entry.path, cached);
       else missing.push(entry);
     }),
   );
@@ -206,7 +206,7 @@ async function inventoryAt(github: GitHub, owner: string, repo: string, sha: str
     const text = texts.get(entry.path);
     const found = text === undefined ? [] : importSpecifiers(entry.path, text);
     specifiers.set(entry.path, found);
-    if (text !== undefined) await deps.cache.set(`imports:${entry.sha}:${posix.extname(entry.path)}`, JSON.stringify(found));
+    if (text !== undefined) await deps.cache.set(`imports:${entry.sha}:${posix.extname(entry.path)}`, found);
   }
 
   const unread = new Set(notRead.map((s) => s.path));
@@ -222,8 +222,8 @@ async function inventoryAt(github: GitHub, owner: string, repo: string, sha: str
   const dirty: Unit[] = [];
   await Promise.all(
     units.map(async (unit) => {
-      const cached = await deps.cache.get(`unit:${unit.key}`);
-      if (cached !== undefined) facts.push(...(JSON.parse(cached) as FileFacts[]));
+      const cached = await deps.cache.get<FileFacts[]>(`unit:${unit.key}`);
+      if (cached !== undefined) facts.push(...cached);
       else dirty.push(unit);
     }),
   );
@@ -252,7 +252,7 @@ async function inventoryAt(github: GitHub, owner: string, repo: string, sha: str
       const unitFacts = unit.checked.map((p) => byFile.get(p)).filter((f): f is FileFacts => !!f);
       facts.push(...unitFacts);
       // A unit with a file that could not be read is not kept: the next scan tries again.
-      if (unit.checked.every((p) => texts.has(p)) && unit.context.every((p) => texts.has(p) || unread.has(p))) await deps.cache.set(`unit:${unit.key}`, JSON.stringify(unitFacts));
+      if (unit.checked.every((p) => texts.has(p)) && unit.context.every((p) => texts.has(p) || unread.has(p))) await deps.cache.set(`unit:${unit.key}`, unitFacts);
     }
     // Keep at most one batch of text in memory; the context files (configs, manifests) serve every batch.
     for (const path of only) if (!contextPaths.has(path)) texts.delete(path);

@@ -5,9 +5,9 @@ import type { AnalysisResult } from "../engine/types.js";
  * Analysis results by a key that names everything they depend on (see `unitKey`): the same
  * files analyzed again by the same engine with the same rules are not analyzed again.
  */
-export interface ResultCache {
-  get(key: string): Promise<AnalysisResult | undefined>;
-  set(key: string, result: AnalysisResult): Promise<void>;
+export interface ResultCache<T = AnalysisResult> {
+  get(key: string): Promise<T | undefined>;
+  set(key: string, result: T): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -19,21 +19,21 @@ export const DEFAULT_REDIS_CACHE_BYTES = 256 * 1024 * 1024;
 const MAX_ENTRY_BYTES = 4 * 1024 * 1024;
 
 /** A cache in this process, bounded in bytes, least recently used out first. */
-export class MemoryResultCache implements ResultCache {
+export class MemoryResultCache<T = AnalysisResult> implements ResultCache<T> {
   private readonly entries = new Map<string, string>();
   private bytes = 0;
 
   constructor(private readonly maxBytes = DEFAULT_MEMORY_CACHE_BYTES) {}
 
-  async get(key: string): Promise<AnalysisResult | undefined> {
+  async get(key: string): Promise<T | undefined> {
     const text = this.entries.get(key);
     if (text === undefined) return undefined;
     this.entries.delete(key);
     this.entries.set(key, text);
-    return JSON.parse(text) as AnalysisResult;
+    return JSON.parse(text) as T;
   }
 
-  async set(key: string, result: AnalysisResult): Promise<void> {
+  async set(key: string, result: T): Promise<void> {
     const text = JSON.stringify(result);
     const size = sizeOf(key, text);
     if (size > Math.min(MAX_ENTRY_BYTES, this.maxBytes)) return;
@@ -87,7 +87,7 @@ return total
  * A cache in Redis, shared by every process that uses the same Redis and prefix, bounded in
  * bytes (least recently used out first). A Redis that fails makes a miss, never a failed scan.
  */
-export class RedisResultCache implements ResultCache {
+export class RedisResultCache<T = AnalysisResult> implements ResultCache<T> {
   private readonly index: string;
   private readonly sizes: string;
   private readonly total: string;
@@ -106,17 +106,17 @@ export class RedisResultCache implements ResultCache {
     return `${this.options.prefix ?? "mcp-review:results"}:${key}`;
   }
 
-  async get(key: string): Promise<AnalysisResult | undefined> {
+  async get(key: string): Promise<T | undefined> {
     try {
       const [[, text]] = (await this.redis.multi().get(this.key(key)).zadd(this.index, "XX", Date.now(), this.key(key)).exec()) as [[Error | null, string | null]];
-      return text ? (JSON.parse(text) as AnalysisResult) : undefined;
+      return text ? (JSON.parse(text) as T) : undefined;
     } catch (error) {
       this.options.onError?.(error as Error);
       return undefined;
     }
   }
 
-  async set(key: string, result: AnalysisResult): Promise<void> {
+  async set(key: string, result: T): Promise<void> {
     const text = JSON.stringify(result);
     if (Buffer.byteLength(text) > MAX_ENTRY_BYTES) return;
     try {
