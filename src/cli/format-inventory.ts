@@ -47,7 +47,7 @@ export function formatInventoryText(inventory: Inventory): string {
 
 function toolLines(tool: InventoryTool, indent: string): string[] {
   const props = tool.inputSchema && typeof tool.inputSchema.properties === "object" && tool.inputSchema.properties ? Object.keys(tool.inputSchema.properties) : undefined;
-  const lines = [`${indent}${tool.kind} ${escape(tool.name)}${tool.uri ? ` <${escape(tool.uri)}>` : ""}${props ? `(${props.map(escape).join(", ")})` : ""}  ${tool.path}:${tool.line}  #${tool.definitionHash}`];
+  const lines = [`${indent}${tool.kind} ${tool.nameComputed ? `[name computed at run time: ${escape(tool.name)}]` : escape(tool.name)}${tool.uri ? ` <${escape(tool.uri)}>` : ""}${props ? `(${props.map(escape).join(", ")})` : tool.kind === "tool" ? " (input schema not derived)" : ""}  ${tool.path}:${tool.line}  #${tool.definitionHash}`];
   if (tool.description) lines.push(`${indent}  ${escape(tool.description).replace(/\n/g, `\n${indent}  `)}`);
   return lines;
 }

@@ -1,5 +1,5 @@
 import { readFileSync, statSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
+import { availableParallelism, homedir } from "node:os";
 import { dirname, resolve } from "node:path";
 import { applySuggestions, unifiedDiff } from "./apply-fixes.js";
 import { CONFIG_PATH, DEFAULT_CONFIG, ignoreMatcher, parseRepoConfig, treatmentOf, type RepoConfig } from "../config/repo-config.js";
@@ -7,16 +7,21 @@ import { analyze, listRules } from "../engine/index.js";
 import { buildInventory } from "../engine/inventory.js";
 import { formatInventoryText } from "./format-inventory.js";
 import { atOrAbove, SEVERITIES, type AnalyzeOptions, type Finding, type Severity, type SourceInput, type Suggestion } from "../engine/types.js";
-import { collectFiles } from "./collect-files.js";
+import { contextClassifier } from "../engine/context.js";
+import { openResultCache, type ResultCache } from "../scan/result-cache.js";
+import { scanFile, scanTree, type ScanFile } from "../scan/tree-scan.js";
+import { collectFiles, walkFiles, type CollectOptions } from "./collect-files.js";
 import { formatSarif } from "./format-sarif.js";
 import { formatText } from "./format-text.js";
 import { packageVersion } from "./package-info.js";
+import { progressReporter } from "./progress.js";
 import { scanReport, type ScanReport } from "./scan-report.js";
 import { readUserConfigs, userConfigLocations } from "./user-configs.js";
 
 export interface CliIo {
   stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
+  /** A scan draws its progress here when it is a terminal (`isTTY`). */
+  stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   cwd: string;
   /** HOME (USERPROFILE on Windows), APPDATA and XDG_CONFIG_HOME locate the user's configs for `--user`. */
   env: Record<string, string | undefined>;
@@ -43,6 +48,11 @@ Options:
   --fail-on LEVEL            exit 1 when a finding is at or above LEVEL:
                              critical, high, medium, low, info or none
                              (default: fail_on from ${CONFIG_PATH}, else high)
+  --jobs N                   analyze on N threads (default: the number of CPUs)
+  --include-vendored         also read what no one wrote by hand: vendored folders and build
+                             output (node_modules, vendor, virtualenvs, dist beside src),
+                             minified bundles and generated code (skipped and counted otherwise)
+  --quiet, -q                no progress line on standard error
   --fix                      write the fixes the engine verified into the files, and say
                              which on stderr (the report and exit status are the scan's)
   --dry-run                  with --fix: print the fixes as a unified diff instead of
@@ -57,9 +67,23 @@ tools, resources and prompts (description, input schema, definition hash), MCP c
 and what was not read. It exits 0 unless the arguments or files cannot be read.
 
 Exit status: 0 no finding at or above the fail level, 1 findings, 2 usage or I/O error.
+
+With REDIS_URL set, results are cached there by content (RESULT_CACHE_MB, default 256): a second
+scan of the same files reads them back. SCAN_MEMORY_MB (default 160) bounds what the units in
+flight on all threads may hold together, estimated from their lines: a larger unit runs alone.
 `;
 
 class UsageError extends Error {}
+
+/**
+ * The engine, loaded on first use: a whole-tree scan analyzes on threads, and this thread only
+ * walks the tree, plans and reports, without the parsers' memory.
+ */
+let loaded: typeof import("../engine/index.js") | undefined;
+async function engine(): Promise<typeof import("../engine/index.js")> {
+  loaded ??= await import("../engine/index.js");
+  return loaded;
+}
 
 interface ScanArgs {
   path: string;
@@ -69,6 +93,9 @@ interface ScanArgs {
   user: boolean;
   fix: boolean;
   dryRun: boolean;
+  jobs: number;
+  includeVendored: boolean;
+  quiet: boolean;
 }
 
 /** Runs `mcp-review` with arguments (without node and script) and returns the exit status. */
@@ -86,7 +113,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (command === "inventory") return inventory(parseInventoryArgs(rest), io);
     if (command !== "scan") throw new UsageError(command === undefined ? "missing command; try `mcp-review scan .`" : `unknown command \`${command}\`; try \`mcp-review scan .\``);
     const args = parseScanArgs(rest);
-    return args.user ? scanUser(args, io) : scan(args, io);
+    // SARIF names every rule: the engine's registry is loaded for it.
+    if (args.format === "sarif") await engine();
+    return args.user ? await scanUser(args, io) : await scan(args, io);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     io.stderr.write(`mcp-review: ${message.split("\n")[0]}\n`);
@@ -132,6 +161,20 @@ function parseScanArgs(args: string[]): ScanArgs {
         if (name === "--fix") out.fix = true;
         else out.dryRun = true;
         break;
+      case "--jobs":
+      case "-j": {
+        const jobs = value();
+        if (!/^[1-9]\d*$/.test(jobs)) throw new UsageError(`--jobs must be a whole number of threads, 1 or more (got "${jobs}")`);
+        out.jobs = Number(jobs);
+        break;
+      }
+      case "--include-vendored":
+      case "--quiet":
+      case "-q":
+        if (eq >= 0) throw new UsageError(`${name} takes no value`);
+        if (name === "--include-vendored") out.includeVendored = true;
+        else out.quiet = true;
+        break;
       case "--fail-on": {
         const level = value();
         if (!(FAIL_LEVELS as readonly string[]).includes(level)) throw new UsageError(`--fail-on must be one of ${FAIL_LEVELS.join(", ")} (got "${level}")`);
@@ -146,10 +189,21 @@ function parseScanArgs(args: string[]): ScanArgs {
   if (out.user && positional.length > 0) throw new UsageError("--user scans your own client configs; give no PATH with it");
   if (out.dryRun && !out.fix) throw new UsageError("--dry-run goes with --fix");
   if (out.fix && out.user) throw new UsageError("--fix applies to a PATH, not to --user");
-  return { path: positional[0] ?? ".", format: out.format ?? "text", output: out.output, failOn: out.failOn, user: out.user ?? false, fix: out.fix ?? false, dryRun: out.dryRun ?? false };
+  return {
+    path: positional[0] ?? ".",
+    format: out.format ?? "text",
+    output: out.output,
+    failOn: out.failOn,
+    user: out.user ?? false,
+    fix: out.fix ?? false,
+    dryRun: out.dryRun ?? false,
+    jobs: out.jobs ?? availableParallelism(),
+    includeVendored: out.includeVendored ?? false,
+    quiet: out.quiet ?? false,
+  };
 }
 
-function scan(args: ScanArgs, io: CliIo): number {
+async function scan(args: ScanArgs, io: CliIo): Promise<number> {
   const started = performance.now();
   const target = resolve(io.cwd, args.path);
   let isDirectory: boolean;
@@ -170,12 +224,37 @@ function scan(args: ScanArgs, io: CliIo): number {
   const { config, errors } = parseRepoConfig(configText);
   for (const error of errors) io.stderr.write(`mcp-review: warning: ${CONFIG_PATH}: ${error}\n`);
 
-  const collected = collectFiles(target, isDirectory, { ignored: ignoreMatcher(config), maxFileBytes: config.max_file_size_kb * 1024, maxDependencyFileBytes: config.max_dependency_file_mb * 1024 * 1024 });
+  const collect: CollectOptions = {
+    ignored: ignoreMatcher(config),
+    maxFileBytes: config.max_file_size_kb * 1024,
+    maxDependencyFileBytes: config.max_dependency_file_mb * 1024 * 1024,
+    includeVendored: args.includeVendored,
+    contextOf: contextClassifier(config.paths),
+    // A repository that counts findings in generated code has it read.
+    keepGenerated: config.contexts.generated !== "listed",
+  };
   const options = { rules: config.rules, allowSuppressions: config.allow_suppressions, paths: config.paths };
-  const result = analyze(collected.files, { ...options, verifyFixes: args.fix });
+  if (!args.fix) {
+    // The tree is read once to plan it and each text let go: threads read a unit's files again.
+    const files: ScanFile[] = [];
+    const skipped = walkFiles(target, isDirectory, collect, (file) => void files.push(scanFile(file, { absolute: file.absolute })));
+    const cache = await cliCache(io);
+    const progress = progressReporter(io.stderr, args.quiet);
+    let result;
+    try {
+      result = await scanTree(files, options, { jobs: args.jobs, cache, onProgress: progress.update, memoryBudgetBytes: memoryBudget(io.env) });
+    } finally {
+      progress.end();
+      await cache?.close();
+    }
+    for (const error of result.errors) io.stderr.write(`mcp-review: warning: rule ${error.ruleId} failed on ${error.path}: ${error.message}\n`);
+    const report = scanReport(result, skipped, Math.round(performance.now() - started), { units: result.units, jobs: args.jobs });
+    return emit(report, args, io, args.failOn ?? config.fail_on, "", config);
+  }
+  const collected = collectFiles(target, isDirectory, collect);
+  const result = (await engine()).analyze(collected.files, { ...options, verifyFixes: args.fix });
   for (const error of result.errors) io.stderr.write(`mcp-review: warning: rule ${error.ruleId} failed on ${error.path}: ${error.message}\n`);
   const report = scanReport(result, collected.skipped, Math.round(performance.now() - started));
-  if (!args.fix) return emit(report, args, io, args.failOn ?? config.fail_on, "", config);
   const fixes = fixFiles(collected.files, result.findings, options);
   // A dry run's stdout is the patch, for `git apply`; its report goes to --output, if anywhere.
   const status = args.dryRun && !args.output ? exitStatus(report, args.failOn ?? config.fail_on, config) : emit(report, args, io, args.failOn ?? config.fail_on, "", config);
@@ -258,13 +337,29 @@ function inventory(args: InventoryArgs, io: CliIo): number {
   return 0;
 }
 
+/** `SCAN_MEMORY_MB`: what the units in flight on a scan's threads may hold together; the default when unset or not a positive number. */
+function memoryBudget(env: Record<string, string | undefined>): number | undefined {
+  const mb = Number(env.SCAN_MEMORY_MB);
+  return env.SCAN_MEMORY_MB && Number.isFinite(mb) && mb > 0 ? mb * 1024 * 1024 : undefined;
+}
+
+/** The result cache of a CLI scan: Redis when REDIS_URL is set (a one-off process gains nothing from one in memory). */
+async function cliCache(io: CliIo): Promise<ResultCache | undefined> {
+  if (!io.env.REDIS_URL) return undefined;
+  let warned = false;
+  return openResultCache(io.env, (error) => {
+    if (!warned) io.stderr.write(`mcp-review: warning: the result cache in Redis is not available (${error.message}); analyzing without it\n`);
+    warned = true;
+  });
+}
+
 /** `scan --user`: the current user's MCP client configs, wherever each client keeps them. */
-function scanUser(args: ScanArgs, io: CliIo): number {
+async function scanUser(args: ScanArgs, io: CliIo): Promise<number> {
   const started = performance.now();
   const home = io.env.HOME ?? io.env.USERPROFILE ?? homedir();
   const dirs = { home, appData: io.env.APPDATA, xdgConfigHome: io.env.XDG_CONFIG_HOME };
   const collected = readUserConfigs(dirs, 1024 * 1024);
-  const result = analyze(collected.files);
+  const result = (await engine()).analyze(collected.files);
   for (const error of result.errors) io.stderr.write(`mcp-review: warning: rule ${error.ruleId} failed on ${error.path}: ${error.message}\n`);
   const report = scanReport(result, collected.skipped, Math.round(performance.now() - started));
   const places = userConfigLocations(dirs).length;
@@ -283,7 +378,7 @@ function emit(report: ScanReport, args: ScanArgs, io: CliIo, failOn: FailLevel, 
     args.format === "json"
       ? `${JSON.stringify(report, null, 2)}\n`
       : args.format === "sarif"
-        ? formatSarif(report, listRules(), packageVersion())
+        ? formatSarif(report, loaded!.listRules(), packageVersion())
         : (preface !== "" ? preface : "") + formatText(report);
   if (args.output) {
     const file = resolve(io.cwd, args.output);
@@ -330,7 +425,7 @@ function fixFiles(files: readonly SourceInput[], findings: readonly Finding[], o
 }
 
 function holds(files: readonly SourceInput[], file: SourceInput, text: string, findings: readonly Finding[], options: AnalyzeOptions): boolean {
-  const after = analyze(files.map((f) => (f === file ? { ...f, content: text } : f)), { ...options, only: [file.path] });
+  const after = loaded!.analyze(files.map((f) => (f === file ? { ...f, content: text } : f)), { ...options, only: [file.path] });
   if (after.skipped.some((s) => s.path === file.path)) return false;
   const before = findings.filter((f) => f.path === file.path && !f.suggestion).length;
   return after.findings.filter((f) => f.path === file.path).length <= before;

@@ -12,6 +12,9 @@ export interface ScanStats {
   ruleErrors: RuleError[];
   /** Findings silenced by `mcp-review-ignore` comments, with their reasons; not in `findings`. */
   suppressed: (Finding & { reason: string })[];
+  /** A whole-tree scan: units of files analyzed together (`cached`: read from the result cache), on `jobs` threads. */
+  units?: { total: number; cached: number };
+  jobs?: number;
 }
 
 /** What `mcp-review scan --format json` prints. */
@@ -20,7 +23,7 @@ export interface ScanReport {
   stats: ScanStats;
 }
 
-export function scanReport(result: AnalysisResult, collectionSkipped: SkippedFile[], durationMs: number): ScanReport {
+export function scanReport(result: AnalysisResult, collectionSkipped: SkippedFile[], durationMs: number, scan: Pick<ScanStats, "units" | "jobs"> = {}): ScanReport {
   const skippedFiles = [...collectionSkipped, ...result.skipped].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const skipped: Record<string, number> = {};
   for (const file of skippedFiles) skipped[file.reason] = (skipped[file.reason] ?? 0) + 1;
@@ -38,6 +41,7 @@ export function scanReport(result: AnalysisResult, collectionSkipped: SkippedFil
       skippedFiles,
       ruleErrors: result.errors,
       suppressed: result.suppressed.map(({ finding, reason }) => ({ ...finding, reason })),
+      ...scan,
     },
   };
 }

@@ -5,6 +5,7 @@ import { contextClassifier, type CodeContext } from "./context.js";
 import { fingerprintFindings } from "./fingerprint.js";
 import { isProjectConfig, languageOf } from "./language.js";
 import { PythonAnalysis } from "./python/run.js";
+import { compareFindings } from "./results.js";
 import { createMcpFile, describeSources } from "./mcp.js";
 import type { ConfigRuleContext, Problem, Rule, RuleContext, TextProblem, TextRuleContext } from "./rule.js";
 import { findSuppressions, suppressionFor, type Suppression } from "./suppressions.js";
@@ -120,6 +121,7 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
         python ??= new PythonAnalysis(
           new Map(files.filter((f) => languageOf(f.path) === "python").map((f) => [f.path, f.content])),
           new Map(files.filter((f) => languageOf(f.path) === "manifest").map((f) => [f.path, f.content])),
+          options.tree?.python,
         );
         const problem = python.syntaxError(file.path);
         if (problem) {
@@ -456,10 +458,6 @@ function lineAndColumn(text: string, offset: number): { line: number; column: nu
     lineStart = i + 1;
   }
   return { line, column: offset - lineStart + 1 };
-}
-
-function compareFindings(a: Finding, b: Finding): number {
-  return a.path < b.path ? -1 : a.path > b.path ? 1 : a.line - b.line || a.column - b.column || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0);
 }
 
 function countLines(text: string): number {

@@ -1,4 +1,5 @@
 import type { CodeContext, ContextPaths } from "./context.js";
+import type { PythonTreeFacts } from "./python/project.js";
 
 /** Severities from most to least serious. */
 export const SEVERITIES = ["critical", "high", "medium", "low", "info"] as const;
@@ -90,7 +91,13 @@ export type SkipReason =
   | "parse-error"
   | "fetch-failed"
   | "symlink"
-  | "limit";
+  | "limit"
+  /** In a folder of code no one of the repository wrote: `node_modules`, `vendor`, a virtualenv, build output beside its sources. */
+  | "vendored"
+  /** A minified bundle. */
+  | "minified"
+  /** Code that says it was generated (`// @generated`, `# Code generated ... DO NOT EDIT`). */
+  | "generated";
 
 export interface SkippedFile {
   path: string;
@@ -129,6 +136,16 @@ export interface AnalyzeOptions {
   verifyFixes?: boolean | number | ((finding: Finding) => boolean);
   /** With `verifyFixes`, verify at most this many (each costs an analysis of its file). */
   maxVerified?: number;
+  /**
+   * Set by `analyzeUnits` when these files are one unit of a larger tree: what an analysis of the
+   * whole tree would know beyond them. Callers that hand over a whole tree leave it unset.
+   */
+  tree?: TreeFacts;
+}
+
+/** What a unit of a tree needs to know of the rest of the tree (see `planUnits`). */
+export interface TreeFacts {
+  python?: PythonTreeFacts;
 }
 
 /** A finding that an inline `mcp-review-ignore` comment silenced, with the reason it gives. */

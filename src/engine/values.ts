@@ -224,7 +224,8 @@ function indexedDescendants(sourceFile: SourceFile, kind: SyntaxKind): Node[] {
   // Token kinds (identifiers, string literals) ts-morph finds in the full child list, JSDoc
   // included: leave those to it, as well as everything should a future version rename the method.
   const parseTreeKind = kind >= SyntaxKind.FirstNode && kind < SyntaxKind.FirstJSDocNode;
-  if (!parseTreeKind || typeof wrap !== "function") return sourceFile.getDescendantsOfKind(kind);
+  if (typeof wrap !== "function" || (!parseTreeKind && !TOKEN_NODE_KINDS.has(kind))) return sourceFile.getDescendantsOfKind(kind);
+  if (!parseTreeKind) return tokenNodesOf(sourceFile, kind).map((node) => wrap.call(sourceFile, node));
   let index = compilerIndex.get(sourceFile);
   if (!index) {
     index = new Map();
@@ -246,6 +247,38 @@ function indexedDescendants(sourceFile: SourceFile, kind: SyntaxKind): Node[] {
     compilerIndex.set(sourceFile, index);
   }
   return (index.get(kind) ?? []).map((node) => wrap.call(sourceFile, node));
+}
+
+/**
+ * Token kinds that only ever occur as nodes of the parse tree or of its JSDoc, never as the tokens
+ * the TypeScript services synthesize between children (punctuation, keywords): ts-morph's full
+ * child walk finds exactly these, so a walk of the tree and its JSDoc finds them too, at a
+ * fraction of the cost (the full walk scans every token of the file).
+ */
+const TOKEN_NODE_KINDS: ReadonlySet<SyntaxKind> = new Set([SyntaxKind.Identifier, SyntaxKind.StringLiteral, SyntaxKind.NoSubstitutionTemplateLiteral]);
+const tokenIndex = new WeakMap<Node, Map<SyntaxKind, ts.Node[]>>();
+
+/** The compiler nodes of those kinds in a file, in the order of ts-morph's walk: each node's JSDoc before its children. */
+function tokenNodesOf(sourceFile: SourceFile, kind: SyntaxKind): ts.Node[] {
+  let index = tokenIndex.get(sourceFile);
+  if (!index) {
+    index = new Map([...TOKEN_NODE_KINDS].map((k) => [k, []]));
+    const stack: ts.Node[] = [];
+    const pushChildren = (node: ts.Node) => {
+      const children: ts.Node[] = [];
+      for (const doc of (node as ts.Node & { jsDoc?: ts.Node[] }).jsDoc ?? []) children.push(doc);
+      ts.forEachChild(node, (child) => void children.push(child));
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+    };
+    pushChildren(sourceFile.compilerNode);
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      index.get(node.kind)?.push(node);
+      pushChildren(node);
+    }
+    tokenIndex.set(sourceFile, index);
+  }
+  return index.get(kind)!;
 }
 
 /**

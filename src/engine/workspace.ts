@@ -1,8 +1,8 @@
-import { posix } from "node:path";
 import type { SourceFile } from "ts-morph";
 import { exportedDeclaration, linkModule } from "./imports.js";
 import { isProjectConfig, languageOf } from "./language.js";
 import { createMcpFile, type McpFile } from "./mcp.js";
+import { ModuleResolution } from "./module-resolution.js";
 import { Resolver } from "./resolve.js";
 import type { SourceInput } from "./types.js";
 
@@ -11,11 +11,8 @@ export const MAX_IMPORT_DEPTH = 5;
 
 /** Module specifiers of imports, re-exports, `require` and dynamic `import()`. */
 const IMPORT_SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|\bimport\s+)["']([^"'\s]+)["']/g;
-/** Specifiers that tsconfig `paths` commonly map into the project, used when no tsconfig says otherwise. */
-const CONVENTIONAL_ALIAS = /^[~@#]\/(.+)$/;
 /** Text that marks a file as an MCP server: handlers, and so taint sources, live there. */
 const MCP_SERVER_TEXT = /@modelcontextprotocol\/sdk|\b(?:McpServer|StreamableHTTPServerTransport|SSEServerTransport|CallToolRequestSchema)\b/;
-const EXTENSIONS = [".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"];
 
 interface Entry {
   path: string;
@@ -37,8 +34,8 @@ export class Workspace {
   /** MCP server files and the modules they reach by relative imports: where cross-file taint can start. */
   private readonly mcpReach = new Set<string>();
 
-  /** tsconfig/jsconfig files by directory: their `paths` and `baseUrl` map non-relative specifiers into the project. */
-  private readonly configs = new Map<string, ModulePaths>();
+  /** How specifiers name files of the analysis: relative paths, and tsconfig `paths` and `baseUrl` aliases. */
+  private readonly modules: ModuleResolution;
 
   constructor(files: readonly SourceInput[]) {
     const configs: SourceInput[] = [];
@@ -46,12 +43,7 @@ export class Workspace {
       if (isProjectConfig(file.path)) configs.push(file);
       else if (languageOf(file.path)) this.entries.set(file.path, { path: file.path, content: file.content });
     }
-    const byPath = new Map(configs.map((c) => [c.path, c.content]));
-    for (const config of configs) {
-      if (!/(?:^|\/)[tj]sconfig\.json$/.test(config.path)) continue;
-      const paths = modulePaths(config.path, byPath);
-      if (paths) this.configs.set(posix.dirname(config.path), paths);
-    }
+    this.modules = new ModuleResolution((path) => this.entries.has(path), configs);
   }
 
   /** The path of a parsed file of this analysis. */
@@ -191,128 +183,7 @@ export class Workspace {
     }
     return this.importers;
   }
-
   private resolvePath(from: string, specifier: string): string | undefined {
-    if (specifier.startsWith(".")) return this.fileAt(posix.normalize(posix.join(posix.dirname(from), specifier)));
-    if (specifier.startsWith("/") || specifier.startsWith("node:")) return undefined;
-    const config = this.configFor(from);
-    if (config) {
-      for (const base of config.candidates(specifier)) {
-        const found = this.fileAt(base);
-        if (found) return found;
-      }
-      return undefined;
-    }
-    // No tsconfig among the files (a pull request's changed files): the usual `~/` and `@/` into src/.
-    const alias = CONVENTIONAL_ALIAS.exec(specifier);
-    return alias ? (this.fileAt(`src/${alias[1]}`) ?? this.fileAt(alias[1]!)) : undefined;
+    return this.modules.resolve(from, specifier);
   }
-
-  private fileAt(base: string): string | undefined {
-    const stem = base.replace(/\.(?:[mc]?js|jsx)$/, "");
-    const candidates = [base, ...EXTENSIONS.map((e) => stem + e), ...EXTENSIONS.map((e) => `${base}/index${e}`)];
-    return candidates.find((c) => this.entries.has(c));
-  }
-
-  /** The tsconfig of the nearest folder above `path` that has one. */
-  private configFor(path: string): ModulePaths | undefined {
-    if (this.configs.size === 0) return undefined;
-    for (let dir = posix.dirname(path); ; dir = posix.dirname(dir)) {
-      const config = this.configs.get(dir);
-      if (config) return config;
-      if (dir === "." || dir === "/" || dir === "") return undefined;
-    }
-  }
-}
-
-/** How a tsconfig maps non-relative specifiers to folders of the project. */
-interface ModulePaths {
-  candidates(specifier: string): string[];
-}
-
-/** `compilerOptions.paths` and `baseUrl` of a tsconfig, following a relative `extends` among the files. */
-function modulePaths(configPath: string, files: ReadonlyMap<string, string>, depth = 0): ModulePaths | undefined {
-  const options = readCompilerOptions(configPath, files, depth);
-  if (!options) return undefined;
-  const { baseUrl, paths } = options;
-  if (baseUrl === undefined && paths === undefined) return undefined;
-  const pathsBase = options.pathsBase ?? baseUrl ?? posix.dirname(configPath);
-  return {
-    candidates(specifier) {
-      const out: string[] = [];
-      for (const [pattern, targets] of Object.entries(paths ?? {})) {
-        const star = pattern.indexOf("*");
-        let rest: string | undefined;
-        if (star < 0) rest = pattern === specifier ? "" : undefined;
-        else if (specifier.startsWith(pattern.slice(0, star)) && specifier.endsWith(pattern.slice(star + 1)) && specifier.length >= pattern.length - 1) {
-          rest = specifier.slice(star, specifier.length - (pattern.length - star - 1));
-        }
-        if (rest === undefined || !Array.isArray(targets)) continue;
-        for (const target of targets) if (typeof target === "string") out.push(posix.normalize(posix.join(pathsBase, target.replace("*", rest))));
-      }
-      if (baseUrl !== undefined) out.push(posix.normalize(posix.join(baseUrl, specifier)));
-      return out.map((p) => p.replace(/^\.\//, ""));
-    },
-  };
-}
-
-interface CompilerPaths {
-  /** Relative to the scanned root. */
-  baseUrl?: string;
-  paths?: Record<string, unknown>;
-  /** Where `paths` targets start: baseUrl, or the folder of the tsconfig that declares them. */
-  pathsBase?: string;
-}
-
-function readCompilerOptions(configPath: string, files: ReadonlyMap<string, string>, depth: number): CompilerPaths | undefined {
-  const text = files.get(configPath);
-  if (text === undefined || depth > 4) return undefined;
-  let json: { extends?: unknown; compilerOptions?: { baseUrl?: unknown; paths?: unknown } };
-  try {
-    json = JSON.parse(withoutJsonComments(text)) as typeof json;
-  } catch {
-    return undefined;
-  }
-  const dir = posix.dirname(configPath);
-  const inherited = typeof json.extends === "string" && json.extends.startsWith(".")
-    ? readCompilerOptions(posix.normalize(posix.join(dir, json.extends.endsWith(".json") ? json.extends : `${json.extends}.json`)), files, depth + 1)
-    : undefined;
-  const options = json.compilerOptions ?? {};
-  const out: CompilerPaths = { ...inherited };
-  if (typeof options.baseUrl === "string") out.baseUrl = posix.normalize(posix.join(dir, options.baseUrl));
-  if (options.paths && typeof options.paths === "object") {
-    out.paths = options.paths as Record<string, unknown>;
-    out.pathsBase = out.baseUrl ?? dir;
-  }
-  return out;
-}
-
-/** tsconfig files are JSON with comments and trailing commas. */
-function withoutJsonComments(text: string): string {
-  let out = "";
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '"') {
-      const end = stringEnd(text, i);
-      out += text.slice(i, end);
-      i = end - 1;
-    } else if (c === "/" && text[i + 1] === "/") {
-      while (i < text.length && text[i] !== "\n") i++;
-      out += "\n";
-    } else if (c === "/" && text[i + 1] === "*") {
-      const end = text.indexOf("*/", i + 2);
-      i = end < 0 ? text.length : end + 1;
-    } else {
-      out += c;
-    }
-  }
-  return out.replace(/,(\s*[}\]])/g, "$1");
-}
-
-function stringEnd(text: string, start: number): number {
-  for (let i = start + 1; i < text.length; i++) {
-    if (text[i] === "\\") i++;
-    else if (text[i] === '"') return i + 1;
-  }
-  return text.length;
 }

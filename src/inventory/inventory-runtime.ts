@@ -35,7 +35,7 @@ export interface ScanRuntime {
 /** What scanning needs: with Redis, the cache and the gate are shared by every worker; without, this process's. */
 export function createScanRuntime(options: { github: GitHubFactory; log: Log; redis?: { client: Redis; prefix: string }; store: InventoryStore }): ScanRuntime {
   const store = options.store;
-  const cache = options.redis ? createRedisInventoryCache(options.redis.client, options.redis.prefix) : createMemoryInventoryCache();
+  const cache = options.redis ? createRedisInventoryCache(options.redis.client, options.redis.prefix, { onError: (error) => options.log.warn({ err: error }, "the inventory cache in Redis failed: the scan analyzes without it") }) : createMemoryInventoryCache();
   const gate = options.redis ? createRedisRequestGate(options.redis.client, options.redis.prefix) : createMemoryRequestGate();
   const thread = createUnitAnalyzerThread();
   const deps: ScanDeps = { github: options.github, store, cache, gate, analyze: thread.analyze, log: options.log, limits: scanLimits() };

@@ -5,7 +5,7 @@ import { inventoryFacts } from "../engine/inventory.js";
 import type { UnitBatch } from "./unit-analyzer.js";
 
 /** Heap in use past which the thread collects garbage after a batch (as the review's analysis thread does). */
-const COLLECT_ABOVE_BYTES = 160 * 1024 * 1024;
+const COLLECT_ABOVE_BYTES = 48 * 1024 * 1024;
 v8.setFlagsFromString("--expose-gc");
 const collectGarbage = vm.runInNewContext("gc") as () => void;
 

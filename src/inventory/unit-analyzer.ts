@@ -63,7 +63,8 @@ export function createUnitAnalyzerThread(options: { timeoutMs?: number; idleMs?:
     pump();
   };
   const start = (): Worker => {
-    const w = new Worker(script);
+    // A small young generation and a collection after each batch keep the thread near what it holds.
+    const w = new Worker(script, { resourceLimits: { maxYoungGenerationSizeMb: 16 } });
     w.on("message", (message: { id: number; facts?: FileFacts[]; error?: string }) => {
       const task = current;
       if (!task || task.id !== message.id) return;

@@ -87,8 +87,13 @@ export function createBullmqScanQueue(options: BullmqScanQueueOptions): ScanQueu
       const existing = (await queue.getJob(holder)) as Job<ScanJob> | undefined;
       const state = existing ? await existing.getState() : "unknown";
       if (existing && WAITING_STATES.has(state)) {
-        // A forced request (the engine changed) must not be lost in an unforced waiting one.
-        if (job.force && !existing.data.force) await existing.updateData({ ...existing.data, force: true }).catch(() => {});
+        // A forced request (the engine changed) must not be lost in an unforced waiting one, nor a
+        // push wait behind the daily pass's backlog: the waiting scan takes the more urgent trigger.
+        const urgent = (PRIORITY[job.trigger] ?? 5) < (PRIORITY[existing.data.trigger] ?? 5);
+        if ((job.force && !existing.data.force) || urgent) {
+          await existing.updateData({ ...existing.data, ...(urgent ? { trigger: job.trigger } : {}), force: Boolean(existing.data.force || job.force) }).catch(() => {});
+          if (urgent && state === "prioritized") await existing.changePriority({ priority: PRIORITY[job.trigger] ?? 5 }).catch(() => {});
+        }
         return false;
       }
       // The holder ran or vanished: take its place, unless another enqueuer just did.
@@ -245,6 +250,8 @@ export function createMemoryScanQueue(options: { processor: ScanProcessor; logge
         const existing = pending.get(job.repositoryId);
         if (existing) {
           if (job.force) existing.force = true;
+          // A push does not wait at the daily pass's priority: the waiting scan takes the more urgent trigger.
+          if ((PRIORITY[job.trigger] ?? 5) < (PRIORITY[existing.trigger] ?? 5)) existing.trigger = job.trigger;
           continue;
         }
         const copy = { ...job };

@@ -3,6 +3,7 @@ import vm from "node:vm";
 import { parentPort } from "node:worker_threads";
 import type { AnalyzeOptions, SourceInput } from "../engine/types.js";
 import type { DiffLines } from "./diff-lines.js";
+import { openResultCache } from "../scan/result-cache.js";
 import { analyzeForReview } from "./review-analysis.js";
 
 /**
@@ -15,10 +16,13 @@ const COLLECT_ABOVE_BYTES = 128 * 1024 * 1024;
 v8.setFlagsFromString("--expose-gc");
 const collectGarbage = vm.runInNewContext("gc") as () => void;
 
+/** Baselines already analyzed: in Redis when REDIS_URL is set (shared by every worker process), else in this thread's memory. */
+const cache = openResultCache(process.env);
+
 /** The body of an analysis thread: the engine, one request at a time, off the event loop. */
-parentPort!.on("message", ({ id, files, options, diff }: { id: number; files: SourceInput[]; options: AnalyzeOptions; diff: Map<string, DiffLines> }) => {
+parentPort!.on("message", async ({ id, files, options, diff }: { id: number; files: SourceInput[]; options: AnalyzeOptions; diff: Map<string, DiffLines> }) => {
   try {
-    parentPort!.postMessage({ id, result: analyzeForReview(files, options, diff) });
+    parentPort!.postMessage({ id, result: await analyzeForReview(files, options, diff, await cache) });
   } catch (error) {
     parentPort!.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
   }

@@ -1,5 +1,7 @@
 import type { AnalysisResult, AnalyzeOptions, Finding, SourceInput } from "../engine/types.js";
 import type { DiffLines } from "./diff-lines.js";
+import type { ResultCache } from "../scan/result-cache.js";
+import { scanFile, scanTree } from "../scan/tree-scan.js";
 import { placeFindings } from "./render.js";
 
 export interface BaselineSplit {
@@ -44,6 +46,34 @@ export function analyzeBaseline(
   analyze: (files: readonly SourceInput[], options: AnalyzeOptions) => AnalysisResult,
   diff: ReadonlyMap<string, DiffLines>,
 ): Baseline | undefined {
+  const request = baselineRequest(files, head, diff);
+  if (!request) return undefined;
+  const before = analyze(request.files, { ...options, only: request.only, onlyRules: request.onlyRules });
+  return {
+    fingerprints: [...before.findings, ...before.suppressed.map((s) => s.finding)].map((f) => f.fingerprint),
+    durationMs: before.stats.durationMs,
+  };
+}
+
+/**
+ * `analyzeBaseline` through the result cache: the base versions are analyzed unit by unit (see
+ * `planUnits`), and a unit whose files, checked files and rules were analyzed before is read back.
+ * A review of the same base again (a rescan, a push that leaves the same files with findings)
+ * costs nearly nothing.
+ */
+export async function analyzeBaselineCached(files: readonly SourceInput[], head: AnalysisResult, options: AnalyzeOptions, diff: ReadonlyMap<string, DiffLines>, cache: ResultCache): Promise<Baseline | undefined> {
+  const request = baselineRequest(files, head, diff);
+  if (!request) return undefined;
+  const started = performance.now();
+  const before = await scanTree(request.files.map((f) => scanFile(f)), { ...options, only: request.only, onlyRules: request.onlyRules }, { jobs: 1, cache });
+  return {
+    fingerprints: [...before.findings, ...before.suppressed.map((s) => s.finding)].map((f) => f.fingerprint),
+    durationMs: Math.round(performance.now() - started),
+  };
+}
+
+/** What a baseline analyzes: every base version (as context), rules run only on `only`, with `onlyRules`. Undefined when no file needs it. */
+function baselineRequest(files: readonly SourceInput[], head: AnalysisResult, diff: ReadonlyMap<string, DiffLines>): { files: SourceInput[]; only: string[]; onlyRules: string[] } | undefined {
   const baseFiles = files.filter((f) => f.base !== undefined).map((f) => ({ path: f.path, content: f.base! }));
   const counted = placeFindings(head.findings, diff)
     .filter((p) => p.changedLine !== undefined)
@@ -53,9 +83,5 @@ export function analyzeBaseline(
   if (only.length === 0) return undefined;
   const checked = new Set(only);
   const onlyRules = [...new Set(counted.filter((f) => checked.has(f.path)).map((f) => f.ruleId))];
-  const before = analyze(baseFiles, { ...options, only, onlyRules });
-  return {
-    fingerprints: [...before.findings, ...before.suppressed.map((s) => s.finding)].map((f) => f.fingerprint),
-    durationMs: before.stats.durationMs,
-  };
+  return { files: baseFiles, only, onlyRules };
 }

@@ -1,5 +1,6 @@
 import { applyOrgConfig, CONFIG_PATH, ignoreMatcher, ORG_CONFIG_REPO, parseRepoConfig, type RepoConfig } from "../config/repo-config.js";
 import { isAnalyzable, isDependencyFile } from "../engine/language.js";
+import { inBuildOutput, inVendoredFolder, machineWritten } from "../engine/machine-written.js";
 import type { SkippedFile, SourceInput } from "../engine/types.js";
 import { addedFileContent, allLines, baseFromPatch, parsePatch, type DiffLines } from "./diff-lines.js";
 import { statusOf, toReviewError } from "./github-errors.js";
@@ -131,6 +132,7 @@ export async function collect(github: GitHub, job: ReviewJob, pull: PullRequestS
     if (file.status === "removed") skipped.push({ path: file.filename, reason: "removed" });
     else if (isIgnored(file.filename)) skipped.push({ path: file.filename, reason: "ignored", detail: "matches `ignore` in the config" });
     else if (!isAnalyzable(file.filename)) skipped.push({ path: file.filename, reason: "unsupported" });
+    else if (inVendoredFolder(file.filename)) skipped.push({ path: file.filename, reason: "vendored", detail: "in a folder of vendored code" });
     else if (wanted.length >= config.max_files) skipped.push({ path: file.filename, reason: "limit", detail: `over max_files (${config.max_files})` });
     else wanted.push(file);
   }
@@ -142,9 +144,12 @@ export async function collect(github: GitHub, job: ReviewJob, pull: PullRequestS
   const tree = wanted.length > 0 ? await readTree(github, job) : undefined;
   if (tree && "files" in tree) {
     const links = new Set(tree.files.filter((f) => f.mode === "120000").map((f) => f.path));
+    const folders = new Set(tree.files.flatMap((f) => f.path.split("/").slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join("/"))));
     for (let i = wanted.length - 1; i >= 0; i--) {
-      if (!links.has(wanted[i]!.filename)) continue;
-      skipped.push({ path: wanted[i]!.filename, reason: "symlink" });
+      const path = wanted[i]!.filename;
+      if (links.has(path)) skipped.push({ path, reason: "symlink" });
+      else if (inBuildOutput(path, (folder) => folders.has(folder))) skipped.push({ path, reason: "vendored", detail: "build output beside its sources" });
+      else continue;
       wanted.splice(i, 1);
     }
   }
@@ -161,6 +166,11 @@ export async function collect(github: GitHub, job: ReviewJob, pull: PullRequestS
     const fetched = fromPatch !== undefined ? checkText(Buffer.from(fromPatch, "utf8"), file.filename, limits) : heads.get(file.filename)!;
     if ("skip" in fetched) {
       skipped.push({ path: file.filename, ...fetched.skip });
+      return;
+    }
+    // Generated code is read: the review places its findings in the "generated" context.
+    if (machineWritten(file.filename, fetched.text) === "minified") {
+      skipped.push({ path: file.filename, reason: "minified", detail: "a minified bundle" });
       return;
     }
     // The base version lets the engine tell new findings from old ones and compare tool definitions.

@@ -283,6 +283,9 @@ const SKIP_LABEL: Record<string, string> = {
   "fetch-failed": "could not be read",
   symlink: "a symbolic link, not followed",
   limit: "over the file limit",
+  vendored: "vendored code or build output, not written in the repository",
+  minified: "a minified bundle",
+  generated: "generated code",
 };
 
 function annotationLevel(severity: Severity): Annotation["annotation_level"] {

@@ -114,6 +114,8 @@ export interface InventoryStore {
   readonly dialect: SqlDb["dialect"];
   upsertInstallation(installation: InstallationRecord): Promise<void>;
   setInstallationSuspended(id: number, suspended: boolean): Promise<void>;
+  /** Whether the installation is suspended (GitHub gives it no token): its repositories are not scanned until it is unsuspended. */
+  isInstallationSuspended(id: number): Promise<boolean>;
   /** Removes the installation and all data of its repositories; returns their ids. */
   deleteInstallation(id: number): Promise<number[]>;
   upsertRepositories(installationId: number, repositories: readonly RepositoryInput[]): Promise<void>;
@@ -202,6 +204,11 @@ export class SqlInventoryStore implements InventoryStore {
 
   async setInstallationSuspended(id: number, suspended: boolean): Promise<void> {
     await this.db.run("UPDATE installations SET suspended = ?, updated_at = ? WHERE id = ?", [suspended ? 1 : 0, new Date().toISOString(), id]);
+  }
+
+  async isInstallationSuspended(id: number): Promise<boolean> {
+    const row = await this.db.get<{ suspended: number | string }>("SELECT suspended FROM installations WHERE id = ?", [id]);
+    return row !== undefined && Number(row.suspended) === 1;
   }
 
   async deleteInstallation(id: number): Promise<number[]> {

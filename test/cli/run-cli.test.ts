@@ -210,8 +210,8 @@ describe("mcp-review scan", () => {
 
   it("honors ignore globs, rule settings and fail_on from .github/mcp-review.yml, and --fail-on over it", async () => {
     write("src/server.ts", VULNERABLE_SERVER);
-    write("vendor/server.ts", VULNERABLE_SERVER);
-    write(".github/mcp-review.yml", "ignore: ['vendor/**']\nrules:\n  command-injection: off\n  bind-all-interfaces: medium\nfail_on: critical\n");
+    write("third_party/server.ts", VULNERABLE_SERVER);
+    write(".github/mcp-review.yml", "ignore: ['third_party/**']\nrules:\n  command-injection: off\n  bind-all-interfaces: medium\nfail_on: critical\n");
     const configured = await run("scan", ".", "--format", "json");
     const report = JSON.parse(configured.stdout);
     expect(report.findings.map((f: { ruleId: string; severity: string; path: string }) => [f.path, f.ruleId, f.severity])).toEqual([
@@ -236,7 +236,7 @@ describe("mcp-review scan", () => {
     expect(code).toBe(1);
   });
 
-  it("skips and counts binary and oversized files, and never enters node_modules or .git", async () => {
+  it("skips and counts binary and oversized files, counts node_modules as vendored without entering it, and never enters .git", async () => {
     write("src/server.ts", VULNERABLE_SERVER);
     write("src/blob.js", Buffer.from([0x63, 0x6f, 0x6e, 0x00, 0x01, 0x02]));
     write("src/huge.js", `// ${"x".repeat(3 * 1024)}\n${VULNERABLE_SERVER}`);
@@ -245,8 +245,9 @@ describe("mcp-review scan", () => {
     write(".github/mcp-review.yml", "max_file_size_kb: 2\n");
     const { stdout } = await run("scan", ".", "--format", "json");
     const report = JSON.parse(stdout);
-    expect(report.stats.skipped).toEqual({ binary: 1, "too-large": 1 });
-    expect(report.stats.filesSkipped).toBe(2);
+    expect(report.stats.skipped).toEqual({ binary: 1, "too-large": 1, vendored: 1 });
+    expect(report.stats.skippedFiles.find((s: { reason: string }) => s.reason === "vendored").path).toBe("node_modules");
+    expect(report.stats.filesSkipped).toBe(3);
     expect(report.stats.filesScanned).toBe(1);
     expect(new Set(report.findings.map((f: { path: string }) => f.path))).toEqual(new Set(["src/server.ts"]));
   });

@@ -184,6 +184,93 @@ describe("the inventory of TypeScript servers", () => {
     expect(split.servers.map((s) => [s.name, s.transports])).toEqual([["split", ["stdio"]]]);
     expect(split.tools.map((t) => [t.name, t.server])).toEqual([["ping", "src/server.ts:2"]]);
   });
+
+  it("gives a server the HTTP transports of the helper modules it is handed to, its name from a config object of another file, and its tools over the test servers", () => {
+    const helper = (kind: "sse" | "http") =>
+      kind === "sse"
+        ? `import express from "express";\nimport { SSEServerTransport } from "@modelcontextprotocol/sdk/server/sse.js";\nexport function startSSE(server) {\n  const app = express();\n  app.get("/sse", async (req, res) => { await server.connect(new SSEServerTransport("/messages", res)); });\n  app.listen(3001, "0.0.0.0");\n}\n`
+        : `import express from "express";\nimport cors from "cors";\nimport { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";\nexport function startHttp(server) {\n  const app = express();\n  app.use(cors());\n  app.post("/mcp", async (req, res) => { const t = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined }); await server.connect(t); await t.handleRequest(req, res, req.body); });\n  app.listen(3002, "127.0.0.1");\n}\n`;
+    const inventory = buildInventory([
+      { path: "src/config.ts", content: `export const serverConfig = { name: "kubernetes", version: "0.1.0" } as const;\n` },
+      { path: "src/tools/get.ts", content: `import { McpError } from "@modelcontextprotocol/sdk/types.js";\nexport const getSchema = { name: "kubectl_get", description: "Get resources", inputSchema: { type: "object", properties: { kind: { type: "string" } } } };\n` },
+      {
+        path: "src/index.ts",
+        content: `import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { serverConfig } from "./config.js";
+import { getSchema } from "./tools/get.js";
+import { startSSE } from "./utils/sse.js";
+import { startHttp } from "./utils/http.js";
+const server = new Server({ name: serverConfig.name, version: serverConfig.version }, { capabilities: { tools: {} } });
+export const tools = [getSchema];
+if (process.env.SSE) startSSE(server);
+else if (process.env.HTTP) startHttp(server);
+else await server.connect(new StdioServerTransport());
+`,
+      },
+      { path: "src/utils/sse.ts", content: helper("sse") },
+      { path: "src/utils/http.ts", content: helper("http") },
+      { path: "tests/get.test.ts", content: `import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";\nimport { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";\nimport { getSchema } from "../src/tools/get.js";\nconst server = new McpServer({ name: "test-server", version: "1.0.0" });\nawait server.connect(new StdioServerTransport());\n` },
+    ]);
+    const main = inventory.servers.find((s) => s.path === "src/index.ts")!;
+    expect([main.name, main.version, main.transports]).toEqual(["kubernetes", "0.1.0", ["sse", "stdio", "streamable-http"]]);
+    // Served two ways: every listen address, and the weakest protection of the two.
+    expect(main.http!.listen.map((l) => [l.host, l.port, l.exposure, l.path])).toEqual([
+      ["127.0.0.1", "3002", "loopback", "src/utils/http.ts"],
+      ["0.0.0.0", "3001", "all", "src/utils/sse.ts"],
+    ]);
+    expect([main.http!.auth, main.http!.cors]).toEqual([false, "wildcard"]);
+    expect(inventory.servers.find((s) => s.path === "tests/get.test.ts")!.transports).toEqual(["stdio"]);
+    expect(inventory.tools.map((t) => [t.name, t.server])).toEqual([["kubectl_get", "src/index.ts:7"]]);
+  });
+
+  it("reads schemas and handlers imported from other files, and says when a schema cannot be read", () => {
+    const tools = `import { z } from "zod";
+export const argSchema = { path: z.string().describe("File to read"), lines: z.number().int().optional() };
+export const Search = z.object({ term: z.string().min(1) });
+export default async function readFile() { return { content: [] }; }
+const parameters = { url: z.string().url() };
+const toolName = "fetch_page";
+export const fetchTool = { name: toolName, description: "Fetch a page", parameters } as const;
+`;
+    const split = buildInventory([
+      { path: "src/tools/read.ts", content: tools },
+      {
+        path: "src/server.ts",
+        content: `import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import readFile, { argSchema as readSchema, Search, fetchTool } from "./tools/read.ts";
+import { remoteSchema, buildSchema, meta, config } from "some-schema-package";
+import { z } from "zod";
+const server = new McpServer({ name: "split-tools", version: "1.0.0" });
+server.tool("read_file", "Read a file", readSchema, readFile);
+server.tool("search", "Search", Search.shape, readFile);
+server.registerTool("search2", { description: "Search again", inputSchema: Search.shape }, readFile);
+server.tool("remote", "Schema from a package", remoteSchema, readFile);
+server.tool("ping", "No arguments", readFile);
+server.tool(fetchTool.name, fetchTool.description, fetchTool.parameters, readFile);
+server.tool("extended", "Extended", Search.extend({ limit: z.number().optional() }).shape, readFile);
+server.registerTool("built", { description: "Built at run time", inputSchema: buildSchema(config) }, readFile);
+server.registerTool(meta.name, { description: meta.description, inputSchema: readSchema }, readFile);
+await server.connect(new StdioServerTransport());
+`,
+      },
+    ]);
+    const schemas = Object.fromEntries(split.tools.filter((t) => !t.nameComputed).map((t) => [t.name, t.inputSchema]));
+    expect(schemas).toEqual({
+      read_file: { type: "object", properties: { path: { type: "string", description: "File to read" }, lines: { type: "integer" } }, required: ["path"] },
+      search: { type: "object", properties: { term: { type: "string", minLength: 1 } }, required: ["term"] },
+      search2: { type: "object", properties: { term: { type: "string", minLength: 1 } }, required: ["term"] },
+      // Unknown is not "no arguments".
+      remote: undefined,
+      ping: { type: "object", properties: {} },
+      fetch_page: { type: "object", properties: { url: { type: "string", format: "uri" } }, required: ["url"] },
+      extended: { type: "object", properties: { term: { type: "string", minLength: 1 }, limit: { type: "number" } }, required: ["term"] },
+      built: undefined,
+    });
+    // A registration whose name is computed at run time is listed, under its expression.
+    expect(split.tools.filter((t) => t.nameComputed).map((t) => [t.name, t.description, Object.keys(t.inputSchema?.properties ?? {})])).toEqual([["meta.name", undefined, ["path", "lines"]]]);
+  });
 });
 
 describe("the inventory of Python servers", () => {
@@ -221,6 +308,52 @@ describe("the inventory of Python servers", () => {
     expect(tool(inventory, "file_resource")).toMatchObject({ kind: "resource", uri: "files://{name}", description: "A file as a resource." });
     expect(tool(inventory, "review")).toMatchObject({ kind: "prompt", description: "Review some code." });
     expect(tool(inventory, "query")).toMatchObject({ server: "lowlevel/main.py:5", inputSchema: { type: "object", properties: { sql: { type: "string" } }, required: ["sql"] } });
+  });
+
+  it("finds servers of project classes that extend FastMCP through a generic base and through each other", () => {
+    const found = buildInventory([
+      { path: "app/base.py", content: `from typing import Generic, TypeVar\nfrom fastmcp import FastMCP\n\nT = TypeVar("T")\n\nclass ErrorPreservingFastMCP(FastMCP[T], Generic[T]):\n    pass\n` },
+      { path: "app/main.py", content: `from fastmcp import Context\nfrom app.base import ErrorPreservingFastMCP\n\nclass AtlassianMCP(ErrorPreservingFastMCP[dict]):\n    pass\n\njira_mcp = ErrorPreservingFastMCP(name="Jira")\nmain = AtlassianMCP(name="Atlassian")\n\n@jira_mcp.tool()\ndef get_issue(key: str) -> str:\n    """Read an issue."""\n    return key\n\nmain.run()\n` },
+    ]);
+    expect(found.servers.map((s) => [s.name, s.sdk])).toEqual([
+      ["Jira", "FastMCP subclass ErrorPreservingFastMCP (fastmcp)"],
+      ["Atlassian", "FastMCP subclass AtlassianMCP (fastmcp)"],
+    ]);
+    expect(found.tools.map((t) => [t.name, t.server])).toEqual([["get_issue", "app/main.py:7"]]);
+  });
+
+  it("counts every choice of the command-line option a server's transport is read from", () => {
+    const cli = buildInventory([
+      { path: "pkg/server.py", content: `from mcp.server.fastmcp import FastMCP\n\nmcp = FastMCP("qdrant")\n` },
+      {
+        path: "pkg/main.py",
+        content: `import argparse\nfrom pkg.server import mcp\n\ndef main():\n    parser = argparse.ArgumentParser()\n    parser.add_argument("--transport", choices=["stdio", "sse", "streamable-http"], default="stdio")\n    args = parser.parse_args()\n    mcp.run(transport=args.transport)\n`,
+      },
+    ]);
+    expect(cli.servers.map((s) => [s.name, s.transports])).toEqual([["qdrant", ["sse", "stdio", "streamable-http"]]]);
+  });
+
+  it("takes the description given to the registration over the docstring, as FastMCP does", () => {
+    const handlers = buildInventory([
+      {
+        path: "handlers.py",
+        content: `from mcp.server.fastmcp import FastMCP
+
+class Handler:
+    def __init__(self, server: FastMCP):
+        self.server = server
+        self.server.tool(name="get_time", description="Current time, ISO 8601")(self.get_time)
+
+    async def get_time(self) -> str:
+        """Docstring that clients never see."""
+        return ""
+
+mcp = FastMCP("clock")
+Handler(mcp)
+`,
+      },
+    ]);
+    expect(handlers.tools.map((t) => [t.name, t.description])).toEqual([["get_time", "Current time, ISO 8601"]]);
   });
 });
 
@@ -284,6 +417,40 @@ describe("the inventory of dependencies", () => {
       ["package.json", "@modelcontextprotocol/sdk", "1.11.0", false, ["GHSA-w48q-cv73-mx4w"]],
       ["package.json", "mcp-remote", "^0.1.20", false, []],
       ["pyproject.toml", "mcp", "==1.9.4", false, ["GHSA-9h52-p55h-vw2f"]],
+    ]);
+  });
+
+  it("reads a pyproject's requirement lists only, not its keywords or classifiers", () => {
+    const inventory = buildInventory([
+      {
+        path: "pyproject.toml",
+        content: `[project]
+name = "k8s-tools"
+keywords = ["mcp", "kubernetes"]
+authors = [{name = "mcp"}]
+dependencies = [
+    "fastmcp>=2.12", # the server
+    "mcp[cli]>=1.27.0",
+]
+
+[project.optional-dependencies]
+remote = ["mcp-remote==0.1.10"]
+
+[dependency-groups]
+dev = [
+  "mcp-inspector-client>=0.1",
+]
+
+[tool.other]
+list = ["mcp-not-a-dependency==1.0"]
+`,
+      },
+    ]);
+    expect(inventory.dependencies.map((d) => [d.name, d.spec, d.line])).toEqual([
+      ["fastmcp", ">=2.12", 6],
+      ["mcp", ">=1.27.0", 7],
+      ["mcp-remote", "==0.1.10", 11],
+      ["mcp-inspector-client", ">=0.1", 15],
     ]);
   });
 });

@@ -2,7 +2,10 @@ import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
 import { createHmac, generateKeyPairSync, randomUUID } from "node:crypto";
 import { mcpReviewApp } from "../../src/app/app.js";
+import { buildInventory } from "../../src/engine/inventory.js";
+import { engineVersion } from "../../src/inventory/engine-version.js";
 import { createMemoryInventoryCache } from "../../src/inventory/inventory-cache.js";
+import { recheckRepositories } from "../../src/inventory/recheck.js";
 import { scanRepository, type ScanDeps } from "../../src/inventory/scan-repository.js";
 import { analyzeUnitsInline } from "../../src/inventory/unit-analyzer.js";
 import { createMemoryReviewQueue } from "../../src/queue/memory-queue.js";
@@ -40,7 +43,8 @@ const PY_SERVER = `from mcp.server.fastmcp import FastMCP\n\nmcp = FastMCP("big-
 
 function bigRepoFiles(): Record<string, string> {
   const files: Record<string, string> = { "server/main.py": PY_SERVER, "pyproject.toml": `[project]\nname = "big"\ndependencies = ["mcp==1.9.0"]\n`, ".vscode/mcp.json": JSON.stringify({ servers: { remote: { command: "npx", args: ["-y", "mcp-remote@0.1.10", "https://x.example/sse"] } } }) };
-  for (let i = 0; i < 240; i++) files[`lib/module-${String(i).padStart(3, "0")}.ts`] = `export function f${i}(x: number): number {\n  return x * ${i};\n}\n`;
+  // One chain of imports joins the modules: more files than one unit of analysis holds.
+  for (let i = 0; i < 240; i++) files[`lib/module-${String(i).padStart(3, "0")}.ts`] = `${i > 0 ? `import { f${i - 1} } from "./module-${String(i - 1).padStart(3, "0")}.js";\n` : ""}export function f${i}(x: number): number {\n  return ${i > 0 ? `f${i - 1}(x)` : "x"} * ${i};\n}\n`;
   for (let i = 0; i < 30; i++) files[`docs/page-${i}.md`] = `# page ${i}\n`;
   return files;
 }
@@ -135,6 +139,9 @@ describe("organization scans, from installation to removal", () => {
     expect(bigScan.coverage!.notes.join("\n")).toMatch(/listed only part of the repository's tree/);
     expect(bigScan.coverage!.notes.join("\n")).toMatch(/the repository is large: 43 readable files were not read, over the scan's limit of 200 files/);
     expect(bigScan.coverage!.notRead.filter((s) => s.reason === "limit")).toHaveLength(43);
+    // The 197 modules read are joined by imports: analyzed in parts of at most 40 files, and said so.
+    expect(bigScan.coverage!.notes.join("\n")).toMatch(/5 parts of import-joined code larger than 40 files were analyzed one at a time/);
+    expect(bigScan.coverage!.filesAnalyzed).toBe(200);
     expect(reads.files.get("acme/big")).toHaveLength(200);
 
     const emptyScan = (await store.latestScan(503))!;
@@ -179,6 +186,28 @@ describe("organization scans, from installation to removal", () => {
     expect((await store.latestScan(501))!.id).toBe(scansBefore);
   });
 
+  it("rescans a repository last scanned by another engine or rule set, whatever its head, and only that one", async () => {
+    // As if the engine had been upgraded since: the last scan of acme/server was made by an older one.
+    const old = await store.startScan(501, { commit: server.head!, trigger: "push", engineVersion: "0.0.1+older" });
+    await store.completeScan(old, buildInventory(Object.entries(server.files).map(([path, content]) => ({ path, content }))), { commit: server.head!, at: new Date() });
+    reads.files.clear();
+    reads.conditional.length = 0;
+    expect(await recheckRepositories({ trigger: "engine" }, { store, scans })).toEqual({ queued: 3, stale: 1 });
+    await scans.drain();
+    const rescan = (await store.latestScan(501))!;
+    expect([rescan.trigger, rescan.status, rescan.engineVersion]).toEqual(["engine", "completed", engineVersion()]);
+    expect((await store.inventoryOf({ repositoryIds: [501] }, 501))!.tools.map((t) => t.name)).toEqual(["run", "echo"]);
+    // Cached results are keyed by the engine version too: those of the current engine, made by the
+    // push's scan, serve this one, so nothing is read again.
+    expect(rescan.stats).toMatchObject({ filesRead: 0, filesReused: 5 });
+    // Each asked for its head once (a conditional request); acme/big, of the current engine and unchanged, ended there.
+    expect(reads.conditional.sort()).toEqual(["acme/big", "acme/server"]);
+    expect((await store.latestScan(502))!.trigger).toBe("installation");
+    // acme/empty is still empty, as its last scan said: no new scan either.
+    expect((await store.latestScan(503))!.trigger).toBe("installation");
+    expect(reads.files.size).toBe(0);
+  });
+
   it("follows a rename and a default-branch change", async () => {
     await deliver(probot, "repository", { action: "renamed", repository: { ...repoPayload(server), full_name: "acme/ops", name: "ops", owner: { login: "acme" }, default_branch: "main" }, changes: { repository: { name: { from: "server" } } }, installation: { id: INSTALLATION }, sender: { login: "admin", type: "User" } });
     repos.delete("acme/server");
@@ -189,6 +218,35 @@ describe("organization scans, from installation to removal", () => {
     await scans.drain();
     expect(await store.getRepository(501)).toMatchObject({ fullName: "acme/ops", defaultBranch: "trunk" });
     expect((await store.latestScan(501))!.trigger).toBe("default-branch");
+  });
+
+  it("scans a repository added to the installation, none while the installation is suspended, and at unsuspend forgets what it lost meanwhile", async () => {
+    const fresh: FakeRepo = { id: 504, owner: "acme", name: "fresh", head: commitSha("fresh-1"), files: { "server.py": PY_SERVER.replace("big-py", "fresh-py") } };
+    repos.set("acme/fresh", fresh);
+    await deliver(probot, "installation_repositories", { action: "added", installation: { id: INSTALLATION, account: { login: "acme" } }, repository_selection: "selected", repositories_added: [repoPayload(fresh)], repositories_removed: [], sender: { login: "admin", type: "User" } });
+    await scans.drain();
+    expect((await store.latestScan(504))).toMatchObject({ trigger: "added", status: "completed", commit: fresh.head });
+    expect((await store.inventoryOf({ repositoryIds: [504] }, 504))!.servers.map((s) => s.name)).toEqual(["fresh-py"]);
+
+    await deliver(probot, "installation", { action: "suspend", installation: { id: INSTALLATION, account: { login: "acme", type: "Organization" } }, sender: { login: "admin", type: "User" } });
+    const before = (await store.latestScan(504))!.id;
+    reads.conditional.length = 0;
+    await scans.enqueue([{ installationId: INSTALLATION, repositoryId: 504, trigger: "manual", force: true }]);
+    await scans.drain();
+    // Not a request to GitHub, which would refuse the suspended installation a token anyway.
+    expect((await store.latestScan(504))!.id).toBe(before);
+    expect(reads.conditional).toEqual([]);
+
+    // While suspended, acme/fresh left the installation: GitHub's list at unsuspend no longer has it.
+    repos.delete("acme/fresh");
+    const listed = [server, big, empty].map((r) => ({ ...repoPayload(r), default_branch: r.defaultBranch ?? "main", archived: false }));
+    nock(API).get("/installation/repositories").query(true).reply(200, { total_count: listed.length, repositories: listed });
+    await deliver(probot, "installation", { action: "unsuspend", installation: { id: INSTALLATION, account: { login: "acme", type: "Organization" } }, sender: { login: "admin", type: "User" } });
+    await scans.drain();
+    expect(await store.getRepository(504)).toBeUndefined();
+    expect((await store.repositoriesOf(INSTALLATION)).map((r) => r.fullName)).toEqual(["acme/ops", "acme/big", "acme/empty"]);
+    // The others were asked for their heads again: unchanged, so no new scan.
+    expect(reads.conditional.sort()).toEqual(["acme/big", "acme/ops"]);
   });
 
   it("removes a repository's data when it leaves the installation, marks an archived one, and forgets everything at uninstall", async () => {

@@ -31,12 +31,12 @@ describe("the gate on GitHub requests of one installation", () => {
     // Two gates on two connections stand for two worker processes.
     const gates = [createRedisRequestGate(redis(), prefix, { perSecond: 5 }), createRedisRequestGate(redis(), prefix, { perSecond: 5 })];
     const started: number[] = [];
-    const t0 = Date.now();
     await Promise.all(Array.from({ length: 20 }, (_, i) => gates[i % 2]!.acquire(42).then(() => started.push(Date.now()))));
     const perSecond = new Map<number, number>();
     for (const t of started) perSecond.set(Math.floor(t / 1000), (perSecond.get(Math.floor(t / 1000)) ?? 0) + 1);
     expect(Math.max(...perSecond.values())).toBeLessThanOrEqual(5);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(2500); // 20 requests at 5 a second span at least 3 seconds' boundaries
+    // 20 requests at 5 a second take four different seconds (by the clock, not a measured duration).
+    expect(perSecond.size).toBeGreaterThanOrEqual(4);
     // Another installation has a budget of its own.
     const other = Date.now();
     await gates[0]!.acquire(43);

@@ -88,7 +88,6 @@ describe("a burst of organization scans and pull-request reviews on one Redis", 
       expect(pulls.map((p) => stack.github.checkRunsFor(p.headSha).map((c) => c.conclusion))).toEqual(pulls.map(() => ["failure"]));
       // The reviews never waited for the burst: they finished while a small share of the repositories was scanned.
       expect(scansMeanwhile).toBeLessThan(REPOSITORIES / 10);
-      expect(reviewsDoneAt - queuedAt).toBeLessThan(20000);
 
       await waitUntil(() => scansDone.length >= REPOSITORIES, 300000);
       const repositories = await store.repositoriesOf(STACK_INSTALLATION);

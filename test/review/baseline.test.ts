@@ -1,6 +1,7 @@
 import { analyze } from "../../src/engine/index.js";
 import type { AnalysisResult, AnalyzeOptions, SourceInput } from "../../src/engine/types.js";
-import { analyzeBaseline, splitByBaseline } from "../../src/review/baseline.js";
+import { MemoryResultCache } from "../../src/scan/result-cache.js";
+import { analyzeBaseline, analyzeBaselineCached, splitByBaseline } from "../../src/review/baseline.js";
 import { allLines, type DiffLines } from "../../src/review/diff-lines.js";
 
 /** A diff whose changed lines are `numbers`. */
@@ -59,5 +60,37 @@ describe("analyzeBaseline", () => {
     const engine = recording();
     expect(analyzeBaseline(files, analyze(files), {}, engine.run, new Map([["src/clean.ts", lines(1)], ["src/added.ts", lines(1, 2, 3, 4, 5, 6, 7, 8)]]))).toBeUndefined();
     expect(engine.calls).toEqual([]);
+  });
+});
+
+describe("analyzeBaselineCached", () => {
+  it("tells old findings from new as analyzeBaseline does, and reads an unchanged base back from the cache", async () => {
+    const files: SourceInput[] = [
+      { path: "src/old.ts", content: server("execSync(cmd); // still here"), base: server("execSync(cmd); // still here") },
+      { path: "src/new.ts", content: server("execSync(`ls ${cmd}`);"), base: server("execSync('ls');") },
+      { path: "src/clean.ts", content: "export const a = 1;\n", base: "export const a = 0;\n" },
+    ];
+    const head = analyze(files);
+    const everyLine = new Map(files.map((f) => [f.path, allLines(f.content)]));
+    const expected = analyzeBaseline(files, head, {}, analyze, everyLine)!;
+    const cache = new MemoryResultCache();
+    let hits = 0;
+    const get = cache.get.bind(cache);
+    cache.get = async (key) => {
+      const found = await get(key);
+      if (found) hits++;
+      return found;
+    };
+    const first = (await analyzeBaselineCached(files, head, {}, everyLine, cache))!;
+    expect(new Set(first.fingerprints)).toEqual(new Set(expected.fingerprints));
+    expect(hits).toBe(0);
+    const again = (await analyzeBaselineCached(files, head, {}, everyLine, cache))!;
+    expect(again.fingerprints).toEqual(first.fingerprints);
+    expect(hits).toBeGreaterThan(0);
+    // A base that changed is analyzed again.
+    const moved = files.map((f) => (f.path === "src/old.ts" ? { ...f, base: server("execSync('ls'); // fixed on main") } : f));
+    const other = (await analyzeBaselineCached(moved, head, {}, everyLine, cache))!;
+    expect(new Set(other.fingerprints)).toEqual(new Set(analyzeBaseline(moved, head, {}, analyze, everyLine)!.fingerprints));
+    expect(splitByBaseline(head.findings, other).onBase).toEqual([]);
   });
 });

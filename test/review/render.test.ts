@@ -113,6 +113,8 @@ describe("summaryFor", () => {
       skipped: [
         { path: "big.ts", reason: "too-large", detail: "600 KB is over max_file_size_kb (512)" },
         { path: "img.png", reason: "unsupported" },
+        { path: "vendor/lib.ts", reason: "vendored", detail: "in a folder of vendored code" },
+        { path: "web/app.min.js", reason: "minified", detail: "a minified bundle" },
       ],
       ruleErrors: [{ ruleId: "tool-poisoning", path: "src/a.ts", message: "boom" }],
       filesAnalyzed: 3,
@@ -125,6 +127,8 @@ describe("summaryFor", () => {
     expect(summary).toContain("- too large: 1");
     expect(summary).toContain("- `big.ts`: too large (600 KB is over max_file_size_kb (512))");
     expect(summary).toContain("- `img.png`: no rules for this file type");
+    expect(summary).toContain("- vendored code or build output, not written in the repository: 1");
+    expect(summary).toContain("- a minified bundle: 1");
     expect(summary).toContain("- 1 new inline comment");
     expect(summary).toContain("`tool-poisoning` on `src/a.ts`: boom");
   });

@@ -58,6 +58,11 @@ describe.each(BACKENDS)("the inventory store on $name", (backend) => {
     ]);
     await store.removeRepositories([11]);
     expect(await store.getRepository(11)).toBeUndefined();
+    expect(await store.isInstallationSuspended(1)).toBe(false);
+    await store.setInstallationSuspended(1, true);
+    expect(await store.isInstallationSuspended(1)).toBe(true);
+    await store.setInstallationSuspended(1, false);
+    expect([await store.isInstallationSuspended(1), await store.isInstallationSuspended(999)]).toEqual([false, false]);
   });
 
   it("saves a scan's inventory as the repository's rows, and readers see only the repositories they may read", async () => {

@@ -33,6 +33,21 @@ export class PrivateRedis {
     throw new Error(`redis-server on port ${this.port} never answered`);
   }
 
+  /** Deletes the keys matching a pattern (`bull:inventory-cache:*`). */
+  async deleteKeys(pattern: string): Promise<void> {
+    const redis = new Redis(this.url);
+    try {
+      let cursor = "0";
+      do {
+        const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+        if (keys.length > 0) await redis.del(...keys);
+        cursor = next;
+      } while (cursor !== "0");
+    } finally {
+      await redis.quit();
+    }
+  }
+
   /** Kill it the hard way, as a crash or an out-of-memory kill would. */
   async crash(): Promise<void> {
     const child = this.#process;

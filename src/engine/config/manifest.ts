@@ -169,16 +169,39 @@ function tomlLock(text: string): Dependency[] {
 
 const PEP508 = /^([A-Za-z0-9][A-Za-z0-9_.-]*)\s*(?:\[[^\]]*\])?\s*(\(?\s*(?:===|==|~=|!=|<=|>=|<|>)[^;]*?\)?)?\s*(?:;.*)?$/;
 
+/**
+ * The arrays of a pyproject.toml that hold PEP 508 requirements: `[project] dependencies`, the
+ * `[project.optional-dependencies]` and `[dependency-groups]` lists, `[build-system] requires`,
+ * and uv's and PDM's development lists. Other quoted strings (keywords, classifiers, authors) are
+ * no dependencies, even when one reads "mcp".
+ */
+function isRequirementArray(table: string, key: string): boolean {
+  if (table === "project") return key === "dependencies";
+  if (table === "build-system") return key === "requires";
+  if (table === "tool.uv") return /^(?:dev|constraint|override)-dependencies$/.test(key);
+  return table === "project.optional-dependencies" || table === "dependency-groups" || table === "tool.pdm.dev-dependencies";
+}
+
 function pyproject(text: string): Dependency[] {
   const out: Dependency[] = [];
   let table = "";
+  let inArray = false;
+  const requirementsIn = (code: string, offset: number) => {
+    for (const q of code.matchAll(/"([^"]+)"|'([^']+)'/g)) {
+      const dep = pep508(q[1] ?? q[2]!);
+      if (dep) out.push({ ...dep, offset: offset + q.index!, length: q[0].length });
+    }
+    // The array ends at a `]` outside the strings (`"pkg[extra]"` holds one inside).
+    return !code.replace(/"[^"]*"|'[^']*'/g, "").includes("]");
+  };
   forEachLine(text, (line, offset) => {
     const header = /^\s*\[([^\]]+)\]\s*$/.exec(line);
     if (header) {
-      table = header[1]!.trim();
+      table = header[1]!.trim().replace(/["']/g, "");
+      inArray = false;
       return;
     }
-    const code = line.replace(/\s#.*$/, "");
+    const code = line.replace(/(^|\s)#.*$/, "");
     if (/^tool\.poetry\.(?:[\w.-]+\.)?dependencies$/.test(table)) {
       const m = /^\s*([A-Za-z0-9_.-]+)\s*=\s*(?:"([^"]*)"|\{[^}]*version\s*=\s*"([^"]*)")/.exec(code);
       if (m) {
@@ -188,10 +211,12 @@ function pyproject(text: string): Dependency[] {
       }
       return;
     }
-    for (const q of code.matchAll(/"([^"]+)"|'([^']+)'/g)) {
-      const dep = pep508(q[1] ?? q[2]!);
-      if (dep) out.push({ ...dep, offset: offset + q.index!, length: q[0].length });
+    if (inArray) {
+      inArray = requirementsIn(code, offset);
+      return;
     }
+    const array = /^\s*["']?([A-Za-z0-9_.-]+)["']?\s*=\s*\[/.exec(code);
+    if (array && isRequirementArray(table, array[1]!)) inArray = requirementsIn(code.slice(array[0].length), offset + array[0].length);
   });
   return out;
 }

@@ -1,5 +1,9 @@
+import { contextClassifier } from "../context.js";
 import type { Finding, SkippedFile } from "../types.js";
 import { INVENTORY_FORMAT, type Coverage, type FileFacts, type HttpProtections, type Inventory, type InventoryServer, type InventoryTool, type McpTransport } from "./types.js";
+
+const contextOf = contextClassifier();
+const isTestPath = (path: string) => contextOf(path) === "test";
 
 /** How far (in imports) a server looks for the transports and the HTTP app of another module. */
 const LINK_DEPTH = 4;
@@ -13,16 +17,20 @@ export function assembleInventory(facts: readonly FileFacts[], coverage: Partial
   const byPath = new Map(facts.map((f) => [f.path, f]));
   const neighbours = undirected(facts.map((f) => f.path), links);
   const servers: InventoryServer[] = [];
+  const hasServer = new Set(facts.filter((f) => f.servers.length > 0).map((f) => f.path));
+  const hasTransports = (p: string) => (byPath.get(p)?.transports.length ?? 0) > 0;
   for (const f of facts) {
     for (const s of f.servers) {
       let transports = new Set<McpTransport>(f.transports);
       let http: HttpProtections | undefined = f.http;
-      if (transports.size === 0) {
-        for (const near of nearest(f.path, neighbours, (p) => (byPath.get(p)?.transports.length ?? 0) > 0)) {
-          const other = byPath.get(near)!;
-          for (const t of other.transports) transports.add(t);
-          http ??= other.http;
-        }
+      // A server without transports of its own is served where imports lead. One with its own
+      // (stdio) may also be handed to helpers that serve it over HTTP (`startSSEServer(server)` in
+      // a module without a server of its own): their transports are its transports too.
+      const near = transports.size === 0 ? nearest(f.path, neighbours, hasTransports) : imported(f.path, links, (p) => hasTransports(p) && !hasServer.has(p), (p) => !hasServer.has(p) && byPath.has(p));
+      for (const path of near) {
+        const other = byPath.get(path)!;
+        for (const t of other.transports) transports.add(t);
+        if (other.http) http = http ? mergeHttp(http, other.http) : other.http;
       }
       if (transports.size === 0) transports = new Set();
       const server: InventoryServer = { ...s, transports: [...transports].sort() };
@@ -39,7 +47,9 @@ export function assembleInventory(facts: readonly FileFacts[], coverage: Partial
         continue;
       }
       const own = servers.filter((s) => s.path === f.path);
-      const near = own.length === 1 ? own : nearest(f.path, neighbours, (p) => servers.some((s) => s.path === p)).flatMap((p) => servers.filter((s) => s.path === p));
+      let near = own.length === 1 ? own : nearest(f.path, neighbours, (p) => servers.some((s) => s.path === p)).flatMap((p) => servers.filter((s) => s.path === p));
+      // A tool module imported by the server and by tests that build servers of their own belongs to the server of its own kind of code.
+      if (near.length > 1) near = near.filter((s) => isTestPath(s.path) === isTestPath(f.path));
       const server = near.length === 1 ? near[0] : servers.length === 1 ? servers[0] : undefined;
       const { server: _unknown, ...rest } = t;
       tools.push(server ? { ...rest, server: server.id } : rest);
@@ -62,6 +72,17 @@ export function assembleInventory(facts: readonly FileFacts[], coverage: Partial
       ruleErrors: facts.flatMap((f) => f.ruleErrors),
       notes: coverage.notes ?? [],
     },
+  };
+}
+
+/** A server served by several HTTP modules: every listen address and endpoint, and the weakest protection of them. */
+function mergeHttp(a: HttpProtections, b: HttpProtections): HttpProtections {
+  return {
+    listen: [...a.listen, ...b.listen],
+    auth: a.auth === false || b.auth === false ? false : a.auth === "unknown" || b.auth === "unknown" ? "unknown" : true,
+    hostValidation: a.hostValidation && b.hostValidation,
+    cors: a.cors === "wildcard" || b.cors === "wildcard" ? "wildcard" : a.cors === "restricted" || b.cors === "restricted" ? "restricted" : "none",
+    endpoints: [...a.endpoints, ...b.endpoints],
   };
 }
 
@@ -89,6 +110,26 @@ function nearest(from: string, graph: ReadonlyMap<string, ReadonlySet<string>>, 
     frontier = next;
   }
   return [];
+}
+
+/** The modules `from` imports (directly or through modules `through` allows, within LINK_DEPTH) that satisfy `wanted`. */
+function imported(from: string, links: (path: string) => readonly string[], wanted: (path: string) => boolean, through: (path: string) => boolean): string[] {
+  const seen = new Set([from]);
+  const hits: string[] = [];
+  let frontier = [from];
+  for (let depth = 0; depth < LINK_DEPTH && frontier.length > 0; depth++) {
+    const next: string[] = [];
+    for (const path of frontier) {
+      for (const target of links(path)) {
+        if (seen.has(target)) continue;
+        seen.add(target);
+        if (wanted(target)) hits.push(target);
+        else if (through(target)) next.push(target);
+      }
+    }
+    frontier = next;
+  }
+  return hits.sort();
 }
 
 function byLocation(a: { path: string; line: number }, b: { path: string; line: number }): number {

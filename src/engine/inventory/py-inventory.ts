@@ -88,7 +88,8 @@ export function pyFileInventory(module: PythonModule, mcp: PythonMcpFile, projec
         const args = callArgs(call);
         const transport = args.keywords.get("transport") ?? (isServer ? args.positional[0] : undefined);
         if (transport) {
-          for (const value of possibleValues(module, transport, project)?.values ?? []) {
+          // `run(transport=args.transport)`: any of the option's choices may be given at run time, beside its default.
+          for (const value of [...(possibleValues(module, transport, project)?.values ?? []), ...argparseChoices(module, transport)]) {
             const t = TRANSPORT_NAMES[value.replace(/^!/, "")];
             if (t && !value.startsWith("!")) transports.add(t);
           }
@@ -110,11 +111,24 @@ export function pyFileInventory(module: PythonModule, mcp: PythonMcpFile, projec
  * A class of the project that extends an SDK server class (`class QdrantMCPServer(FastMCP)`): its base,
  * and the server name its constructor defaults to (`name: str = "..."`, or a literal `name=` it passes to `super().__init__`).
  */
-function serverSubclass(module: PythonModule, name: string, project: PythonProject): { base: string; defaultName?: string } | undefined {
+function serverSubclass(module: PythonModule, name: string, project: PythonProject, depth = 0): { base: string; defaultName?: string } | undefined {
+  if (depth > 4) return undefined;
   const def = project.definitionOf(module, name);
   if (def?.kind !== "class") return undefined;
-  const bases = def.node.childForFieldName("superclasses");
-  const base = bases?.namedChildren.map((b) => (b ? def.module.qualifiedName(b) : undefined)).find((q) => q && SERVER_CLASS.test(q));
+  // `class Server(FastMCP[Context])`: a generic base is its class; `class Main(ProjectServer)`: a
+  // base of the project that extends a server class in turn.
+  const bases = (def.node.childForFieldName("superclasses")?.namedChildren ?? []).map((b) => (b?.type === "subscript" ? b.childForFieldName("value") : b)).filter((b): b is PyNode => !!b && (b.type === "identifier" || b.type === "attribute"));
+  let base = bases.map((b) => def.module.qualifiedName(b)).find((q) => q && SERVER_CLASS.test(q));
+  if (!base) {
+    for (const b of bases) {
+      if (b.type !== "identifier") continue;
+      const inherited = serverSubclass(def.module, b.text, project, depth + 1);
+      if (inherited) {
+        base = inherited.base;
+        break;
+      }
+    }
+  }
   if (!base) return undefined;
   let defaultName: string | undefined;
   for (const fn of def.node.childForFieldName("body")?.namedChildren ?? []) {
@@ -159,7 +173,9 @@ function capabilities(module: PythonModule, mcp: PythonMcpFile, servers: readonl
     const call = registrationCall(h.registration);
     const receiver = call ? receiverOf(call) : undefined;
     const server = (receiver && byVariable.get(receiver)) || single;
-    const args = call ? callArgs(call) : undefined;
+    // `server.tool(name=..., description=...)(handler)`: the keywords are the inner call's.
+    const inner = call?.childForFieldName("function")?.type === "call" ? call.childForFieldName("function")! : call;
+    const args = inner ? callArgs(inner) : undefined;
     const described = args?.keywords.get("description");
     const description = (described ? constantString(described, module) : undefined) ?? dedent(docstringOf(h.fn)?.text);
     const line = h.fn.startPosition.row + 1;
@@ -229,6 +245,26 @@ function aliasedFunction(name: PyNode, depth = 0): PyNode | undefined {
 }
 
 /** The call of a registration: `@mcp.tool(...)`'s call, or `mcp.add_tool(fn, ...)` itself. */
+/** The `choices=[...]` of the argparse option an `args.<dest>` expression reads, in this module. */
+function argparseChoices(module: PythonModule, expr: PyNode): string[] {
+  const node = unwrapPy(expr);
+  if (node.type !== "attribute" || !module.text.includes("add_argument")) return [];
+  const dest = node.childForFieldName("attribute")!.text;
+  for (const call of module.nodesOf("call")) {
+    const callee = call.childForFieldName("function")!;
+    if (callee.type !== "attribute" || callee.childForFieldName("attribute")!.text !== "add_argument") continue;
+    const args = callArgs(call);
+    const flags = args.positional.map((a) => constantString(a, module)).filter((f): f is string => f !== undefined);
+    const named = args.keywords.get("dest");
+    const bound = named ? constantString(named, module) : (flags.find((f) => f.startsWith("--")) ?? flags[0])?.replace(/^-+/, "").replace(/-/g, "_");
+    if (bound !== dest) continue;
+    const choices = args.keywords.get("choices");
+    if (!choices || (choices.type !== "list" && choices.type !== "tuple")) return [];
+    return choices.namedChildren.map((c) => (c ? constantString(c, module) : undefined)).filter((c): c is string => c !== undefined);
+  }
+  return [];
+}
+
 function registrationCall(registration: PyNode): PyNode | undefined {
   if (registration.type === "call") return registration;
   if (registration.type === "decorator") {

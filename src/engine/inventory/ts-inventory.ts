@@ -3,11 +3,12 @@ import { mcpEndpoints } from "../http.js";
 import { moduleRefOf } from "../imports.js";
 import { judgeListen, listenSites } from "../listen.js";
 import { headerChecks } from "../origin.js";
-import { constantString, declarationOf, descendantsOfKind, followConst, propertyName, propertyValue, unwrap } from "../values.js";
+import { constantString, descendantsOfKind, propertyName, propertyValue, unwrap } from "../values.js";
 import type { Workspace } from "../workspace.js";
 import { definitionHash } from "./definition-hash.js";
 import type { JsonSchema } from "./json-schema.js";
 import type { CapabilityKind, HttpProtections, InventoryServer, InventoryTool, McpTransport, ServerLanguage } from "./types.js";
+import { declarationAcross, followAcross, stringAcross } from "./follow.js";
 import { literalValue, zodToJsonSchema } from "./zod-schema.js";
 
 /** What one TypeScript or JavaScript file says about MCP servers. */
@@ -84,15 +85,15 @@ export function tsFileInventory(sourceFile: SourceFile, path: string, language: 
 }
 
 function stringProp(obj: Node, name: string): string | undefined {
-  const value = propertyValue(obj, name);
-  return value ? constantString(value) : undefined;
+  const value = propertyValue(followAcross(obj), name);
+  return value ? stringAcross(value) : undefined;
 }
 
 /** The server a registration's receiver refers to: `server.tool(...)` where `const server = new McpServer(...)`. */
 function serverOf(receiver: Node, serverAt: ReadonlyMap<Node, InventoryServer>, servers: readonly InventoryServer[]): InventoryServer | undefined {
   const node = unwrap(receiver);
   if (Node.isIdentifier(node)) {
-    const decl = declarationOf(node);
+    const decl = declarationAcross(node);
     const init = decl && Node.isVariableDeclaration(decl) ? decl.getInitializer() : undefined;
     const created = init ? unwrap(init) : undefined;
     if (created && serverAt.has(created)) return serverAt.get(created);
@@ -118,10 +119,11 @@ function serverOf(receiver: Node, serverAt: ReadonlyMap<Node, InventoryServer>, 
 function registrations(sourceFile: SourceFile, path: string, language: ServerLanguage, servers: readonly InventoryServer[], serverAt: ReadonlyMap<Node, InventoryServer>): InventoryTool[] {
   const out: InventoryTool[] = [];
   const seen = new Set<Node>();
-  const add = (kind: CapabilityKind, name: string, at: Node, server: InventoryServer | undefined, parts: { description?: string; inputSchema?: JsonSchema; uri?: string }) => {
+  const add = (kind: CapabilityKind, name: string, at: Node, server: InventoryServer | undefined, parts: { description?: string; inputSchema?: JsonSchema; uri?: string; nameComputed?: true }) => {
     const tool: Omit<InventoryTool, "definitionHash"> = {
       kind,
       name,
+      ...(parts.nameComputed ? { nameComputed: true as const } : {}),
       ...(parts.uri !== undefined ? { uri: parts.uri } : {}),
       ...(parts.description !== undefined ? { description: parts.description } : {}),
       ...(parts.inputSchema !== undefined ? { inputSchema: parts.inputSchema } : {}),
@@ -138,8 +140,8 @@ function registrations(sourceFile: SourceFile, path: string, language: ServerLan
     const method = callee.getName();
     const args = call.getArguments();
     const server = () => serverOf(callee.getExpression(), serverAt, servers);
-    if ((method === "addTool" || method === "addPrompt" || method === "addResource" || method === "addResourceTemplate") && args[0] && Node.isObjectLiteralExpression(followConst(args[0]))) {
-      const def = followConst(args[0]);
+    if ((method === "addTool" || method === "addPrompt" || method === "addResource" || method === "addResourceTemplate") && args[0] && Node.isObjectLiteralExpression(followAcross(args[0]))) {
+      const def = followAcross(args[0]);
       seen.add(def);
       const name = stringProp(def, "name");
       if (name === undefined) continue;
@@ -153,33 +155,42 @@ function registrations(sourceFile: SourceFile, path: string, language: ServerLan
       continue;
     }
     const nameArg = args[0];
-    const name = nameArg ? constantString(nameArg) : undefined;
+    let name = nameArg ? stringAcross(nameArg) : undefined;
+    // `registerTool(meta.name, { description, inputSchema }, handler)`: the SDK's config form says it is a
+    // registration even when its name is computed at run time; it is listed under the expression.
+    const computed = name === undefined && nameArg !== undefined && (method === "registerTool" || method === "registerPrompt") && isRegistrationConfig(args[1]);
+    if (computed) name = nameArg.getText().replace(/\s+/g, " ").slice(0, 120);
     if (name === undefined) continue;
+    const nameComputed = computed ? ({ nameComputed: true } as const) : {};
     const rest = args.slice(1);
     const handlerIndex = rest.findIndex((a) => isFunction(a));
     const before = handlerIndex < 0 ? rest : rest.slice(0, handlerIndex);
     if (method === "tool" && rest.length >= 1) {
       const description = before.map((a) => constantString(a)).find((t) => t !== undefined);
       const schemaArg = before.find((a) => constantString(a) === undefined && isSchema(a));
-      add("tool", name, call, server(), { description, inputSchema: schemaArg ? zodToJsonSchema(schemaArg) : { type: "object", properties: {} } });
+      // An argument in the schema's place that cannot be read (a function's result, a value from a
+      // package) leaves the schema unknown: it is not "no arguments".
+      const opaque = schemaArg ? !readableSchema(schemaArg) : before.some((a) => constantString(a) === undefined && !Node.isObjectLiteralExpression(followAcross(a)));
+      add("tool", name, call, server(), { description, ...(opaque ? {} : { inputSchema: schemaArg ? zodToJsonSchema(schemaArg) : { type: "object", properties: {} } }) });
     } else if (method === "registerTool" && rest[0]) {
-      const config = followConst(rest[0]);
+      const config = followAcross(rest[0]);
       seen.add(config);
       const schema = propertyValue(config, "inputSchema");
-      add("tool", name, call, server(), { description: stringProp(config, "description"), inputSchema: schema ? zodToJsonSchema(schema) : { type: "object", properties: {} } });
+      const inputSchema = schema ? (readableSchema(schema) ? zodToJsonSchema(schema) : undefined) : { type: "object", properties: {} };
+      add("tool", name, call, server(), { ...nameComputed, description: stringProp(config, "description"), ...(inputSchema ? { inputSchema } : {}) });
     } else if ((method === "resource" || method === "registerResource") && rest[0]) {
       const uri = uriOf(rest[0]);
-      const meta = before.slice(1).find((a) => Node.isObjectLiteralExpression(followConst(a)));
+      const meta = before.slice(1).find((a) => Node.isObjectLiteralExpression(followAcross(a)));
       add("resource", name, call, server(), { uri, description: meta ? stringProp(meta, "description") : undefined });
     } else if (method === "prompt" && rest.length >= 1) {
       const description = before.map((a) => constantString(a)).find((t) => t !== undefined);
       const schemaArg = before.find((a) => constantString(a) === undefined && isSchema(a));
-      add("prompt", name, call, server(), { description, ...(schemaArg ? { inputSchema: zodToJsonSchema(schemaArg) } : {}) });
+      add("prompt", name, call, server(), { description, ...(schemaArg && readableSchema(schemaArg) ? { inputSchema: zodToJsonSchema(schemaArg) } : {}) });
     } else if (method === "registerPrompt" && rest[0]) {
-      const config = followConst(rest[0]);
+      const config = followAcross(rest[0]);
       seen.add(config);
       const schema = propertyValue(config, "argsSchema");
-      add("prompt", name, call, server(), { description: stringProp(config, "description"), ...(schema ? { inputSchema: zodToJsonSchema(schema) } : {}) });
+      add("prompt", name, call, server(), { ...nameComputed, description: stringProp(config, "description"), ...(schema && readableSchema(schema) ? { inputSchema: zodToJsonSchema(schema) } : {}) });
     }
   }
   // Low-level servers list their tools as objects: { name, description, inputSchema }.
@@ -199,16 +210,40 @@ function registrations(sourceFile: SourceFile, path: string, language: ServerLan
 
 /** A schema written as zod (`z.object(...)`, a shape) becomes JSON Schema; `zodToJsonSchema(schema)` calls and the like stay unknown. */
 function zodOrUnknown(node: Node): JsonSchema | undefined {
-  const n = followConst(node);
+  const n = followAcross(node);
   if (Node.isObjectLiteralExpression(n) || (Node.isCallExpression(n) && /^z\b|\.object$/.test(n.getExpression().getText()))) return zodToJsonSchema(n);
   return undefined;
+}
+
+/** The SDK's config object of `registerTool`/`registerPrompt`: `{ description, inputSchema, ... }`. */
+function isRegistrationConfig(node: Node | undefined): boolean {
+  const config = node ? followAcross(node) : undefined;
+  return !!config && Node.isObjectLiteralExpression(config) && config.getProperties().some((p) => /^(?:description|inputSchema|argsSchema|outputSchema|annotations|title)$/.test(propertyName(p) ?? ""));
+}
+
+/**
+ * Whether a schema can be read from the code: a shape, or a zod chain that starts at `z` (through
+ * constants and imports: `Base.extend({...})`). A schema built by a function or taken from a package
+ * cannot, and is then unknown rather than "any".
+ */
+function readableSchema(node: Node, depth = 0): boolean {
+  if (depth > 12) return false;
+  const n = followAcross(node);
+  if (Node.isObjectLiteralExpression(n)) return true;
+  if (!Node.isCallExpression(n)) return false;
+  const callee = unwrap(n.getExpression());
+  if (!Node.isPropertyAccessExpression(callee)) return false;
+  const receiver = unwrap(callee.getExpression());
+  if (Node.isIdentifier(receiver) && followAcross(receiver) === receiver) return /^(?:z|zod)$/.test(receiver.getText()) || moduleRefOf(receiver)?.module === "zod";
+  if (Node.isPropertyAccessExpression(receiver) && receiver.getName() === "coerce") return true;
+  return readableSchema(receiver, depth + 1);
 }
 
 function isFunction(node: Node): boolean {
   const n = unwrap(node);
   if (Node.isArrowFunction(n) || Node.isFunctionExpression(n)) return true;
   if (Node.isIdentifier(n)) {
-    const decl = declarationOf(n);
+    const decl = declarationAcross(n);
     if (decl && Node.isFunctionDeclaration(decl)) return true;
     const init = decl && Node.isVariableDeclaration(decl) ? decl.getInitializer() : undefined;
     return !!init && (Node.isArrowFunction(unwrap(init)) || Node.isFunctionExpression(unwrap(init)));
@@ -217,7 +252,7 @@ function isFunction(node: Node): boolean {
 }
 
 function isSchema(node: Node): boolean {
-  const n = followConst(node);
+  const n = followAcross(node);
   if (Node.isObjectLiteralExpression(n)) {
     // An annotations object ({ readOnlyHint: true }) is no schema.
     return !n.getProperties().some((p) => /Hint$|^title$/.test(propertyName(p) ?? ""));
@@ -226,7 +261,7 @@ function isSchema(node: Node): boolean {
 }
 
 function uriOf(node: Node): string | undefined {
-  const n = followConst(node);
+  const n = followAcross(node);
   const text = constantString(n);
   if (text !== undefined) return text;
   if (Node.isNewExpression(n) && /ResourceTemplate$/.test(n.getExpression().getText())) {
@@ -261,7 +296,7 @@ function httpProtections(sourceFile: SourceFile, path: string, workspace: Worksp
 }
 
 function portOf(node: Node): string | undefined {
-  const n = followConst(node);
+  const n = followAcross(node);
   if (Node.isObjectLiteralExpression(n)) {
     const port = propertyValue(n, "port");
     return port ? portOf(port) : undefined;

@@ -54,6 +54,8 @@ export interface InventoryTool {
   kind: CapabilityKind;
   /** The name clients see; for a resource, its name (or URI when it has none). */
   name: string;
+  /** The name is computed at run time (`server.registerTool(meta.name, {...})`): `name` is then the expression, as written. */
+  nameComputed?: true;
   /** A resource's URI or URI template. */
   uri?: string;
   description?: string;

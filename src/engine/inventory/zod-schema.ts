@@ -1,5 +1,6 @@
 import { Node, SyntaxKind } from "ts-morph";
-import { constantString, followConst, propertyName, unwrap } from "../values.js";
+import { constantString, propertyName, unwrap } from "../values.js";
+import { followAcross } from "./follow.js";
 import { objectSchema, type JsonSchema, type JsonValue } from "./json-schema.js";
 
 const MAX_DEPTH = 12;
@@ -11,7 +12,7 @@ const MAX_DEPTH = 12;
  * A part that cannot be read statically becomes `{}` (any value).
  */
 export function zodToJsonSchema(expr: Node): JsonSchema {
-  const node = followConst(expr);
+  const node = followAcross(expr);
   if (Node.isObjectLiteralExpression(node)) return shapeSchema(node, 0);
   return convert(node, 0).schema;
 }
@@ -31,7 +32,7 @@ function shapeSchema(shape: import("ts-morph").ObjectLiteralExpression, depth: n
     if (Node.isPropertyAssignment(prop)) value = prop.getInitializer();
     else if (Node.isShorthandPropertyAssignment(prop)) value = prop.getNameNode();
     if (!value) continue;
-    const { schema, optional } = convert(followConst(value), depth + 1);
+    const { schema, optional } = convert(followAcross(value), depth + 1);
     properties[name] = schema;
     if (!optional) required.push(name);
   }
@@ -43,8 +44,8 @@ function convert(expr: Node, depth: number): Converted {
   if (depth > MAX_DEPTH) return { schema: {}, optional: false };
   const node = unwrap(expr);
   if (Node.isObjectLiteralExpression(node)) return { schema: shapeSchema(node, depth), optional: false };
-  if (Node.isIdentifier(node)) {
-    const followed = followConst(node);
+  if (Node.isIdentifier(node) || (Node.isPropertyAccessExpression(node) && node.getName() === "shape")) {
+    const followed = followAcross(node);
     return followed === node ? { schema: {}, optional: false } : convert(followed, depth + 1);
   }
   if (!Node.isCallExpression(node)) return { schema: {}, optional: false };
@@ -54,7 +55,7 @@ function convert(expr: Node, depth: number): Converted {
   const receiver = unwrap(callee.getExpression());
   const args = node.getArguments();
   // `z.string()` starts a chain; `base.optional()` where `base` names a schema constant continues one.
-  const isRoot = (Node.isIdentifier(receiver) && followConst(receiver) === receiver) || (Node.isPropertyAccessExpression(receiver) && receiver.getName() === "coerce");
+  const isRoot = (Node.isIdentifier(receiver) && followAcross(receiver) === receiver) || (Node.isPropertyAccessExpression(receiver) && receiver.getName() === "coerce");
   if (isRoot) return { schema: base(method, args, depth), optional: false };
   const inner = convert(receiver, depth + 1);
   const schema = { ...inner.schema };
@@ -200,14 +201,14 @@ function jsonType(value: JsonValue): string {
 }
 
 function numberValue(node: Node): number | undefined {
-  const n = unwrap(followConst(node));
+  const n = unwrap(followAcross(node));
   if (Node.isNumericLiteral(n)) return n.getLiteralValue();
   if (Node.isPrefixUnaryExpression(n) && n.getOperatorToken() === SyntaxKind.MinusToken && Node.isNumericLiteral(n.getOperand())) return -(n.getOperand() as import("ts-morph").NumericLiteral).getLiteralValue();
   return undefined;
 }
 
 function regexSource(node: Node): string | undefined {
-  const n = unwrap(followConst(node));
+  const n = unwrap(followAcross(node));
   if (Node.isRegularExpressionLiteral(n)) {
     const text = n.getText();
     return text.slice(1, text.lastIndexOf("/"));
@@ -216,7 +217,7 @@ function regexSource(node: Node): string | undefined {
 }
 
 function arrayOf(node: Node): JsonValue[] | undefined {
-  const n = unwrap(followConst(node));
+  const n = unwrap(followAcross(node));
   if (!Node.isArrayLiteralExpression(n)) return undefined;
   const out: JsonValue[] = [];
   for (const element of n.getElements()) {
@@ -243,7 +244,7 @@ export function literalValue(expr: Node, depth = 0): JsonValue | undefined {
   if (kind === SyntaxKind.FalseKeyword) return false;
   if (kind === SyntaxKind.NullKeyword) return null;
   if (Node.isIdentifier(node)) {
-    const followed = followConst(node);
+    const followed = followAcross(node);
     return followed === node ? undefined : literalValue(followed, depth + 1);
   }
   if (Node.isArrayLiteralExpression(node)) {

@@ -148,7 +148,7 @@ function readImports(module: PythonModule): Map<string, ImportBinding> {
 }
 
 /** `.helpers` seen from `pkg/server.py` → `pkg/helpers.py`; `..` climbs one package. */
-function resolveRelative(fromPath: string, spec: string): string {
+export function resolveRelative(fromPath: string, spec: string): string {
   const dots = spec.match(/^\.+/)![0].length;
   const parts = fromPath.split("/").slice(0, -1);
   for (let i = 1; i < dots; i++) parts.pop();

@@ -30,11 +30,15 @@ export class PythonProject {
   private suffixes?: Map<string, string | null>;
   private names?: Set<string>;
 
-  constructor(private readonly sources: ReadonlyMap<string, string>) {}
+  /** `tree`: when the analysis is one unit of a larger tree, what the whole tree says (see `PythonTreeFacts`). */
+  constructor(
+    private readonly sources: ReadonlyMap<string, string>,
+    private readonly tree?: PythonTreeFacts,
+  ) {}
 
   /** True when some file of the analysis imports the MCP SDK or fastmcp: without one there is no tool input to follow. */
   get hasMcpServer(): boolean {
-    this.mcp ??= [...this.sources.values()].some((text) => /^\s*(?:from|import)\s+(?:mcp|fastmcp)\b/m.test(text) || handRolledMcpServer(text));
+    this.mcp ??= this.tree?.hasMcpServer ?? [...this.sources.values()].some(isPythonMcpServer);
     return this.mcp;
   }
 
@@ -80,7 +84,8 @@ export class PythonProject {
   /**
    * Where an import points inside this analysis, as a module path without extension and the
    * imported name: relative imports, and absolute imports of the project's own package
-   * (`from mypkg.helpers import run` → `src/mypkg/helpers`), matched by path suffix.
+   * (`from mypkg.helpers import run` → `src/mypkg/helpers`), matched by path suffix. `planUnits`
+   * splits trees with this method too: resolve imports nowhere else.
    */
   target(binding: ImportBinding): { path: string; name?: string } | undefined {
     if (binding.relative) return binding.relative;
@@ -134,17 +139,7 @@ export class PythonProject {
 
   /** The one module path (without extension) that ends with `suffix`, or undefined when none or several do. */
   private bySuffix(suffix: string): string | undefined {
-    if (!this.suffixes) {
-      this.suffixes = new Map();
-      for (const path of this.sources.keys()) {
-        const base = path.replace(/(?:\/__init__)?\.py$/, "");
-        const segments = base.split("/");
-        for (let i = 0; i < segments.length; i++) {
-          const key = segments.slice(i).join("/");
-          this.suffixes.set(key, this.suffixes.has(key) && this.suffixes.get(key) !== base ? null : base);
-        }
-      }
-    }
+    this.suffixes ??= this.tree ? treeSuffixesOf(this.tree.modules) : moduleSuffixes(this.sources.keys());
     return this.suffixes.get(suffix) ?? undefined;
   }
 
@@ -175,11 +170,9 @@ export class PythonProject {
 
   /** `from mypkg.x import y` / `import mypkg.x` for the packages of this analysis (folders with an `__init__.py`). */
   private ownPackages(): RegExp | undefined {
-    const names = new Set<string>();
-    for (const path of this.sources.keys()) {
-      const m = /(?:^|\/)([A-Za-z_][\w]*)\/__init__\.py$/.exec(path);
-      if (m) names.add(m[1]!);
-    }
+    // A unit of a larger tree knows the packages of the whole tree: a package's `__init__.py` may
+    // sit in another unit while a module of the package is in this one.
+    const names = ownPackageNames(this.tree?.modules ?? this.sources.keys());
     return names.size > 0 ? new RegExp(`^[ \\t]*(?:from|import)[ \\t]+(?:${[...names].join("|")})\\b`, "m") : undefined;
   }
 
@@ -193,6 +186,54 @@ export class PythonProject {
     for (const module of this.modules.values()) module?.tree.delete();
     this.modules.clear();
   }
+}
+
+/**
+ * What a unit of a larger tree needs to know of the whole tree to answer as an analysis of the
+ * whole tree would: its Python modules (an absolute import names the one module whose path ends
+ * with its dotted name), and whether any of them is an MCP server.
+ */
+export interface PythonTreeFacts {
+  modules: readonly string[];
+  hasMcpServer: boolean;
+}
+
+/** The names of the packages among these module paths: folders with an `__init__.py`. */
+export function ownPackageNames(paths: Iterable<string>): Set<string> {
+  const names = new Set<string>();
+  for (const path of paths) {
+    const m = /(?:^|\/)([A-Za-z_][\w]*)\/__init__\.py$/.exec(path);
+    if (m) names.add(m[1]!);
+  }
+  return names;
+}
+
+/** Each path suffix of the modules (without extension) → the one module that ends with it, or null when several do. */
+function moduleSuffixes(paths: Iterable<string>): Map<string, string | null> {
+  const suffixes = new Map<string, string | null>();
+  for (const path of paths) {
+    const base = path.replace(/(?:\/__init__)?\.py$/, "");
+    const segments = base.split("/");
+    for (let i = 0; i < segments.length; i++) {
+      const key = segments.slice(i).join("/");
+      suffixes.set(key, suffixes.has(key) && suffixes.get(key) !== base ? null : base);
+    }
+  }
+  return suffixes;
+}
+
+/** The suffix index of a tree, built once and shared by its units. */
+const treeSuffixes = new WeakMap<readonly string[], Map<string, string | null>>();
+
+function treeSuffixesOf(modules: readonly string[]): Map<string, string | null> {
+  let suffixes = treeSuffixes.get(modules);
+  if (!suffixes) treeSuffixes.set(modules, (suffixes = moduleSuffixes(modules)));
+  return suffixes;
+}
+
+/** True for the text of a Python MCP server: an import of the MCP SDK or fastmcp, or a hand-rolled JSON-RPC server. */
+export function isPythonMcpServer(text: string): boolean {
+  return /^\s*(?:from|import)\s+(?:mcp|fastmcp)\b/m.test(text) || handRolledMcpServer(text);
 }
 
 function isMethod(fn: PyNode): boolean {

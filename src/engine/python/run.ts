@@ -4,7 +4,7 @@ import { createPythonMcpFile, type PythonMcpFile } from "./mcp.js";
 import type { PythonModule } from "./module.js";
 import { firstPythonSyntaxError } from "./parser.js";
 import { PythonManifests } from "./manifests.js";
-import { PythonProject } from "./project.js";
+import { PythonProject, type PythonTreeFacts } from "./project.js";
 import { PythonTaint, type PyFlow } from "./taint.js";
 import { inputLabel } from "./describe.js";
 import { abbreviatePy, parametersOf } from "./values.js";
@@ -35,9 +35,9 @@ export class PythonAnalysis {
   private readonly taint: PythonTaint;
   private readonly manifests: PythonManifests;
 
-  /** `manifests`: the dependency manifests and lockfiles of the analysis, by path. */
-  constructor(sources: ReadonlyMap<string, string>, manifests: ReadonlyMap<string, string> = new Map()) {
-    this.project = new PythonProject(sources);
+  /** `manifests`: the dependency manifests and lockfiles of the analysis, by path; `tree`: see `PythonTreeFacts`. */
+  constructor(sources: ReadonlyMap<string, string>, manifests: ReadonlyMap<string, string> = new Map(), tree?: PythonTreeFacts) {
+    this.project = new PythonProject(sources, tree);
     this.manifests = new PythonManifests(manifests);
     this.classes = new PythonClasses(this.project);
     this.taint = new PythonTaint(this.project, this.classes, (m) => this.mcpOf(m));

@@ -131,6 +131,8 @@ export class PythonTaint {
   private readonly forwarding = new Set<number>();
   private readonly sinkCache = new Map<SinkArgument, Map<number, Map<string, { module: PythonModule; call: PyNode }>>>();
   private readonly callCache = new Map<number, PyNode[]>();
+  /** Each module's calls by the word their callee ends with, and those that run a callback: see `callsEndingWith`. */
+  private readonly callIndex = new Map<PythonModule, { byTail: Map<string, { call: PyNode; at: number }[]>; runners: { call: PyNode; at: number }[] }>();
   private readonly urlValidators = new Map<number, boolean>();
   private foreign?: Map<number, PyForeignHandler>;
   private kind: SinkKind = "any";
@@ -241,15 +243,49 @@ export class PythonTaint {
     const out: { module: PythonModule; call: PyNode; target: PyCallTarget }[] = [];
     for (const m of this.candidateModules(module, owner)) {
       if (!names.some((n) => m.text.includes(n))) continue;
-      for (const call of m.nodesOf("call")) {
-        const callee = call.childForFieldName("function");
-        if (!callee || !names.some((n) => callee.text.endsWith(n) || (RUNS_CALLBACK.test(callee.text) && call.text.includes(n)))) continue;
+      for (const call of this.callsNaming(m, names)) {
         for (const target of this.classes.targetsOf(m, call)) {
           if (target.fn.id === fn.id && target.module === module) out.push({ module: m, call, target });
         }
       }
     }
     return out;
+  }
+
+  /**
+   * The calls of a module, in the module's order, whose callee's text ends with one of `names`,
+   * or that run a callback and mention one. Read from an index of the module's calls by the
+   * word their callee ends with, built once: reading each callee's text from the tree for every
+   * function asked about cost a sixth of the Python analysis.
+   */
+  private callsNaming(m: PythonModule, names: readonly string[]): PyNode[] {
+    if (!names.every((n) => /^\w+$/.test(n))) {
+      // A name with characters outside \w (a Unicode identifier): test every call's text.
+      return m.nodesOf("call").filter((call) => {
+        const callee = call.childForFieldName("function");
+        return !!callee && names.some((n) => callee.text.endsWith(n) || (RUNS_CALLBACK.test(callee.text) && call.text.includes(n)));
+      });
+    }
+    let index = this.callIndex.get(m);
+    if (!index) {
+      index = { byTail: new Map(), runners: [] };
+      m.nodesOf("call").forEach((call, at) => {
+        const callee = call.childForFieldName("function");
+        if (!callee) return;
+        const text = callee.text;
+        // A name of word characters ends the callee's text exactly when it ends the last run of them.
+        const tail = /\w*$/.exec(text)![0];
+        const list = index!.byTail.get(tail);
+        if (list) list.push({ call, at });
+        else index!.byTail.set(tail, [{ call, at }]);
+        if (RUNS_CALLBACK.test(text)) index!.runners.push({ call, at });
+      });
+      this.callIndex.set(m, index);
+    }
+    const found = new Map<number, PyNode>();
+    for (const [tail, calls] of index.byTail) if (names.some((n) => tail.endsWith(n))) for (const c of calls) found.set(c.at, c.call);
+    for (const c of index.runners) if (!found.has(c.at) && names.some((n) => c.call.text.includes(n))) found.set(c.at, c.call);
+    return [...found].sort((a, b) => a[0] - b[0]).map(([, call]) => call);
   }
 
   /** Modules that may call a function: its own and its importers, and for a method those of the classes its object may be seen as. */

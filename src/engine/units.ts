@@ -1,0 +1,247 @@
+import { posix } from "node:path";
+import { isProjectConfig, languageOf } from "./language.js";
+import { ModuleResolution } from "./module-resolution.js";
+import { resolveRelative } from "./python/module.js";
+import { isPythonMcpServer, ownPackageNames, PythonProject } from "./python/project.js";
+import type { TreeFacts } from "./types.js";
+
+/**
+ * Module specifiers of a TypeScript or JavaScript file, read more widely than the engine reads
+ * them (any quote, comments before the specifier): a unit must hold every file an import can name.
+ * Anchored on the keyword, so a quote inside another string cannot shift the reading.
+ */
+const TS_SPECIFIER = /\b(?:from|import|require)\s*\(?\s*(?:\/\*[^]*?\*\/\s*)*(["'`])([^"'`\n]+)\1/g;
+/**
+ * Python import statements, wherever they sit (in functions, after `;` or `:`), with parenthesized
+ * and backslash-continued name lists. Text in strings that looks like an import only adds a link.
+ */
+const PY_IMPORT = /(?:^|[;:])[ \t]*(?:from(?:[ \t]|\\\r?\n)+([.\w]+)(?:[ \t]|\\\r?\n)+import(?:[ \t]|\\\r?\n)+(\([^)]*\)|(?:[^\n\\;]|\\\r?\n)*)|import(?:[ \t]|\\\r?\n)+((?:[^\n\\;]|\\\r?\n)*))/gm;
+const EXTENDS = /"extends"\s*:\s*"([^"]+)"/g;
+
+/** What planning needs of one file, read from its text once so that the text can be let go. */
+export interface FileFacts {
+  path: string;
+  lines: number;
+  /** Module specifiers as TypeScript and JavaScript write them (the engine reads them in any file it reads). */
+  specifiers: readonly string[];
+  /** Python: absolute imports, as the dotted names the engine resolves (`ImportBinding.qualified`). */
+  imports?: readonly string[];
+  /** Python: modules named by relative imports, as paths without extension (`pkg/helpers`, `pkg/helpers/run`). */
+  relative?: readonly string[];
+  /** Python: the file imports the MCP SDK or fastmcp (or serves JSON-RPC by hand). */
+  mcpServer?: boolean;
+  /** tsconfig and jsconfig files: their text, for import aliases. */
+  text?: string;
+}
+
+/**
+ * Part of a tree that can be analyzed on its own: files that imports join, either way and at any
+ * depth, with the files they are read with. An analysis of a unit finds in its files what an
+ * analysis of the whole tree finds there.
+ */
+export interface AnalysisUnit {
+  /** All files to hand to the engine, in the order of the tree. */
+  files: string[];
+  /** Those read only for what they say about the others: tsconfig aliases, the manifests above Python modules. */
+  context: string[];
+  /** Lines of the files rules run on. */
+  lines: number;
+  /**
+   * What the unit's results depend on beyond its files' text: how the whole tree resolves its
+   * absolute Python imports, and whether the tree has a Python MCP server. Part of a cache key.
+   */
+  dependsOn: string;
+}
+
+export interface UnitPlan {
+  units: AnalysisUnit[];
+  /** What every unit is told of the whole tree (`AnalyzeOptions.tree`). */
+  tree: TreeFacts;
+}
+
+/** Reads what planning needs from one file. */
+export function factsOf(path: string, text: string): FileFacts {
+  const lines = countLines(text);
+  if (isProjectConfig(path)) return { path, lines, specifiers: [], text };
+  const specifiers = new Set<string>();
+  for (const match of text.matchAll(TS_SPECIFIER)) specifiers.add(match[2]!);
+  if (languageOf(path) === "python") {
+    const imports = new Set<string>();
+    const relative = new Set<string>();
+    for (const match of text.matchAll(PY_IMPORT)) {
+      const from = match[1];
+      const names = (match[2] ?? match[3] ?? "")
+        .replace(/[()\\\r\n]/g, " ")
+        .split(",")
+        .map((part) => part.trim().split(/\s+/))
+        .filter(([name]) => /^[\w.]+$/.test(name!));
+      if (from === undefined) {
+        // `import a.b.c` binds `a`; `import a.b.c as d` binds the whole name (module.ts, readImports).
+        for (const [name, as] of names) imports.add(as === "as" ? name! : name!.split(".")[0]!);
+      } else if (from.startsWith(".")) {
+        const base = resolveRelative(path, from);
+        relative.add(base);
+        for (const [name] of names) relative.add(base ? `${base}/${name}` : name!);
+      } else {
+        for (const [name] of names) imports.add(`${from}.${name}`);
+      }
+    }
+    return detached({ path, lines, specifiers: [...specifiers], imports: [...imports], relative: [...relative], mcpServer: isPythonMcpServer(text) });
+  }
+  return detached({ path, lines, specifiers: [...specifiers] });
+}
+
+/** A copy whose strings do not share the file's text: a matched substring would keep all of it alive. */
+function detached(facts: FileFacts): FileFacts {
+  return JSON.parse(JSON.stringify(facts)) as FileFacts;
+}
+
+/**
+ * Splits a tree into units: the files joined by imports (TypeScript and JavaScript specifiers
+ * resolved as the engine resolves them, tsconfig aliases included; Python relative imports and
+ * absolute ones resolved through the whole tree's modules), each with the tsconfig files above
+ * its files and the manifests above its Python modules as context. Every other file (an MCP
+ * client config, a manifest, a tsconfig) is a unit of its own. Units come largest first.
+ */
+export function planUnits(files: readonly FileFacts[]): UnitPlan {
+  const index = new Map(files.map((f, i) => [f.path, i]));
+  const parent = files.map((_, i) => i);
+  const find = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
+    return i;
+  };
+  const join = (a: number, b: number) => {
+    const [ra, rb] = [find(a), find(b)];
+    if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
+  };
+
+  // Module specifiers, through the engine's own resolution (relative paths, tsconfig aliases). The
+  // Workspace reads them in every file it holds, Python and configs included.
+  const configs = files.filter((f) => f.text !== undefined);
+  // The Workspace holds every file with a language; tsconfig files only configure it.
+  const modules = new ModuleResolution(
+    (path) => index.has(path) && !isProjectConfig(path) && languageOf(path) !== undefined,
+    configs.map((f) => ({ path: f.path, content: f.text! })),
+  );
+  files.forEach((file, i) => {
+    for (const specifier of file.specifiers) {
+      const target = modules.resolve(file.path, specifier);
+      if (target !== undefined && index.has(target)) join(i, index.get(target)!);
+    }
+  });
+
+  // Python: the modules an import names, resolved by PythonProject itself over the whole tree's
+  // modules; a module it resolves to is read as `moduleAt` reads it (the module, or `name` in it).
+  const pythonModules = files.filter((f) => languageOf(f.path) === "python").map((f) => f.path);
+  const hasMcpServer = files.some((f) => f.mcpServer === true);
+  const python = new PythonProject(new Map(), { modules: pythonModules, hasMcpServer });
+  const moduleFiles = (base: string) => [`${base}.py`, `${base}/__init__.py`].filter((p) => index.has(p));
+  // Which imports name a package of the tree decides which files the engine reads for callers
+  // (`PythonProject.importersOf`): part of what a unit depends on.
+  const own = ownPackageNames(pythonModules);
+  const resolutions = new Map<number, string[]>();
+  files.forEach((file, i) => {
+    if (languageOf(file.path) !== "python") return;
+    const link = (path: string) => join(i, index.get(path)!);
+    for (const base of file.relative ?? []) moduleFiles(base).forEach(link);
+    const seen: string[] = [];
+    for (const qualified of file.imports ?? []) {
+      const target = python.target({ qualified });
+      seen.push(`${qualified}=${target ? `${target.path}:${target.name ?? ""}` : ""}`);
+      const top = qualified.split(".")[0]!;
+      if (own.has(top)) seen.push(`package ${top}`);
+      if (!target) continue;
+      moduleFiles(target.path).forEach(link);
+      if (target.name) moduleFiles(`${target.path}/${target.name}`).forEach(link);
+    }
+    resolutions.set(i, seen);
+  });
+
+  const groups = new Map<number, number[]>();
+  files.forEach((_, i) => {
+    const root = find(i);
+    const group = groups.get(root);
+    if (group) group.push(i);
+    else groups.set(root, [i]);
+  });
+
+  const configByPath = new Map(configs.map((c) => [c.path, c]));
+  const manifestsByDir = new Map<string, number[]>();
+  files.forEach((f, i) => {
+    if (languageOf(f.path) !== "manifest") return;
+    const dir = dirOf(f.path);
+    manifestsByDir.set(dir, [...(manifestsByDir.get(dir) ?? []), i]);
+  });
+  const configsByDir = new Map<string, string[]>();
+  for (const c of configs) configsByDir.set(dirOf(c.path), [...(configsByDir.get(dirOf(c.path)) ?? []), c.path]);
+
+  const units: AnalysisUnit[] = [];
+  for (const members of groups.values()) {
+    const context = new Set<number>();
+    const dirs = new Set<string>();
+    const pythonDirs = new Set<string>();
+    let code = false;
+    for (const i of members) {
+      const language = languageOf(files[i]!.path);
+      if (language === "typescript" || language === "javascript") (code = true), dirs.add(dirOf(files[i]!.path));
+      if (language === "python") pythonDirs.add(dirOf(files[i]!.path));
+    }
+    if (code) for (const path of configsAbove(dirs, configsByDir, configByPath)) context.add(index.get(path)!);
+    for (const dir of ancestors(pythonDirs)) for (const m of manifestsByDir.get(dir) ?? []) context.add(m);
+    for (const i of members) context.delete(i);
+    const dependsOn = members.flatMap((i) => resolutions.get(i) ?? []);
+    const python = members.some((i) => resolutions.has(i));
+    units.push({
+      files: [...members, ...context].sort((a, b) => a - b).map((i) => files[i]!.path),
+      context: [...context].sort((a, b) => a - b).map((i) => files[i]!.path),
+      lines: members.reduce((n, i) => n + files[i]!.lines, 0),
+      dependsOn: python ? `python-mcp=${hasMcpServer}\n${[...new Set(dependsOn)].sort().join("\n")}` : "",
+    });
+  }
+  units.sort((a, b) => b.lines - a.lines || b.files.length - a.files.length);
+  return { units, tree: { python: { modules: pythonModules, hasMcpServer } } };
+}
+
+/** The tsconfig files in these folders and above them, and those they extend (relative `extends`, as the Workspace follows them). */
+function configsAbove(dirs: ReadonlySet<string>, byDir: ReadonlyMap<string, string[]>, byPath: ReadonlyMap<string, FileFacts>): string[] {
+  const out = new Set<string>();
+  const stack = [...ancestors(dirs)].flatMap((dir) => byDir.get(dir) ?? []);
+  while (stack.length > 0) {
+    const path = stack.pop()!;
+    if (out.has(path)) continue;
+    out.add(path);
+    for (const match of byPath.get(path)?.text?.matchAll(EXTENDS) ?? []) {
+      const target = match[1]!;
+      if (!target.startsWith(".")) continue;
+      const resolved = posix.normalize(posix.join(dirOf(path) || ".", target.endsWith(".json") ? target : `${target}.json`));
+      if (byPath.has(resolved)) stack.push(resolved);
+    }
+  }
+  return [...out];
+}
+
+/** The folders and every folder above them, up to the root (""). */
+function ancestors(dirs: Iterable<string>): Set<string> {
+  const out = new Set<string>();
+  for (let dir of dirs) {
+    for (;;) {
+      if (out.has(dir)) break;
+      out.add(dir);
+      if (dir === "") break;
+      dir = dirOf(dir);
+    }
+  }
+  return out;
+}
+
+function dirOf(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash < 0 ? "" : path.slice(0, slash);
+}
+
+function countLines(text: string): number {
+  if (text.length === 0) return 0;
+  let n = 1;
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
+  return n;
+}

@@ -1,0 +1,47 @@
+import { readFileSync } from "node:fs";
+import v8 from "node:v8";
+import vm from "node:vm";
+import { parentPort } from "node:worker_threads";
+import { analyzeUnit } from "../engine/analyze-units.js";
+import type { AnalyzeOptions, SourceInput, TreeFacts } from "../engine/types.js";
+import type { AnalysisUnit } from "../engine/units.js";
+import { contentDigest } from "./digest.js";
+import type { UnitFile } from "./tree-scan.js";
+
+/** Heap in use past which the thread collects garbage between units (as the review's analysis thread does). */
+const COLLECT_ABOVE_BYTES = 128 * 1024 * 1024;
+v8.setFlagsFromString("--expose-gc");
+const collectGarbage = vm.runInNewContext("gc") as () => void;
+
+let tree: TreeFacts = {};
+let options: AnalyzeOptions = {};
+
+/**
+ * The body of a scan thread: units one at a time, each read from disk (or handed over), analyzed
+ * and let go. With each result it sends the digest of every file as it read it, so that a file
+ * changed since it was planned is never cached under its old digest, and the memory outside the
+ * heap it holds (parsers' WebAssembly memory, which never shrinks: past a limit the scan replaces
+ * the thread).
+ */
+parentPort!.on("message", (message: { type: "init"; tree: TreeFacts; options: AnalyzeOptions } | { type: "unit"; id: number; unit: AnalysisUnit; files: UnitFile[] }) => {
+  if (message.type === "init") {
+    ({ tree, options } = message);
+    return;
+  }
+  const { id, unit, files } = message;
+  try {
+    const digests: Record<string, string> = {};
+    const byPath = new Map<string, SourceInput>();
+    for (const file of files) {
+      const content = file.content ?? readFileSync(file.absolute!, "utf8");
+      digests[file.path] = contentDigest(content, file.base);
+      byPath.set(file.path, { path: file.path, content, ...(file.base !== undefined ? { base: file.base } : {}) });
+    }
+    const result = analyzeUnit(unit, (path) => byPath.get(path)!, options, tree);
+    byPath.clear();
+    if (v8.getHeapStatistics().used_heap_size > COLLECT_ABOVE_BYTES) collectGarbage();
+    parentPort!.postMessage({ id, result, digests, externalBytes: v8.getHeapStatistics().external_memory });
+  } catch (error) {
+    parentPort!.postMessage({ id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  }
+});

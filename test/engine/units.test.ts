@@ -1,0 +1,142 @@
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, posix, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { analyze } from "../../src/engine/analyze.js";
+import { analyzeUnits } from "../../src/engine/analyze-units.js";
+import { isAnalyzable } from "../../src/engine/language.js";
+import type { AnalysisResult, AnalyzeOptions, SourceInput } from "../../src/engine/types.js";
+import { factsOf, planUnits } from "../../src/engine/units.js";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
+/** `x.before.ts` is the base version of `x.ts` (rules that judge a change), as the fixture test reads it. */
+const BASE_VERSION = /\.before(\.[^./]+)$/;
+
+function treeOf(...dirs: string[]): SourceInput[] {
+  const out: SourceInput[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const full = join(dir, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else if (!BASE_VERSION.test(name) && isAnalyzable(name)) {
+        const base = full.replace(/(\.[^./]+)$/, ".before$1");
+        out.push({ path: relative(ROOT, full).split("\\").join("/"), content: readFileSync(full, "utf8"), ...(existsSync(base) ? { base: readFileSync(base, "utf8") } : {}) });
+      }
+    }
+  };
+  for (const dir of dirs) walk(join(ROOT, dir));
+  return out;
+}
+
+const FIXTURES = treeOf(...readdirSync(join(ROOT, "rules")).filter((r) => existsSync(join(ROOT, "rules", r, "fixtures"))).map((r) => `rules/${r}/fixtures`), "test/fixtures");
+
+function comparable(result: AnalysisResult) {
+  const byPath = <T extends { path: string }>(list: readonly T[]) => [...list].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
+  return {
+    findings: result.findings,
+    suppressed: result.suppressed,
+    skipped: byPath(result.skipped),
+    errors: byPath(result.errors),
+    filesAnalyzed: result.stats.filesAnalyzed,
+    linesAnalyzed: result.stats.linesAnalyzed,
+  };
+}
+
+describe("analysis in units", () => {
+  it("splits the fixture corpus into many units, each fixture folder of cross-file cases in one", () => {
+    const { units } = planUnits(FIXTURES.map((f) => factsOf(f.path, f.content)));
+    expect(units.length).toBeGreaterThan(100);
+    const crossFile = FIXTURES.map((f) => f.path).filter((p) => /\/fixtures\/cross-file\//.test(p) && /\.[jt]s$/.test(p));
+    expect(crossFile.length).toBeGreaterThan(1);
+    // Every file is checked in exactly one unit.
+    const checked = units.flatMap((u) => u.files.filter((f) => !u.context.includes(f)));
+    expect(checked.sort()).toEqual(FIXTURES.map((f) => f.path).sort());
+    // A relative import that names a file of the corpus puts both in one unit.
+    const paths = new Set(FIXTURES.map((f) => f.path));
+    let joined = 0;
+    for (const file of FIXTURES.filter((f) => /\.[jt]s$/.test(f.path))) {
+      for (const [, specifier] of file.content.matchAll(/from\s+["'](\.\.?\/[^"']+)["']/g)) {
+        const target = posix.normalize(posix.join(posix.dirname(file.path), specifier!)).replace(/\.js$/, "");
+        const found = [".ts", ".js", "/index.ts"].map((ext) => target + ext).find((p) => paths.has(p));
+        if (!found) continue;
+        joined++;
+        expect(units.find((u) => u.files.includes(file.path))!.files).toContain(found);
+      }
+    }
+    expect(joined).toBeGreaterThan(10);
+  });
+
+  it.each<[string, AnalyzeOptions]>([
+    ["default options", {}],
+    ["fixtures read as production code, suppressions off", { paths: { production: ["**"] }, allowSuppressions: false }],
+  ])("finds over the fixture corpus what one analysis of the whole corpus finds (%s)", (_label, options) => {
+    const whole = analyze(FIXTURES, options);
+    const units = analyzeUnits(FIXTURES, options);
+    expect(whole.findings.length).toBeGreaterThan(200);
+    expect(whole.findings.some((f) => f.trace?.some((step) => step.path !== f.path))).toBe(true);
+    expect(comparable(units)).toEqual(comparable(whole));
+  });
+
+  it("keeps to `only` as one analysis does", () => {
+    const only = FIXTURES.filter((f) => /command-injection|path-traversal/.test(f.path)).map((f) => f.path);
+    expect(comparable(analyzeUnits(FIXTURES, { only }))).toEqual(comparable(analyze(FIXTURES, { only })));
+  });
+
+  it("resolves a Python package import through the whole tree, as one analysis does", () => {
+    const files: SourceInput[] = [
+      {
+        path: "svc/server.py",
+        content: 'from mcp.server.fastmcp import FastMCP\nfrom toolkit.shell import run\n\nmcp = FastMCP("s")\n\n@mcp.tool()\ndef go(cmd: str) -> str:\n    return run(cmd)\n',
+      },
+      { path: "lib/src/toolkit/shell.py", content: "import subprocess\n\ndef run(cmd):\n    return subprocess.check_output(cmd, shell=True)\n" },
+      { path: "lib/src/toolkit/__init__.py", content: "" },
+      { path: "other/tool.py", content: "import subprocess\n\ndef helper(x):\n    subprocess.run(x, shell=True)\n" },
+    ];
+    const { units } = planUnits(files.map((f) => factsOf(f.path, f.content)));
+    expect(units.find((u) => u.files.includes("svc/server.py"))!.files).toEqual(expect.arrayContaining(["lib/src/toolkit/shell.py"]));
+    expect(units.find((u) => u.files.includes("other/tool.py"))!.files).toEqual(["other/tool.py"]);
+    const whole = analyze(files);
+    expect(whole.findings.map((f) => [f.path, f.ruleId])).toContainEqual(["lib/src/toolkit/shell.py", "command-injection"]);
+    expect(comparable(analyzeUnits(files))).toEqual(comparable(whole));
+  });
+
+  it("reads a helper's callers that import it through a package whose __init__.py is in another unit", () => {
+    const files: SourceInput[] = [
+      { path: "svc/server.py", content: 'from mcp.server.fastmcp import FastMCP\nfrom tools import go\n\nmcp = FastMCP("s")\nmcp.add_tool(go)\n' },
+      // Neither an MCP module nor a relative importer: read for callers because `mypkg` is a package of the tree.
+      { path: "svc/tools.py", content: "from mypkg.helpers import run\n\ndef go(cmd: str) -> str:\n    return run(cmd)\n" },
+      { path: "lib/mypkg/helpers.py", content: "import subprocess\n\ndef run(cmd):\n    return subprocess.check_output(cmd, shell=True)\n" },
+      { path: "lib/mypkg/__init__.py", content: "" },
+    ];
+    const { units } = planUnits(files.map((f) => factsOf(f.path, f.content)));
+    const unit = units.find((u) => u.files.includes("svc/tools.py"))!;
+    expect(unit.files).not.toContain("lib/mypkg/__init__.py");
+    const whole = analyze(files);
+    expect(whole.findings.map((f) => [f.path, f.ruleId])).toContainEqual(["lib/mypkg/helpers.py", "command-injection"]);
+    expect(comparable(analyzeUnits(files))).toEqual(comparable(whole));
+    // Without the package's __init__.py the same unit reads differently, and is cached apart.
+    const without = planUnits(files.filter((f) => !f.path.endsWith("__init__.py")).map((f) => factsOf(f.path, f.content)));
+    expect(without.units.find((u) => u.files.includes("svc/tools.py"))!.dependsOn).not.toEqual(unit.dependsOn);
+  });
+
+  it("reads tsconfig aliases and the manifests above Python modules as context, checked once", () => {
+    const files: SourceInput[] = [
+      { path: "app/tsconfig.json", content: '{ "compilerOptions": { "baseUrl": ".", "paths": { "~/*": ["src/*"] } } }' },
+      {
+        path: "app/src/server.ts",
+        content:
+          'import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";\nimport { z } from "zod";\nimport { run } from "~/lib/run.js";\nconst server = new McpServer({ name: "a", version: "1" });\nserver.tool("go", { cmd: z.string() }, async ({ cmd }) => { run(cmd); return { content: [] }; });\n',
+      },
+      { path: "app/src/lib/run.ts", content: 'import { exec } from "node:child_process";\nexport function run(cmd: string) { exec(cmd); }\n' },
+      { path: "py/pyproject.toml", content: '[project]\nname = "x"\ndependencies = ["mcp==1.0.0"]\n' },
+      { path: "py/server.py", content: 'from mcp.server.fastmcp import FastMCP\nmcp = FastMCP("x", host="0.0.0.0")\nmcp.run(transport="sse")\n' },
+    ];
+    const { units } = planUnits(files.map((f) => factsOf(f.path, f.content)));
+    const ts = units.find((u) => u.files.includes("app/src/server.ts"))!;
+    expect(ts.files).toEqual(["app/tsconfig.json", "app/src/server.ts", "app/src/lib/run.ts"]);
+    expect(ts.context).toEqual(["app/tsconfig.json"]);
+    expect(units.find((u) => u.files.includes("py/server.py"))!.context).toEqual(["py/pyproject.toml"]);
+    const whole = analyze(files);
+    expect(whole.findings.map((f) => f.path)).toContain("app/src/lib/run.ts");
+    expect(comparable(analyzeUnits(files))).toEqual(comparable(whole));
+  });
+});

@@ -1,0 +1,98 @@
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { analyze } from "../../src/engine/analyze.js";
+import { isAnalyzable } from "../../src/engine/language.js";
+import type { AnalysisResult, AnalyzeOptions, SourceInput } from "../../src/engine/types.js";
+import { MemoryResultCache } from "../../src/scan/result-cache.js";
+import { scanFile, scanTree, type ScanProgress } from "../../src/scan/tree-scan.js";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
+
+function treeOf(...dirs: string[]): SourceInput[] {
+  const out: SourceInput[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const full = join(dir, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else if (isAnalyzable(name) && !/\.before\.[^./]+$/.test(name)) out.push({ path: relative(ROOT, full).split("\\").join("/"), content: readFileSync(full, "utf8") });
+    }
+  };
+  for (const dir of dirs) if (existsSync(join(ROOT, dir))) walk(join(ROOT, dir));
+  return out;
+}
+
+const CORPUS = treeOf(...readdirSync(join(ROOT, "rules")).map((r) => `rules/${r}/fixtures`), "test/fixtures");
+
+const SERVER = `import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import { run } from "./run.js";
+
+const server = new McpServer({ name: "s", version: "1" });
+server.tool("go", { cmd: z.string() }, async ({ cmd }) => ({ content: [{ type: "text", text: run(cmd) }] }));
+`;
+const SHELL = `import { execSync } from "node:child_process";\nexport function run(cmd: string): string { return execSync(cmd).toString(); }\n`;
+const QUOTED = `import { execFileSync } from "node:child_process";\nexport function run(cmd: string): string { return execFileSync("echo", [cmd]).toString(); }\n`;
+
+const scan = (files: readonly SourceInput[], cache?: MemoryResultCache, options: AnalyzeOptions = {}) => scanTree(files.map((f) => scanFile(f)), options, { jobs: 1, cache });
+const same = (result: AnalysisResult) => ({ findings: result.findings, suppressed: result.suppressed, filesAnalyzed: result.stats.filesAnalyzed, linesAnalyzed: result.stats.linesAnalyzed });
+
+describe("a whole-tree scan", () => {
+  it("finds what one analysis finds, and the same again from its cache, unit by unit", async () => {
+    const cache = new MemoryResultCache();
+    const fresh = analyze(CORPUS);
+    const first = await scan(CORPUS, cache);
+    expect(same(first)).toEqual(same(fresh));
+    expect(first.units.cached).toBe(0);
+    const second = await scan(CORPUS, cache);
+    expect(second.units.cached).toBe(second.units.total);
+    expect(same(second)).toEqual(same(fresh));
+    // Other options are other keys.
+    const off = await scan(CORPUS, cache, { rules: { "command-injection": "off" } });
+    expect(off.units.cached).toBe(0);
+    expect(same(off)).toEqual(same(analyze(CORPUS, { rules: { "command-injection": "off" } })));
+  });
+
+  it("reads again a unit one of whose files changed, so a finding that came from another file goes with it", async () => {
+    const cache = new MemoryResultCache();
+    const tree = [...CORPUS, { path: "app/server.ts", content: SERVER }, { path: "app/run.ts", content: SHELL }];
+    const before = await scan(tree, cache);
+    expect(before.findings.some((f) => f.path === "app/run.ts" && f.ruleId === "command-injection")).toBe(true);
+    // Only the helper changes: the finding in it was the server's input, and is gone with the shell.
+    const fixed = [...CORPUS, { path: "app/server.ts", content: SERVER }, { path: "app/run.ts", content: QUOTED }];
+    const after = await scan(fixed, cache);
+    expect(after.units.cached).toBe(after.units.total - 1);
+    expect(after.findings.some((f) => f.path === "app/run.ts" && f.ruleId === "command-injection")).toBe(false);
+    expect(same(after)).toEqual(same(analyze(fixed)));
+    // The server alone, its helper gone: no flow is left to report.
+    const alone = [...CORPUS, { path: "app/server.ts", content: SERVER }];
+    expect(same(await scan(alone, cache))).toEqual(same(analyze(alone)));
+  });
+
+  it("reads again a Python unit whose absolute import now names another module of the tree", async () => {
+    const cache = new MemoryResultCache();
+    const server = { path: "svc/server.py", content: 'from mcp.server.fastmcp import FastMCP\nfrom toolkit.shell import run\n\nmcp = FastMCP("s")\n\n@mcp.tool()\ndef go(cmd: str) -> str:\n    return run(cmd)\n' };
+    const shell = { path: "lib/toolkit/shell.py", content: "import subprocess\n\ndef run(cmd):\n    return subprocess.check_output(cmd, shell=True)\n" };
+    const tree = [server, shell];
+    const first = await scan(tree, cache);
+    expect(first.findings.map((f) => f.path)).toContain("lib/toolkit/shell.py");
+    // A second toolkit/shell.py elsewhere makes `toolkit.shell` ambiguous: the engine resolves it no more.
+    const twin = { path: "vendored/toolkit/shell.py", content: "def run(cmd):\n    return cmd\n" };
+    const changed = [server, shell, twin];
+    const second = await scan(changed, cache);
+    expect(same(second)).toEqual(same(analyze(changed)));
+    expect(second.findings.map((f) => f.path)).not.toContain("lib/toolkit/shell.py");
+  });
+
+  it("says how far it is: files and lines done of the total, and the unit under way", async () => {
+    const seen: ScanProgress[] = [];
+    const files = CORPUS.slice(0, 40).map((f) => scanFile(f));
+    await scanTree(files, {}, { jobs: 1, onProgress: (p) => seen.push(p) });
+    const last = seen[seen.length - 1]!;
+    expect(last.filesDone).toBe(last.filesTotal);
+    expect(last.filesTotal).toBe(40);
+    expect(last.linesDone).toBe(last.linesTotal);
+    expect(seen.some((p) => p.current !== undefined && p.filesDone < p.filesTotal)).toBe(true);
+    expect(seen.map((p) => p.filesDone)).toEqual([...seen.map((p) => p.filesDone)].sort((a, b) => a - b));
+  });
+});
