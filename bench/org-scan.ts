@@ -13,7 +13,8 @@ import { PrivateRedis } from "../test/support/private-redis.js";
 /**
  * Organization-scan throughput of the real `worker` process (dist/) against a fake GitHub on
  * loopback, a private Redis and a SQLite store: every repository of the MCP corpus (BENCH_CORPUS,
- * default /work/corpus-checkouts; synthetic repositories where it is missing) is installed at once,
+ * default ../corpus-checkouts beside the project, where
+ * `python3 ../shared/corpus/score.py --keep ../corpus-checkouts` leaves them; synthetic repositories where it is missing) is installed at once,
  * and the time until each has a completed scan gives repositories and kLOC a minute. Then the
  * largest corpus repository alone, in a fresh worker, gives the peak memory of a worker scanning
  * it, against the 500 MB budget; and its rescan with one file changed shows the reuse by blob SHA.
@@ -21,7 +22,7 @@ import { PrivateRedis } from "../test/support/private-redis.js";
  *   npm run bench   (or: npm run build && tsc -p tsconfig.bench.json && node dist/bench/org-scan.js)
  */
 
-const CORPUS = process.env.BENCH_CORPUS ?? "/work/corpus-checkouts";
+const CORPUS = process.env.BENCH_CORPUS ?? join(process.cwd(), "..", "corpus-checkouts");
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 0);
 const BUDGET_MB = 500;
 const INSTALLATION = 1;
