@@ -123,8 +123,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-function parseScanArgs(args: string[]): ScanArgs {
-  const out: Partial<ScanArgs> = {};
+/**
+ * Walks command-line arguments: each option goes to `onOption` with its name, a `value()` that
+ * takes its value (`--name=value` or the next argument), and whether the value was given inline
+ * (a flag rejects that). Returns the positional arguments.
+ */
+function walkArgs(args: string[], onOption: (name: string, value: () => string, inline: boolean) => void): string[] {
   const positional: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -134,12 +138,19 @@ function parseScanArgs(args: string[]): ScanArgs {
     }
     const eq = arg.indexOf("=");
     const name = eq >= 0 ? arg.slice(0, eq) : arg;
-    const value = () => {
+    onOption(name, () => {
       if (eq >= 0) return arg.slice(eq + 1);
       const next = args[++i];
       if (next === undefined) throw new UsageError(`${name} needs a value`);
       return next;
-    };
+    }, eq >= 0);
+  }
+  return positional;
+}
+
+function parseScanArgs(args: string[]): ScanArgs {
+  const out: Partial<ScanArgs> = {};
+  const positional = walkArgs(args, (name, value, inline) => {
     switch (name) {
       case "--format": {
         const format = value();
@@ -152,12 +163,12 @@ function parseScanArgs(args: string[]): ScanArgs {
         out.output = value();
         break;
       case "--user":
-        if (eq >= 0) throw new UsageError("--user takes no value");
+        if (inline) throw new UsageError("--user takes no value");
         out.user = true;
         break;
       case "--fix":
       case "--dry-run":
-        if (eq >= 0) throw new UsageError(`${name} takes no value`);
+        if (inline) throw new UsageError(`${name} takes no value`);
         if (name === "--fix") out.fix = true;
         else out.dryRun = true;
         break;
@@ -171,7 +182,7 @@ function parseScanArgs(args: string[]): ScanArgs {
       case "--include-vendored":
       case "--quiet":
       case "-q":
-        if (eq >= 0) throw new UsageError(`${name} takes no value`);
+        if (inline) throw new UsageError(`${name} takes no value`);
         if (name === "--include-vendored") out.includeVendored = true;
         else out.quiet = true;
         break;
@@ -184,7 +195,7 @@ function parseScanArgs(args: string[]): ScanArgs {
       default:
         throw new UsageError(`unknown option ${name}`);
     }
-  }
+  });
   if (positional.length > 1) throw new UsageError(`expected one PATH, got ${positional.length}: ${positional.join(" ")}`);
   if (out.user && positional.length > 0) throw new UsageError("--user scans your own client configs; give no PATH with it");
   if (out.dryRun && !out.fix) throw new UsageError("--dry-run goes with --fix");
@@ -203,26 +214,32 @@ function parseScanArgs(args: string[]): ScanArgs {
   };
 }
 
-async function scan(args: ScanArgs, io: CliIo): Promise<number> {
-  const started = performance.now();
-  const target = resolve(io.cwd, args.path);
+/**
+ * The PATH a command was given, whether it is a folder, and the repository config found in it
+ * (`.github/mcp-review.yml`; its problems are warned about on stderr).
+ */
+function openTarget(path: string, io: CliIo): { target: string; isDirectory: boolean; config: RepoConfig } {
+  const target = resolve(io.cwd, path);
   let isDirectory: boolean;
   try {
     isDirectory = statSync(target).isDirectory();
   } catch {
-    throw new Error(`no such file or folder: ${args.path}`);
+    throw new Error(`no such file or folder: ${path}`);
   }
-
   let configText: string | undefined;
-  if (isDirectory) {
-    try {
-      configText = readFileSync(resolve(target, CONFIG_PATH), "utf8");
-    } catch {
-      configText = undefined;
-    }
+  try {
+    configText = isDirectory ? readFileSync(resolve(target, CONFIG_PATH), "utf8") : undefined;
+  } catch {
+    configText = undefined;
   }
   const { config, errors } = parseRepoConfig(configText);
   for (const error of errors) io.stderr.write(`mcp-review: warning: ${CONFIG_PATH}: ${error}\n`);
+  return { target, isDirectory, config };
+}
+
+async function scan(args: ScanArgs, io: CliIo): Promise<number> {
+  const started = performance.now();
+  const { target, isDirectory, config } = openTarget(args.path, io);
 
   const collect: CollectOptions = {
     ignored: ignoreMatcher(config),
@@ -279,51 +296,23 @@ interface InventoryArgs {
 }
 
 function parseInventoryArgs(args: string[]): InventoryArgs {
-  const positional: string[] = [];
   let format: InventoryArgs["format"] = "text";
   let output: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (!arg.startsWith("-") || arg === "-") {
-      positional.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf("=");
-    const name = eq >= 0 ? arg.slice(0, eq) : arg;
-    const value = () => {
-      if (eq >= 0) return arg.slice(eq + 1);
-      const next = args[++i];
-      if (next === undefined) throw new UsageError(`${name} needs a value`);
-      return next;
-    };
+  const positional = walkArgs(args, (name, value) => {
     if (name === "--format") {
       const given = value();
       if (given !== "text" && given !== "json") throw new UsageError(`--format must be text or json for inventory (got "${given}")`);
       format = given;
     } else if (name === "--output" || name === "-o") output = value();
     else throw new UsageError(`unknown option ${name}`);
-  }
+  });
   if (positional.length > 1) throw new UsageError(`expected one PATH, got ${positional.length}: ${positional.join(" ")}`);
   return { path: positional[0] ?? ".", format, ...(output ? { output } : {}) };
 }
 
 /** `inventory`: what a checkout contains, the same Inventory an organization scan stores for a repository. */
 function inventory(args: InventoryArgs, io: CliIo): number {
-  const target = resolve(io.cwd, args.path);
-  let isDirectory: boolean;
-  try {
-    isDirectory = statSync(target).isDirectory();
-  } catch {
-    throw new Error(`no such file or folder: ${args.path}`);
-  }
-  let configText: string | undefined;
-  try {
-    configText = isDirectory ? readFileSync(resolve(target, CONFIG_PATH), "utf8") : undefined;
-  } catch {
-    configText = undefined;
-  }
-  const { config, errors } = parseRepoConfig(configText);
-  for (const error of errors) io.stderr.write(`mcp-review: warning: ${CONFIG_PATH}: ${error}\n`);
+  const { target, isDirectory, config } = openTarget(args.path, io);
   const collected = collectFiles(target, isDirectory, { ignored: ignoreMatcher(config), maxFileBytes: config.max_file_size_kb * 1024, maxDependencyFileBytes: config.max_dependency_file_mb * 1024 * 1024 });
   const result = buildInventory(collected.files, { rules: config.rules, allowSuppressions: config.allow_suppressions, paths: config.paths }, { notRead: collected.skipped });
   const rendered = args.format === "json" ? `${JSON.stringify(result, null, 2)}\n` : formatInventoryText(result);
