@@ -222,8 +222,8 @@ function isLauncher(call: CallExpression, ref: ModuleRef | undefined): boolean {
 
 /**
  * Data an attacker chooses, handed to a desktop launcher: the `open` package runs its target
- * through PowerShell on Windows (CVE-2025-6514, a crafted OAuth `authorization_endpoint` in
- * mcp-remote), and on every platform a `file:` URL or a path launches local programs.
+ * through PowerShell on Windows (CVE-2025-6514, a crafted OAuth `authorization_endpoint` in an
+ * MCP proxy), and on every platform a `file:` URL or a path launches local programs.
  */
 function checkLauncher(ctx: RuleContext, call: CallExpression): void {
   const args = call.getArguments();
@@ -243,7 +243,7 @@ function checkLauncher(ctx: RuleContext, call: CallExpression): void {
     message: isApp
       ? `${describeSources(sources)} chooses the application that \`${fn}(…)\` starts: whoever controls it runs any program on this machine.`
       : `${describeSources(sources)} reaches \`${fn}(${value})\`, which hands it to the operating system's opener. ` +
-        "On Windows the `open` package runs it through PowerShell, so a crafted URL runs commands on this machine (CVE-2025-6514: a malicious MCP server's `authorization_endpoint` did this to mcp-remote users); " +
+        "On Windows the `open` package runs it through PowerShell, so a crafted URL runs commands on this machine (CVE-2025-6514: a malicious MCP server's `authorization_endpoint` did this to the users of an MCP proxy); " +
         "on every platform a `file:` URL or a path launches local programs and scripts.",
     remediation: isApp
       ? `Do not let ${describeSources(sources).charAt(0).toLowerCase() + describeSources(sources).slice(1)} name the program: map it to a fixed set of known applications.`

@@ -413,7 +413,7 @@ function isOAuthProvider(owner: Node | undefined): boolean {
 }
 
 /**
- * Inputs of MCP client code (proxies such as mcp-remote, inspectors, CLI clients) that the remote
+ * Inputs of MCP client code (proxies, inspectors, CLI clients) that the remote
  * MCP server chooses: the authorization URL handed to an OAuth provider's
  * `redirectToAuthorization(url)` (built from the server's `authorization_endpoint` metadata), and
  * the parameters of the requests a server sends to its client (elicitation, sampling). They are
