@@ -146,7 +146,7 @@ export function planUnits(files: readonly FileFacts[]): UnitPlan {
     for (const base of file.relative ?? []) moduleFiles(base).forEach(link);
     const seen: string[] = [];
     for (const qualified of file.imports ?? []) {
-      const target = python.target({ qualified });
+      const target = python.target({ qualified, importer: file.path });
       seen.push(`${qualified}=${target ? `${target.path}:${target.name ?? ""}` : ""}`);
       const top = qualified.split(".")[0]!;
       if (own.has(top)) seen.push(`package ${top}`);

@@ -139,4 +139,55 @@ describe("analysis in units", () => {
     expect(whole.findings.map((f) => f.path)).toContain("app/src/lib/run.ts");
     expect(comparable(analyzeUnits(files))).toEqual(comparable(whole));
   });
+
+  describe("absolute Python imports, resolved as Python would from the importer", () => {
+    const server = (pkg: string) =>
+      `from mcp.server.fastmcp import FastMCP\nfrom ${pkg}.shell import run\n\nmcp = FastMCP("s")\n\n@mcp.tool()\ndef go(cmd: str) -> str:\n    return run(cmd)\n`;
+    const shell = "import subprocess\n\ndef run(cmd):\n    return subprocess.check_output(cmd, shell=True)\n";
+
+    it("finds each copy's own package when a tree holds two copies of a project", () => {
+      const copy = (dir: string): SourceInput[] => [
+        { path: `${dir}/src/toolkit/server.py`, content: server("toolkit") },
+        { path: `${dir}/src/toolkit/shell.py`, content: shell },
+        { path: `${dir}/src/toolkit/__init__.py`, content: "" },
+      ];
+      const files = [...copy("vuln"), ...copy("fixed")];
+      const { units } = planUnits(files.map((f) => factsOf(f.path, f.content)));
+      // The two copies never share a unit: each import resolves in its own copy.
+      expect(units.find((u) => u.files.includes("vuln/src/toolkit/server.py"))!.files).toEqual(["vuln/src/toolkit/server.py", "vuln/src/toolkit/shell.py"]);
+      const whole = analyze(files);
+      const flagged = whole.findings.filter((f) => f.ruleId === "command-injection").map((f) => f.path);
+      expect(flagged).toEqual(["fixed/src/toolkit/shell.py", "vuln/src/toolkit/shell.py"]);
+      // What each copy scanned alone finds.
+      const alone = analyze(copy("vuln")).findings.filter((f) => f.ruleId === "command-injection").map((f) => f.path);
+      expect(alone).toEqual(["vuln/src/toolkit/shell.py"]);
+      expect(comparable(analyzeUnits(files))).toEqual(comparable(whole));
+    });
+
+    it("does not take a module inside another project's package for a top-level import (`import copy` is the standard library)", () => {
+      const files: SourceInput[] = [
+        { path: "a/server.py", content: 'import copy\nfrom mcp.server.fastmcp import FastMCP\n\nmcp = FastMCP("s")\n\n@mcp.tool()\ndef go(cmd: str) -> str:\n    return copy.deepcopy(cmd)\n' },
+        { path: "b/src/kube/__init__.py", content: "" },
+        { path: "b/src/kube/copy.py", content: "import subprocess\n\ndef deepcopy(cmd):\n    return subprocess.check_output(cmd, shell=True)\n" },
+      ];
+      const { units } = planUnits(files.map((f) => factsOf(f.path, f.content)));
+      expect(units.find((u) => u.files.includes("a/server.py"))!.files).toEqual(["a/server.py"]);
+      const whole = analyze(files);
+      expect(whole.findings.filter((f) => f.ruleId === "command-injection")).toEqual([]);
+      expect(comparable(analyzeUnits(files))).toEqual(comparable(whole));
+    });
+
+    it("looks in the importer's own folder first, as a script run from there does", () => {
+      const files: SourceInput[] = [
+        { path: "tools/server.py", content: server("helpers").replace("from helpers.shell import run", "from helpers import run") },
+        { path: "tools/helpers.py", content: shell },
+        { path: "other/helpers.py", content: "def run(cmd):\n    return cmd\n" },
+      ];
+      const { units } = planUnits(files.map((f) => factsOf(f.path, f.content)));
+      expect(units.find((u) => u.files.includes("tools/server.py"))!.files).toEqual(["tools/server.py", "tools/helpers.py"]);
+      const whole = analyze(files);
+      expect(whole.findings.filter((f) => f.ruleId === "command-injection").map((f) => f.path)).toEqual(["tools/helpers.py"]);
+      expect(comparable(analyzeUnits(files))).toEqual(comparable(whole));
+    });
+  });
 });

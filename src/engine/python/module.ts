@@ -6,6 +6,8 @@ export interface ImportBinding {
   qualified: string;
   /** For relative imports: the resolved module path (POSIX, like the file paths) and the imported name. */
   relative?: { path: string; name?: string };
+  /** The importing file's path: an absolute import resolves against the roots it can be run from first. */
+  importer?: string;
 }
 
 /**
@@ -117,11 +119,11 @@ function readImports(module: PythonModule): Map<string, ImportBinding> {
     for (const name of stmt.childrenForFieldName("name")) {
       if (name.type === "aliased_import") {
         const dotted = name.childForFieldName("name")!.text;
-        out.set(name.childForFieldName("alias")!.text, { qualified: dotted });
+        out.set(name.childForFieldName("alias")!.text, { qualified: dotted, importer: module.path });
       } else {
         // `import os.path` binds `os`.
         const first = name.text.split(".")[0]!;
-        out.set(first, { qualified: first });
+        out.set(first, { qualified: first, importer: module.path });
       }
     }
   }
@@ -140,7 +142,7 @@ function readImports(module: PythonModule): Map<string, ImportBinding> {
           relative: asModule ? { path: asModule } : { path: relative, name: imported },
         });
       } else {
-        out.set(local, { qualified: `${from.text}.${imported}` });
+        out.set(local, { qualified: `${from.text}.${imported}`, importer: module.path });
       }
     }
   }

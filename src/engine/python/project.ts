@@ -28,6 +28,7 @@ export class PythonProject {
   private mcp?: boolean;
   private importIndex?: Map<string, PythonModule[]>;
   private suffixes?: Map<string, string | null>;
+  private modulesLayout?: ModuleLayout;
   private names?: Set<string>;
 
   /** `tree`: when the analysis is one unit of a larger tree, what the whole tree says (see `PythonTreeFacts`). */
@@ -83,17 +84,31 @@ export class PythonProject {
 
   /**
    * Where an import points inside this analysis, as a module path without extension and the
-   * imported name: relative imports, and absolute imports of the project's own package
-   * (`from mypkg.helpers import run` → `src/mypkg/helpers`), matched by path suffix. `planUnits`
-   * splits trees with this method too: resolve imports nowhere else.
+   * imported name. Relative imports as written. An absolute import (`from mypkg.helpers import run`)
+   * resolves as Python would from the importer: against the folders it can be run from (its own
+   * folder, each folder above it that is not inside a package, and their `src/`), nearest first;
+   * else against the one package of the tree that ends with the dotted name and sits at such a root
+   * (a sibling project of a monorepo). A lone module elsewhere (`copy.py` inside another package)
+   * is not what `import copy` loads. `planUnits` splits trees with this method too: resolve imports
+   * nowhere else.
    */
   target(binding: ImportBinding): { path: string; name?: string } | undefined {
     if (binding.relative) return binding.relative;
     const parts = binding.qualified.split(".");
-    const whole = this.bySuffix(parts.join("/"));
-    if (whole) return { path: whole };
-    const parent = parts.length > 1 ? this.bySuffix(parts.slice(0, -1).join("/")) : undefined;
-    return parent ? { path: parent, name: parts[parts.length - 1] } : undefined;
+    const dotted = parts.join("/");
+    const parent = parts.length > 1 ? parts.slice(0, -1).join("/") : undefined;
+    const layout = this.layout();
+    if (binding.importer !== undefined) {
+      for (const root of layout.rootsOf(binding.importer)) {
+        const prefix = root ? `${root}/` : "";
+        if (layout.bases.has(prefix + dotted)) return { path: prefix + dotted };
+        if (parent !== undefined && layout.bases.has(prefix + parent)) return { path: prefix + parent, name: parts[parts.length - 1] };
+      }
+    }
+    const whole = this.bySuffix(dotted);
+    if (whole && layout.isPackagePath(whole, parts.length)) return { path: whole };
+    const outer = parent !== undefined ? this.bySuffix(parent) : undefined;
+    return outer && layout.isPackagePath(outer, parts.length - 1) ? { path: outer, name: parts[parts.length - 1] } : undefined;
   }
 
   /**
@@ -135,6 +150,11 @@ export class PythonProject {
       return def?.kind === "function" ? { module: def.module, fn: def.node } : undefined;
     }
     return undefined;
+  }
+
+  private layout(): ModuleLayout {
+    this.modulesLayout ??= this.tree ? treeLayoutOf(this.tree.modules) : new ModuleLayout([...this.sources.keys()].filter((p) => p.endsWith(".py")));
+    return this.modulesLayout;
   }
 
   /** The one module path (without extension) that ends with `suffix`, or undefined when none or several do. */
@@ -220,6 +240,77 @@ function moduleSuffixes(paths: Iterable<string>): Map<string, string | null> {
     }
   }
   return suffixes;
+}
+
+/**
+ * Where the modules of an analysis sit: which module paths exist (without extension, `__init__`
+ * dropped), which folders are packages (hold an `__init__.py`), and from which folders an importer
+ * can be run.
+ */
+class ModuleLayout {
+  readonly bases = new Set<string>();
+  private readonly packages = new Set<string>();
+  private readonly folders = new Set<string>();
+  private readonly roots = new Map<string, string[]>();
+
+  constructor(paths: Iterable<string>) {
+    for (const path of paths) {
+      this.bases.add(path.replace(/(?:\/__init__)?\.py$/, ""));
+      if (/(?:^|\/)__init__\.py$/.test(path)) this.packages.add(folderOf(path));
+      for (let dir = folderOf(path); !this.folders.has(dir); dir = folderOf(dir)) {
+        this.folders.add(dir);
+        if (dir === "") break;
+      }
+    }
+  }
+
+  /**
+   * The folders an import in `importer` is looked up in, nearest first: the importer's own folder
+   * (a script's folder is the first entry of `sys.path`), then each folder above it that is not
+   * inside a package, each followed by its `src/` (the src layout), when that is not a package.
+   */
+  rootsOf(importer: string): readonly string[] {
+    const own = folderOf(importer);
+    let roots = this.roots.get(own);
+    if (roots) return roots;
+    roots = [own];
+    for (let dir = own; ; dir = folderOf(dir)) {
+      if (!this.packages.has(dir) && !roots.includes(dir)) roots.push(dir);
+      const src = dir ? `${dir}/src` : "src";
+      if (this.folders.has(src) && !this.packages.has(src) && !roots.includes(src)) roots.push(src);
+      if (dir === "") break;
+    }
+    this.roots.set(own, roots);
+    return roots;
+  }
+
+  /**
+   * True when `base` (a module path without extension) is the dotted name of `depth` parts in a
+   * package that sits at a root: the folder above the top package is not itself a package, and
+   * the top name is a folder (a package), not a lone module.
+   */
+  isPackagePath(base: string, depth: number): boolean {
+    const segments = base.split("/");
+    const top = segments.length - depth;
+    if (top < 0) return false;
+    const above = segments.slice(0, top).join("/");
+    if (this.packages.has(above)) return false;
+    return depth > 1 || this.packages.has(base) || this.folders.has(base);
+  }
+}
+
+/** The layout of a tree's modules, built once and shared by its units. */
+const treeLayouts = new WeakMap<readonly string[], ModuleLayout>();
+
+function treeLayoutOf(modules: readonly string[]): ModuleLayout {
+  let layout = treeLayouts.get(modules);
+  if (!layout) treeLayouts.set(modules, (layout = new ModuleLayout(modules)));
+  return layout;
+}
+
+function folderOf(path: string): string {
+  const slash = path.lastIndexOf("/");
+  return slash < 0 ? "" : path.slice(0, slash);
 }
 
 /** The suffix index of a tree, built once and shared by its units. */
