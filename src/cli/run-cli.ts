@@ -3,8 +3,6 @@ import { availableParallelism, homedir } from "node:os";
 import { dirname, resolve } from "node:path";
 import { applySuggestions, unifiedDiff } from "./apply-fixes.js";
 import { CONFIG_PATH, DEFAULT_CONFIG, ignoreMatcher, parseRepoConfig, treatmentOf, type RepoConfig } from "../config/repo-config.js";
-import { analyze, listRules } from "../engine/index.js";
-import { buildInventory } from "../engine/inventory.js";
 import { formatInventoryText } from "./format-inventory.js";
 import { atOrAbove, SEVERITIES, type AnalyzeOptions, type Finding, type Severity, type SourceInput, type Suggestion } from "../engine/types.js";
 import { contextClassifier } from "../engine/context.js";
@@ -110,7 +108,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     const [command, ...rest] = argv;
-    if (command === "inventory") return inventory(parseInventoryArgs(rest), io);
+    if (command === "inventory") return await inventory(parseInventoryArgs(rest), io);
     if (command !== "scan") throw new UsageError(command === undefined ? "missing command; try `mcp-review scan .`" : `unknown command \`${command}\`; try \`mcp-review scan .\``);
     const args = parseScanArgs(rest);
     // SARIF names every rule: the engine's registry is loaded for it.
@@ -311,8 +309,10 @@ function parseInventoryArgs(args: string[]): InventoryArgs {
 }
 
 /** `inventory`: what a checkout contains, the same Inventory an organization scan stores for a repository. */
-function inventory(args: InventoryArgs, io: CliIo): number {
+async function inventory(args: InventoryArgs, io: CliIo): Promise<number> {
   const { target, isDirectory, config } = openTarget(args.path, io);
+  // Loaded here, as the engine is: a scan on threads never loads it on this thread.
+  const { buildInventory } = await import("../engine/inventory.js");
   const collected = collectFiles(target, isDirectory, { ignored: ignoreMatcher(config), maxFileBytes: config.max_file_size_kb * 1024, maxDependencyFileBytes: config.max_dependency_file_mb * 1024 * 1024 });
   const result = buildInventory(collected.files, { rules: config.rules, allowSuppressions: config.allow_suppressions, paths: config.paths }, { notRead: collected.skipped });
   const rendered = args.format === "json" ? `${JSON.stringify(result, null, 2)}\n` : formatInventoryText(result);
