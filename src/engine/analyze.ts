@@ -122,10 +122,8 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
           new Map(files.filter((f) => languageOf(f.path) === "python").map((f) => [f.path, f.content])),
           new Map(files.filter((f) => languageOf(f.path) === "manifest").map((f) => [f.path, f.content])),
           options.tree?.python,
-          options.pythonHeldLines,
         );
         const problem = python.syntaxError(file.path);
-        python.relieve();
         if (problem) {
           skipped.push({ path: file.path, reason: "parse-error", detail: problem });
           return;
@@ -496,7 +494,6 @@ function runPythonRules(python: PythonAnalysis, files: readonly { path: string; 
           errors.push({ ruleId: rule.meta.id, path: file.path, message: error instanceof Error ? error.message : String(error) });
         }
       }
-      python.relieve();
     }
   } finally {
     python.dispose();

@@ -141,12 +141,6 @@ export interface AnalyzeOptions {
    * whole tree would know beyond them. Callers that hand over a whole tree leave it unset.
    */
   tree?: TreeFacts;
-  /**
-   * Lines of parsed Python modules an analysis holds before it lets them go between files
-   * (default `PYTHON_HELD_LINES`): what bounds the memory of a large Python unit. Findings do not
-   * depend on it; only time does (modules needed again are parsed again).
-   */
-  pythonHeldLines?: number;
 }
 
 /** What a unit of a tree needs to know of the rest of the tree (see `planUnits`). */

@@ -76,14 +76,6 @@ describe("analysis in units", () => {
     expect(comparable(units)).toEqual(comparable(whole));
   });
 
-  it("finds over the fixture corpus what it finds when Python modules are let go after every file", () => {
-    const whole = analyze(FIXTURES);
-    expect(whole.findings.filter((f) => f.path.endsWith(".py")).length).toBeGreaterThan(100);
-    expect(whole.findings.some((f) => f.path.endsWith(".py") && f.trace?.some((step) => step.path !== f.path))).toBe(true);
-    // Held lines 0: every file starts from a fresh project and parses again what it needs.
-    expect(comparable(analyze(FIXTURES, { pythonHeldLines: 0 }))).toEqual(comparable(whole));
-  });
-
   it("keeps to `only` as one analysis does", () => {
     const only = FIXTURES.filter((f) => /command-injection|path-traversal/.test(f.path)).map((f) => f.path);
     expect(comparable(analyzeUnits(FIXTURES, { only }))).toEqual(comparable(analyze(FIXTURES, { only })));

@@ -26,38 +26,16 @@ export interface PyDefinition {
 export class PythonProject {
   private readonly modules = new Map<string, PythonModule | null>();
   private mcp?: boolean;
-  /** Module path without extension → the paths of the modules that import it, in the order of the sources. */
-  private importIndex?: Map<string, string[]>;
-  /** Lines of the modules parsed and held. */
-  private held = 0;
+  private importIndex?: Map<string, PythonModule[]>;
   private suffixes?: Map<string, string | null>;
   private modulesLayout?: ModuleLayout;
   private names?: Set<string>;
 
   /** `tree`: when the analysis is one unit of a larger tree, what the whole tree says (see `PythonTreeFacts`). */
-  /**
-   * `carried`: what an earlier project over the same sources learned and a fresh one may reuse
-   * (see `carryOver`); `holdLines`: past this many lines of held modules, modules read only for
-   * an index are parsed and let go rather than held.
-   */
   constructor(
     private readonly sources: ReadonlyMap<string, string>,
     private readonly tree?: PythonTreeFacts,
-    carried?: CarriedFacts,
-    private readonly holdLines = Infinity,
-  ) {
-    this.importIndex = carried?.importIndex;
-  }
-
-  /** Lines of the modules this project has parsed and holds (their trees live in wasm memory). */
-  get heldLines(): number {
-    return this.held;
-  }
-
-  /** What a fresh project over the same sources can take over without parsing again: plain paths, no trees. */
-  carryOver(): CarriedFacts {
-    return this.importIndex ? { importIndex: this.importIndex } : {};
-  }
+  ) {}
 
   /** True when some file of the analysis imports the MCP SDK or fastmcp: without one there is no tool input to follow. */
   get hasMcpServer(): boolean {
@@ -93,7 +71,6 @@ export class PythonProject {
     this.modules.set(path, null);
     const module = text === undefined ? null : PythonModule.parse(path, text);
     this.modules.set(path, module);
-    if (module) this.held += lineCount(text!);
     return module ?? undefined;
   }
 
@@ -189,43 +166,26 @@ export class PythonProject {
   /** Modules of the analysis that import `path` relatively: where callers of its functions may live. */
   importersOf(path: string): PythonModule[] {
     if (!this.importIndex) {
-      // Built once: only files with a relative import, or MCP servers, are parsed for it. Past
-      // `holdLines`, a module parsed only for its imports is let go again.
+      // Built once: only files with a relative import, or MCP servers, are parsed for it.
       this.importIndex = new Map();
       const own = this.ownPackages();
       for (const [candidate, text] of this.sources) {
         if (!INDEXED.test(text) && !(own && own.test(text))) continue;
-        const imports = this.importsOf(candidate);
-        if (!imports) continue;
-        for (const b of imports) {
+        const module = this.linkable(candidate);
+        if (!module) continue;
+        for (const b of module.imports.values()) {
           const t = this.target(b);
           if (!t) continue;
           for (const target of [t.path, `${t.path}/${t.name}`]) {
             const list = this.importIndex.get(target) ?? [];
-            if (!list.includes(candidate)) list.push(candidate);
+            if (!list.includes(module)) list.push(module);
             this.importIndex.set(target, list);
           }
         }
       }
     }
     const base = path.replace(/(?:\/__init__)?\.py$/, "");
-    const out: PythonModule[] = [];
-    for (const importer of this.importIndex.get(base) ?? []) {
-      const module = importer !== path ? this.linkable(importer) : undefined;
-      if (module) out.push(module);
-    }
-    return out;
-  }
-
-  /** The import bindings of a linkable module: from the held module, or from one parsed for this and let go when the project holds enough. */
-  private importsOf(path: string): ImportBinding[] | undefined {
-    if (this.modules.has(path) || this.held < this.holdLines) return [...(this.linkable(path)?.imports.values() ?? [])];
-    const module = PythonModule.parse(path, this.sources.get(path)!);
-    try {
-      return module.root.hasError ? undefined : [...module.imports.values()];
-    } finally {
-      module.tree.delete();
-    }
+    return (this.importIndex.get(base) ?? []).filter((m) => m.path !== path);
   }
 
   /** `from mypkg.x import y` / `import mypkg.x` for the packages of this analysis (folders with an `__init__.py`). */
@@ -245,19 +205,7 @@ export class PythonProject {
   dispose(): void {
     for (const module of this.modules.values()) module?.tree.delete();
     this.modules.clear();
-    this.held = 0;
   }
-}
-
-/** What one project over a set of sources hands to the next over the same sources. */
-export interface CarriedFacts {
-  importIndex?: Map<string, string[]>;
-}
-
-function lineCount(text: string): number {
-  let n = 1;
-  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
-  return n;
 }
 
 /**

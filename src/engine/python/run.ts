@@ -5,12 +5,6 @@ import type { PythonModule } from "./module.js";
 import { firstPythonSyntaxError } from "./parser.js";
 import { PythonManifests } from "./manifests.js";
 import { PythonProject, type PythonTreeFacts } from "./project.js";
-
-/**
- * Lines of parsed modules an analysis holds before it lets them go between two files (see
- * `PythonAnalysis.relieve`): about 1.5 KB of wasm and JavaScript heap a line, so some 60 MB.
- */
-export const PYTHON_HELD_LINES = 40_000;
 import { PythonTaint, type PyFlow } from "./taint.js";
 import { inputLabel } from "./describe.js";
 import { abbreviatePy, parametersOf } from "./values.js";
@@ -35,39 +29,16 @@ export interface PythonLocation {
  * facts and taint shared by all rules. Call `dispose()` at the end: trees live in wasm memory.
  */
 export class PythonAnalysis {
-  private project: PythonProject;
-  private classes: PythonClasses;
+  private readonly project: PythonProject;
+  private readonly classes: PythonClasses;
   private readonly mcp = new Map<string, PythonMcpFile>();
-  private taint: PythonTaint;
+  private readonly taint: PythonTaint;
   private readonly manifests: PythonManifests;
 
-  /**
-   * `manifests`: the dependency manifests and lockfiles of the analysis, by path; `tree`: see
-   * `PythonTreeFacts`; `holdLines`: see `relieve`.
-   */
-  constructor(
-    private readonly sources: ReadonlyMap<string, string>,
-    manifests: ReadonlyMap<string, string> = new Map(),
-    private readonly tree?: PythonTreeFacts,
-    private readonly holdLines = PYTHON_HELD_LINES,
-  ) {
-    this.project = new PythonProject(sources, tree, undefined, holdLines);
+  /** `manifests`: the dependency manifests and lockfiles of the analysis, by path; `tree`: see `PythonTreeFacts`. */
+  constructor(sources: ReadonlyMap<string, string>, manifests: ReadonlyMap<string, string> = new Map(), tree?: PythonTreeFacts) {
+    this.project = new PythonProject(sources, tree);
     this.manifests = new PythonManifests(manifests);
-    this.classes = new PythonClasses(this.project);
-    this.taint = new PythonTaint(this.project, this.classes, (m) => this.mcpOf(m));
-  }
-
-  /**
-   * Bounds memory by design: once the parsed modules held pass `holdLines`, lets every tree and
-   * everything learned from them go, and goes on with a fresh project that parses again what the
-   * next files need (the import index, plain paths, is kept). Called between two files, when no
-   * rule holds a node. What a file's analysis finds does not depend on what was held before it.
-   */
-  relieve(): void {
-    if (this.project.heldLines <= this.holdLines) return;
-    const carried = this.project.carryOver();
-    this.dispose();
-    this.project = new PythonProject(this.sources, this.tree, carried, this.holdLines);
     this.classes = new PythonClasses(this.project);
     this.taint = new PythonTaint(this.project, this.classes, (m) => this.mcpOf(m));
   }
