@@ -67,8 +67,9 @@ and what was not read. It exits 0 unless the arguments or files cannot be read.
 Exit status: 0 no finding at or above the fail level, 1 findings, 2 usage or I/O error.
 
 With REDIS_URL set, results are cached there by content (RESULT_CACHE_MB, default 256): a second
-scan of the same files reads them back. SCAN_MEMORY_MB (default 160) bounds what the units in
-flight on all threads may hold together, estimated from their lines: a larger unit runs alone.
+scan of the same files reads them back. SCAN_MEMORY_MB (default 320) bounds what the analysis
+threads may hold together, each its engine (about 100 MB) and its unit (estimated from its lines):
+a unit too large to share that runs alone.
 `;
 
 class UsageError extends Error {}
@@ -326,7 +327,7 @@ async function inventory(args: InventoryArgs, io: CliIo): Promise<number> {
   return 0;
 }
 
-/** `SCAN_MEMORY_MB`: what the units in flight on a scan's threads may hold together; the default when unset or not a positive number. */
+/** `SCAN_MEMORY_MB`: what a scan's analysis threads may hold together, engines and units; the default when unset or not a positive number. */
 function memoryBudget(env: Record<string, string | undefined>): number | undefined {
   const mb = Number(env.SCAN_MEMORY_MB);
   return env.SCAN_MEMORY_MB && Number.isFinite(mb) && mb > 0 ? mb * 1024 * 1024 : undefined;

@@ -40,7 +40,8 @@ parentPort!.on("message", (message: { type: "init"; tree: TreeFacts; options: An
     const result = analyzeUnit(unit, (path) => byPath.get(path)!, options, tree);
     byPath.clear();
     if (v8.getHeapStatistics().used_heap_size > COLLECT_ABOVE_BYTES) collectGarbage();
-    parentPort!.postMessage({ id, result, digests, externalBytes: v8.getHeapStatistics().external_memory });
+    const heap = v8.getHeapStatistics();
+    parentPort!.postMessage({ id, result, digests, externalBytes: heap.external_memory, heapBytes: heap.total_heap_size });
   } catch (error) {
     parentPort!.postMessage({ id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
   }
