@@ -2,7 +2,6 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { collectFiles, walkFiles, type CollectOptions } from "../src/cli/collect-files.js";
 import { runCli } from "../src/cli/run-cli.js";
-import { analyze } from "../src/engine/index.js";
 import { languageOf } from "../src/engine/language.js";
 import type { Finding, SourceInput } from "../src/engine/types.js";
 import { analyzeBaseline, analyzeBaselineCached } from "../src/review/baseline.js";
@@ -15,7 +14,8 @@ import { scanFile, scanTree, type ScanFile } from "../src/scan/tree-scan.js";
  * its own. Prints one JSON line: wall and CPU time (every thread of the process), peak RSS, and
  * what was found. Modes: scan (the CLI), ts|python (the scan of one language's files), warm (a
  * scan, then the same again with its cache), before (one analysis of the whole tree, as the CLI
- * did before units), baseline DIR (a pull request's baseline, cold and then warm).
+ * did before units), baseline DIR (a pull request's baseline, cold and then warm). The engine is
+ * loaded on this thread only by the modes that analyze here, as the CLI loads it only where it runs.
  */
 const [mode, dir, ...rest] = process.argv.slice(2) as [string, string, ...string[]];
 const jobs = Number(process.env.BENCH_JOBS ?? availableParallelism());
@@ -52,10 +52,12 @@ if (mode === "scan") {
   const t2 = performance.now();
   out = { coldMs: Math.round(t1 - t0), warmMs: Math.round(t2 - t1), warmScanMs: Math.round(warm.stats.durationMs), units: warm.units, same: JSON.stringify(found(cold.findings)) === JSON.stringify(found(warm.findings)), findings: cold.findings.length, cacheBytes: cache.size };
 } else if (mode === "before") {
+  const { analyze } = await import("../src/engine/index.js");
   const { files } = collectFiles(dir, true, collect);
   const result = analyze(files);
   out = { findings: found(result.findings), lines: result.stats.linesAnalyzed, files: result.stats.filesAnalyzed };
 } else if (mode === "baseline") {
+  const { analyze } = await import("../src/engine/index.js");
   // A pull request that modified every file of the folder, its base the same text: a rescan's baseline.
   const { files: read } = collectFiles(join(dir, rest[0]!), true, collect);
   const files: SourceInput[] = read.map((f) => ({ path: f.path, content: f.content, base: f.content }));

@@ -12,7 +12,8 @@ import type { SkippedFile } from "../src/engine/types.js";
  * a process of its own: the CLI's scan with the default --jobs (kLOC/s, CPU, peak RSS, findings
  * by language), the TypeScript/JavaScript and the Python files scanned apart (kLOC/s by
  * language), the same scan again with its result cache warm, and a pull request's baseline of an
- * unchanged base, cold and warm. BENCH_BEFORE=1 adds one analysis of the whole tree, as the CLI
+ * unchanged base, cold and warm; the scan again with a memory budget that lets any units share
+ * the threads (BENCH_ROOMY_MB, default 4096), to show what the default budget costs. BENCH_BEFORE=1 adds one analysis of the whole tree, as the CLI
  * did before it analyzed in units, and compares the findings. BENCH_JOBS sets --jobs. The load
  * average is printed before and after: on a shared machine, wall time measures the neighbours too.
  */
@@ -35,7 +36,11 @@ interface Measured {
 }
 
 function measure(...args: string[]): Measured {
-  const line = execFileSync(process.execPath, [child, ...args], { encoding: "utf8", maxBuffer: 1 << 28, stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").pop()!;
+  return measureWith({}, ...args);
+}
+
+function measureWith(env: Record<string, string>, ...args: string[]): Measured {
+  const line = execFileSync(process.execPath, [child, ...args], { encoding: "utf8", maxBuffer: 1 << 28, stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env } }).trim().split("\n").pop()!;
   return JSON.parse(line) as Measured;
 }
 
@@ -70,6 +75,12 @@ console.log(`\n  scan       ${(scan.wallMs / 1000).toFixed(1)} s wall, ${(scan.c
 console.log(`             ${rate(codeLines, scan.wallMs)} over the TS/JS and Python lines (${rate(codeLines, scan.cpuMs)} per CPU second)`);
 console.log(`             peak RSS ${scan.maxRssMb} MB`);
 console.log(`  findings   ${scan.findings!.length}: TS/JS ${found["ts/js"]}, Python ${found.python}, configs and manifests ${found.config}`);
+
+// What the default memory budget costs: the same scan with room for any two units side by side.
+const roomy = process.env.BENCH_ROOMY_MB ?? "4096";
+const fast = measureWith({ SCAN_MEMORY_MB: roomy }, "scan", dir);
+const same = JSON.stringify(fast.findings) === JSON.stringify(scan.findings);
+console.log(`  SCAN_MEMORY_MB=${roomy}: ${(fast.wallMs / 1000).toFixed(1)} s wall (${rate(codeLines, fast.wallMs)}), ${(fast.cpuMs / 1000).toFixed(1)} s CPU, peak RSS ${fast.maxRssMb} MB, same findings: ${same}`);
 
 for (const [mode, lang] of [["ts", "ts/js"], ["python", "python"]] as const) {
   const m = measure(mode, dir);
