@@ -45,7 +45,7 @@ export function checkPython(ctx: PythonRuleContext): void {
   for (const call of ctx.module.nodesOf("call")) {
     const fn = ctx.module.qualifiedName(call.childForFieldName("function")!) ?? "";
     const args = callArgs(call);
-    let elements: PyNode[] | undefined;
+    let elements: readonly PyNode[] | undefined;
     if (ARGV_FUNCTIONS.has(fn)) {
       const shell = args.keywords.get("shell");
       if (shell && shell.text !== "False") continue; // command-injection's case
@@ -111,7 +111,7 @@ function assignedOnce(name: PyNode): PyNode | undefined {
  * Reports the first element from `start` on that tool input reaches before a `--`, unless a constant prefix or an option taking a
  * value protects it. `program` is the argv head when the elements do not start with it (GitPython's `git <subcommand>`).
  */
-function checkElements(ctx: PythonRuleContext, call: PyNode, program: string[], elements: PyNode[], start: number, how: { gitPython?: boolean; via?: PyNode; viaPath?: string; argv?: PyNode }): boolean {
+function checkElements(ctx: PythonRuleContext, call: PyNode, program: string[], elements: readonly PyNode[], start: number, how: { gitPython?: boolean; via?: PyNode; viaPath?: string; argv?: PyNode }): boolean {
   const name = program[0] ?? constantString(elements[0]!, ctx.module);
   if (name === undefined || SHELL_PROGRAM.test(name.trim())) return false;
   const candidates: { index: number; afterOption: boolean }[] = [];
@@ -150,7 +150,7 @@ function hasConstantPrefix(element: PyNode): boolean {
   return false;
 }
 
-function report(ctx: PythonRuleContext, call: PyNode, command: string, elements: PyNode[], index: number, how: { gitPython?: boolean; via?: PyNode; viaPath?: string }): void {
+function report(ctx: PythonRuleContext, call: PyNode, command: string, elements: readonly PyNode[], index: number, how: { gitPython?: boolean; via?: PyNode; viaPath?: string }): void {
   const element = elements[index]!;
   const base = command.split(" ")[0]!.split("/").pop()!;
   const shown = how.gitPython ? command : base;

@@ -1,5 +1,5 @@
 import type { PythonModule } from "./module.js";
-import type { PyNode } from "./parser.js";
+import { perNode, type PyNode } from "./parser.js";
 import type { PyFunction, PythonProject } from "./project.js";
 import { parametersOf, unwrapPy } from "./values.js";
 
@@ -473,7 +473,9 @@ function selfName(fn: PyNode): string | undefined {
 }
 
 /** The function whose local a name bound at `node` is; null for the module, undefined inside a class body. */
-function scopeOf(node: PyNode): PyNode | null | undefined {
+const scopeOf: (node: PyNode) => PyNode | null | undefined = perNode(findScope);
+
+function findScope(node: PyNode): PyNode | null | undefined {
   for (let n = node.parent; n; n = n.parent) {
     if (n.type === "function_definition") return n;
     if (n.type === "class_definition") return undefined;
@@ -481,7 +483,10 @@ function scopeOf(node: PyNode): PyNode | null | undefined {
   return null;
 }
 
-export function enclosingFunctionOf(node: PyNode): PyNode | null {
+/** The innermost function definition around a node (lambdas are not one), or null. */
+export const enclosingFunctionOf: (node: PyNode) => PyNode | null = perNode(findEnclosingFunctionOf);
+
+function findEnclosingFunctionOf(node: PyNode): PyNode | null {
   for (let n = node.parent; n; n = n.parent) if (n.type === "function_definition") return n;
   return null;
 }

@@ -175,7 +175,7 @@ function findHandlers(module: PythonModule, links?: PythonMcpLinks): { handlers:
 }
 
 /** A call that registers a function: what kind of handler, the expression naming the function, and the call's keyword options. */
-function registrationOf(module: PythonModule, call: PyNode): { kind: "tool" | "resource" | "prompt"; target: PyNode; options: Map<string, PyNode> } | undefined {
+function registrationOf(module: PythonModule, call: PyNode): { kind: "tool" | "resource" | "prompt"; target: PyNode; options: ReadonlyMap<string, PyNode> } | undefined {
   const callee = call.childForFieldName("function")!;
   const args = callArgs(call);
   // `mcp.tool(name="x")(fn)`: the decorator applied by hand.

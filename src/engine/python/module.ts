@@ -19,6 +19,7 @@ export class PythonModule {
   private importMap?: Map<string, ImportBinding>;
   private functionMap?: Map<string, PyNode>;
   private classMap?: Map<string, PyNode>;
+  private readonly qualified = new Map<number, string | undefined>();
 
   constructor(
     readonly path: string,
@@ -86,6 +87,15 @@ export class PythonModule {
    * Builtins and local names come back as written.
    */
   qualifiedName(expr: PyNode): string | undefined {
+    // Asked for every callee by every rule: read once per node.
+    const known = this.qualified.get(expr.id);
+    if (known !== undefined || this.qualified.has(expr.id)) return known;
+    const name = this.readQualifiedName(expr);
+    this.qualified.set(expr.id, name);
+    return name;
+  }
+
+  private readQualifiedName(expr: PyNode): string | undefined {
     if (expr.type === "identifier") return this.imports.get(expr.text)?.qualified ?? expr.text;
     if (expr.type === "attribute") {
       const base = expr.childForFieldName("object");

@@ -41,3 +41,21 @@ export function firstPythonSyntaxError(tree: PyTree): string | undefined {
     cursor.delete();
   }
 }
+
+/**
+ * Memoizes a question about a node for as long as its tree lives. Trees are never edited, so the
+ * answer for a node never changes; asking again would cross into WebAssembly and allocate nodes.
+ * The answer is shared: callers must not mutate it.
+ */
+export function perNode<T>(compute: (node: PyNode) => T): (node: PyNode) => T {
+  const byTree = new WeakMap<PyTree, Map<number, T>>();
+  return (node) => {
+    let memo = byTree.get(node.tree);
+    if (!memo) byTree.set(node.tree, (memo = new Map()));
+    const known = memo.get(node.id);
+    if (known !== undefined || memo.has(node.id)) return known as T;
+    const value = compute(node);
+    memo.set(node.id, value);
+    return value;
+  };
+}

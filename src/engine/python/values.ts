@@ -1,18 +1,21 @@
 import type { PythonModule } from "./module.js";
-import type { PyNode } from "./parser.js";
+import { perNode, type PyNode } from "./parser.js";
 
 /** Positional and keyword arguments of a call. */
 export interface CallArgs {
-  positional: PyNode[];
-  keywords: Map<string, PyNode>;
+  readonly positional: readonly PyNode[];
+  readonly keywords: ReadonlyMap<string, PyNode>;
   /** `*args` or `**kwargs` present: arguments cannot all be known. */
-  splat: boolean;
+  readonly splat: boolean;
   /** The expressions spread with `*` (`f(*args)`) and `**` (`Model(**arguments)`). */
-  listSplats: PyNode[];
-  dictSplats: PyNode[];
+  readonly listSplats: readonly PyNode[];
+  readonly dictSplats: readonly PyNode[];
 }
 
-export function callArgs(call: PyNode): CallArgs {
+/** The arguments of a call, read once per call. */
+export const callArgs: (call: PyNode) => CallArgs = perNode(readCallArgs);
+
+function readCallArgs(call: PyNode): CallArgs {
   const positional: PyNode[] = [];
   const keywords = new Map<string, PyNode>();
   const listSplats: PyNode[] = [];
@@ -94,7 +97,9 @@ export function moduleConstant(module: PythonModule, name: string): PyNode | und
 }
 
 /** A plain string literal's value: undefined for f-strings with interpolations and bytes. */
-export function stringLiteral(node: PyNode): string | undefined {
+export const stringLiteral: (node: PyNode) => string | undefined = perNode(readStringLiteral);
+
+function readStringLiteral(node: PyNode): string | undefined {
   if (node.type !== "string") return undefined;
   const start = node.namedChildren.find((c) => c?.type === "string_start")?.text ?? '"';
   const prefix = start.replace(/["']+$/, "").toLowerCase();
@@ -138,15 +143,26 @@ export function abbreviatePy(node: PyNode, max = 48): string {
 }
 
 /** The innermost function definition (or lambda) containing a node. */
-export function enclosingFunction(node: PyNode): PyNode | undefined {
+export const enclosingFunction: (node: PyNode) => PyNode | undefined = perNode(findEnclosingFunction);
+
+function findEnclosingFunction(node: PyNode): PyNode | undefined {
   for (let n = node.parent; n; n = n.parent) if (n.type === "function_definition" || n.type === "lambda") return n;
   return undefined;
 }
 
-/** Parameter names of a function definition, with their annotation text and node. */
-export function parametersOf(fn: PyNode): { name: string; type?: string; node: PyNode }[] {
+/** A parameter of a function definition: its name, its annotation's text and its node. */
+export interface PyParameter {
+  readonly name: string;
+  readonly type?: string;
+  readonly node: PyNode;
+}
+
+/** Parameter names of a function definition, with their annotation text and node; read once per function. */
+export const parametersOf: (fn: PyNode) => readonly PyParameter[] = perNode(readParameters);
+
+function readParameters(fn: PyNode): PyParameter[] {
   const params = fn.childForFieldName("parameters");
-  const out: { name: string; type?: string; node: PyNode }[] = [];
+  const out: PyParameter[] = [];
   for (const p of params?.namedChildren ?? []) {
     if (!p) continue;
     let name: string | undefined;
