@@ -1,5 +1,5 @@
 import type { PythonRuleContext } from "../../src/engine/python/context.js";
-import type { PythonModule } from "../../src/engine/python/module.js";
+import { nodesWithin, type PythonModule } from "../../src/engine/python/module.js";
 import { inputLabel } from "../../src/engine/python/describe.js";
 import type { PyNode } from "../../src/engine/python/parser.js";
 import { listElements } from "../../src/engine/python/pieces.js";
@@ -103,7 +103,7 @@ function assignedOnce(name: PyNode): PyNode | undefined {
   let fn: PyNode | null = name.parent;
   while (fn && fn.type !== "function_definition") fn = fn.parent;
   if (!fn) return undefined;
-  const values = fn.descendantsOfType("assignment").filter((a) => a?.childForFieldName("left")?.text === name.text);
+  const values = nodesWithin(fn, "assignment").filter((a) => a?.childForFieldName("left")?.text === name.text);
   return values.length === 1 ? (values[0]!.childForFieldName("right") ?? undefined) : undefined;
 }
 

@@ -1,5 +1,6 @@
 import type { PythonRuleContext } from "../../src/engine/python/context.js";
 import { inputLabel } from "../../src/engine/python/describe.js";
+import { nodesWithin } from "../../src/engine/python/module.js";
 import type { PyNode } from "../../src/engine/python/parser.js";
 import { abbreviatePy, callArgs, constantString, enclosingFunction, unwrapPy } from "../../src/engine/python/values.js";
 
@@ -136,7 +137,7 @@ function collectSubstitutions(expr: PyNode, out: PyNode[], depth: number): void 
   if (e.type === "identifier") {
     // Every assignment to the name in its function: `url = template` then `url = url.replace("{id}", safe)`.
     const fn = enclosingFunction(e);
-    for (const assign of fn?.descendantsOfType("assignment") ?? []) {
+    for (const assign of fn ? nodesWithin(fn, "assignment") : []) {
       if (assign?.childForFieldName("left")?.text !== e.text) continue;
       const right = assign.childForFieldName("right")!;
       if (right.type === "identifier" || right.type === "attribute" || right.type === "subscript") continue;
@@ -159,7 +160,7 @@ function fullyQuoted(ctx: PythonRuleContext, expr: PyNode, depth: number): boole
   }
   if (e.type === "identifier" && depth < 3) {
     const fn = enclosingFunction(e);
-    const assigned = (fn?.descendantsOfType("assignment") ?? []).filter((a) => a?.childForFieldName("left")?.text === e.text);
+    const assigned = (fn ? nodesWithin(fn, "assignment") : []).filter((a) => a?.childForFieldName("left")?.text === e.text);
     return assigned.length > 0 && assigned.every((a) => fullyQuoted(ctx, a!.childForFieldName("right")!, depth + 1));
   }
   return false;

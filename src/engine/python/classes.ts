@@ -418,7 +418,7 @@ export class PythonClasses {
         index.set(left.text, list);
       }
       if (/\bas\b/.test(module.text)) {
-        for (const w of module.root.descendantsOfType("as_pattern")) {
+        for (const w of module.nodesOf("as_pattern")) {
           const alias = w?.childForFieldName("alias")?.text;
           if (!w || !alias || !w.namedChildren[0]) continue;
           const list = index.get(alias) ?? [];

@@ -1,6 +1,6 @@
 import type { PyCallTarget, PyClass, PythonClasses } from "./classes.js";
 import { enumClasses, isSafeType, safeModelFields, type PyForeignHandler, type PyToolHandler, type PythonMcpFile } from "./mcp.js";
-import type { PythonModule } from "./module.js";
+import { nodesWithin, type PythonModule } from "./module.js";
 import type { PyNode } from "./parser.js";
 import type { PythonProject } from "./project.js";
 import { stringPieces } from "./pieces.js";
@@ -452,7 +452,7 @@ export class PythonTaint {
     let value = false;
     try {
       const inner: Env = { handler: env.handler, fn, module: target.module, params, depth: env.depth + 1, memo: new Map(), calls: env.calls, handlerModule: env.handlerModule, receiver };
-      for (const ret of fn.descendantsOfType(["return_statement", "yield"])) {
+      for (const ret of nodesWithin(fn, "return_statement", "yield")) {
         if (!ret || !belongsTo(ret, fn)) continue;
         const v = ret.namedChildren[0];
         if (v && this.eval(inner, v)) {
@@ -569,7 +569,7 @@ export class PythonTaint {
   /** The calls a function makes itself (not those of functions nested in it). */
   private callsIn(fn: PyNode): PyNode[] {
     let calls = this.callCache.get(fn.id);
-    if (!calls) this.callCache.set(fn.id, (calls = fn.descendantsOfType("call").filter((c): c is PyNode => !!c && belongsTo(c, fn))));
+    if (!calls) this.callCache.set(fn.id, (calls = nodesWithin(fn, "call").filter((c) => belongsTo(c, fn))));
     return calls;
   }
 
@@ -900,7 +900,7 @@ export class PythonTaint {
       const index = args.positional.findIndex(checks);
       const param = index >= 0 ? params[index]?.name : [...args.keywords].find(([, v]) => checks(v))?.[0];
       if (!param) return false;
-      const returns = target.fn.descendantsOfType("return_statement").filter((r): r is PyNode => !!r && belongsTo(r, target.fn));
+      const returns = nodesWithin(target.fn, "return_statement").filter((r) => belongsTo(r, target.fn));
       if (returns.length === 0 || !endsInReturn(target.fn)) return false;
       // Which parameters arrive resolved (`helper(path.resolve())`): a check on them needs no `resolve()` of its own.
       const resolved = new Set(params.filter((p, i) => {
