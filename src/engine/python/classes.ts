@@ -54,6 +54,7 @@ export class PythonClasses {
   private readonly nameIndex = new Map<string, Map<string, PyNode[]>>();
   private readonly targetCache = new Map<number, PyCallTarget[]>();
   private readonly nestedCache = new Map<number, Map<string, PyNode>>();
+  private readonly methodCache = new Map<number, Map<string, PyNode>>();
 
   constructor(private readonly project: PythonProject) {}
 
@@ -135,13 +136,18 @@ export class PythonClasses {
     return out;
   }
 
-  /** A method defined in the class body itself. */
+  /** A method defined in the class body itself: the first definition of the name. */
   ownMethod(cls: PyClass, name: string): PyNode | undefined {
-    for (const stmt of cls.node.childForFieldName("body")?.namedChildren ?? []) {
-      const fn = stmt?.type === "decorated_definition" ? stmt.childForFieldName("definition") : stmt;
-      if (fn?.type === "function_definition" && fn.childForFieldName("name")?.text === name) return fn;
+    let methods = this.methodCache.get(cls.node.id);
+    if (!methods) {
+      this.methodCache.set(cls.node.id, (methods = new Map()));
+      for (const stmt of cls.node.childForFieldName("body")?.namedChildren ?? []) {
+        const fn = stmt?.type === "decorated_definition" ? stmt.childForFieldName("definition") : stmt;
+        const own = fn?.type === "function_definition" ? fn.childForFieldName("name")?.text : undefined;
+        if (own !== undefined && !methods.has(own)) methods.set(own, fn!);
+      }
     }
-    return undefined;
+    return methods.get(name);
   }
 
   /** The method `name` an instance of `cls` runs: the first definition along its bases. */

@@ -1,7 +1,7 @@
 import type { PyCallTarget, PyClass, PythonClasses } from "./classes.js";
 import { enumClasses, isSafeType, safeModelFields, type PyForeignHandler, type PyToolHandler, type PythonMcpFile } from "./mcp.js";
 import { nodesWithin, type PythonModule } from "./module.js";
-import type { PyNode } from "./parser.js";
+import { perNode, type PyNode } from "./parser.js";
 import type { PythonProject } from "./project.js";
 import { stringPieces } from "./pieces.js";
 import { callArgs, constantString, enclosingFunction, parametersOf, unwrapPy } from "./values.js";
@@ -1164,8 +1164,18 @@ function definiteAssignment(stmt: PyNode, name: string): PyNode | undefined {
   return right && bindsName(expr.childForFieldName("left"), name) ? right : undefined;
 }
 
+/** What `bindingsIn` found, by statement and name: each use of a name looks back over the statements before it. */
+const bindingsByName = perNode(() => new Map<string, readonly PyNode[]>());
+
 /** Values a statement may assign to `name`, nested blocks included, nested functions excluded. */
-function bindingsIn(stmt: PyNode, name: string): PyNode[] {
+function bindingsIn(stmt: PyNode, name: string): readonly PyNode[] {
+  const known = bindingsByName(stmt);
+  let found = known.get(name);
+  if (!found) known.set(name, (found = findBindings(stmt, name)));
+  return found;
+}
+
+function findBindings(stmt: PyNode, name: string): PyNode[] {
   if (!stmt.text.includes(name)) return [];
   const out: PyNode[] = [];
   const visit = (n: PyNode) => {
