@@ -18,7 +18,8 @@ export function checkPython(ctx: PythonRuleContext): void {
     if (literal.endIndex - literal.startIndex < 18) continue;
     const parent = literal.parent;
     // Docstrings and dict keys are not values.
-    if (!parent || parent.type === "expression_statement" || parent.type === "concatenated_string" || (parent.type === "pair" && parent.childForFieldName("key")?.id === literal.id)) continue;
+    const holder = parent?.type;
+    if (!parent || holder === "expression_statement" || holder === "concatenated_string" || (holder === "pair" && parent.childForFieldName("key")?.id === literal.id)) continue;
     const value = stringLiteral(literal);
     if (value === undefined || value.length < 16) continue;
     const name = nameOf(literal);

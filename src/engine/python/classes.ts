@@ -203,8 +203,9 @@ export class PythonClasses {
 
   private computeTargets(module: PythonModule, call: PyNode): PyCallTarget[] {
     const callee = unwrapPy(call.childForFieldName("function")!);
-    const called = callee.type === "identifier" ? callee.text : callee.type === "attribute" ? callee.childForFieldName("attribute")!.text : undefined;
-    const runner = CALLBACK_RUNNERS[module.qualifiedName(callee) ?? ""] ?? (callee.type === "attribute" ? CALLBACK_METHODS[called ?? ""] : undefined);
+    const type = callee.type;
+    const called = type === "identifier" ? callee.text : type === "attribute" ? callee.childForFieldName("attribute")!.text : undefined;
+    const runner = CALLBACK_RUNNERS[module.qualifiedName(callee) ?? ""] ?? (type === "attribute" ? CALLBACK_METHODS[called ?? ""] : undefined);
     if (runner !== undefined) {
       const fn = call.childForFieldName("arguments")?.namedChildren.filter((a) => !!a && a.type !== "comment")[runner];
       if (fn && (fn.type === "identifier" || fn.type === "attribute") && this.project.definedNames().has(fn.type === "identifier" ? fn.text : fn.childForFieldName("attribute")!.text)) {

@@ -97,8 +97,12 @@ export class PythonModule {
   }
 
   private readQualifiedName(expr: PyNode): string | undefined {
-    if (expr.type === "identifier") return this.imports.get(expr.text)?.qualified ?? expr.text;
-    if (expr.type === "attribute") {
+    const type = expr.type;
+    if (type === "identifier") {
+      const text = expr.text;
+      return this.imports.get(text)?.qualified ?? text;
+    }
+    if (type === "attribute") {
       const base = expr.childForFieldName("object");
       const attr = expr.childForFieldName("attribute")?.text;
       if (!base || !attr) return undefined;

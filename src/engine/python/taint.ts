@@ -514,6 +514,9 @@ export class PythonTaint {
    */
   forwardedArguments(module: PythonModule, call: PyNode, sinkArgument: SinkArgument): { argument: PyNode; sink: PyNode; sinkModule: PythonModule }[] {
     const out: { argument: PyNode; sink: PyNode; sinkModule: PythonModule }[] = [];
+    // A call without arguments hands nothing on, whatever it runs: rules ask this of every call.
+    const given = callArgs(call);
+    if (given.positional.length === 0 && given.keywords.size === 0) return out;
     for (const target of this.classes.targetsOf(module, call)) {
       if (target.constructs) continue;
       const args = argumentsFor(target, call);
@@ -1131,7 +1134,8 @@ function exits(block: PyNode | null): boolean {
 function belongsTo(node: PyNode, fn: PyNode): boolean {
   for (let n = node.parent; n; n = n.parent) {
     if (n.id === fn.id) return true;
-    if (NESTED_SCOPES.has(n.type) && n.type !== "generator_expression" && !COMPREHENSIONS.has(n.type)) return false;
+    const type = n.type;
+    if (NESTED_SCOPES.has(type) && type !== "generator_expression" && !COMPREHENSIONS.has(type)) return false;
   }
   return false;
 }
@@ -1179,21 +1183,22 @@ function findBindings(stmt: PyNode, name: string): PyNode[] {
   if (!stmt.text.includes(name)) return [];
   const out: PyNode[] = [];
   const visit = (n: PyNode) => {
-    if (NESTED_SCOPES.has(n.type)) return;
-    if (n.type === "assignment" || n.type === "augmented_assignment") {
+    const type = n.type;
+    if (NESTED_SCOPES.has(type)) return;
+    if (type === "assignment" || type === "augmented_assignment") {
       const right = n.childForFieldName("right");
       const left = n.childForFieldName("left");
       // `name[key] = value` puts the value in the container.
       const into = left?.type === "subscript" && left.childForFieldName("value")?.text === name;
       if (right && (bindsName(left, name) || into)) out.push(right);
-    } else if (n.type === "call" && isMutation(n, name)) {
+    } else if (type === "call" && isMutation(n, name)) {
       // `args.append(x)`, `args.extend(more)`, `params.update(d)`: the container now holds them.
       for (const a of n.childForFieldName("arguments")?.namedChildren ?? []) if (a && a.type !== "comment") out.push(a);
-    } else if (n.type === "named_expression" && n.childForFieldName("name")?.text === name) {
+    } else if (type === "named_expression" && n.childForFieldName("name")?.text === name) {
       out.push(n.childForFieldName("value")!);
-    } else if (n.type === "for_statement" && bindsName(n.childForFieldName("left"), name)) {
+    } else if (type === "for_statement" && bindsName(n.childForFieldName("left"), name)) {
       out.push(n.childForFieldName("right")!);
-    } else if (n.type === "as_pattern" && n.childForFieldName("alias")?.text === name) {
+    } else if (type === "as_pattern" && n.childForFieldName("alias")?.text === name) {
       out.push(n.namedChildren[0]!);
     }
     for (const c of n.namedChildren) if (c) visit(c);

@@ -24,15 +24,17 @@ function readCallArgs(call: PyNode): CallArgs {
   const list = call.childForFieldName("arguments");
   if (list?.type === "argument_list") {
     for (const arg of list.namedChildren) {
-      if (!arg || arg.type === "comment") continue;
-      if (arg.type === "keyword_argument") {
+      // A node's type is a call into WebAssembly each time it is read.
+      const type = arg?.type;
+      if (!arg || type === "comment") continue;
+      if (type === "keyword_argument") {
         const name = arg.childForFieldName("name")?.text;
         const value = arg.childForFieldName("value");
         if (name && value) keywords.set(name, value);
-      } else if (arg.type === "list_splat" || arg.type === "dictionary_splat") {
+      } else if (type === "list_splat" || type === "dictionary_splat") {
         splat = true;
         const inner = arg.namedChildren[0];
-        if (inner) (arg.type === "list_splat" ? listSplats : dictSplats).push(inner);
+        if (inner) (type === "list_splat" ? listSplats : dictSplats).push(inner);
       } else positional.push(arg);
     }
   } else if (list) positional.push(list); // a generator expression
@@ -48,8 +50,11 @@ export function argument(call: PyNode, index: number, name?: string): PyNode | u
 /** Strips parentheses and `await`. */
 export function unwrapPy(node: PyNode): PyNode {
   let n = node;
-  while ((n.type === "parenthesized_expression" || n.type === "await") && n.namedChildren.length === 1 && n.namedChildren[0]) n = n.namedChildren[0];
-  return n;
+  for (;;) {
+    const type = n.type;
+    if ((type !== "parenthesized_expression" && type !== "await") || n.namedChildren.length !== 1 || !n.namedChildren[0]) return n;
+    n = n.namedChildren[0];
+  }
 }
 
 /**
