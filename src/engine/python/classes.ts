@@ -1,5 +1,5 @@
 import type { PythonModule } from "./module.js";
-import { perNode, type PyNode } from "./parser.js";
+import { perNode, type PyNode, type PyTree } from "./parser.js";
 import type { PyFunction, PythonProject } from "./project.js";
 import { parametersOf, unwrapPy } from "./values.js";
 
@@ -171,8 +171,7 @@ export class PythonClasses {
 
   /** The class whose instance the name `self` (the first parameter of an enclosing method) is, at a node. */
   selfClass(module: PythonModule, ident: PyNode): PyClass | undefined {
-    for (let n = ident.parent; n; n = n.parent) {
-      if (n.type !== "function_definition") continue;
+    for (let n = enclosingFunctionOf(ident); n; n = enclosingFunctionOf(n)) {
       const owner = methodOwner(n);
       if (!owner) continue;
       const first = parametersOf(n)[0];
@@ -490,12 +489,34 @@ function findScope(node: PyNode): PyNode | null | undefined {
   return null;
 }
 
-/** The innermost function definition around a node (lambdas are not one), or null. */
-export const enclosingFunctionOf: (node: PyNode) => PyNode | null = perNode(findEnclosingFunctionOf);
+const enclosingByTree = new WeakMap<PyTree, Map<number, PyNode | null>>();
 
-function findEnclosingFunctionOf(node: PyNode): PyNode | null {
-  for (let n = node.parent; n; n = n.parent) if (n.type === "function_definition") return n;
-  return null;
+/**
+ * The innermost function definition around a node (lambdas are not one), or null. Remembered for
+ * the node and every ancestor passed on the way up, so that the next node of the same function
+ * stops at the first ancestor already seen: reading a parent is a call into WebAssembly.
+ */
+export function enclosingFunctionOf(node: PyNode): PyNode | null {
+  let memo = enclosingByTree.get(node.tree);
+  if (!memo) enclosingByTree.set(node.tree, (memo = new Map()));
+  const known = memo.get(node.id);
+  if (known !== undefined) return known;
+  const below: PyNode[] = [node];
+  let found: PyNode | null = null;
+  for (let n = node.parent; n; n = n.parent) {
+    if (n.type === "function_definition") {
+      found = n;
+      break;
+    }
+    const seen = memo.get(n.id);
+    if (seen !== undefined) {
+      found = seen;
+      break;
+    }
+    below.push(n);
+  }
+  for (const n of below) memo.set(n.id, found);
+  return found;
 }
 
 function decorators(fn: PyNode): string[] {

@@ -1,4 +1,4 @@
-import type { PyCallTarget, PyClass, PythonClasses } from "./classes.js";
+import { enclosingFunctionOf, type PyCallTarget, type PyClass, type PythonClasses } from "./classes.js";
 import { enumClasses, isSafeType, safeModelFields, type PyForeignHandler, type PyToolHandler, type PythonMcpFile } from "./mcp.js";
 import { nodesWithin, type PythonModule } from "./module.js";
 import { perNode, type PyNode } from "./parser.js";
@@ -189,7 +189,7 @@ export class PythonTaint {
   /** The contexts a node runs in: the handler around it, or a helper's call sites in handlers. */
   private contextsFor(module: PythonModule, node: PyNode, depth: number): Env[] {
     const chain: PyNode[] = [];
-    for (let n = node.parent; n; n = n.parent) if (n.type === "function_definition") chain.push(n);
+    for (let n = enclosingFunctionOf(node); n; n = enclosingFunctionOf(n)) chain.push(n);
     if (chain.length === 0) return [];
     for (const fn of chain) {
       const handler = this.handlerOf(module, fn);

@@ -88,17 +88,27 @@ export function constantString(node: PyNode, module?: PythonModule, depth = 0): 
 
 /** The value assigned to a module-level name, when it is assigned exactly once at top level. */
 export function moduleConstant(module: PythonModule, name: string): PyNode | undefined {
-  let found: PyNode | undefined;
+  let constants = moduleConstants.get(module);
+  if (!constants) moduleConstants.set(module, (constants = readModuleConstants(module)));
+  return constants.get(name) ?? undefined;
+}
+
+const moduleConstants = new WeakMap<PythonModule, Map<string, PyNode | null | undefined>>();
+
+/** Each name assigned at top level → its value; null once a second assignment after one with a value makes it no constant. */
+function readModuleConstants(module: PythonModule): Map<string, PyNode | null | undefined> {
+  const out = new Map<string, PyNode | null | undefined>();
   for (const stmt of module.root.namedChildren) {
     const expr = stmt?.type === "expression_statement" ? stmt.namedChildren[0] : undefined;
     if (expr?.type !== "assignment") continue;
     const left = expr.childForFieldName("left");
-    if (left?.type === "identifier" && left.text === name) {
-      if (found) return undefined;
-      found = expr.childForFieldName("right") ?? undefined;
-    }
+    if (left?.type !== "identifier") continue;
+    const name = left.text;
+    const found = out.get(name);
+    if (found === null) continue;
+    out.set(name, found ? null : (expr.childForFieldName("right") ?? undefined));
   }
-  return found;
+  return out;
 }
 
 /** A plain string literal's value: undefined for f-strings with interpolations and bytes. */
@@ -106,16 +116,18 @@ export const stringLiteral: (node: PyNode) => string | undefined = perNode(readS
 
 function readStringLiteral(node: PyNode): string | undefined {
   if (node.type !== "string") return undefined;
-  const start = node.namedChildren.find((c) => c?.type === "string_start")?.text ?? '"';
+  const parts = node.namedChildren;
+  const types = parts.map((c) => c?.type);
+  const start = parts[types.indexOf("string_start")]?.text ?? '"';
   const prefix = start.replace(/["']+$/, "").toLowerCase();
   if (prefix.includes("b")) return undefined;
-  if (node.namedChildren.some((c) => c?.type === "interpolation")) return undefined;
+  if (types.includes("interpolation")) return undefined;
   const raw = prefix.includes("r");
   let out = "";
-  for (const part of node.namedChildren) {
-    if (part?.type !== "string_content") continue;
-    out += raw ? part.text : decodeEscapes(part.text);
-  }
+  parts.forEach((part, i) => {
+    if (types[i] !== "string_content") return;
+    out += raw ? part!.text : decodeEscapes(part!.text);
+  });
   return out;
 }
 
