@@ -3,7 +3,7 @@ import { nodesWithin, type PythonModule } from "../../src/engine/python/module.j
 import { inputLabel } from "../../src/engine/python/describe.js";
 import type { PyNode } from "../../src/engine/python/parser.js";
 import { listElements } from "../../src/engine/python/pieces.js";
-import { abbreviatePy, callArgs, constantString, unwrapPy } from "../../src/engine/python/values.js";
+import { abbreviatePy, callArgs, calleeOf, constantString, unwrapPy } from "../../src/engine/python/values.js";
 import { DANGEROUS_OPTIONS } from "./index.js";
 
 const ARGV_FUNCTIONS = new Set(["subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen"]);
@@ -24,7 +24,7 @@ export const MENTIONS_PY = /\b(?:subprocess|create_subprocess_exec|execv\w*|spaw
 
 /** The argv list a call runs without a shell, or undefined when the call starts no process that way. */
 export function argvArgument(module: PythonModule, call: PyNode): PyNode | undefined {
-  const fn = module.qualifiedName(call.childForFieldName("function")!) ?? "";
+  const fn = module.qualifiedName(calleeOf(call)!) ?? "";
   const args = callArgs(call);
   if (ARGV_FUNCTIONS.has(fn)) {
     const shell = args.keywords.get("shell");
@@ -43,7 +43,7 @@ export function argvArgument(module: PythonModule, call: PyNode): PyNode | undef
  */
 export function checkPython(ctx: PythonRuleContext): void {
   for (const call of ctx.module.nodesOf("call")) {
-    const fn = ctx.module.qualifiedName(call.childForFieldName("function")!) ?? "";
+    const fn = ctx.module.qualifiedName(calleeOf(call)!) ?? "";
     const args = callArgs(call);
     let elements: readonly PyNode[] | undefined;
     if (ARGV_FUNCTIONS.has(fn)) {
@@ -79,7 +79,7 @@ export function checkPython(ctx: PythonRuleContext): void {
  * (GitPython turns `rev_parse` into `rev-parse`) and the positional arguments, `*spread` ones included, in order.
  */
 function gitPythonCommand(module: PythonModule, call: PyNode): { subcommand: string; elements: PyNode[] } | undefined {
-  const callee = call.childForFieldName("function")!;
+  const callee = calleeOf(call)!;
   if (callee.type !== "attribute" || !module.importsModule("git")) return undefined;
   const method = callee.childForFieldName("attribute")!.text;
   if (method.startsWith("_") || GIT_OBJECT_METHODS.has(method)) return undefined;
@@ -158,7 +158,7 @@ function report(ctx: PythonRuleContext, call: PyNode, command: string, elements:
   // For git, `--` would turn a revision into a path; `--end-of-options` ends options and keeps it a revision.
   const end = base === "git" ? '"--end-of-options"' : '"--"';
   const fixed = [...elements.slice(0, index).map((e) => e.text), end, ...elements.slice(index).map((e) => e.text)].join(", ");
-  const callee = call.childForFieldName("function")!.text;
+  const callee = calleeOf(call)!.text;
   const where = how.via ? ` \`${callee}\` runs the list with \`${abbreviatePy(how.via, 40)}\` (${how.viaPath && how.viaPath !== ctx.path ? `${how.viaPath}, ` : ""}line ${how.via.startPosition.row + 1}).` : "";
   ctx.report({
     node: call,

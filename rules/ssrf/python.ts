@@ -2,7 +2,7 @@ import type { PythonRuleContext } from "../../src/engine/python/context.js";
 import { inputLabel } from "../../src/engine/python/describe.js";
 import { nodesWithin } from "../../src/engine/python/module.js";
 import type { PyNode } from "../../src/engine/python/parser.js";
-import { abbreviatePy, callArgs, constantString, enclosingFunction, unwrapPy } from "../../src/engine/python/values.js";
+import { abbreviatePy, callArgs, calleeOf, constantString, enclosingFunction, unwrapPy } from "../../src/engine/python/values.js";
 
 const HTTP_VERBS = new Set(["get", "post", "put", "patch", "delete", "head", "options", "request", "stream", "send"]);
 const URL_FUNCTIONS = new Set([
@@ -21,7 +21,7 @@ const URLJOIN = new Set(["urllib.parse.urljoin", "urlparse.urljoin", "requests.c
 export function checkPython(ctx: PythonRuleContext): void {
   urlJoins(ctx);
   for (const call of ctx.module.nodesOf("call")) {
-    const callee = call.childForFieldName("function")!;
+    const callee = calleeOf(call)!;
     const fn = ctx.module.qualifiedName(callee) ?? "";
     const args = callArgs(call);
     let url: PyNode | undefined;
@@ -64,7 +64,7 @@ export function checkPython(ctx: PythonRuleContext): void {
 function urlJoins(ctx: PythonRuleContext): void {
   if (!ctx.module.text.includes("urljoin")) return;
   for (const call of ctx.module.nodesOf("call")) {
-    const callee = call.childForFieldName("function")!;
+    const callee = calleeOf(call)!;
     if (!URLJOIN.has(ctx.module.qualifiedName(callee) ?? "")) continue;
     const args = callArgs(call);
     const ref = args.positional[1] ?? args.keywords.get("url");

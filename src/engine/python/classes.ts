@@ -1,7 +1,7 @@
 import type { PythonModule } from "./module.js";
 import { perNode, type PyNode, type PyTree } from "./parser.js";
 import type { PyFunction, PythonProject } from "./project.js";
-import { parametersOf, unwrapPy } from "./values.js";
+import { calleeOf, parametersOf, unwrapPy } from "./values.js";
 
 /** A class definition and the module it lives in. */
 export interface PyClass {
@@ -201,7 +201,7 @@ export class PythonClasses {
   }
 
   private computeTargets(module: PythonModule, call: PyNode): PyCallTarget[] {
-    const callee = unwrapPy(call.childForFieldName("function")!);
+    const callee = unwrapPy(calleeOf(call)!);
     const type = callee.type;
     const called = type === "identifier" ? callee.text : type === "attribute" ? callee.childForFieldName("attribute")!.text : undefined;
     const runner = CALLBACK_RUNNERS[module.qualifiedName(callee) ?? ""] ?? (type === "attribute" ? CALLBACK_METHODS[called ?? ""] : undefined);

@@ -4,7 +4,7 @@ import { nodesWithin, type PythonModule } from "./module.js";
 import { perNode, type PyNode } from "./parser.js";
 import type { PythonProject } from "./project.js";
 import { stringPieces } from "./pieces.js";
-import { callArgs, constantString, enclosingFunction, parametersOf, unwrapPy } from "./values.js";
+import { callArgs, calleeOf, constantString, enclosingFunction, parametersOf, unwrapPy } from "./values.js";
 
 /** Taint questions a Python rule may ask about expressions of its module. */
 export interface PythonTaintQueries {
@@ -262,7 +262,7 @@ export class PythonTaint {
     if (!names.every((n) => /^\w+$/.test(n))) {
       // A name with characters outside \w (a Unicode identifier): test every call's text.
       return m.nodesOf("call").filter((call) => {
-        const callee = call.childForFieldName("function");
+        const callee = calleeOf(call);
         return !!callee && names.some((n) => callee.text.endsWith(n) || (RUNS_CALLBACK.test(callee.text) && call.text.includes(n)));
       });
     }
@@ -270,7 +270,7 @@ export class PythonTaint {
     if (!index) {
       index = { byTail: new Map(), runners: [] };
       m.nodesOf("call").forEach((call, at) => {
-        const callee = call.childForFieldName("function");
+        const callee = calleeOf(call);
         if (!callee) return;
         const text = callee.text;
         // A name of word characters ends the callee's text exactly when it ends the last run of them.
@@ -386,7 +386,7 @@ export class PythonTaint {
   }
 
   private evalCall(env: Env, call: PyNode): boolean {
-    const callee = call.childForFieldName("function")!;
+    const callee = calleeOf(call)!;
     const args = callArgs(call);
     const anyArg = () => [...args.positional, ...args.keywords.values(), ...args.listSplats, ...args.dictSplats].some((a) => this.eval(env, a));
     const qualified = env.module.qualifiedName(callee);
@@ -722,7 +722,7 @@ export class PythonTaint {
     for (const st of calls) {
       const call = st?.type === "expression_statement" ? unwrapPy(st.namedChildren[0]!) : undefined;
       if (call?.type !== "call") continue;
-      const callee = call.childForFieldName("function")!;
+      const callee = calleeOf(call)!;
       if (this.kind === "path" && callee.type === "attribute" && callee.childForFieldName("attribute")!.text === "relative_to") {
         const receiver = callee.childForFieldName("object")!;
         if (this.subjects(env, receiver).includes(name) && (/\.resolve\(|realpath\(/.test(receiver.text) || (receiver.type === "identifier" && this.resolvedName(env, receiver)))) return true;
@@ -817,7 +817,7 @@ export class PythonTaint {
   }
 
   private guardCall(env: Env, call: PyNode, name: string): boolean {
-    const callee = call.childForFieldName("function")!;
+    const callee = calleeOf(call)!;
     const args = callArgs(call);
     const qualified = env.module.qualifiedName(callee) ?? "";
     if (this.predicateHolds(env, call, name)) return true;
@@ -1039,7 +1039,7 @@ function argumentsFor(target: PyCallTarget, call: PyNode): ReturnType<typeof cal
 /** The object a method call runs on, in the caller's context: `runner` of `runner.run(x)`; `self.m()` passes on the caller's own receiver. */
 function receiverOf(env: Env, call: PyNode, target: PyCallTarget): Env["receiver"] {
   if (!target.boundSelf || target.constructs || target.argumentOffset) return undefined;
-  const callee = unwrapPy(call.childForFieldName("function")!);
+  const callee = unwrapPy(calleeOf(call)!);
   if (callee.type !== "attribute") return undefined;
   const object = unwrapPy(callee.childForFieldName("object")!);
   if (object.type === "identifier" && env.fn && parametersOf(env.fn)[0]?.name === object.text && env.receiver) return env.receiver;
@@ -1210,7 +1210,7 @@ function findBindings(stmt: PyNode, name: string): PyNode[] {
 const MUTATORS = new Set(["append", "extend", "insert", "add", "update", "appendleft", "extendleft"]);
 
 function isMutation(call: PyNode, name: string): boolean {
-  const callee = call.childForFieldName("function");
+  const callee = calleeOf(call);
   return callee?.type === "attribute" && callee.childForFieldName("object")?.text === name && MUTATORS.has(callee.childForFieldName("attribute")!.text);
 }
 

@@ -41,6 +41,9 @@ function readCallArgs(call: PyNode): CallArgs {
   return { positional, keywords, splat, listSplats, dictSplats };
 }
 
+/** The callee of a call (`subprocess.run` of `subprocess.run(cmd)`), read once per call: every rule asks it of every call. */
+export const calleeOf: (call: PyNode) => PyNode | null = perNode((call) => call.childForFieldName("function"));
+
 /** Argument `index`, or keyword `name`. */
 export function argument(call: PyNode, index: number, name?: string): PyNode | undefined {
   const args = callArgs(call);
