@@ -1,5 +1,5 @@
-import type { PythonModule } from "./module.js";
-import { perNode, type PyNode, type PyTree } from "./parser.js";
+import { nodesWithin, type PythonModule } from "./module.js";
+import { nearestAncestor, perNode, type PyNode } from "./parser.js";
 import type { PyFunction, PythonProject } from "./project.js";
 import { calleeOf, parametersOf, unwrapPy } from "./values.js";
 
@@ -364,8 +364,7 @@ export class PythonClasses {
         const right = assign?.type === "assignment" ? assign.childForFieldName("right") : undefined;
         if (right && assign!.childForFieldName("left")?.text === attr) out.push({ module: k.module, value: right });
       }
-      for (const node of k.module.nodesOf("assignment", "augmented_assignment")) {
-        if (node.startIndex < k.node.startIndex || node.endIndex > k.node.endIndex) continue;
+      for (const node of nodesWithin(k.node, "assignment", "augmented_assignment")) {
         const left = node.childForFieldName("left");
         const right = node.childForFieldName("right");
         if (!left || !right) continue;
@@ -489,35 +488,8 @@ function findScope(node: PyNode): PyNode | null | undefined {
   return null;
 }
 
-const enclosingByTree = new WeakMap<PyTree, Map<number, PyNode | null>>();
-
-/**
- * The innermost function definition around a node (lambdas are not one), or null. Remembered for
- * the node and every ancestor passed on the way up, so that the next node of the same function
- * stops at the first ancestor already seen: reading a parent is a call into WebAssembly.
- */
-export function enclosingFunctionOf(node: PyNode): PyNode | null {
-  let memo = enclosingByTree.get(node.tree);
-  if (!memo) enclosingByTree.set(node.tree, (memo = new Map()));
-  const known = memo.get(node.id);
-  if (known !== undefined) return known;
-  const below: PyNode[] = [node];
-  let found: PyNode | null = null;
-  for (let n = node.parent; n; n = n.parent) {
-    if (n.type === "function_definition") {
-      found = n;
-      break;
-    }
-    const seen = memo.get(n.id);
-    if (seen !== undefined) {
-      found = seen;
-      break;
-    }
-    below.push(n);
-  }
-  for (const n of below) memo.set(n.id, found);
-  return found;
-}
+/** The innermost function definition around a node (lambdas are not one), or null. */
+export const enclosingFunctionOf: (node: PyNode) => PyNode | null = nearestAncestor((type) => type === "function_definition");
 
 function decorators(fn: PyNode): string[] {
   return fn.parent?.type === "decorated_definition" ? fn.parent.namedChildren.filter((d) => d?.type === "decorator").map((d) => d!.text) : [];

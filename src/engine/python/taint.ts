@@ -1,7 +1,7 @@
 import { enclosingFunctionOf, type PyCallTarget, type PyClass, type PythonClasses } from "./classes.js";
 import { enumClasses, isSafeType, safeModelFields, type PyForeignHandler, type PyToolHandler, type PythonMcpFile } from "./mcp.js";
 import { nodesWithin, type PythonModule } from "./module.js";
-import { perNode, type PyNode } from "./parser.js";
+import { nearestAncestor, perNode, type PyNode } from "./parser.js";
 import type { PythonProject } from "./project.js";
 import { stringPieces } from "./pieces.js";
 import { callArgs, calleeOf, constantString, enclosingFunction, parametersOf, unwrapPy } from "./values.js";
@@ -1131,13 +1131,11 @@ function exits(block: PyNode | null): boolean {
   return last.type === "expression_statement" && /^(?:sys\.exit|exit|os\._exit)\(/.test(last.text);
 }
 
+/** The function, class or lambda a node's names belong to: comprehensions and generators share their function's. */
+const ownScope = nearestAncestor((type) => NESTED_SCOPES.has(type) && type !== "generator_expression" && !COMPREHENSIONS.has(type));
+
 function belongsTo(node: PyNode, fn: PyNode): boolean {
-  for (let n = node.parent; n; n = n.parent) {
-    if (n.id === fn.id) return true;
-    const type = n.type;
-    if (NESTED_SCOPES.has(type) && type !== "generator_expression" && !COMPREHENSIONS.has(type)) return false;
-  }
-  return false;
+  return ownScope(node)?.id === fn.id;
 }
 
 /** True when an assignment target (a name or a tuple/list pattern) binds `name`. */
