@@ -1,9 +1,9 @@
 import type { PythonRuleContext } from "../../src/engine/python/context.js";
-import type { PythonModule } from "../../src/engine/python/module.js";
+import { nodesWithin, type PythonModule } from "../../src/engine/python/module.js";
 import { inputLabel } from "../../src/engine/python/describe.js";
 import type { PyNode } from "../../src/engine/python/parser.js";
 import { listElements } from "../../src/engine/python/pieces.js";
-import { abbreviatePy, callArgs, constantString, unwrapPy } from "../../src/engine/python/values.js";
+import { abbreviatePy, callArgs, calleeOf, constantString, unwrapPy } from "../../src/engine/python/values.js";
 import { DANGEROUS_OPTIONS } from "./index.js";
 
 const ARGV_FUNCTIONS = new Set(["subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen"]);
@@ -24,7 +24,7 @@ export const MENTIONS_PY = /\b(?:subprocess|create_subprocess_exec|execv\w*|spaw
 
 /** The argv list a call runs without a shell, or undefined when the call starts no process that way. */
 export function argvArgument(module: PythonModule, call: PyNode): PyNode | undefined {
-  const fn = module.qualifiedName(call.childForFieldName("function")!) ?? "";
+  const fn = module.qualifiedName(calleeOf(call)!) ?? "";
   const args = callArgs(call);
   if (ARGV_FUNCTIONS.has(fn)) {
     const shell = args.keywords.get("shell");
@@ -43,9 +43,9 @@ export function argvArgument(module: PythonModule, call: PyNode): PyNode | undef
  */
 export function checkPython(ctx: PythonRuleContext): void {
   for (const call of ctx.module.nodesOf("call")) {
-    const fn = ctx.module.qualifiedName(call.childForFieldName("function")!) ?? "";
+    const fn = ctx.module.qualifiedName(calleeOf(call)!) ?? "";
     const args = callArgs(call);
-    let elements: PyNode[] | undefined;
+    let elements: readonly PyNode[] | undefined;
     if (ARGV_FUNCTIONS.has(fn)) {
       const shell = args.keywords.get("shell");
       if (shell && shell.text !== "False") continue; // command-injection's case
@@ -79,7 +79,7 @@ export function checkPython(ctx: PythonRuleContext): void {
  * (GitPython turns `rev_parse` into `rev-parse`) and the positional arguments, `*spread` ones included, in order.
  */
 function gitPythonCommand(module: PythonModule, call: PyNode): { subcommand: string; elements: PyNode[] } | undefined {
-  const callee = call.childForFieldName("function")!;
+  const callee = calleeOf(call)!;
   if (callee.type !== "attribute" || !module.importsModule("git")) return undefined;
   const method = callee.childForFieldName("attribute")!.text;
   if (method.startsWith("_") || GIT_OBJECT_METHODS.has(method)) return undefined;
@@ -103,7 +103,7 @@ function assignedOnce(name: PyNode): PyNode | undefined {
   let fn: PyNode | null = name.parent;
   while (fn && fn.type !== "function_definition") fn = fn.parent;
   if (!fn) return undefined;
-  const values = fn.descendantsOfType("assignment").filter((a) => a?.childForFieldName("left")?.text === name.text);
+  const values = nodesWithin(fn, "assignment").filter((a) => a?.childForFieldName("left")?.text === name.text);
   return values.length === 1 ? (values[0]!.childForFieldName("right") ?? undefined) : undefined;
 }
 
@@ -111,7 +111,7 @@ function assignedOnce(name: PyNode): PyNode | undefined {
  * Reports the first element from `start` on that tool input reaches before a `--`, unless a constant prefix or an option taking a
  * value protects it. `program` is the argv head when the elements do not start with it (GitPython's `git <subcommand>`).
  */
-function checkElements(ctx: PythonRuleContext, call: PyNode, program: string[], elements: PyNode[], start: number, how: { gitPython?: boolean; via?: PyNode; viaPath?: string; argv?: PyNode }): boolean {
+function checkElements(ctx: PythonRuleContext, call: PyNode, program: string[], elements: readonly PyNode[], start: number, how: { gitPython?: boolean; via?: PyNode; viaPath?: string; argv?: PyNode }): boolean {
   const name = program[0] ?? constantString(elements[0]!, ctx.module);
   if (name === undefined || SHELL_PROGRAM.test(name.trim())) return false;
   const candidates: { index: number; afterOption: boolean }[] = [];
@@ -150,7 +150,7 @@ function hasConstantPrefix(element: PyNode): boolean {
   return false;
 }
 
-function report(ctx: PythonRuleContext, call: PyNode, command: string, elements: PyNode[], index: number, how: { gitPython?: boolean; via?: PyNode; viaPath?: string }): void {
+function report(ctx: PythonRuleContext, call: PyNode, command: string, elements: readonly PyNode[], index: number, how: { gitPython?: boolean; via?: PyNode; viaPath?: string }): void {
   const element = elements[index]!;
   const base = command.split(" ")[0]!.split("/").pop()!;
   const shown = how.gitPython ? command : base;
@@ -158,7 +158,7 @@ function report(ctx: PythonRuleContext, call: PyNode, command: string, elements:
   // For git, `--` would turn a revision into a path; `--end-of-options` ends options and keeps it a revision.
   const end = base === "git" ? '"--end-of-options"' : '"--"';
   const fixed = [...elements.slice(0, index).map((e) => e.text), end, ...elements.slice(index).map((e) => e.text)].join(", ");
-  const callee = call.childForFieldName("function")!.text;
+  const callee = calleeOf(call)!.text;
   const where = how.via ? ` \`${callee}\` runs the list with \`${abbreviatePy(how.via, 40)}\` (${how.viaPath && how.viaPath !== ctx.path ? `${how.viaPath}, ` : ""}line ${how.via.startPosition.row + 1}).` : "";
   ctx.report({
     node: call,

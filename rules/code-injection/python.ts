@@ -1,6 +1,6 @@
 import type { PythonRuleContext } from "../../src/engine/python/context.js";
 import { inputLabel } from "../../src/engine/python/describe.js";
-import { abbreviatePy, callArgs, constantString, unwrapPy } from "../../src/engine/python/values.js";
+import { abbreviatePy, callArgs, calleeOf, constantString, unwrapPy } from "../../src/engine/python/values.js";
 
 const EVALUATORS: Record<string, string> = {
   eval: "evaluates it as a Python expression",
@@ -19,7 +19,7 @@ export const MENTIONS_PY = /\b(?:eval|exec|compile|import_module|__import__|runs
 /** The Python check of code-injection: `eval`, `exec`, `compile` and dynamic imports on tool input. */
 export function checkPython(ctx: PythonRuleContext): void {
   for (const call of ctx.module.nodesOf("call")) {
-    const callee = call.childForFieldName("function")!;
+    const callee = calleeOf(call)!;
     const fn = ctx.module.qualifiedName(callee);
     const what = fn ? EVALUATORS[fn] : undefined;
     // A local function or method that happens to be called `eval` is not the builtin.

@@ -4,7 +4,7 @@ import { toolsLabel as inputLabel } from "../../src/engine/python/describe.js";
 import type { PyNode } from "../../src/engine/python/parser.js";
 import type { PythonModule } from "../../src/engine/python/module.js";
 import { listElements, listHead, stringPieces, type Piece } from "../../src/engine/python/pieces.js";
-import { abbreviatePy, callArgs, constantString, unwrapPy } from "../../src/engine/python/values.js";
+import { abbreviatePy, callArgs, calleeOf, constantString, unwrapPy } from "../../src/engine/python/values.js";
 
 const SUBPROCESS = new Set(["subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen"]);
 const ALWAYS_SHELL = new Set(["os.system", "os.popen", "subprocess.getoutput", "subprocess.getstatusoutput", "commands.getoutput", "asyncio.create_subprocess_shell", "pty.spawn_shell"]);
@@ -16,7 +16,7 @@ export const MENTIONS_PY = /\b(?:subprocess|os\.system|os\.popen|system|popen|cr
 /** The Python check of command-injection: `subprocess.*` with `shell=True`, `os.system`, `os.popen`, `asyncio.create_subprocess_shell`, `sh -c`. */
 export function checkPython(ctx: PythonRuleContext): void {
   for (const call of ctx.module.nodesOf("call")) {
-    const fn = ctx.module.qualifiedName(call.childForFieldName("function")!) ?? "";
+    const fn = ctx.module.qualifiedName(calleeOf(call)!) ?? "";
     if (ALWAYS_SHELL.has(fn)) checkShell(ctx, call, fn);
     else if (SUBPROCESS.has(fn)) checkSubprocess(ctx, call, fn);
     else if (call.childForFieldName("arguments")?.namedChildren.length) checkForwardedArgv(ctx, call);
@@ -114,7 +114,7 @@ function viaText(ctx: PythonRuleContext, call: PyNode, via: Via | undefined): st
 
 /** The argv a call runs without a shell: what a helper's parameter becomes. */
 function argvOf(module: PythonModule, call: PyNode): PyNode | undefined {
-  const fn = module.qualifiedName(call.childForFieldName("function")!);
+  const fn = module.qualifiedName(calleeOf(call)!);
   if (!fn || !SUBPROCESS.has(fn)) return undefined;
   const args = callArgs(call);
   const shell = args.keywords.get("shell");
@@ -173,7 +173,7 @@ function pyString(text: string): string {
 }
 
 function calleeText(call: PyNode): string {
-  return call.childForFieldName("function")!.text.replace(/\s+/g, "");
+  return calleeOf(call)!.text.replace(/\s+/g, "");
 }
 
 /** A fix written for this call: the same command as an argument list run without a shell, when it can be split. */

@@ -5,7 +5,7 @@ import { defaultValue, possibleValues } from "../../src/engine/python/defaults.j
 import { isHttpTransport } from "../../src/engine/python/listen.js";
 import type { PythonModule } from "../../src/engine/python/module.js";
 import type { PyNode } from "../../src/engine/python/parser.js";
-import { abbreviatePy, callArgs, constantString, parametersOf, unwrapPy } from "../../src/engine/python/values.js";
+import { abbreviatePy, callArgs, calleeOf, constantString, parametersOf, unwrapPy } from "../../src/engine/python/values.js";
 import { pep440ToSemver } from "../vulnerable-mcp-dependency/index.js";
 
 /** Text pre-filter: the SDK's transport security settings, its HTTP transports, or a FastMCP server. */
@@ -44,7 +44,7 @@ export function checkPython(ctx: PythonRuleContext): void {
 
 function settingsOff(ctx: PythonRuleContext): void {
   for (const call of ctx.module.nodesOf("call")) {
-    const fn = ctx.module.qualifiedName(call.childForFieldName("function")!) ?? "";
+    const fn = ctx.module.qualifiedName(calleeOf(call)!) ?? "";
     if (!/(?:^|\.)TransportSecuritySettings$/.test(fn)) continue;
     const args = callArgs(call);
     const enabled = args.keywords.get("enable_dns_rebinding_protection");
@@ -58,7 +58,7 @@ function settingsOff(ctx: PythonRuleContext): void {
 
 function lowLevelTransports(ctx: PythonRuleContext): void {
   for (const call of ctx.module.nodesOf("call")) {
-    const callee = call.childForFieldName("function")!;
+    const callee = calleeOf(call)!;
     const fn = ctx.module.qualifiedName(callee) ?? "";
     if (!LOW_LEVEL.test(fn)) continue;
     const args = callArgs(call);
@@ -88,7 +88,7 @@ interface Server {
 function fastMcpServers(ctx: PythonRuleContext): void {
   if (!/FastMCP|\bmcp\b/.test(ctx.module.text)) return;
   for (const call of ctx.module.nodesOf("call")) {
-    const callee = call.childForFieldName("function")!;
+    const callee = calleeOf(call)!;
     if (callee.type !== "attribute") continue;
     const method = callee.childForFieldName("attribute")!.text;
     let serves = SERVING_METHODS.has(method);
@@ -137,7 +137,7 @@ function serverOf(ctx: PythonRuleContext, expr: PyNode): Server | undefined {
 function fastMcpCall(module: PythonModule, value: PyNode): Server | undefined {
   const call = unwrapPy(value);
   if (call.type !== "call") return undefined;
-  const fn = module.qualifiedName(call.childForFieldName("function")!) ?? "";
+  const fn = module.qualifiedName(calleeOf(call)!) ?? "";
   if (OFFICIAL_FASTMCP.test(fn)) return { module, call, standalone: false };
   if (STANDALONE_FASTMCP.test(fn)) return { module, call, standalone: true };
   return undefined;
@@ -200,7 +200,7 @@ function ownerName(fn: PyNode): string {
 /** `FastMCP(..., transport_security=param)`: FastMCP chooses the default itself (protected for loopback from 1.23). */
 function handedToFastMcp(ctx: PythonRuleContext, body: PyNode, name: string): boolean {
   for (const call of body.descendantsOfType("call")) {
-    const fn = call ? ctx.module.qualifiedName(call.childForFieldName("function")!) ?? "" : "";
+    const fn = call ? ctx.module.qualifiedName(calleeOf(call)!) ?? "" : "";
     if (!/(?:^|\.)(?:FastMCP|MCPServer)$/.test(fn)) continue;
     if ([...callArgs(call!).keywords.values()].some((v) => v.text === name)) return true;
   }

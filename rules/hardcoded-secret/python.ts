@@ -14,11 +14,14 @@ export function checkPython(ctx: PythonRuleContext): void {
   // Test code holds fake credentials on purpose: there, only a verifiable one is reported.
   const inTest = ctx.context === "test";
   for (const literal of ctx.module.nodesOf("string")) {
-    const value = stringLiteral(literal);
-    if (value === undefined || value.length < 16) continue;
+    // The value is never longer than the literal's text without its two quotes: most literals are too short to read.
+    if (literal.endIndex - literal.startIndex < 18) continue;
     const parent = literal.parent;
     // Docstrings and dict keys are not values.
-    if (!parent || parent.type === "expression_statement" || parent.type === "concatenated_string" || (parent.type === "pair" && parent.childForFieldName("key")?.id === literal.id)) continue;
+    const holder = parent?.type;
+    if (!parent || holder === "expression_statement" || holder === "concatenated_string" || (holder === "pair" && parent.childForFieldName("key")?.id === literal.id)) continue;
+    const value = stringLiteral(literal);
+    if (value === undefined || value.length < 16) continue;
     const name = nameOf(literal);
     const kind = PRIVATE_KEY.test(value) ? "private key" : secretKind(value, name);
     if (!kind || isLocalDefault(value, kind)) continue;

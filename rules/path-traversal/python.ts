@@ -1,7 +1,7 @@
 import type { PythonRuleContext } from "../../src/engine/python/context.js";
 import { inputLabel } from "../../src/engine/python/describe.js";
 import type { PyNode } from "../../src/engine/python/parser.js";
-import { abbreviatePy, unwrapPy, callArgs, constantString } from "../../src/engine/python/values.js";
+import { abbreviatePy, callArgs, calleeOf, constantString, unwrapPy } from "../../src/engine/python/values.js";
 
 /** Functions that open, write, list, move or delete a path, and which arguments are paths. */
 const PATH_FUNCTIONS: Record<string, readonly number[]> = {
@@ -36,7 +36,7 @@ const ROOT_NAME = /root|dir|base|allowed|home|workspace|folder|sandbox|prefix|cw
 export function checkPython(ctx: PythonRuleContext): void {
   checkContainment(ctx);
   for (const call of ctx.module.nodesOf("call")) {
-    const callee = call.childForFieldName("function")!;
+    const callee = calleeOf(call)!;
     const fn = ctx.module.qualifiedName(callee);
     const indexes = fn ? PATH_FUNCTIONS[fn] : undefined;
     if (indexes) {
@@ -77,7 +77,7 @@ const WRITES = /write|append|remove|unlink|rmdir|rmtree|rename|replace|copy|move
 /** `open(path, "w")`, `"a"`, `"x"`, `"+"`. */
 function opensForWriting(call: PyNode): boolean {
   const args = callArgs(call);
-  const mode = args.keywords.get("mode") ?? args.positional[call.childForFieldName("function")!.type === "attribute" ? 0 : 1];
+  const mode = args.keywords.get("mode") ?? args.positional[calleeOf(call)!.type === "attribute" ? 0 : 1];
   return !!mode && /[wax+]/.test(constantString(mode) ?? "");
 }
 

@@ -3,7 +3,7 @@ import { inputLabel } from "../../src/engine/python/describe.js";
 import { stringPieces, type Piece } from "../../src/engine/python/pieces.js";
 import type { PythonModule } from "../../src/engine/python/module.js";
 import type { PyNode } from "../../src/engine/python/parser.js";
-import { abbreviatePy, callArgs, unwrapPy } from "../../src/engine/python/values.js";
+import { abbreviatePy, callArgs, calleeOf, unwrapPy } from "../../src/engine/python/values.js";
 
 /** DB-API, asyncpg, SQLAlchemy and pandas calls whose first argument is SQL text. */
 const SQL_METHODS = new Set(["execute", "executemany", "executescript", "fetch", "fetchrow", "fetchval", "mogrify", "exec_driver_sql", "raw"]);
@@ -21,7 +21,7 @@ export const MENTIONS_PY = /\b(?:\w*execute\w*|fetch\w*|text|read_sql\w*|SQL|raw
 
 /** The SQL text a call runs: the first argument (or `sql=`, `query=`, `statement=`) of a driver call or a query runner. */
 export function sqlArgument(module: PythonModule, call: PyNode): PyNode | undefined {
-  const callee = call.childForFieldName("function")!;
+  const callee = calleeOf(call)!;
   const fn = module.qualifiedName(callee) ?? "";
   const method = callee.type === "attribute" ? callee.childForFieldName("attribute")!.text : undefined;
   const name = method ?? (callee.type === "identifier" ? callee.text : "");
@@ -32,7 +32,7 @@ export function sqlArgument(module: PythonModule, call: PyNode): PyNode | undefi
 }
 
 function isDriverCall(module: PythonModule, call: PyNode): boolean {
-  const callee = call.childForFieldName("function")!;
+  const callee = calleeOf(call)!;
   return SQL_FUNCTIONS.has(module.qualifiedName(callee) ?? "") || (callee.type === "attribute" && SQL_METHODS.has(callee.childForFieldName("attribute")!.text));
 }
 
@@ -61,7 +61,7 @@ export function checkPython(ctx: PythonRuleContext): void {
 }
 
 function report(ctx: PythonRuleContext, call: PyNode, query: PyNode, pieces: Piece[], inputs: PyNode[], via?: { sink: PyNode; path: string }): void {
-  const callee = call.childForFieldName("function")!.text;
+  const callee = calleeOf(call)!.text;
   const isText = /(?:^|\.)text$/.test(callee);
   const driver = isDriverCall(ctx.module, call);
   const where = via ? ` \`${callee}\` runs it with \`${abbreviatePy(via.sink, 40)}\` (${via.path === ctx.path ? "" : `${via.path}, `}line ${via.sink.startPosition.row + 1}).` : driver ? "" : ` \`${callee}\` runs it as SQL.`;

@@ -1,7 +1,8 @@
 import type { PythonRuleContext } from "../../src/engine/python/context.js";
 import { inputLabel } from "../../src/engine/python/describe.js";
+import { nodesWithin } from "../../src/engine/python/module.js";
 import type { PyNode } from "../../src/engine/python/parser.js";
-import { abbreviatePy, callArgs, constantString, enclosingFunction, unwrapPy } from "../../src/engine/python/values.js";
+import { abbreviatePy, callArgs, calleeOf, constantString, enclosingFunction, unwrapPy } from "../../src/engine/python/values.js";
 
 const HTTP_VERBS = new Set(["get", "post", "put", "patch", "delete", "head", "options", "request", "stream", "send"]);
 const URL_FUNCTIONS = new Set([
@@ -20,7 +21,7 @@ const URLJOIN = new Set(["urllib.parse.urljoin", "urlparse.urljoin", "requests.c
 export function checkPython(ctx: PythonRuleContext): void {
   urlJoins(ctx);
   for (const call of ctx.module.nodesOf("call")) {
-    const callee = call.childForFieldName("function")!;
+    const callee = calleeOf(call)!;
     const fn = ctx.module.qualifiedName(callee) ?? "";
     const args = callArgs(call);
     let url: PyNode | undefined;
@@ -63,7 +64,7 @@ export function checkPython(ctx: PythonRuleContext): void {
 function urlJoins(ctx: PythonRuleContext): void {
   if (!ctx.module.text.includes("urljoin")) return;
   for (const call of ctx.module.nodesOf("call")) {
-    const callee = call.childForFieldName("function")!;
+    const callee = calleeOf(call)!;
     if (!URLJOIN.has(ctx.module.qualifiedName(callee) ?? "")) continue;
     const args = callArgs(call);
     const ref = args.positional[1] ?? args.keywords.get("url");
@@ -136,7 +137,7 @@ function collectSubstitutions(expr: PyNode, out: PyNode[], depth: number): void 
   if (e.type === "identifier") {
     // Every assignment to the name in its function: `url = template` then `url = url.replace("{id}", safe)`.
     const fn = enclosingFunction(e);
-    for (const assign of fn?.descendantsOfType("assignment") ?? []) {
+    for (const assign of fn ? nodesWithin(fn, "assignment") : []) {
       if (assign?.childForFieldName("left")?.text !== e.text) continue;
       const right = assign.childForFieldName("right")!;
       if (right.type === "identifier" || right.type === "attribute" || right.type === "subscript") continue;
@@ -159,7 +160,7 @@ function fullyQuoted(ctx: PythonRuleContext, expr: PyNode, depth: number): boole
   }
   if (e.type === "identifier" && depth < 3) {
     const fn = enclosingFunction(e);
-    const assigned = (fn?.descendantsOfType("assignment") ?? []).filter((a) => a?.childForFieldName("left")?.text === e.text);
+    const assigned = (fn ? nodesWithin(fn, "assignment") : []).filter((a) => a?.childForFieldName("left")?.text === e.text);
     return assigned.length > 0 && assigned.every((a) => fullyQuoted(ctx, a!.childForFieldName("right")!, depth + 1));
   }
   return false;

@@ -1,6 +1,6 @@
 import type { PythonRuleContext } from "../../src/engine/python/context.js";
 import type { PyNode } from "../../src/engine/python/parser.js";
-import { abbreviatePy, callArgs, constantString } from "../../src/engine/python/values.js";
+import { abbreviatePy, callArgs, calleeOf, constantString } from "../../src/engine/python/values.js";
 
 const HTTP_MODULES = /^(?:requests|httpx|aiohttp|urllib3|httplib2|websockets|openai|anthropic)\b/;
 const CLIENT_NAME = /client|session|http|requests|httpx|aiohttp|pool|connector/i;
@@ -11,7 +11,7 @@ export const MENTIONS_PY = /verify\s*=\s*False|ssl\s*=\s*False|verify_ssl\s*=\s*
 /** The Python check of tls-verification-disabled: `verify=False`, `ssl=False`, `CERT_NONE`, `check_hostname = False`, `ssl._create_unverified_context()`. */
 export function checkPython(ctx: PythonRuleContext): void {
     for (const call of ctx.module.nodesOf("call")) {
-    const callee = call.childForFieldName("function")!;
+    const callee = calleeOf(call)!;
     const fn = ctx.module.qualifiedName(callee) ?? "";
     if (fn === "ssl._create_unverified_context") {
       report(ctx, call, `\`${callee.text}()\` creates an SSL context that accepts any certificate`, "ssl.create_default_context()");
@@ -56,7 +56,7 @@ function operatorOptIn(ctx: PythonRuleContext, node: PyNode): PyNode | undefined
   const name = holder?.childForFieldName("name")?.text;
   if (!holder || !name) return undefined;
   const uses = ctx.module.nodesOf("call").filter((call) => {
-    const callee = call.childForFieldName("function")!;
+    const callee = calleeOf(call)!;
     return (callee.text === name || callee.text.endsWith(`.${name}`)) && !(call.startIndex >= holder!.startIndex && call.endIndex <= holder!.endIndex);
   });
   const branches = uses.map(settingBranch);

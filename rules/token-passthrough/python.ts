@@ -1,6 +1,6 @@
 import type { PythonRuleContext } from "../../src/engine/python/context.js";
 import type { PyNode } from "../../src/engine/python/parser.js";
-import { abbreviatePy, callArgs, constantString, enclosingFunction, unwrapPy } from "../../src/engine/python/values.js";
+import { abbreviatePy, callArgs, calleeOf, constantString, enclosingFunction, unwrapPy } from "../../src/engine/python/values.js";
 import { passthroughMessage } from "./index.js";
 
 /** Text pre-filter: the incoming Authorization header, a verified access token, or the incoming header set. */
@@ -38,7 +38,7 @@ export function checkPython(ctx: PythonRuleContext): void {
   }
   // headers=dict(request.headers), headers=get_http_headers(include_all=True) on an outgoing request.
   for (const call of ctx.module.nodesOf("call")) {
-    const callee = call.childForFieldName("function")!;
+    const callee = calleeOf(call)!;
     if (!OUTGOING_CALL.test(callee.text)) continue;
     const headers = callArgs(call).keywords.get("headers");
     if (headers && incomingHeaderSet(ctx, headers)) report(ctx, headers.parent!, `\`${abbreviatePy(headers.parent!, 60)}\` forwards every incoming header, the client's Authorization token included,`);

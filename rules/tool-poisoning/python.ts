@@ -1,7 +1,7 @@
 import type { PythonRuleContext } from "../../src/engine/python/context.js";
 import type { PyNode } from "../../src/engine/python/parser.js";
 import { stringPieces } from "../../src/engine/python/pieces.js";
-import { callArgs, constantString, unwrapPy } from "../../src/engine/python/values.js";
+import { callArgs, calleeOf, constantString, unwrapPy } from "../../src/engine/python/values.js";
 import { poisoningMessage, poisoningReasons, POISONING_REMEDIATION } from "./index.js";
 
 /** Text pre-filter: FastMCP and low-level servers both import from `mcp` or `fastmcp`. */
@@ -44,7 +44,7 @@ function runtimeDescriptions(ctx: PythonRuleContext): { node: PyNode; target: Py
     else if (left.type === "subscript" && constantString(left.childForFieldName("subscript")!, ctx.module) === "description") out.push({ node: assign, target: left.childForFieldName("value")!, value });
   }
   for (const call of ctx.module.nodesOf("call")) {
-    if (call.childForFieldName("function")?.text !== "setattr") continue;
+    if (calleeOf(call)?.text !== "setattr") continue;
     const [target, name, value] = callArgs(call).positional;
     if (target && name && value && DESCRIPTION_ATTRIBUTES.has(constantString(name, ctx.module) ?? "")) out.push({ node: call, target, value });
   }

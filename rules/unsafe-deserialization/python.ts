@@ -1,7 +1,7 @@
 import type { PythonRuleContext } from "../../src/engine/python/context.js";
 import { inputLabel } from "../../src/engine/python/describe.js";
 import type { PyNode } from "../../src/engine/python/parser.js";
-import { abbreviatePy, callArgs, constantString } from "../../src/engine/python/values.js";
+import { abbreviatePy, callArgs, calleeOf, constantString } from "../../src/engine/python/values.js";
 
 /** Loaders that run code from their input, and what to use instead. */
 const LOADERS: Record<string, { what: string; fix: string }> = {
@@ -30,7 +30,7 @@ export const MENTIONS_PY = /\b(?:pickle|cPickle|dill|joblib|read_pickle|jsonpick
 /** The Python check of unsafe-deserialization: pickle, marshal, dill, jsonpickle, `yaml.load` without a safe loader, `torch.load` without `weights_only=True`, on tool input. */
 export function checkPython(ctx: PythonRuleContext): void {
   for (const call of ctx.module.nodesOf("call")) {
-    const fn = ctx.module.qualifiedName(call.childForFieldName("function")!);
+    const fn = ctx.module.qualifiedName(calleeOf(call)!);
     if (!fn) continue;
     const args = callArgs(call);
     let loader = LOADERS[fn];
@@ -59,7 +59,7 @@ export function checkPython(ctx: PythonRuleContext): void {
  * as `yaml.safe_load(x)` (the Loader dropped), `torch.load(p)` with `weights_only=True`.
  */
 function safeCall(call: PyNode, fn: string): string | undefined {
-  const callee = call.childForFieldName("function")!;
+  const callee = calleeOf(call)!;
   const args = callArgs(call);
   const argList = call.childForFieldName("arguments")!;
   if (fn === "yaml.load" || fn === "yaml.load_all") {
@@ -85,7 +85,7 @@ function report(ctx: PythonRuleContext, call: PyNode, fn: string, data: PyNode, 
     ...(safe ? { fix: { node: call, replacement: safe } } : {}),
     severity: "critical",
     message:
-      `${inputLabel(ctx.taint.sourcesOf(data))} reaches \`${call.childForFieldName("function")!.text}(${abbreviatePy(data)})\`: ${loader.what}. ` +
+      `${inputLabel(ctx.taint.sourcesOf(data))} reaches \`${calleeOf(call)!.text}(${abbreviatePy(data)})\`: ${loader.what}. ` +
       `Whoever chooses the tool arguments — the model, or a prompt injection in anything it reads — can ${fromFile ? "point it at a crafted file" : "send a crafted payload"} and run arbitrary code in the server process.`,
     remediation: [
       `Never deserialize ${fromFile ? "files that tool input chooses" : "tool input"} with a format that can name code. Use a data-only format:`,

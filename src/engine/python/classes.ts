@@ -1,7 +1,7 @@
-import type { PythonModule } from "./module.js";
-import type { PyNode } from "./parser.js";
+import { nodesWithin, type PythonModule } from "./module.js";
+import { nearestAncestor, perNode, type PyNode } from "./parser.js";
 import type { PyFunction, PythonProject } from "./project.js";
-import { parametersOf, unwrapPy } from "./values.js";
+import { calleeOf, parametersOf, unwrapPy } from "./values.js";
 
 /** A class definition and the module it lives in. */
 export interface PyClass {
@@ -54,6 +54,7 @@ export class PythonClasses {
   private readonly nameIndex = new Map<string, Map<string, PyNode[]>>();
   private readonly targetCache = new Map<number, PyCallTarget[]>();
   private readonly nestedCache = new Map<number, Map<string, PyNode>>();
+  private readonly methodCache = new Map<number, Map<string, PyNode>>();
 
   constructor(private readonly project: PythonProject) {}
 
@@ -135,13 +136,18 @@ export class PythonClasses {
     return out;
   }
 
-  /** A method defined in the class body itself. */
+  /** A method defined in the class body itself: the first definition of the name. */
   ownMethod(cls: PyClass, name: string): PyNode | undefined {
-    for (const stmt of cls.node.childForFieldName("body")?.namedChildren ?? []) {
-      const fn = stmt?.type === "decorated_definition" ? stmt.childForFieldName("definition") : stmt;
-      if (fn?.type === "function_definition" && fn.childForFieldName("name")?.text === name) return fn;
+    let methods = this.methodCache.get(cls.node.id);
+    if (!methods) {
+      this.methodCache.set(cls.node.id, (methods = new Map()));
+      for (const stmt of cls.node.childForFieldName("body")?.namedChildren ?? []) {
+        const fn = stmt?.type === "decorated_definition" ? stmt.childForFieldName("definition") : stmt;
+        const own = fn?.type === "function_definition" ? fn.childForFieldName("name")?.text : undefined;
+        if (own !== undefined && !methods.has(own)) methods.set(own, fn!);
+      }
     }
-    return undefined;
+    return methods.get(name);
   }
 
   /** The method `name` an instance of `cls` runs: the first definition along its bases. */
@@ -165,8 +171,7 @@ export class PythonClasses {
 
   /** The class whose instance the name `self` (the first parameter of an enclosing method) is, at a node. */
   selfClass(module: PythonModule, ident: PyNode): PyClass | undefined {
-    for (let n = ident.parent; n; n = n.parent) {
-      if (n.type !== "function_definition") continue;
+    for (let n = enclosingFunctionOf(ident); n; n = enclosingFunctionOf(n)) {
       const owner = methodOwner(n);
       if (!owner) continue;
       const first = parametersOf(n)[0];
@@ -196,9 +201,10 @@ export class PythonClasses {
   }
 
   private computeTargets(module: PythonModule, call: PyNode): PyCallTarget[] {
-    const callee = unwrapPy(call.childForFieldName("function")!);
-    const called = callee.type === "identifier" ? callee.text : callee.type === "attribute" ? callee.childForFieldName("attribute")!.text : undefined;
-    const runner = CALLBACK_RUNNERS[module.qualifiedName(callee) ?? ""] ?? (callee.type === "attribute" ? CALLBACK_METHODS[called ?? ""] : undefined);
+    const callee = unwrapPy(calleeOf(call)!);
+    const type = callee.type;
+    const called = type === "identifier" ? callee.text : type === "attribute" ? callee.childForFieldName("attribute")!.text : undefined;
+    const runner = CALLBACK_RUNNERS[module.qualifiedName(callee) ?? ""] ?? (type === "attribute" ? CALLBACK_METHODS[called ?? ""] : undefined);
     if (runner !== undefined) {
       const fn = call.childForFieldName("arguments")?.namedChildren.filter((a) => !!a && a.type !== "comment")[runner];
       if (fn && (fn.type === "identifier" || fn.type === "attribute") && this.project.definedNames().has(fn.type === "identifier" ? fn.text : fn.childForFieldName("attribute")!.text)) {
@@ -358,8 +364,7 @@ export class PythonClasses {
         const right = assign?.type === "assignment" ? assign.childForFieldName("right") : undefined;
         if (right && assign!.childForFieldName("left")?.text === attr) out.push({ module: k.module, value: right });
       }
-      for (const node of k.module.nodesOf("assignment", "augmented_assignment")) {
-        if (node.startIndex < k.node.startIndex || node.endIndex > k.node.endIndex) continue;
+      for (const node of nodesWithin(k.node, "assignment", "augmented_assignment")) {
         const left = node.childForFieldName("left");
         const right = node.childForFieldName("right");
         if (!left || !right) continue;
@@ -418,7 +423,7 @@ export class PythonClasses {
         index.set(left.text, list);
       }
       if (/\bas\b/.test(module.text)) {
-        for (const w of module.root.descendantsOfType("as_pattern")) {
+        for (const w of module.nodesOf("as_pattern")) {
           const alias = w?.childForFieldName("alias")?.text;
           if (!w || !alias || !w.namedChildren[0]) continue;
           const list = index.get(alias) ?? [];
@@ -473,7 +478,9 @@ function selfName(fn: PyNode): string | undefined {
 }
 
 /** The function whose local a name bound at `node` is; null for the module, undefined inside a class body. */
-function scopeOf(node: PyNode): PyNode | null | undefined {
+const scopeOf: (node: PyNode) => PyNode | null | undefined = perNode(findScope);
+
+function findScope(node: PyNode): PyNode | null | undefined {
   for (let n = node.parent; n; n = n.parent) {
     if (n.type === "function_definition") return n;
     if (n.type === "class_definition") return undefined;
@@ -481,10 +488,8 @@ function scopeOf(node: PyNode): PyNode | null | undefined {
   return null;
 }
 
-export function enclosingFunctionOf(node: PyNode): PyNode | null {
-  for (let n = node.parent; n; n = n.parent) if (n.type === "function_definition") return n;
-  return null;
-}
+/** The innermost function definition around a node (lambdas are not one), or null. */
+export const enclosingFunctionOf: (node: PyNode) => PyNode | null = nearestAncestor((type) => type === "function_definition");
 
 function decorators(fn: PyNode): string[] {
   return fn.parent?.type === "decorated_definition" ? fn.parent.namedChildren.filter((d) => d?.type === "decorator").map((d) => d!.text) : [];

@@ -2,7 +2,7 @@ import type { PythonModule } from "./module.js";
 import type { PyNode } from "./parser.js";
 import type { PythonProject } from "./project.js";
 import { stringPieces } from "./pieces.js";
-import { callArgs, constantString, parametersOf, unwrapPy } from "./values.js";
+import { callArgs, calleeOf, constantString, parametersOf, unwrapPy } from "./values.js";
 
 /** A setting's value when whoever runs the program configures nothing, and where that value comes from. */
 export interface DefaultValue {
@@ -184,7 +184,7 @@ function parameterDefault(module: PythonModule, ident: PyNode, project: PythonPr
   // @click.option("--host", default="0.0.0.0") on the function.
   for (const decorator of fn.parent?.type === "decorated_definition" ? fn.parent.namedChildren : []) {
     const call = decorator?.type === "decorator" ? decorator.namedChildren[0] : undefined;
-    if (call?.type !== "call" || !/^click\.option$/.test(module.qualifiedName(call.childForFieldName("function")!) ?? "")) continue;
+    if (call?.type !== "call" || !/^click\.option$/.test(module.qualifiedName(calleeOf(call)!) ?? "")) continue;
     const args = callArgs(call);
     const flags = args.positional.map((a) => constantString(a, module)).filter((s): s is string => s !== undefined);
     if (optionDest(flags) !== ident.text) continue;
@@ -222,7 +222,7 @@ function attributeDefault(module: PythonModule, node: PyNode, project: PythonPro
 function argparseDefault(module: PythonModule, dest: string, project: PythonProject | undefined, depth: number): DefaultValue | undefined {
   if (!module.text.includes("add_argument")) return undefined;
   for (const call of module.nodesOf("call")) {
-    const callee = call.childForFieldName("function")!;
+    const callee = calleeOf(call)!;
     if (callee.type !== "attribute" || callee.childForFieldName("attribute")!.text !== "add_argument") continue;
     const args = callArgs(call);
     const flags = args.positional.map((a) => constantString(a, module)).filter((s): s is string => s !== undefined);
@@ -299,7 +299,7 @@ export function fallThroughReturn(fn: PyNode): PyNode | undefined {
 }
 
 function callDefault(module: PythonModule, call: PyNode, project: PythonProject | undefined, depth: number): DefaultValue | undefined {
-  const callee = call.childForFieldName("function")!;
+  const callee = calleeOf(call)!;
   const fn = module.qualifiedName(callee) ?? "";
   const args = callArgs(call);
   if (ENV_LOOKUPS.has(fn)) {

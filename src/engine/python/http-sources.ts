@@ -1,7 +1,7 @@
 import type { PyToolHandler } from "./mcp.js";
 import type { PythonModule } from "./module.js";
 import type { PyNode } from "./parser.js";
-import { callArgs, parametersOf } from "./values.js";
+import { callArgs, calleeOf, parametersOf } from "./values.js";
 
 /** A server that speaks MCP's JSON-RPC by hand, without the SDK: it dispatches `tools/call` and answers `jsonrpc` messages. */
 const HAND_ROLLED_MCP = /["']tools\/(?:call|list)["']/;
@@ -49,7 +49,7 @@ export function httpRequestHandlers(module: PythonModule): PyToolHandler[] {
   }
   if (/\b(?:Route|add_route)\s*\(/.test(text)) {
     for (const call of module.nodesOf("call")) {
-      const callee = call.childForFieldName("function")!;
+      const callee = calleeOf(call)!;
       const name = callee.type === "attribute" ? callee.childForFieldName("attribute")!.text : callee.text;
       if (name !== "Route" && name !== "add_route") continue;
       const qualified = module.qualifiedName(callee) ?? "";

@@ -2,7 +2,7 @@ import type { PythonModule } from "./module.js";
 import type { PyNode } from "./parser.js";
 import { listenSites } from "./listen.js";
 import type { PythonProject } from "./project.js";
-import { callArgs, constantString } from "./values.js";
+import { callArgs, calleeOf, constantString } from "./values.js";
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]", "0:0:0:0:0:0:0:1"]);
 const HTTP_TRANSPORTS = new Set(["sse", "streamable-http", "http", "streamable_http"]);
@@ -24,7 +24,7 @@ export function hasHttpAuth(module: PythonModule): boolean {
 export function servesHttp(module: PythonModule): boolean {
   if (/\b(?:sse_app|streamable_http_app|http_app)\s*\(/.test(module.text)) return true;
   for (const call of module.nodesOf("call")) {
-    const callee = call.childForFieldName("function")!;
+    const callee = calleeOf(call)!;
     if (callee.type !== "attribute" || !/^run/.test(callee.childForFieldName("attribute")!.text)) continue;
     const transport = callArgs(call).keywords.get("transport") ?? callArgs(call).positional[0];
     const value = transport ? constantString(transport, module) : undefined;

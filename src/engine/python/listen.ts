@@ -2,7 +2,7 @@ import { defaultValue, hostOfBind, possibleValues, type DefaultValue } from "./d
 import type { PythonModule } from "./module.js";
 import type { PyNode } from "./parser.js";
 import type { PythonProject } from "./project.js";
-import { abbreviatePy, callArgs } from "./values.js";
+import { abbreviatePy, callArgs, calleeOf } from "./values.js";
 
 /** MCP transports that open a socket, as FastMCP (both packages) spells them. */
 export const HTTP_TRANSPORTS = new Set(["sse", "streamable-http", "http", "streamable_http"]);
@@ -38,7 +38,7 @@ export function listenSites(module: PythonModule, project: PythonProject | undef
     if (value) out.push({ node, host, value, summary });
   };
   for (const call of module.nodesOf("call")) {
-    const callee = call.childForFieldName("function")!;
+    const callee = calleeOf(call)!;
     const args = callArgs(call);
     const host = args.keywords.get("host");
     if (!host) continue;
@@ -89,7 +89,7 @@ export function isHttpTransport(values: readonly string[]): boolean {
 }
 
 function callSummary(call: PyNode): string {
-  const callee = call.childForFieldName("function")!;
+  const callee = calleeOf(call)!;
   const args = callArgs(call);
   const text = `${callee.text.replace(/\s+/g, "")}(${[...args.positional.map((a) => abbreviatePy(a, 24)), ...[...args.keywords].map(([k, v]) => `${k}=${abbreviatePy(v, 24)}`)].join(", ")})`;
   return text.length <= 100 ? text : abbreviatePy(call, 100);

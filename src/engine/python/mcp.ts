@@ -3,7 +3,7 @@ import { handRolledMcpServer, httpRequestHandlers } from "./http-sources.js";
 import type { PythonModule } from "./module.js";
 import type { PyNode } from "./parser.js";
 import type { PythonProject } from "./project.js";
-import { callArgs, constantString, docstringOf, parametersOf, unwrapPy } from "./values.js";
+import { callArgs, calleeOf, constantString, docstringOf, parametersOf, unwrapPy } from "./values.js";
 
 /** A Python function whose parameters carry input an attacker may choose. */
 export interface PyToolHandler {
@@ -110,7 +110,7 @@ function findHandlers(module: PythonModule, links?: PythonMcpLinks): { handlers:
       const expr = decorator.namedChildren[0];
       if (!expr) continue;
       const call = expr.type === "call" ? expr : undefined;
-      const callee = call ? call.childForFieldName("function") : expr;
+      const callee = call ? calleeOf(call) : expr;
       if (callee?.type !== "attribute") continue;
       const method = callee.childForFieldName("attribute")!.text;
       if (method === "get_prompt" || method === "read_resource") {
@@ -175,8 +175,8 @@ function findHandlers(module: PythonModule, links?: PythonMcpLinks): { handlers:
 }
 
 /** A call that registers a function: what kind of handler, the expression naming the function, and the call's keyword options. */
-function registrationOf(module: PythonModule, call: PyNode): { kind: "tool" | "resource" | "prompt"; target: PyNode; options: Map<string, PyNode> } | undefined {
-  const callee = call.childForFieldName("function")!;
+function registrationOf(module: PythonModule, call: PyNode): { kind: "tool" | "resource" | "prompt"; target: PyNode; options: ReadonlyMap<string, PyNode> } | undefined {
+  const callee = calleeOf(call)!;
   const args = callArgs(call);
   // `mcp.tool(name="x")(fn)`: the decorator applied by hand.
   if (callee.type === "call") {
@@ -341,7 +341,7 @@ function findDescriptions(module: PythonModule, handlers: readonly PyToolHandler
     // Parameter descriptions: `Annotated[str, Field(description=...)]` and `= Field(description=...)`.
     for (const param of parametersOf(h.fn)) {
       for (const call of param.node.descendantsOfType("call")) {
-        if (!call || !/(?:^|\.)Field$/.test(call.childForFieldName("function")?.text ?? "")) continue;
+        if (!call || !/(?:^|\.)Field$/.test(calleeOf(call)?.text ?? "")) continue;
         const d = callArgs(call).keywords.get("description");
         const t = d ? constantString(d, module) : undefined;
         if (d && t !== undefined) out.push({ node: d, text: t, toolName: h.toolName });
@@ -350,7 +350,7 @@ function findDescriptions(module: PythonModule, handlers: readonly PyToolHandler
   }
   // The low-level server lists tools as `types.Tool(name=..., description=..., inputSchema={...})`.
   for (const call of module.nodesOf("call")) {
-    if (!/(?:^|\.)Tool$/.test(call.childForFieldName("function")?.text ?? "")) continue;
+    if (!/(?:^|\.)Tool$/.test(calleeOf(call)?.text ?? "")) continue;
     const args = callArgs(call);
     const nameNode = args.keywords.get("name");
     const toolName = nameNode ? constantString(nameNode, module) : undefined;

@@ -21,6 +21,7 @@ export class PythonModule {
   private importMap?: Map<string, ImportBinding>;
   private functionMap?: Map<string, PyNode>;
   private classMap?: Map<string, PyNode>;
+  private readonly qualified = new Map<number, string | undefined>();
 
   constructor(
     readonly path: string,
@@ -28,6 +29,7 @@ export class PythonModule {
     readonly tree: PyTree,
   ) {
     this.root = tree.rootNode;
+    moduleOfTree.set(tree, this);
   }
 
   static parse(path: string, text: string): PythonModule {
@@ -88,8 +90,21 @@ export class PythonModule {
    * Builtins and local names come back as written.
    */
   qualifiedName(expr: PyNode): string | undefined {
-    if (expr.type === "identifier") return this.imports.get(expr.text)?.qualified ?? expr.text;
-    if (expr.type === "attribute") {
+    // Asked for every callee by every rule: read once per node.
+    const known = this.qualified.get(expr.id);
+    if (known !== undefined || this.qualified.has(expr.id)) return known;
+    const name = this.readQualifiedName(expr);
+    this.qualified.set(expr.id, name);
+    return name;
+  }
+
+  private readQualifiedName(expr: PyNode): string | undefined {
+    const type = expr.type;
+    if (type === "identifier") {
+      const text = expr.text;
+      return this.imports.get(text)?.qualified ?? text;
+    }
+    if (type === "attribute") {
       const base = expr.childForFieldName("object");
       const attr = expr.childForFieldName("attribute")?.text;
       if (!base || !attr) return undefined;
@@ -100,11 +115,44 @@ export class PythonModule {
   }
 }
 
+const moduleOfTree = new WeakMap<PyTree, PythonModule>();
+
+/**
+ * The nodes of these kinds inside `scope`, in source order: what `scope.descendantsOfType(kinds)`
+ * finds. `scope` is a function definition, a lambda, a block or a module, which no node of these
+ * kinds can start with and contain. Kinds the module collects in its one walk are read from its
+ * lists: every walk of a subtree in WebAssembly costs as much per node as that one walk.
+ */
+export function nodesWithin(scope: PyNode, ...kinds: string[]): PyNode[] {
+  const module = moduleOfTree.get(scope.tree);
+  if (!module || !kinds.every((k) => COLLECTED.includes(k))) return scope.descendantsOfType(kinds).filter((n): n is PyNode => !!n);
+  const start = scope.startIndex;
+  const end = scope.endIndex;
+  const out: PyNode[] = [];
+  for (const kind of kinds) {
+    const all = module.nodesOf(kind);
+    let lo = 0;
+    let hi = all.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (all[mid]!.startIndex < start) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < all.length && all[i]!.startIndex < end; i++) out.push(all[i]!);
+  }
+  // Nodes of different kinds never start together here unless the first kind's node holds the other (`f().x = v`), as the walk finds them.
+  if (kinds.length > 1) out.sort((a, b) => a.startIndex - b.startIndex);
+  return out;
+}
+
 /**
  * The kinds rules and the MCP model ask for, collected in one walk. Materializing a node crosses
  * from WebAssembly to JavaScript, so only these are; other kinds are searched on demand.
  */
-const COLLECTED = ["call", "string", "assignment", "augmented_assignment", "decorated_definition", "function_definition", "class_definition", "import_statement", "import_from_statement"];
+const COLLECTED = [
+  "call", "string", "assignment", "augmented_assignment", "decorated_definition", "function_definition", "class_definition", "import_statement", "import_from_statement",
+  "as_pattern", "return_statement", "yield",
+];
 
 function collect(root: PyNode): Map<string, PyNode[]> {
   const out = new Map<string, PyNode[]>(COLLECTED.map((k) => [k, []]));

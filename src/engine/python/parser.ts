@@ -41,3 +41,52 @@ export function firstPythonSyntaxError(tree: PyTree): string | undefined {
     cursor.delete();
   }
 }
+
+/**
+ * The nearest strict ancestor of a node whose type passes `wanted`, or null. Remembered for the
+ * node and every ancestor passed on the way up, so that the next node below stops at the first
+ * ancestor already seen: reading a parent or a type is a call into WebAssembly.
+ */
+export function nearestAncestor(wanted: (type: string) => boolean): (node: PyNode) => PyNode | null {
+  const byTree = new WeakMap<PyTree, Map<number, PyNode | null>>();
+  return (node) => {
+    let memo = byTree.get(node.tree);
+    if (!memo) byTree.set(node.tree, (memo = new Map()));
+    const known = memo.get(node.id);
+    if (known !== undefined) return known;
+    const below: PyNode[] = [node];
+    let found: PyNode | null = null;
+    for (let n = node.parent; n; n = n.parent) {
+      if (wanted(n.type)) {
+        found = n;
+        break;
+      }
+      const seen = memo.get(n.id);
+      if (seen !== undefined) {
+        found = seen;
+        break;
+      }
+      below.push(n);
+    }
+    for (const n of below) memo.set(n.id, found);
+    return found;
+  };
+}
+
+/**
+ * Memoizes a question about a node for as long as its tree lives. Trees are never edited, so the
+ * answer for a node never changes; asking again would cross into WebAssembly and allocate nodes.
+ * The answer is shared: callers must not mutate it.
+ */
+export function perNode<T>(compute: (node: PyNode) => T): (node: PyNode) => T {
+  const byTree = new WeakMap<PyTree, Map<number, T>>();
+  return (node) => {
+    let memo = byTree.get(node.tree);
+    if (!memo) byTree.set(node.tree, (memo = new Map()));
+    const known = memo.get(node.id);
+    if (known !== undefined || memo.has(node.id)) return known as T;
+    const value = compute(node);
+    memo.set(node.id, value);
+    return value;
+  };
+}

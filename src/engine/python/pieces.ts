@@ -1,4 +1,4 @@
-import type { PythonModule } from "./module.js";
+import { nodesWithin, type PythonModule } from "./module.js";
 import type { PyNode } from "./parser.js";
 import { callArgs, constantString, unwrapPy } from "./values.js";
 
@@ -112,7 +112,7 @@ function assignmentsBefore(use: PyNode): PyNode[] | undefined {
   while (fn && fn.type !== "function_definition") fn = fn.parent;
   if (!fn) return undefined;
   const out: PyNode[] = [];
-  for (const a of fn.descendantsOfType(["assignment", "augmented_assignment"])) {
+  for (const a of nodesWithin(fn, "assignment", "augmented_assignment")) {
     if (!a || a.startIndex > use.startIndex || a.childForFieldName("left")?.text !== use.text) continue;
     if (a.type === "assignment") {
       if (out.length > 0) return undefined;
@@ -141,7 +141,7 @@ export function builtList(name: PyNode): PyNode[] | undefined {
   if (!fn) return undefined;
   let out: PyNode[] | undefined;
   const items = (list: PyNode | undefined) => (list && (list.type === "list" || list.type === "tuple") ? list.namedChildren.filter((e): e is PyNode => !!e && e.type !== "comment") : undefined);
-  for (const node of fn.descendantsOfType(["assignment", "augmented_assignment", "call"])) {
+  for (const node of nodesWithin(fn, "assignment", "augmented_assignment", "call")) {
     if (!node || node.startIndex >= name.startIndex) continue;
     if (node.type === "assignment" && node.childForFieldName("left")?.text === name.text) {
       if (out) return undefined;
@@ -175,7 +175,7 @@ export function listHead(expr: PyNode): PyNode | undefined {
   let fn: PyNode | null = e.parent;
   while (fn && fn.type !== "function_definition") fn = fn.parent;
   if (!fn) return undefined;
-  const assignments = fn.descendantsOfType("assignment").filter((a) => a?.childForFieldName("left")?.text === e.text);
+  const assignments = nodesWithin(fn, "assignment").filter((a) => a?.childForFieldName("left")?.text === e.text);
   if (assignments.length !== 1 || new RegExp(`\\b${e.text}\\.insert\\(`).test(fn.text)) return undefined;
   const value = unwrapPy(assignments[0]!.childForFieldName("right")!);
   return value.type === "list" || value.type === "tuple" ? (value.namedChildren.find((c) => !!c && c.type !== "comment") ?? undefined) : undefined;

@@ -1,10 +1,10 @@
-import type { PyCallTarget, PyClass, PythonClasses } from "./classes.js";
+import { enclosingFunctionOf, type PyCallTarget, type PyClass, type PythonClasses } from "./classes.js";
 import { enumClasses, isSafeType, safeModelFields, type PyForeignHandler, type PyToolHandler, type PythonMcpFile } from "./mcp.js";
-import type { PythonModule } from "./module.js";
-import type { PyNode } from "./parser.js";
+import { nodesWithin, type PythonModule } from "./module.js";
+import { nearestAncestor, perNode, type PyNode } from "./parser.js";
 import type { PythonProject } from "./project.js";
 import { stringPieces } from "./pieces.js";
-import { callArgs, constantString, enclosingFunction, parametersOf, unwrapPy } from "./values.js";
+import { callArgs, calleeOf, constantString, enclosingFunction, parametersOf, unwrapPy } from "./values.js";
 
 /** Taint questions a Python rule may ask about expressions of its module. */
 export interface PythonTaintQueries {
@@ -189,7 +189,7 @@ export class PythonTaint {
   /** The contexts a node runs in: the handler around it, or a helper's call sites in handlers. */
   private contextsFor(module: PythonModule, node: PyNode, depth: number): Env[] {
     const chain: PyNode[] = [];
-    for (let n = node.parent; n; n = n.parent) if (n.type === "function_definition") chain.push(n);
+    for (let n = enclosingFunctionOf(node); n; n = enclosingFunctionOf(n)) chain.push(n);
     if (chain.length === 0) return [];
     for (const fn of chain) {
       const handler = this.handlerOf(module, fn);
@@ -262,7 +262,7 @@ export class PythonTaint {
     if (!names.every((n) => /^\w+$/.test(n))) {
       // A name with characters outside \w (a Unicode identifier): test every call's text.
       return m.nodesOf("call").filter((call) => {
-        const callee = call.childForFieldName("function");
+        const callee = calleeOf(call);
         return !!callee && names.some((n) => callee.text.endsWith(n) || (RUNS_CALLBACK.test(callee.text) && call.text.includes(n)));
       });
     }
@@ -270,7 +270,7 @@ export class PythonTaint {
     if (!index) {
       index = { byTail: new Map(), runners: [] };
       m.nodesOf("call").forEach((call, at) => {
-        const callee = call.childForFieldName("function");
+        const callee = calleeOf(call);
         if (!callee) return;
         const text = callee.text;
         // A name of word characters ends the callee's text exactly when it ends the last run of them.
@@ -386,7 +386,7 @@ export class PythonTaint {
   }
 
   private evalCall(env: Env, call: PyNode): boolean {
-    const callee = call.childForFieldName("function")!;
+    const callee = calleeOf(call)!;
     const args = callArgs(call);
     const anyArg = () => [...args.positional, ...args.keywords.values(), ...args.listSplats, ...args.dictSplats].some((a) => this.eval(env, a));
     const qualified = env.module.qualifiedName(callee);
@@ -452,7 +452,7 @@ export class PythonTaint {
     let value = false;
     try {
       const inner: Env = { handler: env.handler, fn, module: target.module, params, depth: env.depth + 1, memo: new Map(), calls: env.calls, handlerModule: env.handlerModule, receiver };
-      for (const ret of fn.descendantsOfType(["return_statement", "yield"])) {
+      for (const ret of nodesWithin(fn, "return_statement", "yield")) {
         if (!ret || !belongsTo(ret, fn)) continue;
         const v = ret.namedChildren[0];
         if (v && this.eval(inner, v)) {
@@ -514,6 +514,9 @@ export class PythonTaint {
    */
   forwardedArguments(module: PythonModule, call: PyNode, sinkArgument: SinkArgument): { argument: PyNode; sink: PyNode; sinkModule: PythonModule }[] {
     const out: { argument: PyNode; sink: PyNode; sinkModule: PythonModule }[] = [];
+    // A call without arguments hands nothing on, whatever it runs: rules ask this of every call.
+    const given = callArgs(call);
+    if (given.positional.length === 0 && given.keywords.size === 0) return out;
     for (const target of this.classes.targetsOf(module, call)) {
       if (target.constructs) continue;
       const args = argumentsFor(target, call);
@@ -569,7 +572,7 @@ export class PythonTaint {
   /** The calls a function makes itself (not those of functions nested in it). */
   private callsIn(fn: PyNode): PyNode[] {
     let calls = this.callCache.get(fn.id);
-    if (!calls) this.callCache.set(fn.id, (calls = fn.descendantsOfType("call").filter((c): c is PyNode => !!c && belongsTo(c, fn))));
+    if (!calls) this.callCache.set(fn.id, (calls = nodesWithin(fn, "call").filter((c) => belongsTo(c, fn))));
     return calls;
   }
 
@@ -719,7 +722,7 @@ export class PythonTaint {
     for (const st of calls) {
       const call = st?.type === "expression_statement" ? unwrapPy(st.namedChildren[0]!) : undefined;
       if (call?.type !== "call") continue;
-      const callee = call.childForFieldName("function")!;
+      const callee = calleeOf(call)!;
       if (this.kind === "path" && callee.type === "attribute" && callee.childForFieldName("attribute")!.text === "relative_to") {
         const receiver = callee.childForFieldName("object")!;
         if (this.subjects(env, receiver).includes(name) && (/\.resolve\(|realpath\(/.test(receiver.text) || (receiver.type === "identifier" && this.resolvedName(env, receiver)))) return true;
@@ -814,7 +817,7 @@ export class PythonTaint {
   }
 
   private guardCall(env: Env, call: PyNode, name: string): boolean {
-    const callee = call.childForFieldName("function")!;
+    const callee = calleeOf(call)!;
     const args = callArgs(call);
     const qualified = env.module.qualifiedName(callee) ?? "";
     if (this.predicateHolds(env, call, name)) return true;
@@ -900,7 +903,7 @@ export class PythonTaint {
       const index = args.positional.findIndex(checks);
       const param = index >= 0 ? params[index]?.name : [...args.keywords].find(([, v]) => checks(v))?.[0];
       if (!param) return false;
-      const returns = target.fn.descendantsOfType("return_statement").filter((r): r is PyNode => !!r && belongsTo(r, target.fn));
+      const returns = nodesWithin(target.fn, "return_statement").filter((r) => belongsTo(r, target.fn));
       if (returns.length === 0 || !endsInReturn(target.fn)) return false;
       // Which parameters arrive resolved (`helper(path.resolve())`): a check on them needs no `resolve()` of its own.
       const resolved = new Set(params.filter((p, i) => {
@@ -1036,7 +1039,7 @@ function argumentsFor(target: PyCallTarget, call: PyNode): ReturnType<typeof cal
 /** The object a method call runs on, in the caller's context: `runner` of `runner.run(x)`; `self.m()` passes on the caller's own receiver. */
 function receiverOf(env: Env, call: PyNode, target: PyCallTarget): Env["receiver"] {
   if (!target.boundSelf || target.constructs || target.argumentOffset) return undefined;
-  const callee = unwrapPy(call.childForFieldName("function")!);
+  const callee = unwrapPy(calleeOf(call)!);
   if (callee.type !== "attribute") return undefined;
   const object = unwrapPy(callee.childForFieldName("object")!);
   if (object.type === "identifier" && env.fn && parametersOf(env.fn)[0]?.name === object.text && env.receiver) return env.receiver;
@@ -1128,12 +1131,11 @@ function exits(block: PyNode | null): boolean {
   return last.type === "expression_statement" && /^(?:sys\.exit|exit|os\._exit)\(/.test(last.text);
 }
 
+/** The function, class or lambda a node's names belong to: comprehensions and generators share their function's. */
+const ownScope = nearestAncestor((type) => NESTED_SCOPES.has(type) && type !== "generator_expression" && !COMPREHENSIONS.has(type));
+
 function belongsTo(node: PyNode, fn: PyNode): boolean {
-  for (let n = node.parent; n; n = n.parent) {
-    if (n.id === fn.id) return true;
-    if (NESTED_SCOPES.has(n.type) && n.type !== "generator_expression" && !COMPREHENSIONS.has(n.type)) return false;
-  }
-  return false;
+  return ownScope(node)?.id === fn.id;
 }
 
 /** True when an assignment target (a name or a tuple/list pattern) binds `name`. */
@@ -1164,26 +1166,37 @@ function definiteAssignment(stmt: PyNode, name: string): PyNode | undefined {
   return right && bindsName(expr.childForFieldName("left"), name) ? right : undefined;
 }
 
+/** What `bindingsIn` found, by statement and name: each use of a name looks back over the statements before it. */
+const bindingsByName = perNode(() => new Map<string, readonly PyNode[]>());
+
 /** Values a statement may assign to `name`, nested blocks included, nested functions excluded. */
-function bindingsIn(stmt: PyNode, name: string): PyNode[] {
+function bindingsIn(stmt: PyNode, name: string): readonly PyNode[] {
+  const known = bindingsByName(stmt);
+  let found = known.get(name);
+  if (!found) known.set(name, (found = findBindings(stmt, name)));
+  return found;
+}
+
+function findBindings(stmt: PyNode, name: string): PyNode[] {
   if (!stmt.text.includes(name)) return [];
   const out: PyNode[] = [];
   const visit = (n: PyNode) => {
-    if (NESTED_SCOPES.has(n.type)) return;
-    if (n.type === "assignment" || n.type === "augmented_assignment") {
+    const type = n.type;
+    if (NESTED_SCOPES.has(type)) return;
+    if (type === "assignment" || type === "augmented_assignment") {
       const right = n.childForFieldName("right");
       const left = n.childForFieldName("left");
       // `name[key] = value` puts the value in the container.
       const into = left?.type === "subscript" && left.childForFieldName("value")?.text === name;
       if (right && (bindsName(left, name) || into)) out.push(right);
-    } else if (n.type === "call" && isMutation(n, name)) {
+    } else if (type === "call" && isMutation(n, name)) {
       // `args.append(x)`, `args.extend(more)`, `params.update(d)`: the container now holds them.
       for (const a of n.childForFieldName("arguments")?.namedChildren ?? []) if (a && a.type !== "comment") out.push(a);
-    } else if (n.type === "named_expression" && n.childForFieldName("name")?.text === name) {
+    } else if (type === "named_expression" && n.childForFieldName("name")?.text === name) {
       out.push(n.childForFieldName("value")!);
-    } else if (n.type === "for_statement" && bindsName(n.childForFieldName("left"), name)) {
+    } else if (type === "for_statement" && bindsName(n.childForFieldName("left"), name)) {
       out.push(n.childForFieldName("right")!);
-    } else if (n.type === "as_pattern" && n.childForFieldName("alias")?.text === name) {
+    } else if (type === "as_pattern" && n.childForFieldName("alias")?.text === name) {
       out.push(n.namedChildren[0]!);
     }
     for (const c of n.namedChildren) if (c) visit(c);
@@ -1195,7 +1208,7 @@ function bindingsIn(stmt: PyNode, name: string): PyNode[] {
 const MUTATORS = new Set(["append", "extend", "insert", "add", "update", "appendleft", "extendleft"]);
 
 function isMutation(call: PyNode, name: string): boolean {
-  const callee = call.childForFieldName("function");
+  const callee = calleeOf(call);
   return callee?.type === "attribute" && callee.childForFieldName("object")?.text === name && MUTATORS.has(callee.childForFieldName("attribute")!.text);
 }
 

@@ -1,18 +1,21 @@
 import type { PythonModule } from "./module.js";
-import type { PyNode } from "./parser.js";
+import { perNode, type PyNode } from "./parser.js";
 
 /** Positional and keyword arguments of a call. */
 export interface CallArgs {
-  positional: PyNode[];
-  keywords: Map<string, PyNode>;
+  readonly positional: readonly PyNode[];
+  readonly keywords: ReadonlyMap<string, PyNode>;
   /** `*args` or `**kwargs` present: arguments cannot all be known. */
-  splat: boolean;
+  readonly splat: boolean;
   /** The expressions spread with `*` (`f(*args)`) and `**` (`Model(**arguments)`). */
-  listSplats: PyNode[];
-  dictSplats: PyNode[];
+  readonly listSplats: readonly PyNode[];
+  readonly dictSplats: readonly PyNode[];
 }
 
-export function callArgs(call: PyNode): CallArgs {
+/** The arguments of a call, read once per call. */
+export const callArgs: (call: PyNode) => CallArgs = perNode(readCallArgs);
+
+function readCallArgs(call: PyNode): CallArgs {
   const positional: PyNode[] = [];
   const keywords = new Map<string, PyNode>();
   const listSplats: PyNode[] = [];
@@ -21,20 +24,25 @@ export function callArgs(call: PyNode): CallArgs {
   const list = call.childForFieldName("arguments");
   if (list?.type === "argument_list") {
     for (const arg of list.namedChildren) {
-      if (!arg || arg.type === "comment") continue;
-      if (arg.type === "keyword_argument") {
+      // A node's type is a call into WebAssembly each time it is read.
+      const type = arg?.type;
+      if (!arg || type === "comment") continue;
+      if (type === "keyword_argument") {
         const name = arg.childForFieldName("name")?.text;
         const value = arg.childForFieldName("value");
         if (name && value) keywords.set(name, value);
-      } else if (arg.type === "list_splat" || arg.type === "dictionary_splat") {
+      } else if (type === "list_splat" || type === "dictionary_splat") {
         splat = true;
         const inner = arg.namedChildren[0];
-        if (inner) (arg.type === "list_splat" ? listSplats : dictSplats).push(inner);
+        if (inner) (type === "list_splat" ? listSplats : dictSplats).push(inner);
       } else positional.push(arg);
     }
   } else if (list) positional.push(list); // a generator expression
   return { positional, keywords, splat, listSplats, dictSplats };
 }
+
+/** The callee of a call (`subprocess.run` of `subprocess.run(cmd)`), read once per call: every rule asks it of every call. */
+export const calleeOf: (call: PyNode) => PyNode | null = perNode((call) => call.childForFieldName("function"));
 
 /** Argument `index`, or keyword `name`. */
 export function argument(call: PyNode, index: number, name?: string): PyNode | undefined {
@@ -45,8 +53,11 @@ export function argument(call: PyNode, index: number, name?: string): PyNode | u
 /** Strips parentheses and `await`. */
 export function unwrapPy(node: PyNode): PyNode {
   let n = node;
-  while ((n.type === "parenthesized_expression" || n.type === "await") && n.namedChildren.length === 1 && n.namedChildren[0]) n = n.namedChildren[0];
-  return n;
+  for (;;) {
+    const type = n.type;
+    if ((type !== "parenthesized_expression" && type !== "await") || n.namedChildren.length !== 1 || !n.namedChildren[0]) return n;
+    n = n.namedChildren[0];
+  }
 }
 
 /**
@@ -80,32 +91,46 @@ export function constantString(node: PyNode, module?: PythonModule, depth = 0): 
 
 /** The value assigned to a module-level name, when it is assigned exactly once at top level. */
 export function moduleConstant(module: PythonModule, name: string): PyNode | undefined {
-  let found: PyNode | undefined;
+  let constants = moduleConstants.get(module);
+  if (!constants) moduleConstants.set(module, (constants = readModuleConstants(module)));
+  return constants.get(name) ?? undefined;
+}
+
+const moduleConstants = new WeakMap<PythonModule, Map<string, PyNode | null | undefined>>();
+
+/** Each name assigned at top level → its value; null once a second assignment after one with a value makes it no constant. */
+function readModuleConstants(module: PythonModule): Map<string, PyNode | null | undefined> {
+  const out = new Map<string, PyNode | null | undefined>();
   for (const stmt of module.root.namedChildren) {
     const expr = stmt?.type === "expression_statement" ? stmt.namedChildren[0] : undefined;
     if (expr?.type !== "assignment") continue;
     const left = expr.childForFieldName("left");
-    if (left?.type === "identifier" && left.text === name) {
-      if (found) return undefined;
-      found = expr.childForFieldName("right") ?? undefined;
-    }
+    if (left?.type !== "identifier") continue;
+    const name = left.text;
+    const found = out.get(name);
+    if (found === null) continue;
+    out.set(name, found ? null : (expr.childForFieldName("right") ?? undefined));
   }
-  return found;
+  return out;
 }
 
 /** A plain string literal's value: undefined for f-strings with interpolations and bytes. */
-export function stringLiteral(node: PyNode): string | undefined {
+export const stringLiteral: (node: PyNode) => string | undefined = perNode(readStringLiteral);
+
+function readStringLiteral(node: PyNode): string | undefined {
   if (node.type !== "string") return undefined;
-  const start = node.namedChildren.find((c) => c?.type === "string_start")?.text ?? '"';
+  const parts = node.namedChildren;
+  const types = parts.map((c) => c?.type);
+  const start = parts[types.indexOf("string_start")]?.text ?? '"';
   const prefix = start.replace(/["']+$/, "").toLowerCase();
   if (prefix.includes("b")) return undefined;
-  if (node.namedChildren.some((c) => c?.type === "interpolation")) return undefined;
+  if (types.includes("interpolation")) return undefined;
   const raw = prefix.includes("r");
   let out = "";
-  for (const part of node.namedChildren) {
-    if (part?.type !== "string_content") continue;
-    out += raw ? part.text : decodeEscapes(part.text);
-  }
+  parts.forEach((part, i) => {
+    if (types[i] !== "string_content") return;
+    out += raw ? part!.text : decodeEscapes(part!.text);
+  });
   return out;
 }
 
@@ -138,15 +163,26 @@ export function abbreviatePy(node: PyNode, max = 48): string {
 }
 
 /** The innermost function definition (or lambda) containing a node. */
-export function enclosingFunction(node: PyNode): PyNode | undefined {
+export const enclosingFunction: (node: PyNode) => PyNode | undefined = perNode(findEnclosingFunction);
+
+function findEnclosingFunction(node: PyNode): PyNode | undefined {
   for (let n = node.parent; n; n = n.parent) if (n.type === "function_definition" || n.type === "lambda") return n;
   return undefined;
 }
 
-/** Parameter names of a function definition, with their annotation text and node. */
-export function parametersOf(fn: PyNode): { name: string; type?: string; node: PyNode }[] {
+/** A parameter of a function definition: its name, its annotation's text and its node. */
+export interface PyParameter {
+  readonly name: string;
+  readonly type?: string;
+  readonly node: PyNode;
+}
+
+/** Parameter names of a function definition, with their annotation text and node; read once per function. */
+export const parametersOf: (fn: PyNode) => readonly PyParameter[] = perNode(readParameters);
+
+function readParameters(fn: PyNode): PyParameter[] {
   const params = fn.childForFieldName("parameters");
-  const out: { name: string; type?: string; node: PyNode }[] = [];
+  const out: PyParameter[] = [];
   for (const p of params?.namedChildren ?? []) {
     if (!p) continue;
     let name: string | undefined;
