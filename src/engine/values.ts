@@ -21,12 +21,23 @@ export function unwrap(node: Node): Node {
 /** The declaration an identifier (or a `{ x }` shorthand) refers to, resolved within its file. */
 export function declarationOf(node: Identifier | ShorthandPropertyAssignment): Node | undefined {
   try {
-    if (Node.isShorthandPropertyAssignment(node)) return node.getValueSymbol()?.getDeclarations()[0];
-    return node.getSymbol()?.getDeclarations()[0];
+    // Per type checker: adding a file to the project makes a new one, which may answer differently.
+    const checker = node.getProject().getTypeChecker().compilerObject;
+    let known = declarations.get(checker);
+    if (!known) declarations.set(checker, (known = new WeakMap()));
+    const cached = known.get(node);
+    if (cached !== undefined) return cached ?? undefined;
+    const symbol = Node.isShorthandPropertyAssignment(node) ? node.getValueSymbol() : node.getSymbol();
+    const decl = symbol?.getDeclarations()[0];
+    known.set(node, decl ?? null);
+    return decl;
   } catch {
     return undefined;
   }
 }
+
+/** `declarationOf` answers: the rules and the engine ask about the same identifiers again and again. */
+const declarations = new WeakMap<object, WeakMap<Node, Node | null>>();
 
 /** The initializer of a `const` declaration, or of a `let`/`var` that is never reassigned. */
 export function constInitializer(decl: Node): Node | undefined {
