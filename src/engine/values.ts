@@ -291,7 +291,7 @@ function compilerDescendants(sourceFile: SourceFile, kind: SyntaxKind): readonly
 }
 
 /**
- * The file's descendants of a parse-tree kind whose compiler node passes `keep`, in source order:
+ * The file's descendants of a kind whose compiler node passes `keep`, in source order:
  * a cheap test on compiler nodes spares wrapping the nodes a whole-file walk would throw away.
  */
 export function descendantsOfKindWhere<K extends SyntaxKind>(sourceFile: SourceFile, kind: K, keep: (node: ts.Node) => boolean): import("ts-morph").KindToNodeMappings[K][] {
