@@ -86,6 +86,8 @@ class Env {
 
 /** Contexts of called functions, by resolver (one per analysis), sanitizer, function and depth. */
 const boundContexts = new WeakMap<Resolver, Map<Sanitizer | undefined, Map<FunctionLike, Map<number, Env[]>>>>();
+/** By resolver, the smallest depth from which a function has no context at all. */
+const unreachedFrom = new WeakMap<Resolver, Map<FunctionLike, number>>();
 
 const STRING_METHODS = new Set([
   "trim", "trimStart", "trimEnd", "toLowerCase", "toUpperCase", "toLocaleLowerCase", "toLocaleUpperCase",
@@ -209,12 +211,18 @@ export class FileTaint implements TaintQueries {
     if (!byDepth) byFunction.set(fn, (byDepth = new Map()));
     let envs = byDepth.get(depth);
     if (envs) return envs;
+    // Whether any chain of calls reaches a handler does not depend on the sanitizer, and a
+    // function no chain reaches from some depth is reached by none from deeper down either.
+    let unreached = unreachedFrom.get(this.resolver);
+    if (!unreached) unreachedFrom.set(this.resolver, (unreached = new Map()));
+    if ((unreached.get(fn) ?? Infinity) <= depth) return [];
     envs = [];
     for (const site of sites) {
       if (site.getFirstAncestor(isFunctionLike) === fn) continue; // recursion
       for (const outer of this.contextsFor(site, depth + 1, sanitizer)) envs.push(this.bindCall(fn, site, outer));
     }
     byDepth.set(depth, envs);
+    if (envs.length === 0) unreached.set(fn, Math.min(depth, unreached.get(fn) ?? Infinity));
     return envs;
   }
 
