@@ -580,6 +580,17 @@ export function isGuarded(use: Node): boolean {
 
 /** `isGuarded`, also accepting the checks a sink-specific sanitizer understands. */
 export function isGuardedBy(use: Node, sanitizer: Sanitizer | undefined): boolean {
+  // Asked again for every context and query that evaluates `use`; the answer is syntax alone.
+  let bySanitizer = guarded.get(use);
+  if (!bySanitizer) guarded.set(use, (bySanitizer = new Map()));
+  let answer = bySanitizer.get(sanitizer);
+  if (answer === undefined) bySanitizer.set(sanitizer, (answer = guardedUncached(use, sanitizer)));
+  return answer;
+}
+
+const guarded = new WeakMap<Node, Map<Sanitizer | undefined, boolean>>();
+
+function guardedUncached(use: Node, sanitizer: Sanitizer | undefined): boolean {
   const text = use.getText();
   const allowsUse = (cond: Node) => allows(cond, text, sanitizer);
   const rejectsUse = (cond: Node) => rejects(cond, text, sanitizer);
