@@ -378,11 +378,12 @@ export class Resolver {
     if (prop && Node.isParameterDeclaration(prop)) out.push(...this.parameterValues(prop));
     if (!isStatic) {
       // this.name = value, anywhere in the class
-      for (const assignment of descendantsOfKind(cls, SyntaxKind.BinaryExpression)) {
-        if (assignment.getOperatorToken().getKind() !== SyntaxKind.EqualsToken) continue;
-        const left = assignment.getLeft();
-        if (Node.isPropertyAccessExpression(left) && left.getName() === name && left.getExpression().getKind() === SyntaxKind.ThisKeyword) out.push(...this.valuesOf(assignment.getRight()));
-      }
+      const sf = cls.getSourceFile().compilerNode;
+      const assignsName = (node: ts.Node) => {
+        const { operatorToken, left } = node as ts.BinaryExpression;
+        return operatorToken.kind === SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(left) && left.expression.kind === SyntaxKind.ThisKeyword && left.name.getText(sf) === name;
+      };
+      for (const assignment of descendantsOfKindWhere(cls, SyntaxKind.BinaryExpression, assignsName)) out.push(...this.valuesOf(assignment.getRight()));
     }
     if (out.length > 0 || prop) return out.map((v) => (v.kind === "function" && !v.owner ? { ...v, owner: cls } : v));
     const base = cls.getExtends()?.getExpression();

@@ -291,15 +291,16 @@ function compilerDescendants(sourceFile: SourceFile, kind: SyntaxKind): readonly
 }
 
 /**
- * The file's descendants of a kind whose compiler node passes `keep`, in source order:
- * a cheap test on compiler nodes spares wrapping the nodes a whole-file walk would throw away.
+ * `descendantsOfKind`, keeping only the nodes whose compiler node passes `keep`: a cheap test on
+ * compiler nodes spares wrapping the nodes a walk would throw away.
  */
-export function descendantsOfKindWhere<K extends SyntaxKind>(sourceFile: SourceFile, kind: K, keep: (node: ts.Node) => boolean): import("ts-morph").KindToNodeMappings[K][] {
+export function descendantsOfKindWhere<K extends SyntaxKind>(scope: Node, kind: K, keep: (node: ts.Node) => boolean): import("ts-morph").KindToNodeMappings[K][] {
+  const sourceFile = scope.getSourceFile();
   const wrap = wrapperOf(sourceFile);
   const nodes = wrap && compilerDescendants(sourceFile, kind);
-  if (!wrap || !nodes) return descendantsOfKind(sourceFile, kind).filter((n) => keep(n.compilerNode));
+  if (!wrap || !nodes) return descendantsOfKind(scope, kind).filter((n) => keep(n.compilerNode));
   const out: Node[] = [];
-  for (const node of nodes) if (keep(node)) out.push(wrap(node));
+  for (const node of scope === sourceFile ? nodes : within(nodes, scope.compilerNode)) if (keep(node)) out.push(wrap(node));
   return out as import("ts-morph").KindToNodeMappings[K][];
 }
 
