@@ -1,9 +1,12 @@
-import { Node, SyntaxKind } from "ts-morph";
+import { Node, SyntaxKind, ts } from "ts-morph";
 import { looksLikeSecret } from "../../src/engine/config/index.js";
 import type { Rule } from "../../src/engine/rule.js";
-import { descendantsOfKind, propertyName } from "../../src/engine/values.js";
+import { descendantsOfKindWhere, propertyName } from "../../src/engine/values.js";
 import { checkPython, MENTIONS_PY } from "./python.js";
 import { verifiableCredential } from "./verifiable.js";
+
+/** Shorter literals are never reported. */
+const MIN_SECRET_LENGTH = 16;
 
 /** Names whose value is a credential. Stricter than the config rule's: code has `author`, `authUrl`, `tokenizer`. */
 const SECRET_NAME = /(?:token|secret|passw(?:or)?d|^pwd$|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|credential|^auth$|authorization|bearer)(?!izer|s?(?:url|uri|path|file|endpoint|header|name|type|count|length|limit|regex|pattern|env|var|key_?name)\b)/i;
@@ -33,10 +36,14 @@ export const hardcodedSecret: Rule = {
     // Test code holds fake credentials on purpose: there, only a verifiable one is reported.
     const inTest = ctx.context === "test";
     const text = ctx.sourceFile.getFullText();
-    const literals = [...descendantsOfKind(ctx.sourceFile, SyntaxKind.StringLiteral), ...descendantsOfKind(ctx.sourceFile, SyntaxKind.NoSubstitutionTemplateLiteral)];
+    // Most literals are short: test their text before wrapping them.
+    const longEnough = (node: ts.Node) => (node as ts.LiteralLikeNode).text.length >= MIN_SECRET_LENGTH;
+    const literals = [
+      ...descendantsOfKindWhere(ctx.sourceFile, SyntaxKind.StringLiteral, longEnough),
+      ...descendantsOfKindWhere(ctx.sourceFile, SyntaxKind.NoSubstitutionTemplateLiteral, longEnough),
+    ];
     for (const literal of literals) {
       const value = literal.getLiteralValue();
-      if (value.length < 16) continue;
       const parent = literal.getParent();
       // Module specifiers, property names and type positions are not values.
       if (!parent || Node.isImportDeclaration(parent) || Node.isExportDeclaration(parent) || Node.isLiteralTypeNode(parent) || (Node.isPropertyAssignment(parent) && parent.getNameNode() === literal)) continue;

@@ -140,7 +140,7 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
       let sourceFile: SourceFile;
       let problem: string | undefined;
       try {
-        sourceFile = project.createSourceFile(`/${index}/${file.path}`, file.content, { overwrite: true });
+        sourceFile = createFile(project, `/${index}/${file.path}`, file.content);
         problem = firstSyntaxError(sourceFile);
       } catch (error) {
         // The parser recurses: code nested thousands deep exhausts the stack. Skip it, never the review.
@@ -161,7 +161,7 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
   // MCP server files that import analyzed files are parsed too, so taint can follow calls across files.
   for (const file of parsed) workspace.register(file.path, file.sourceFile);
   workspace.link((path, content) => {
-    const sourceFile = project!.createSourceFile(`/linked/${path}`, content, { overwrite: true });
+    const sourceFile = createFile(project!, `/linked/${path}`, content);
     if (!firstSyntaxError(sourceFile)) return sourceFile;
     project!.removeSourceFile(sourceFile);
     return undefined;
@@ -203,7 +203,7 @@ export function analyzeWith(rules: readonly Rule[], files: readonly SourceInput[
           if (file.base === undefined) return undefined;
           // A project of their own: a file added to the main project would make its type checker rebuild.
           bases ??= createProject();
-          base ??= bases.createSourceFile(`/${file.index}/${file.path}`, file.base, { overwrite: true });
+          base ??= createFile(bases, `/${file.index}/${file.path}`, file.base);
           return base;
         },
         report,
@@ -298,6 +298,20 @@ function verifyFix(rules: readonly Rule[], files: readonly SourceInput[], option
     before.set(k, left - 1);
   }
   return suggestion;
+}
+
+/**
+ * `project.createSourceFile(path, text, { overwrite: true })`, without its price for a new path:
+ * `overwrite` first reads the file system for the path, and the read of a missing file throws
+ * (and builds) an exception inside ts-morph. Paths are rarely taken, so try without it first.
+ */
+function createFile(project: Project, path: string, text: string): SourceFile {
+  try {
+    return project.createSourceFile(path, text);
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.includes("A source file already exists")) throw error;
+    return project.createSourceFile(path, text, { overwrite: true });
+  }
 }
 
 function createProject(): Project {

@@ -1,5 +1,5 @@
-import { Node, SyntaxKind, type SourceFile } from "ts-morph";
-import { declarationOf, descendantsOfKind, unwrap } from "./values.js";
+import { Node, SyntaxKind, ts, type SourceFile } from "ts-morph";
+import { declarationOf, descendantsOfKindWhere, unwrap, unwrapCompiler } from "./values.js";
 
 /** What an expression refers to in a module: `name` is "*" for the module object itself. */
 export interface ModuleRef {
@@ -76,7 +76,10 @@ export function moduleBoundNames(sourceFile: SourceFile): Set<string> {
     if (namespace) names.add(namespace);
     for (const specifier of clause?.getNamedImports() ?? []) names.add((specifier.getAliasNode() ?? specifier.getNameNode()).getText());
   }
-  const declarations = descendantsOfKind(sourceFile, SyntaxKind.VariableDeclaration).filter((d) => d.getInitializer() !== undefined);
+  const declarations = descendantsOfKindWhere(sourceFile, SyntaxKind.VariableDeclaration, (d) => {
+    const init = (d as ts.VariableDeclaration).initializer;
+    return init !== undefined && mayReferByShape(init);
+  });
   const mayRefer = (expr: Node): boolean => {
     const node = unwrap(expr);
     if (Node.isIdentifier(node)) return names.has(node.getText());
@@ -105,6 +108,16 @@ export function moduleBoundNames(sourceFile: SourceFile): Set<string> {
   }
   boundNames.set(sourceFile, names);
   return names;
+}
+
+/**
+ * Whether an initializer has a shape `mayRefer` can accept, whatever names are bound: a name or an
+ * access on one, a call, an `await`. Tested on compiler nodes, so the rest are never wrapped.
+ */
+function mayReferByShape(expr: ts.Node): boolean {
+  const node = unwrapCompiler(expr);
+  if (ts.isPropertyAccessExpression(node) || ts.isElementAccessExpression(node)) return mayReferByShape(node.expression);
+  return ts.isIdentifier(node) || ts.isCallExpression(node) || ts.isAwaitExpression(node);
 }
 
 export function normalizeModule(specifier: string): string {

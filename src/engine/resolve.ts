@@ -1,7 +1,7 @@
-import { Node, SyntaxKind, type ArrayLiteralExpression, type CallExpression, type ClassDeclaration, type ClassExpression, type ObjectLiteralExpression, type ParameterDeclaration, type SourceFile } from "ts-morph";
+import { Node, SyntaxKind, ts, type ArrayLiteralExpression, type CallExpression, type ClassDeclaration, type ClassExpression, type ObjectLiteralExpression, type ParameterDeclaration, type SourceFile } from "ts-morph";
 import { exportedDeclaration, linkedModule } from "./imports.js";
 import { constrainedKeys, type FunctionLike, type McpFile, type ToolHandler } from "./mcp.js";
-import { bindingPath, constantString, declarationOf, descendantsOfKind, propertyName, propertyValue, unwrap } from "./values.js";
+import { bindingPath, compilerNodesOfKind, constantString, declarationOf, descendantsOfKind, descendantsOfKindWhere, propertyName, propertyValue, unwrap, unwrapCompiler } from "./values.js";
 
 export type ClassLike = ClassDeclaration | ClassExpression;
 
@@ -21,6 +21,26 @@ export type Value =
 
 /** A registration whose handler was named by an expression and found through the Resolver. */
 type HandlerIndex = Map<SourceFile, Map<Node, ToolHandler[]>>;
+
+/** A call of the call index: its compiler node, and how its file wraps compiler nodes. */
+interface CompilerCall {
+  node: ts.CallExpression;
+  wrap: (node: ts.Node) => Node;
+}
+
+/** An argument of a call in the call index, by position. */
+interface CompilerArgument {
+  call: CompilerCall;
+  index: number;
+}
+
+function wrapCall(call: CompilerCall): CallExpression {
+  return call.wrap(call.node) as CallExpression;
+}
+
+function wrapArgument(arg: CompilerArgument): { call: CallExpression; index: number } {
+  return { call: wrapCall(arg.call), index: arg.index };
+}
 
 const MAX_VALUES = 24;
 /** The call index's key for calls whose callee is itself a call's result. */
@@ -47,9 +67,10 @@ export class Resolver {
   private readonly memo = new Map<Node, Value[]>();
   private readonly active = new Set<Node>();
   private readonly callers = new Map<FunctionLike, CallExpression[]>();
-  private calls?: Map<string, CallExpression[]>;
-  private functionArguments?: Map<string, { call: CallExpression; index: number }[]>;
-  private inlineArguments?: Map<Node, { call: CallExpression; index: number }>;
+  private calls?: Map<string, CompilerCall[]>;
+  private readonly wrappedCalls = new Map<string, CallExpression[]>();
+  private functionArguments?: Map<string, CompilerArgument[]>;
+  private inlineArguments?: Map<ts.Node, CompilerArgument>;
   private implementers?: Map<string, ClassLike[]>;
   private handlerIndex?: HandlerIndex;
 
@@ -74,11 +95,12 @@ export class Resolver {
     const names = this.namesOf(fn);
     // Calls of a computed callee (`handlers.get(name)!(args)`, `tools[name](args)`) may call any stored function.
     for (const name of [...names, DYNAMIC_CALLEE, "[]"]) {
-      for (const call of this.callIndex().get(name) ?? []) if (!out.includes(call) && this.functionsOf(call.getExpression()).includes(fn)) out.push(call);
+      for (const call of this.callsNamed(name)) if (!out.includes(call) && this.functionsOf(call.getExpression()).includes(fn)) out.push(call);
     }
     // Passed as a value: `run(args, execGit)` reaches `fn` where `run` calls its parameter.
-    const passed = [...names.flatMap((n) => this.argumentIndex().get(n) ?? [])];
-    const inline = this.inlineIndex().get(fn);
+    const passed = names.flatMap((n) => (this.argumentIndex().get(n) ?? []).map(wrapArgument));
+    const indexed = this.inlineIndex().get(fn.compilerNode);
+    const inline = indexed && wrapArgument(indexed);
     if (inline) passed.push(inline);
     for (const { call, index } of passed) {
       const arg = call.getArguments()[index];
@@ -86,7 +108,7 @@ export class Resolver {
       for (const callee of this.functionsOf(call.getExpression()).slice(0, 3)) {
         const param = callee.getParameters()[index];
         if (!param || !Node.isIdentifier(param.getNameNode())) continue;
-        for (const site of this.callIndex().get(param.getName()) ?? []) {
+        for (const site of this.callsNamed(param.getName())) {
           const target = unwrap(site.getExpression());
           if (Node.isIdentifier(target) && declarationOf(target) === param && !out.includes(site)) out.push(site);
         }
@@ -356,11 +378,12 @@ export class Resolver {
     if (prop && Node.isParameterDeclaration(prop)) out.push(...this.parameterValues(prop));
     if (!isStatic) {
       // this.name = value, anywhere in the class
-      for (const assignment of descendantsOfKind(cls, SyntaxKind.BinaryExpression)) {
-        if (assignment.getOperatorToken().getKind() !== SyntaxKind.EqualsToken) continue;
-        const left = assignment.getLeft();
-        if (Node.isPropertyAccessExpression(left) && left.getName() === name && left.getExpression().getKind() === SyntaxKind.ThisKeyword) out.push(...this.valuesOf(assignment.getRight()));
-      }
+      const sf = cls.getSourceFile().compilerNode;
+      const assignsName = (node: ts.Node) => {
+        const { operatorToken, left } = node as ts.BinaryExpression;
+        return operatorToken.kind === SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(left) && left.expression.kind === SyntaxKind.ThisKeyword && left.name.getText(sf) === name;
+      };
+      for (const assignment of descendantsOfKindWhere(cls, SyntaxKind.BinaryExpression, assignsName)) out.push(...this.valuesOf(assignment.getRight()));
     }
     if (out.length > 0 || prop) return out.map((v) => (v.kind === "function" && !v.owner ? { ...v, owner: cls } : v));
     const base = cls.getExtends()?.getExpression();
@@ -395,7 +418,7 @@ export class Resolver {
     const owner = node.getParent();
     const name = owner && Node.isVariableDeclaration(owner) ? owner.getName() : owner && Node.isPropertyDeclaration(owner) ? owner.getName() : undefined;
     if (name) {
-      for (const call of this.callIndex().get("set") ?? []) {
+      for (const call of this.callsNamed("set")) {
         const callee = call.getExpression();
         if (call.getSourceFile() !== node.getSourceFile() || !Node.isPropertyAccessExpression(callee)) continue;
         const receiver = callee.getExpression();
@@ -433,12 +456,13 @@ export class Resolver {
         set.add(to);
       };
       for (const file of this.files()) {
-        for (const prop of descendantsOfKind(file, SyntaxKind.PropertyAssignment)) {
+        // Few of these nodes can hold a function's name: test the compiler nodes, wrap only those.
+        for (const prop of descendantsOfKindWhere(file, SyntaxKind.PropertyAssignment, holdsName)) {
           const init = prop.getInitializer();
           const value = init ? unwrap(init) : undefined;
           if (value && Node.isIdentifier(value)) add(value.getText(), propertyName(prop));
         }
-        for (const decl of descendantsOfKind(file, SyntaxKind.VariableDeclaration)) {
+        for (const decl of descendantsOfKindWhere(file, SyntaxKind.VariableDeclaration, mayAlias)) {
           const init = decl.getInitializer();
           if (!init || !Node.isIdentifier(decl.getNameNode())) continue;
           const value = unwrap(init);
@@ -451,7 +475,7 @@ export class Resolver {
             if (Node.isPropertyAccessExpression(callee) && callee.getName() === "bind" && Node.isIdentifier(callee.getExpression())) add(callee.getExpression().getText(), decl.getName());
           }
         }
-        for (const spec of descendantsOfKind(file, SyntaxKind.ImportSpecifier)) if (spec.getAliasNode()) add(spec.getName(), spec.getAliasNode()!.getText());
+        for (const spec of descendantsOfKindWhere(file, SyntaxKind.ImportSpecifier, (node) => !!(node as ts.ImportSpecifier).propertyName)) if (spec.getAliasNode()) add(spec.getName(), spec.getAliasNode()!.getText());
       }
       this.aliases = index;
     }
@@ -474,27 +498,43 @@ export class Resolver {
     return this.defaultImports;
   }
 
-  private callIndex(): Map<string, CallExpression[]> {
+  /**
+   * Every call of the analysis by the name it calls (`run` for `run(...)` and `x.run(...)`), and the
+   * identifiers and inline functions passed as arguments: built on compiler nodes, wrapped on demand.
+   */
+  private callIndex(): Map<string, CompilerCall[]> {
     if (!this.calls) {
-      const calls = new Map<string, CallExpression[]>();
-      const args = new Map<string, { call: CallExpression; index: number }[]>();
-      const inline = new Map<Node, { call: CallExpression; index: number }>();
+      const calls = new Map<string, CompilerCall[]>();
+      const args = new Map<string, CompilerArgument[]>();
+      const inline = new Map<ts.Node, CompilerArgument>();
       for (const file of this.files()) {
-        for (const call of descendantsOfKind(file, SyntaxKind.CallExpression)) {
-          const callee = unwrap(call.getExpression());
-          const key = Node.isIdentifier(callee) ? callee.getText() : Node.isPropertyAccessExpression(callee) ? callee.getName() : Node.isElementAccessExpression(callee) ? "[]" : Node.isCallExpression(callee) ? DYNAMIC_CALLEE : undefined;
+        const { nodes, wrap } = compilerNodesOfKind(file, SyntaxKind.CallExpression);
+        const sf = file.compilerNode;
+        for (const node of nodes as readonly ts.CallExpression[]) {
+          const call: CompilerCall = { node, wrap };
+          const callee = unwrapCompiler(node.expression);
+          const key = ts.isIdentifier(callee)
+            ? callee.getText(sf)
+            : ts.isPropertyAccessExpression(callee)
+              ? callee.name.getText(sf)
+              : ts.isElementAccessExpression(callee)
+                ? "[]"
+                : ts.isCallExpression(callee)
+                  ? DYNAMIC_CALLEE
+                  : undefined;
           if (key !== undefined) {
             const list = calls.get(key);
             if (list) list.push(call);
             else calls.set(key, [call]);
           }
-          call.getArguments().forEach((arg, index) => {
-            const a = unwrap(arg);
-            if (Node.isIdentifier(a)) {
-              const list = args.get(a.getText());
+          node.arguments.forEach((arg, index) => {
+            const a = unwrapCompiler(arg);
+            if (ts.isIdentifier(a)) {
+              const text = a.getText(sf);
+              const list = args.get(text);
               if (list) list.push({ call, index });
-              else args.set(a.getText(), [{ call, index }]);
-            } else if (Node.isArrowFunction(a) || Node.isFunctionExpression(a)) {
+              else args.set(text, [{ call, index }]);
+            } else if (ts.isArrowFunction(a) || ts.isFunctionExpression(a)) {
               inline.set(a, { call, index });
             }
           });
@@ -507,12 +547,22 @@ export class Resolver {
     return this.calls;
   }
 
-  private argumentIndex(): Map<string, { call: CallExpression; index: number }[]> {
+  /** The calls of the analysis whose callee is named `name` (see `callIndex`). */
+  private callsNamed(name: string): CallExpression[] {
+    let wrapped = this.wrappedCalls.get(name);
+    if (!wrapped) {
+      wrapped = (this.callIndex().get(name) ?? []).map(wrapCall);
+      this.wrappedCalls.set(name, wrapped);
+    }
+    return wrapped;
+  }
+
+  private argumentIndex(): Map<string, CompilerArgument[]> {
     this.callIndex();
     return this.functionArguments!;
   }
 
-  private inlineIndex(): Map<Node, { call: CallExpression; index: number }> {
+  private inlineIndex(): Map<ts.Node, CompilerArgument> {
     this.callIndex();
     return this.inlineArguments!;
   }
@@ -532,6 +582,19 @@ export class Resolver {
     }
     return this.implementers;
   }
+}
+
+/** `handler: fn`: a property `aliasIndex` reads. */
+function holdsName(node: ts.Node): boolean {
+  return unwrapCompiler((node as ts.PropertyAssignment).initializer).kind === SyntaxKind.Identifier;
+}
+
+/** `const alias = fn`, `const fnAsync = promisify(fn)`, `const bound = fn.bind(this)`: a declaration `aliasIndex` reads. */
+function mayAlias(node: ts.Node): boolean {
+  const decl = node as ts.VariableDeclaration;
+  if (!decl.initializer || decl.name.kind !== SyntaxKind.Identifier) return false;
+  const kind = unwrapCompiler(decl.initializer).kind;
+  return kind === SyntaxKind.Identifier || kind === SyntaxKind.CallExpression;
 }
 
 /** `this`: the instance (or, in a static member, the class) of the enclosing class, or the object literal of a method. */

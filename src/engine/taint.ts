@@ -77,7 +77,17 @@ class Env {
     readonly site?: CallExpression,
     readonly outer?: Env,
   ) {}
+
+  /** The same bindings with nothing evaluated yet: what one query evaluates must not leak into the next. */
+  fresh(): Env {
+    return new Env(this.handler, this.params, this.sanitizer, this.depth, this.site, this.outer);
+  }
 }
+
+/** Contexts of called functions, by resolver (one per analysis), sanitizer, function and depth. */
+const boundContexts = new WeakMap<Resolver, Map<Sanitizer | undefined, Map<FunctionLike, Map<number, Env[]>>>>();
+/** By resolver, the smallest depth from which a function has no context at all. */
+const unreachedFrom = new WeakMap<Resolver, Map<FunctionLike, number>>();
 
 const STRING_METHODS = new Set([
   "trim", "trimStart", "trimEnd", "toLowerCase", "toUpperCase", "toLocaleLowerCase", "toLocaleUpperCase",
@@ -182,14 +192,38 @@ export class FileTaint implements TaintQueries {
       // A callback handed to code the analysis does not have (`items.map(...)`, `new Promise(...)`)
       // runs where it is written: its closure sees the enclosing function's bindings.
       if (sites.length === 0 && isInlineCallback(cur)) continue;
-      const envs: Env[] = [];
-      for (const site of sites) {
-        if (site.getFirstAncestor(isFunctionLike) === cur) continue; // recursion
-        for (const outer of this.contextsFor(site, depth + 1, sanitizer)) envs.push(this.bindCall(cur, site, outer));
-      }
-      return envs;
+      return this.callContexts(cur, sites, depth, sanitizer).map((env) => env.fresh());
     }
     return [];
+  }
+
+  /**
+   * The contexts of a function called from `sites`, bound once per analysis: the bindings depend
+   * only on the function, the depth and the sanitizer (each query starts with nothing under
+   * evaluation), and every sink in the function asks for them again.
+   */
+  private callContexts(fn: FunctionLike, sites: readonly CallExpression[], depth: number, sanitizer: Sanitizer | undefined): readonly Env[] {
+    let bySanitizer = boundContexts.get(this.resolver);
+    if (!bySanitizer) boundContexts.set(this.resolver, (bySanitizer = new Map()));
+    let byFunction = bySanitizer.get(sanitizer);
+    if (!byFunction) bySanitizer.set(sanitizer, (byFunction = new Map()));
+    let byDepth = byFunction.get(fn);
+    if (!byDepth) byFunction.set(fn, (byDepth = new Map()));
+    let envs = byDepth.get(depth);
+    if (envs) return envs;
+    // Whether any chain of calls reaches a handler does not depend on the sanitizer, and a
+    // function no chain reaches from some depth is reached by none from deeper down either.
+    let unreached = unreachedFrom.get(this.resolver);
+    if (!unreached) unreachedFrom.set(this.resolver, (unreached = new Map()));
+    if ((unreached.get(fn) ?? Infinity) <= depth) return [];
+    envs = [];
+    for (const site of sites) {
+      if (site.getFirstAncestor(isFunctionLike) === fn) continue; // recursion
+      for (const outer of this.contextsFor(site, depth + 1, sanitizer)) envs.push(this.bindCall(fn, site, outer));
+    }
+    byDepth.set(depth, envs);
+    if (envs.length === 0) unreached.set(fn, Math.min(depth, unreached.get(fn) ?? Infinity));
+    return envs;
   }
 
   private bindCall(fn: FunctionLike, call: CallExpression, outer: Env): Env {
@@ -546,6 +580,17 @@ export function isGuarded(use: Node): boolean {
 
 /** `isGuarded`, also accepting the checks a sink-specific sanitizer understands. */
 export function isGuardedBy(use: Node, sanitizer: Sanitizer | undefined): boolean {
+  // Asked again for every context and query that evaluates `use`; the answer is syntax alone.
+  let bySanitizer = guarded.get(use);
+  if (!bySanitizer) guarded.set(use, (bySanitizer = new Map()));
+  let answer = bySanitizer.get(sanitizer);
+  if (answer === undefined) bySanitizer.set(sanitizer, (answer = guardedUncached(use, sanitizer)));
+  return answer;
+}
+
+const guarded = new WeakMap<Node, Map<Sanitizer | undefined, boolean>>();
+
+function guardedUncached(use: Node, sanitizer: Sanitizer | undefined): boolean {
   const text = use.getText();
   const allowsUse = (cond: Node) => allows(cond, text, sanitizer);
   const rejectsUse = (cond: Node) => rejects(cond, text, sanitizer);

@@ -21,11 +21,37 @@ export function unwrap(node: Node): Node {
 /** The declaration an identifier (or a `{ x }` shorthand) refers to, resolved within its file. */
 export function declarationOf(node: Identifier | ShorthandPropertyAssignment): Node | undefined {
   try {
-    if (Node.isShorthandPropertyAssignment(node)) return node.getValueSymbol()?.getDeclarations()[0];
-    return node.getSymbol()?.getDeclarations()[0];
+    // Per type checker: adding a file to the project makes a new one, which may answer differently.
+    const checker = node.getProject().getTypeChecker().compilerObject;
+    let known = declarations.get(checker);
+    if (!known) declarations.set(checker, (known = new WeakMap()));
+    const cached = known.get(node);
+    if (cached !== undefined) return cached ?? undefined;
+    const symbol = Node.isShorthandPropertyAssignment(node) ? node.getValueSymbol() : node.getSymbol();
+    const decl = symbol?.getDeclarations()[0];
+    known.set(node, decl ?? null);
+    return decl;
   } catch {
     return undefined;
   }
+}
+
+/** `declarationOf` answers: the rules and the engine ask about the same identifiers again and again. */
+const declarations = new WeakMap<object, WeakMap<Node, Node | null>>();
+
+/** `unwrap` on a compiler node, for walks that wrap only what they keep. */
+export function unwrapCompiler(node: ts.Node): ts.Node {
+  let current = node;
+  while (
+    current.kind === SyntaxKind.ParenthesizedExpression ||
+    current.kind === SyntaxKind.AsExpression ||
+    current.kind === SyntaxKind.NonNullExpression ||
+    current.kind === SyntaxKind.SatisfiesExpression ||
+    current.kind === SyntaxKind.TypeAssertionExpression
+  ) {
+    current = (current as ts.ParenthesizedExpression).expression;
+  }
+  return current;
 }
 
 /** The initializer of a `const` declaration, or of a `let`/`var` that is never reassigned. */
@@ -220,12 +246,27 @@ type Wrapping = { _getNodeFromCompilerNode?(node: ts.Node): Node };
 
 /** The file's descendants of a kind from the one-walk index, wrapped as ts-morph nodes. */
 function indexedDescendants(sourceFile: SourceFile, kind: SyntaxKind): Node[] {
+  const wrap = wrapperOf(sourceFile);
+  const nodes = wrap && compilerDescendants(sourceFile, kind);
+  if (!wrap || !nodes) return sourceFile.getDescendantsOfKind(kind);
+  return nodes.map((node) => wrap(node));
+}
+
+/** ts-morph's wrapper factory for compiler nodes of a file, should a future version rename the method. */
+function wrapperOf(sourceFile: SourceFile): ((node: ts.Node) => Node) | undefined {
   const wrap = (sourceFile as unknown as Wrapping)._getNodeFromCompilerNode;
+  return typeof wrap === "function" ? (node) => wrap.call(sourceFile, node) : undefined;
+}
+
+/**
+ * The file's compiler nodes of a kind in source order (ts-morph's walk order), or `undefined`
+ * for the kinds left to ts-morph: token kinds other than TOKEN_NODE_KINDS and JSDoc.
+ */
+function compilerDescendants(sourceFile: SourceFile, kind: SyntaxKind): readonly ts.Node[] | undefined {
   // Token kinds (identifiers, string literals) ts-morph finds in the full child list, JSDoc
-  // included: leave those to it, as well as everything should a future version rename the method.
+  // included: leave those to it.
   const parseTreeKind = kind >= SyntaxKind.FirstNode && kind < SyntaxKind.FirstJSDocNode;
-  if (typeof wrap !== "function" || (!parseTreeKind && !TOKEN_NODE_KINDS.has(kind))) return sourceFile.getDescendantsOfKind(kind);
-  if (!parseTreeKind) return tokenNodesOf(sourceFile, kind).map((node) => wrap.call(sourceFile, node));
+  if (!parseTreeKind) return TOKEN_NODE_KINDS.has(kind) ? tokenNodesOf(sourceFile, kind) : undefined;
   let index = compilerIndex.get(sourceFile);
   if (!index) {
     index = new Map();
@@ -246,7 +287,31 @@ function indexedDescendants(sourceFile: SourceFile, kind: SyntaxKind): Node[] {
     }
     compilerIndex.set(sourceFile, index);
   }
-  return (index.get(kind) ?? []).map((node) => wrap.call(sourceFile, node));
+  return index.get(kind) ?? [];
+}
+
+/**
+ * `descendantsOfKind`, keeping only the nodes whose compiler node passes `keep`: a cheap test on
+ * compiler nodes spares wrapping the nodes a walk would throw away.
+ */
+export function descendantsOfKindWhere<K extends SyntaxKind>(scope: Node, kind: K, keep: (node: ts.Node) => boolean): import("ts-morph").KindToNodeMappings[K][] {
+  const sourceFile = scope.getSourceFile();
+  const wrap = wrapperOf(sourceFile);
+  const nodes = wrap && compilerDescendants(sourceFile, kind);
+  if (!wrap || !nodes) return descendantsOfKind(scope, kind).filter((n) => keep(n.compilerNode));
+  const out: Node[] = [];
+  for (const node of scope === sourceFile ? nodes : within(nodes, scope.compilerNode)) if (keep(node)) out.push(wrap(node));
+  return out as import("ts-morph").KindToNodeMappings[K][];
+}
+
+/** The file's compiler nodes of a parse-tree kind, in source order, with the way to wrap one of them. */
+export function compilerNodesOfKind(sourceFile: SourceFile, kind: SyntaxKind): { nodes: readonly ts.Node[]; wrap: (node: ts.Node) => Node } {
+  const wrap = wrapperOf(sourceFile);
+  const nodes = wrap && compilerDescendants(sourceFile, kind);
+  if (wrap && nodes) return { nodes, wrap };
+  const wrapped = descendantsOfKind(sourceFile, kind) as Node[];
+  const byNode = new Map(wrapped.map((n) => [n.compilerNode as ts.Node, n]));
+  return { nodes: wrapped.map((n) => n.compilerNode), wrap: (node) => byNode.get(node)! };
 }
 
 /**
@@ -287,6 +352,12 @@ function tokenNodesOf(sourceFile: SourceFile, kind: SyntaxKind): ts.Node[] {
  */
 export function descendantsOfKind<K extends SyntaxKind>(scope: Node, kind: K): import("ts-morph").KindToNodeMappings[K][] {
   const sourceFile = scope.getSourceFile();
+  if (scope !== sourceFile && kind >= SyntaxKind.FirstNode && kind < SyntaxKind.FirstJSDocNode) {
+    // Filter the compiler nodes and wrap only those inside the scope: wrapping is what costs.
+    const wrap = wrapperOf(sourceFile);
+    const nodes = wrap && compilerDescendants(sourceFile, kind);
+    if (wrap && nodes) return within(nodes, scope.compilerNode).map((node) => wrap(node)) as import("ts-morph").KindToNodeMappings[K][];
+  }
   let byKind = descendantCache.get(sourceFile);
   if (!byKind) {
     byKind = new Map();
@@ -301,4 +372,39 @@ export function descendantsOfKind<K extends SyntaxKind>(scope: Node, kind: K): i
   const start = scope.getPos();
   const end = scope.getEnd();
   return all.filter((n) => n.getPos() >= start && n.getEnd() <= end && n !== scope) as import("ts-morph").KindToNodeMappings[K][];
+}
+
+/** The nodes of a pre-order list that lie inside `scope` (by position), `scope` itself excepted. */
+function within(nodes: readonly ts.Node[], scope: ts.Node): ts.Node[] {
+  const { pos: start, end } = scope;
+  const out: ts.Node[] = [];
+  if (!isSortedByPos(nodes)) {
+    for (const node of nodes) if (node.pos >= start && node.end <= end && node !== scope) out.push(node);
+    return out;
+  }
+  // The first node at or after `start`; nodes starting after `end` cannot end inside it.
+  let lo = 0;
+  let hi = nodes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (nodes[mid]!.pos < start) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < nodes.length && nodes[i]!.pos <= end; i++) {
+    const node = nodes[i]!;
+    if (node.end <= end && node !== scope) out.push(node);
+  }
+  return out;
+}
+
+const sortedLists = new WeakMap<readonly ts.Node[], boolean>();
+
+/** Pre-order lists of the parse tree are sorted by position; checked once per list rather than assumed. */
+function isSortedByPos(nodes: readonly ts.Node[]): boolean {
+  let sorted = sortedLists.get(nodes);
+  if (sorted === undefined) {
+    sorted = nodes.every((node, i) => i === 0 || nodes[i - 1]!.pos <= node.pos);
+    sortedLists.set(nodes, sorted);
+  }
+  return sorted;
 }
