@@ -55,9 +55,9 @@ export interface TreeScanResult extends AnalysisResult {
 
 const MB = 1024 * 1024;
 /** Past this much memory outside its heap (the parsers' WebAssembly memory, which never shrinks), a thread is replaced after its unit. */
-const REPLACE_ABOVE_EXTERNAL_BYTES = 64 * MB;
+const REPLACE_ABOVE_EXTERNAL_BYTES = 160 * MB;
 /** Past this much heap (V8 keeps the pages a large unit grew it by), a thread is replaced after its unit. */
-const REPLACE_ABOVE_HEAP_BYTES = 128 * MB;
+const REPLACE_ABOVE_HEAP_BYTES = 384 * MB;
 /**
  * What a scan thread holds with the engine loaded and no unit: the TypeScript compiler, ts-morph,
  * the rules and the Python parser (measured: about 100 MB of resident memory a thread).
