@@ -314,7 +314,8 @@ function createFile(project: Project, path: string, text: string): SourceFile {
   }
 }
 
-function createProject(): Project {
+/** The in-memory ts-morph project every analysis of TypeScript and JavaScript uses: syntax and binding, no libraries, no module resolution. */
+export function createProject(): Project {
   return new Project({
     useInMemoryFileSystem: true,
     skipLoadingLibFiles: true,
@@ -474,7 +475,8 @@ function lineAndColumn(text: string, offset: number): { line: number; column: nu
   return { line, column: offset - lineStart + 1 };
 }
 
-function countLines(text: string): number {
+/** Lines of a text as the stats count them (an empty text has none). */
+export function countLines(text: string): number {
   if (text.length === 0) return 0;
   let n = 1;
   for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;

@@ -1,5 +1,4 @@
-import { Project, ts } from "ts-morph";
-import { analyze } from "./analyze.js";
+import { analyze, countLines, createProject } from "./analyze.js";
 import { isProjectConfig, languageOf } from "./language.js";
 import { clientConfigInventory } from "./inventory/client-configs.js";
 import { mcpDependencies } from "./inventory/dependencies.js";
@@ -133,21 +132,4 @@ function pythonFacts(files: readonly SourceInput[], isChecked: (path: string) =>
   } finally {
     project.dispose();
   }
-}
-
-function countLines(text: string): number {
-  if (text.length === 0) return 0;
-  let n = 1;
-  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
-  return n;
-}
-
-function createProject(): Project {
-  return new Project({
-    useInMemoryFileSystem: true,
-    skipLoadingLibFiles: true,
-    skipFileDependencyResolution: true,
-    skipAddingFilesFromTsConfig: true,
-    compilerOptions: { allowJs: true, noLib: true, noResolve: true, types: [], target: ts.ScriptTarget.ES2022, jsx: ts.JsxEmit.Preserve },
-  });
 }
