@@ -30,7 +30,9 @@ export function analyzeUnit(unit: AnalysisUnit, read: (path: string) => SourceIn
   const wanted = options.only ? new Set(options.only) : undefined;
   const only = unit.files.filter((path) => !context.has(path) && (!wanted || wanted.has(path)));
   if (only.length === 0) return undefined;
-  return analyze(unit.files.map(read), { ...options, only, tree });
+  // No tool input reaches the unit's files: no flow search can end at a handler (see `planUnits`).
+  const told = unit.unreached && tree.python ? { ...tree, python: { ...tree.python, hasMcpServer: false } } : tree;
+  return analyze(unit.files.map(read), { ...options, only, tree: told });
 }
 
 export { mergeResults };

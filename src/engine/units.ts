@@ -17,6 +17,8 @@ const TS_SPECIFIER = /\b(?:from|import|require)\s*\(?\s*(?:\/\*[^]*?\*\/\s*)*(["
  */
 const PY_IMPORT = /(?:^|[;:])[ \t]*(?:from(?:[ \t]|\\\r?\n)+([.\w]+)(?:[ \t]|\\\r?\n)+import(?:[ \t]|\\\r?\n)+(\([^)]*\)|(?:[^\n\\;]|\\\r?\n)*)|import(?:[ \t]|\\\r?\n)+((?:[^\n\\;]|\\\r?\n)*))/gm;
 const EXTENDS = /"extends"\s*:\s*"([^"]+)"/g;
+/** A Python class statement with anything in its parentheses: a base, a metaclass. Any name, in any block. */
+const DERIVES = /^[ \t]*class[ \t]+[^\s(:]+[ \t]*\(\s*[^)\s]/m;
 
 /** What planning needs of one file, read from its text once so that the text can be let go. */
 export interface FileFacts {
@@ -30,6 +32,8 @@ export interface FileFacts {
   relative?: readonly string[];
   /** Python: the file imports the MCP SDK or fastmcp (or serves JSON-RPC by hand). */
   mcpServer?: boolean;
+  /** Python: the file defines a class with a base (or a metaclass): its methods may override another module's. */
+  derives?: boolean;
   /** tsconfig and jsconfig files: their text, for import aliases. */
   text?: string;
 }
@@ -51,6 +55,11 @@ export interface AnalysisUnit {
    * absolute Python imports, and whether the tree has a Python MCP server. Part of a cache key.
    */
   dependsOn: string;
+  /**
+   * No tool input can reach the files rules run on (see `planUnits`): the unit is analyzed as a
+   * tree without an MCP server would be, which finds what the whole tree finds in them.
+   */
+  unreached?: true;
 }
 
 export interface UnitPlan {
@@ -86,7 +95,7 @@ export function factsOf(path: string, text: string): FileFacts {
         for (const [name] of names) imports.add(`${from}.${name}`);
       }
     }
-    return detached({ path, lines, specifiers: [...specifiers], imports: [...imports], relative: [...relative], mcpServer: isPythonMcpServer(text) });
+    return detached({ path, lines, specifiers: [...specifiers], imports: [...imports], relative: [...relative], mcpServer: isPythonMcpServer(text), derives: DERIVES.test(text) });
   }
   return detached({ path, lines, specifiers: [...specifiers] });
 }
@@ -123,10 +132,14 @@ export function planUnits(files: readonly FileFacts[]): UnitPlan {
     (path) => index.has(path) && !isProjectConfig(path) && languageOf(path) !== undefined,
     configs.map((f) => ({ path: f.path, content: f.text! })),
   );
+  // Files a specifier joins, at either end: never detached from their unit (see below).
+  const specified = new Set<number>();
   files.forEach((file, i) => {
     for (const specifier of file.specifiers) {
       const target = modules.resolve(file.path, specifier);
-      if (target !== undefined && index.has(target)) join(i, index.get(target)!);
+      if (target === undefined || !index.has(target)) continue;
+      join(i, index.get(target)!);
+      if (target !== file.path) specified.add(i).add(index.get(target)!);
     }
   });
 
@@ -140,9 +153,17 @@ export function planUnits(files: readonly FileFacts[]): UnitPlan {
   // (`PythonProject.importersOf`): part of what a unit depends on.
   const own = ownPackageNames(pythonModules);
   const resolutions = new Map<number, string[]>();
+  /** Python: the files each file's imports name, importer to imported. */
+  const imported = new Map<number, Set<number>>();
   files.forEach((file, i) => {
     if (languageOf(file.path) !== "python") return;
-    const link = (path: string) => join(i, index.get(path)!);
+    const targets = new Set<number>();
+    imported.set(i, targets);
+    const link = (path: string) => {
+      const j = index.get(path)!;
+      join(i, j);
+      if (j !== i) targets.add(j);
+    };
     for (const base of file.relative ?? []) moduleFiles(base).forEach(link);
     const seen: string[] = [];
     for (const qualified of file.imports ?? []) {
@@ -175,31 +196,103 @@ export function planUnits(files: readonly FileFacts[]): UnitPlan {
   const configsByDir = new Map<string, string[]>();
   for (const c of configs) configsByDir.set(dirOf(c.path), [...(configsByDir.get(dirOf(c.path)) ?? []), c.path]);
 
-  const units: AnalysisUnit[] = [];
-  for (const members of groups.values()) {
-    const context = new Set<number>();
+  /** A unit whose rules run on `checked`, reading `read` (files their imports name) and the configs and manifests above them. */
+  const unitOf = (checked: readonly number[], read: readonly number[], unreached: boolean): AnalysisUnit => {
+    const all = [...checked, ...read];
+    const context = new Set<number>(read);
     const dirs = new Set<string>();
     const pythonDirs = new Set<string>();
     let code = false;
-    for (const i of members) {
+    for (const i of all) {
       const language = languageOf(files[i]!.path);
       if (language === "typescript" || language === "javascript") (code = true), dirs.add(dirOf(files[i]!.path));
       if (language === "python") pythonDirs.add(dirOf(files[i]!.path));
     }
     if (code) for (const path of configsAbove(dirs, configsByDir, configByPath)) context.add(index.get(path)!);
     for (const dir of ancestors(pythonDirs)) for (const m of manifestsByDir.get(dir) ?? []) context.add(m);
-    for (const i of members) context.delete(i);
-    const dependsOn = members.flatMap((i) => resolutions.get(i) ?? []);
-    const python = members.some((i) => resolutions.has(i));
-    units.push({
-      files: [...members, ...context].sort((a, b) => a - b).map((i) => files[i]!.path),
+    for (const i of checked) context.delete(i);
+    const dependsOn = all.flatMap((i) => resolutions.get(i) ?? []);
+    const python = all.some((i) => resolutions.has(i));
+    return {
+      files: [...new Set([...checked, ...context])].sort((a, b) => a - b).map((i) => files[i]!.path),
       context: [...context].sort((a, b) => a - b).map((i) => files[i]!.path),
-      lines: members.reduce((n, i) => n + files[i]!.lines, 0),
-      dependsOn: python ? `python-mcp=${hasMcpServer}\n${[...new Set(dependsOn)].sort().join("\n")}` : "",
-    });
+      lines: checked.reduce((n, i) => n + files[i]!.lines, 0),
+      dependsOn: python ? `python-mcp=${unreached ? "unreached" : hasMcpServer}\n${[...new Set(dependsOn)].sort().join("\n")}` : "",
+      ...(unreached ? { unreached: true as const } : {}),
+    };
+  };
+
+  const units: AnalysisUnit[] = [];
+  for (const members of groups.values()) {
+    const unreached = unreachedOf(members, files, imported, specified);
+    const rest = members.filter((i) => !unreached.has(i));
+    if (rest.length > 0) units.push(unitOf(rest, [], false));
+    for (const batch of batchesOf([...unreached].sort((a, b) => a - b), files)) units.push(unitOf(batch, [...importedBy(batch, imported)], true));
   }
   units.sort((a, b) => b.lines - a.lines || b.files.length - a.files.length);
   return { units, tree: { python: { modules: pythonModules, hasMcpServer } } };
+}
+
+/** Lines of detached Python files (see `unreachedOf`) analyzed together, at most: bounds what a unit holds. */
+const UNREACHED_BATCH_LINES = 40_000;
+
+/**
+ * The Python files of a unit that no tool input can reach, and that decide nothing about the
+ * flows that reach the others: each is not an MCP server and imports neither SDK (so it has no
+ * handler), defines no class with a base (so none of its methods overrides a method another
+ * module calls), takes part in no module specifier, and is imported only by such files (so no
+ * handler calls into it, and no other file reads it for callers). Tests and scripts that use a
+ * server's package usually are. The taint engine finds a flow by walking from a sink up through
+ * callers to a handler: from these files that walk ends without one, and no walk from another
+ * file enters them. Their findings are those of their own text and the modules they import.
+ */
+function unreachedOf(members: readonly number[], files: readonly FileFacts[], imported: ReadonlyMap<number, ReadonlySet<number>>, specified: ReadonlySet<number>): Set<number> {
+  const out = new Set<number>();
+  for (const i of members) {
+    const file = files[i]!;
+    if (!imported.has(i) || file.mcpServer || file.derives || specified.has(i)) continue;
+    if ((file.imports ?? []).some((q) => /^(?:mcp|fastmcp)(?:\.|$)/.test(q))) continue;
+    out.add(i);
+  }
+  // An importer that may be reached makes what it imports reachable too, until nothing changes.
+  const queue = members.filter((i) => !out.has(i));
+  while (queue.length > 0) {
+    const i = queue.pop()!;
+    for (const j of imported.get(i) ?? []) if (out.delete(j)) queue.push(j);
+  }
+  return out;
+}
+
+/** Detached files in tree order, in batches of about `UNREACHED_BATCH_LINES` lines (a larger file alone). */
+function batchesOf(detached: readonly number[], files: readonly FileFacts[]): number[][] {
+  const out: number[][] = [];
+  let batch: number[] = [];
+  let lines = 0;
+  for (const i of detached) {
+    if (batch.length > 0 && lines + files[i]!.lines > UNREACHED_BATCH_LINES) {
+      out.push(batch);
+      (batch = []), (lines = 0);
+    }
+    batch.push(i);
+    lines += files[i]!.lines;
+  }
+  if (batch.length > 0) out.push(batch);
+  return out;
+}
+
+/** The files these files' imports name, at any depth, without the files themselves. */
+function importedBy(from: readonly number[], imported: ReadonlyMap<number, ReadonlySet<number>>): Set<number> {
+  const own = new Set(from);
+  const out = new Set<number>();
+  const stack = [...from];
+  while (stack.length > 0) {
+    for (const j of imported.get(stack.pop()!) ?? []) {
+      if (own.has(j) || out.has(j)) continue;
+      out.add(j);
+      stack.push(j);
+    }
+  }
+  return out;
 }
 
 /** The tsconfig files in these folders and above them, and those they extend (relative `extends`, as the Workspace follows them). */

@@ -140,6 +140,68 @@ describe("analysis in units", () => {
     expect(comparable(analyzeUnits(files))).toEqual(comparable(whole));
   });
 
+  describe("Python files no tool input reaches, analyzed apart", () => {
+    const files: SourceInput[] = [
+      { path: "app/pkg/__init__.py", content: "" },
+      { path: "app/pkg/base.py", content: "class Runner:\n    def run(self, cmd):\n        return cmd\n" },
+      { path: "app/pkg/shell.py", content: "import subprocess\n\ndef sh(cmd):\n    return subprocess.check_output(cmd, shell=True)\n" },
+      {
+        path: "app/pkg/server.py",
+        content: 'from mcp.server.fastmcp import FastMCP\nfrom pkg.base import Runner\nfrom pkg.shell import sh\n\nmcp = FastMCP("s")\n\n@mcp.tool()\ndef go(cmd: str) -> str:\n    runner = Runner()\n    return runner.run(cmd)\n\n@mcp.tool()\ndef sh_tool(cmd: str) -> str:\n    return sh(cmd)\n',
+      },
+      // Imported by no one, but its override runs when the tool calls `runner.run`.
+      { path: "app/plugins/shell_runner.py", content: "import subprocess\nfrom pkg.base import Runner\n\nclass ShellRunner(Runner):\n    def run(self, cmd):\n        return subprocess.check_output(cmd, shell=True)\n" },
+      // A test of its own server: tool input reaches it.
+      { path: "app/tests/test_server.py", content: 'from fastmcp import FastMCP\nimport subprocess\n\nmcp = FastMCP("t")\n\n@mcp.tool()\ndef echo(text: str) -> str:\n    return subprocess.check_output(text, shell=True)\n' },
+      // Tests that only call the package: nothing reaches them.
+      { path: "app/tests/helpers.py", content: "from pkg.shell import sh\n\ndef run_ls():\n    return sh('ls')\n" },
+      { path: "app/tests/test_shell.py", content: "from tests.helpers import run_ls\nfrom pkg.base import Runner\n\ndef test_ls():\n    assert run_ls()\n    assert Runner().run('x') == 'x'\n" },
+    ];
+
+    it("keeps handlers, what they import and overrides together; the rest reads the package as context", () => {
+      const { units } = planUnits(files.map((f) => factsOf(f.path, f.content)));
+      const core = units.find((u) => u.files.includes("app/pkg/server.py"))!;
+      expect(core.unreached).toBeUndefined();
+      expect(core.files).toEqual(["app/pkg/base.py", "app/pkg/shell.py", "app/pkg/server.py", "app/plugins/shell_runner.py"]);
+      expect(units.find((u) => u.files.includes("app/tests/test_server.py"))!.unreached).toBeUndefined();
+      const tests = units.find((u) => u.files.includes("app/tests/test_shell.py"))!;
+      expect(tests.unreached).toBe(true);
+      expect(tests.files.filter((p) => !tests.context.includes(p))).toEqual(["app/tests/helpers.py", "app/tests/test_shell.py"]);
+      expect(tests.context).toEqual(["app/pkg/base.py", "app/pkg/shell.py"]);
+      expect(tests.dependsOn).not.toEqual(core.dependsOn);
+    });
+
+    it("finds what one analysis of the tree finds", () => {
+      const whole = analyze(files);
+      expect(whole.findings.map((f) => [f.path, f.ruleId])).toEqual(
+        expect.arrayContaining([
+          ["app/pkg/shell.py", "command-injection"],
+          ["app/plugins/shell_runner.py", "command-injection"],
+          ["app/tests/test_server.py", "command-injection"],
+        ]),
+      );
+      expect(comparable(analyzeUnits(files))).toEqual(comparable(whole));
+    });
+
+    it("splits them into batches of bounded size", () => {
+      const big = (name: string) => ({ path: `lib/tests/${name}.py`, content: "from lib.core import f\n" + "x = f(1)\n".repeat(15_000) });
+      const tree: SourceInput[] = [
+        { path: "lib/__init__.py", content: "" },
+        { path: "lib/core.py", content: "def f(x):\n    return x\n" },
+        ...["test_a", "test_b", "test_c", "test_d"].map(big),
+      ];
+      const { units } = planUnits(tree.map((f) => factsOf(f.path, f.content)));
+      const batches = units.filter((u) => u.unreached && u.files.some((p) => p.startsWith("lib/tests/")));
+      // Nothing reaches the library either (only tests import it): it is checked in the first batch, read by the next.
+      expect(batches.map((u) => u.files.filter((p) => !u.context.includes(p)))).toEqual([
+        ["lib/core.py", "lib/tests/test_a.py", "lib/tests/test_b.py"],
+        ["lib/tests/test_c.py", "lib/tests/test_d.py"],
+      ]);
+      expect(batches[1]!.context).toEqual(["lib/core.py"]);
+      for (const batch of batches) expect(batch.lines).toBeLessThanOrEqual(40_000);
+    });
+  });
+
   describe("absolute Python imports, resolved as Python would from the importer", () => {
     const server = (pkg: string) =>
       `from mcp.server.fastmcp import FastMCP\nfrom ${pkg}.shell import run\n\nmcp = FastMCP("s")\n\n@mcp.tool()\ndef go(cmd: str) -> str:\n    return run(cmd)\n`;

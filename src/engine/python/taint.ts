@@ -15,7 +15,8 @@ export interface PythonTaintQueries {
   /**
    * The arguments of `call` that a function of this project hands on, unchanged, to a sink
    * (`run_command(cmd)` → `subprocess.run(cmd_list)`), with the sink call: the value is built
-   * here and used there, so the rule judges it here.
+   * here and used there, so the rule judges it here. Asked to judge tool input only: none when the
+   * analysis has no MCP server.
    */
   forwardedArguments(call: PyNode, sinkArgument: SinkArgument): { argument: PyNode; sink: PyNode; sinkModule: PythonModule }[];
   /** True when the value of `expr` here is a parameter of the enclosing function, as it came in: its callers decide what it holds. */
@@ -514,6 +515,9 @@ export class PythonTaint {
    */
   forwardedArguments(module: PythonModule, call: PyNode, sinkArgument: SinkArgument): { argument: PyNode; sink: PyNode; sinkModule: PythonModule }[] {
     const out: { argument: PyNode; sink: PyNode; sinkModule: PythonModule }[] = [];
+    // Rules judge what a call hands on by the tool input in it: without an MCP server there is none
+    // (nor in a unit no tool input reaches, see `planUnits`), and following calls would parse their modules for nothing.
+    if (!this.project.hasMcpServer) return out;
     // A call without arguments hands nothing on, whatever it runs: rules ask this of every call.
     const given = callArgs(call);
     if (given.positional.length === 0 && given.keywords.size === 0) return out;
