@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { emptyResult, mergeResults } from "../engine/results.js";
 import type { AnalysisResult, AnalyzeOptions, SourceInput, TreeFacts } from "../engine/types.js";
-import { factsOf, planUnits, type AnalysisUnit, type FileFacts } from "../engine/units.js";
+import { factsOf, planUnits, type AnalysisUnit, type FileFacts, type UnitPlan } from "../engine/units.js";
 import { contentDigest, optionsDigest, unitKey } from "./digest.js";
 import { engineVersion } from "./engine-version.js";
 import type { ResultCache } from "./result-cache.js";
@@ -54,19 +54,36 @@ export interface TreeScanResult extends AnalysisResult {
 }
 
 const MB = 1024 * 1024;
-/** Past this much memory outside its heap (the parsers' WebAssembly memory, which never shrinks), a thread is replaced after its unit. */
-const REPLACE_ABOVE_EXTERNAL_BYTES = 160 * MB;
-/** Past this much heap (V8 keeps the pages a large unit grew it by), a thread is replaced after its unit. */
-const REPLACE_ABOVE_HEAP_BYTES = 384 * MB;
+/**
+ * A thread that holds this much more than a fresh one after a unit is replaced: V8 keeps the heap
+ * a large unit grew, and the parsers' WebAssembly memory never shrinks. Loading the engine again
+ * costs about a second of CPU, so only after large units: at 64 MB more, threads were replaced
+ * 10 to 18 times over the bench tree and the scan took 40 % longer.
+ */
+const REPLACE_ABOVE_BYTES = 128 * MB;
+/**
+ * What a thread holds beside the heap and WebAssembly memory it reports: the memory V8 allocated
+ * outside its heap while compiling and collecting (about 36 MB at its peak, which the allocator
+ * keeps), its stacks. Measured as the resident memory a thread holds beyond what it reports.
+ */
+const THREAD_NATIVE_BYTES = 32 * MB;
+/**
+ * The young generation of a scan thread's heap (V8's default grows it to 48 MB): where the engine's
+ * short-lived objects are collected. A small one is collected more often and holds less; this
+ * engine's scans were no slower for it (over the bench tree, one run each: 48 MB 48 s and 430 MB at
+ * the peak, 12 MB 44 s and 414 MB, 6 MB 38-39 s and 407-410 MB, 3 MB 37 s and 409 MB).
+ */
+const YOUNG_GENERATION_MB = 6;
 /**
  * What a scan thread holds with the engine loaded and no unit: the TypeScript compiler, ts-morph,
  * the rules and the Python parser (measured: about 100 MB of resident memory a thread).
  */
 export const THREAD_BYTES = 100 * MB;
 /**
- * What a scan's threads may hold together, engine included (see `onThreads`): with the planning
- * thread (about 60 MB), a scan stays near 400 MB unless one unit alone needs more.
- * `SCAN_MEMORY_MB` sets it for the CLI.
+ * What a scan's threads may hold together, engines included (see `onThreads`): with the calling
+ * thread (about 90 MB with the CLI loaded), a scan stays under 400 MB unless one unit alone needs
+ * more. A thread between units holds 130-170 MB, so on this budget a second thread runs beside the
+ * first only for small units. `SCAN_MEMORY_MB` sets it for the CLI.
  */
 export const MEMORY_BUDGET_BYTES = 320 * MB;
 
@@ -88,7 +105,9 @@ export function scanFile(file: SourceInput, where: { absolute?: string; keepText
  */
 export async function scanTree(files: readonly ScanFile[], options: AnalyzeOptions, settings: TreeScanSettings): Promise<TreeScanResult> {
   const started = performance.now();
-  const plan = planUnits(files.map((f) => f.facts));
+  const facts = files.map((f) => f.facts);
+  // With threads, what planning allocates goes with a thread of its own (see `onPlanThread`).
+  const plan = threaded(settings) ? await onPlanThread(facts) : planUnits(facts);
   const byPath = new Map(files.map((f) => [f.path, f]));
   const wanted = options.only ? new Set(options.only) : undefined;
   const work = plan.units
@@ -138,9 +157,7 @@ export async function scanTree(files: readonly ScanFile[], options: AnalyzeOptio
       return f.absolute !== undefined && f.content === undefined ? { path: p, absolute: f.absolute } : { path: p, content: f.content!, ...(f.base !== undefined ? { base: f.base } : {}) };
     });
 
-  const script = new URL("./unit-thread.js", import.meta.url);
-  // Run from the TypeScript sources (tests), there is no thread script: the calling thread analyzes.
-  if (settings.jobs <= 1 || misses.length <= 1 || !existsSync(fileURLToPath(script))) {
+  if (!threaded(settings) || misses.length <= 1) {
     // The engine is loaded only where it runs: with threads, this thread only plans and merges.
     const { analyzeUnit } = await import("../engine/analyze-units.js");
     for (const w of misses) {
@@ -155,105 +172,170 @@ export async function scanTree(files: readonly ScanFile[], options: AnalyzeOptio
       await new Promise((resolve) => setImmediate(resolve));
     }
   } else {
-    results.push(...(await onThreads(script, misses, Math.min(settings.jobs, misses.length), settings.memoryBudgetBytes ?? MEMORY_BUDGET_BYTES, plan.tree, options, unitFiles, report, (w, result, digests) => {
-      store(w, result, digests);
-      done(w);
-    })));
+    const pool: ThreadPool<(typeof misses)[number]> = {
+      script: UNIT_THREAD,
+      jobs: Math.min(settings.jobs, misses.length),
+      budget: settings.memoryBudgetBytes ?? MEMORY_BUDGET_BYTES,
+      tree: plan.tree,
+      options,
+      filesOf: unitFiles,
+      started: report,
+      finished: (w, result, digests) => {
+        store(w, result, digests);
+        done(w);
+      },
+    };
+    results.push(...(await onThreads(misses, pool)));
   }
   await Promise.all(stores);
   return { ...mergeResults(results, performance.now() - started), units: { total: work.length, cached } };
 }
 
+const UNIT_THREAD = new URL("./unit-thread.js", import.meta.url);
+const PLAN_THREAD = new URL("./plan-thread.js", import.meta.url);
+
+/** Whether a scan analyzes on threads: run from the TypeScript sources (tests), there is no thread script and the calling thread does it all. */
+function threaded(settings: TreeScanSettings): boolean {
+  return settings.jobs > 1 && existsSync(fileURLToPath(UNIT_THREAD));
+}
+
 /**
- * Units analyzed on threads. A thread that finishes one takes the largest unit left that fits
- * within `budget` beside those in flight, counting each running thread's engine (THREAD_BYTES)
- * and each unit's memory (estimated from its lines), or any unit when nothing else is in flight:
- * a unit too large to share memory runs alone, small ones run beside each other. A thread for
- * which no unit fits is let go rather than kept idle (it would hold the engine and the heap its
- * last unit left), and started again once a unit fits.
+ * `planUnits` on a thread of its own, for scans that analyze on threads: planning a large tree
+ * allocates some tens of megabytes (import maps, resolutions) that this thread's heap would keep
+ * committed for the whole scan (measured over the bench tree: 115 -> 93 MB). The plan comes back
+ * once the thread is gone, and its memory with it.
  */
-function onThreads<W extends { unit: AnalysisUnit }>(
-  script: URL,
-  queue: W[],
-  jobs: number,
-  budget: number,
-  tree: TreeFacts,
-  options: AnalyzeOptions,
-  filesOf: (unit: AnalysisUnit) => UnitFile[],
-  started: (unit: AnalysisUnit) => void,
-  finished: (w: W, result: AnalysisResult, digests: Record<string, string>) => void,
-): Promise<AnalysisResult[]> {
+function onPlanThread(facts: FileFacts[]): Promise<UnitPlan> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(PLAN_THREAD, { workerData: facts });
+    let plan: UnitPlan | undefined;
+    worker.once("message", (message: UnitPlan) => (plan = message));
+    worker.once("error", (error) => reject(new Error(`planning the scan failed: ${error.message}`)));
+    worker.once("exit", () => (plan ? resolve(plan) : reject(new Error("planning the scan failed: its thread stopped without a plan"))));
+  });
+}
+
+/**
+ * Units analyzed on threads, in the order of `queue` (largest first), each on a thread whose
+ * memory leaves room for it within `budget`. What a thread costs is what it holds (its engine, the heap and WebAssembly
+ * memory its last units left, reported after each unit) or, while it analyzes a unit, what the
+ * unit will need beside a fresh engine if that is more: V8 reuses the heap a thread holds, and the
+ * parsers' memory never shrinks. A thread that holds much more than a fresh one after a unit is
+ * replaced (its memory goes with it). An idle thread takes the largest unit that fits beside the
+ * others; when none does, it lets idle threads go to make room, takes any unit when it is alone,
+ * or waits. Threads let go are started again when a unit fits beside those left: loading the
+ * engine costs a second of CPU, so a thread is kept rather than started again where memory allows.
+ */
+export function onThreads<W extends { unit: AnalysisUnit }>(queue: readonly W[], pool: ThreadPool<W>): Promise<AnalysisResult[]> {
+  const { script, jobs, budget, tree, options, filesOf, started, finished } = pool;
   const results: AnalysisResult[] = [];
   const pending = [...queue];
-  /**
-   * Threads let go while a unit too large to share memory with runs: an idle thread still holds
-   * the engine and what its last unit left in its heap. Started again when a unit fits.
-   */
-  let parked = 0;
-  let running = 0;
-  let inFlight = 0;
+  const threads = new Set<Thread>();
   let nextId = 0;
   let failed = false;
   return new Promise((resolve, reject) => {
     const fail = (error: Error) => {
       if (failed) return;
       failed = true;
+      for (const thread of threads) void thread.worker.terminate();
       reject(error);
     };
-    const spawn = (): Worker => {
-      const worker = new Worker(script);
+    const spawn = (): Thread => {
+      const worker = new Worker(script, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
       worker.postMessage({ type: "init", tree, options });
       worker.on("error", (error) => fail(new Error(`a scan thread crashed: ${error.message}`)));
-      return worker;
+      const thread: Thread = { worker, held: THREAD_BYTES };
+      threads.add(thread);
+      return thread;
     };
-    const fits = (w: W) => running === 0 || (running + 1) * THREAD_BYTES + inFlight + estimatedBytes(w.unit) <= budget;
-    const pick = (): W | undefined => {
-      const i = pending.findIndex(fits);
+    const retire = (thread: Thread) => {
+      threads.delete(thread);
+      void thread.worker.terminate();
+    };
+    /** What the threads other than `except` hold or will need, together. */
+    const besides = (except?: Thread) => {
+      let bytes = 0;
+      for (const other of threads) if (other !== except) bytes += other.cost ?? other.held + THREAD_NATIVE_BYTES;
+      return bytes;
+    };
+    const pick = (thread: Thread): W | undefined => {
+      const room = budget - besides(thread);
+      const i = pending.findIndex((w) => costOf(thread.held, w.unit) <= room);
       return i < 0 ? undefined : pending.splice(i, 1)[0];
     };
-    const feed = (worker: Worker) => {
-      if (failed) return void worker.terminate();
-      const w = pick();
-      if (!w) {
-        void worker.terminate();
-        if (pending.length > 0) parked++;
-        else if (running === 0) resolve(results);
-        return;
-      }
-      const bytes = estimatedBytes(w.unit);
-      running++;
-      inFlight += bytes;
+    const run = (thread: Thread, w: W) => {
+      const cost = costOf(thread.held, w.unit);
+      thread.cost = cost;
       started(w.unit);
-      worker.once("message", (message: { result?: AnalysisResult; digests?: Record<string, string>; externalBytes?: number; heapBytes?: number; error?: string }) => {
-        running--;
-        inFlight -= bytes;
-        if (message.error !== undefined || !message.result) {
-          void worker.terminate();
-          return fail(new Error(`analysis of ${labelOf(w.unit)} failed: ${message.error}`));
-        }
+      thread.worker.once("message", (message: { result?: AnalysisResult; digests?: Record<string, string>; heldBytes?: number; error?: string }) => {
+        thread.cost = undefined;
+        if (message.error !== undefined || !message.result) return fail(new Error(`analysis of ${labelOf(w.unit)} failed: ${message.error}`));
         results.push(message.result);
         finished(w, message.result, message.digests ?? {});
-        if (((message.externalBytes ?? 0) > REPLACE_ABOVE_EXTERNAL_BYTES || (message.heapBytes ?? 0) > REPLACE_ABOVE_HEAP_BYTES) && pending.length > 0) {
-          void worker.terminate();
-          parked++;
-        } else {
-          feed(worker);
-        }
-        // A unit done frees memory: threads let go for want of it may start again.
-        while (parked > 0 && !failed && pending.some(fits)) {
-          parked--;
-          feed(spawn());
-        }
+        thread.held = Math.max(THREAD_BYTES, message.heldBytes ?? THREAD_BYTES);
+        if (thread.held > THREAD_BYTES + REPLACE_ABOVE_BYTES) retire(thread);
+        schedule();
       });
-      worker.postMessage({ type: "unit", id: nextId++, unit: w.unit, files: filesOf(w.unit) });
+      thread.worker.postMessage({ type: "unit", id: nextId++, unit: w.unit, files: filesOf(w.unit) });
     };
-    // The first thread always has a unit; the others start when one fits beside it.
-    feed(spawn());
-    for (let i = 1; i < jobs; i++) {
-      if (pending.some(fits)) feed(spawn());
-      else if (pending.length > 0) parked++;
-    }
+    /** Gives every idle thread a unit that fits, lets threads go and starts them as memory allows. */
+    const schedule = () => {
+      if (failed) return;
+      for (const thread of [...threads]) {
+        if (thread.cost !== undefined || !threads.has(thread) || pending.length === 0) continue;
+        let w = pick(thread);
+        if (!w && [...threads].some((t) => t !== thread && t.cost === undefined)) {
+          // Idle threads hold memory a unit could use: let them go and look again.
+          for (const other of [...threads]) if (other !== thread && other.cost === undefined) retire(other);
+          w = pick(thread);
+        }
+        if (!w && threads.size === 1) w = pending.shift();
+        if (w) run(thread, w);
+      }
+      // Start threads while a unit fits beside the others' memory.
+      while (!failed && threads.size < jobs && pending.length > 0) {
+        const room = budget - besides();
+        if (threads.size > 0 && !pending.some((w) => costOf(THREAD_BYTES, w.unit) <= room)) break;
+        const thread = spawn();
+        const w = threads.size === 1 ? pending.shift()! : pick(thread)!;
+        run(thread, w);
+      }
+      if (pending.length === 0) {
+        for (const thread of [...threads]) if (thread.cost === undefined) retire(thread);
+        if (threads.size === 0) resolve(results);
+      }
+    };
+    schedule();
   });
+}
+
+/** How `onThreads` runs units: the thread script, how many threads and how much memory, and what to tell the caller. */
+export interface ThreadPool<W> {
+  /** The body of each thread (`unit-thread.ts`): answers each unit with its result and what the thread holds. */
+  script: URL;
+  jobs: number;
+  /** What the threads may hold together, bytes. */
+  budget: number;
+  tree: TreeFacts;
+  options: AnalyzeOptions;
+  filesOf: (unit: AnalysisUnit) => UnitFile[];
+  started: (unit: AnalysisUnit) => void;
+  finished: (w: W, result: AnalysisResult, digests: Record<string, string>) => void;
+}
+
+/** A scan thread: what it held after its last unit (its engine alone when fresh), and what it costs while it analyzes one. */
+interface Thread {
+  worker: Worker;
+  held: number;
+  cost?: number;
+}
+
+/**
+ * What a thread that holds `held` costs while it analyzes `unit`: the more of what it holds and
+ * what the unit needs beside a fresh engine (the heap it holds is reused, not added to).
+ */
+function costOf(held: number, unit: AnalysisUnit): number {
+  return Math.max(held, THREAD_BYTES + estimatedBytes(unit)) + THREAD_NATIVE_BYTES;
 }
 
 /**

@@ -19,9 +19,9 @@ let options: AnalyzeOptions = {};
 /**
  * The body of a scan thread: units one at a time, each read from disk (or handed over), analyzed
  * and let go. With each result it sends the digest of every file as it read it, so that a file
- * changed since it was planned is never cached under its old digest, and the memory outside the
- * heap it holds (parsers' WebAssembly memory, which never shrinks: past a limit the scan replaces
- * the thread).
+ * changed since it was planned is never cached under its old digest, and the memory it holds:
+ * its heap and the parsers' WebAssembly memory, which never shrinks (the scan budgets threads by
+ * it, and replaces one that holds too much).
  */
 parentPort!.on("message", (message: { type: "init"; tree: TreeFacts; options: AnalyzeOptions } | { type: "unit"; id: number; unit: AnalysisUnit; files: UnitFile[] }) => {
   if (message.type === "init") {
@@ -41,7 +41,7 @@ parentPort!.on("message", (message: { type: "init"; tree: TreeFacts; options: An
     byPath.clear();
     if (v8.getHeapStatistics().used_heap_size > COLLECT_ABOVE_BYTES) collectGarbage();
     const heap = v8.getHeapStatistics();
-    parentPort!.postMessage({ id, result, digests, externalBytes: heap.external_memory, heapBytes: heap.total_heap_size });
+    parentPort!.postMessage({ id, result, digests, heldBytes: heap.total_heap_size + heap.external_memory });
   } catch (error) {
     parentPort!.postMessage({ id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
   }

@@ -5,7 +5,7 @@ import { analyze } from "../../src/engine/analyze.js";
 import { isAnalyzable } from "../../src/engine/language.js";
 import type { AnalysisResult, AnalyzeOptions, SourceInput } from "../../src/engine/types.js";
 import { MemoryResultCache } from "../../src/scan/result-cache.js";
-import { scanFile, scanTree, type ScanProgress } from "../../src/scan/tree-scan.js";
+import { onThreads, scanFile, scanTree, type ScanProgress } from "../../src/scan/tree-scan.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -94,5 +94,61 @@ describe("a whole-tree scan", () => {
     expect(last.linesDone).toBe(last.linesTotal);
     expect(seen.some((p) => p.current !== undefined && p.filesDone < p.filesTotal)).toBe(true);
     expect(seen.map((p) => p.filesDone)).toEqual([...seen.map((p) => p.filesDone)].sort((a, b) => a - b));
+  });
+});
+
+describe("units on threads", () => {
+  const FAKE = new URL("../support/fake-unit-thread.mjs", import.meta.url);
+  const MB = 1024 * 1024;
+  const unit = (name: string, lines = 1000) => ({ unit: { files: [name], context: [], lines, dependsOn: "" } });
+  /** Runs units on the stand-in thread; records which thread analyzed each, in order, and how many ran at once. */
+  async function run(units: ReturnType<typeof unit>[], jobs: number, budgetMb: number) {
+    let inFlight = 0;
+    let most = 0;
+    const order: { path: string; thread: number }[] = [];
+    await onThreads(units, {
+      script: FAKE,
+      jobs,
+      budget: budgetMb * MB,
+      tree: {},
+      options: {},
+      filesOf: (u) => u.files.map((path) => ({ path, content: "" })),
+      started: () => (most = Math.max(most, ++inFlight)),
+      finished: (_, result) => {
+        inFlight--;
+        const { path, thread } = result as unknown as { path: string; thread: number };
+        order.push({ path, thread });
+      },
+    });
+    return { order, most };
+  }
+
+  it("analyzes every unit once, side by side only while both fit in the memory budget", async () => {
+    const units = ["a", "b", "c", "d", "e", "f"].map((n) => unit(`${n}.ts`));
+    const roomy = await run(units, 2, 320);
+    expect(roomy.order.map((o) => o.path).sort()).toEqual(["a.ts", "b.ts", "c.ts", "d.ts", "e.ts", "f.ts"]);
+    expect(roomy.most).toBe(2);
+    expect(new Set(roomy.order.map((o) => o.thread)).size).toBe(2);
+    const tight = await run(units, 2, 200);
+    expect(tight.order).toHaveLength(6);
+    expect(tight.most).toBe(1);
+  });
+
+  it("replaces a thread that holds much more than a fresh one after its unit, and keeps one that does not", async () => {
+    const { order } = await run([unit("a-held-150.ts"), unit("b-held-300.ts"), unit("c.ts"), unit("d.ts")], 1, 320);
+    expect(order.map((o) => o.path)).toEqual(["a-held-150.ts", "b-held-300.ts", "c.ts", "d.ts"]);
+    const [a, b, c, d] = order.map((o) => o.thread);
+    expect(b).toBe(a);
+    expect(c).not.toBe(b);
+    expect(d).toBe(c);
+  });
+
+  it("lets an idle thread go when the memory it holds is all that keeps the next unit from running", async () => {
+    // Two small units side by side; the large one fits only alone, after the slower small one.
+    const { order, most } = await run([unit("slow-ms-150.ts"), unit("quick-ms-10.ts"), unit("large.ts", 60_000)], 2, 400);
+    expect(order.map((o) => o.path)).toEqual(["quick-ms-10.ts", "slow-ms-150.ts", "large.ts"]);
+    expect(most).toBe(2);
+    // The thread that finished first waited; the large unit went to the other, which let it go.
+    expect(order[2]!.thread).toBe(order[1]!.thread);
   });
 });
