@@ -3,7 +3,8 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { emptyResult, mergeResults } from "../engine/results.js";
 import type { AnalysisResult, AnalyzeOptions, SourceInput, TreeFacts } from "../engine/types.js";
-import { factsOf, planUnits, type AnalysisUnit, type FileFacts, type UnitPlan } from "../engine/units.js";
+import { factsOf, type FileFacts } from "../engine/file-facts.js";
+import type { AnalysisUnit, UnitPlan } from "../engine/units.js";
 import { contentDigest, optionsDigest, unitKey } from "./digest.js";
 import { engineVersion } from "./engine-version.js";
 import type { ResultCache } from "./result-cache.js";
@@ -106,8 +107,8 @@ export function scanFile(file: SourceInput, where: { absolute?: string; keepText
 export async function scanTree(files: readonly ScanFile[], options: AnalyzeOptions, settings: TreeScanSettings): Promise<TreeScanResult> {
   const started = performance.now();
   const facts = files.map((f) => f.facts);
-  // With threads, what planning allocates goes with a thread of its own (see `onPlanThread`).
-  const plan = threaded(settings) ? await onPlanThread(facts) : planUnits(facts);
+  // With threads, planning and what it allocates go to a thread of its own (see `onPlanThread`).
+  const plan = threaded(settings) ? await onPlanThread(facts) : (await import("../engine/units.js")).planUnits(facts);
   const byPath = new Map(files.map((f) => [f.path, f]));
   const wanted = options.only ? new Set(options.only) : undefined;
   const work = plan.units

@@ -3,15 +3,6 @@ import type { PythonModule } from "./module.js";
 import type { PyNode } from "./parser.js";
 import { callArgs, calleeOf, parametersOf } from "./values.js";
 
-/** A server that speaks MCP's JSON-RPC by hand, without the SDK: it dispatches `tools/call` and answers `jsonrpc` messages. */
-const HAND_ROLLED_MCP = /["']tools\/(?:call|list)["']/;
-const JSON_RPC = /["']jsonrpc["']|protocolVersion/;
-
-/** True for a module that implements the MCP protocol itself (a `tools/call` dispatcher answering JSON-RPC), with no SDK import. */
-export function handRolledMcpServer(text: string): boolean {
-  return HAND_ROLLED_MCP.test(text) && JSON_RPC.test(text);
-}
-
 const REQUEST_HANDLER_BASES = /\b(?:BaseHTTPRequestHandler|SimpleHTTPRequestHandler|CGIHTTPRequestHandler)\b/;
 const VERB_METHOD = /^do_[A-Z]+$/;
 /** What only an `http.server` request handler has: its body stream, its peer, its response calls. */

@@ -1,5 +1,6 @@
 import { nestedFunction, type PythonClasses } from "./classes.js";
-import { handRolledMcpServer, httpRequestHandlers } from "./http-sources.js";
+import { httpRequestHandlers } from "./http-sources.js";
+import { handRolledMcpServer } from "./server-text.js";
 import type { PythonModule } from "./module.js";
 import type { PyNode } from "./parser.js";
 import type { PythonProject } from "./project.js";

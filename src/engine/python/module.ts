@@ -1,3 +1,4 @@
+import { joinModule, resolveRelative } from "./module-paths.js";
 import { parsePython, type PyNode, type PyTree } from "./parser.js";
 
 /** What a local name was imported as: `subprocess`, `os.path`, `subprocess.run`, or a relative module. */
@@ -195,18 +196,4 @@ function readImports(module: PythonModule): Map<string, ImportBinding> {
     }
   }
   return out;
-}
-
-/** `.helpers` seen from `pkg/server.py` → `pkg/helpers.py`; `..` climbs one package. */
-export function resolveRelative(fromPath: string, spec: string): string {
-  const dots = spec.match(/^\.+/)![0].length;
-  const parts = fromPath.split("/").slice(0, -1);
-  for (let i = 1; i < dots; i++) parts.pop();
-  const rest = spec.slice(dots);
-  return rest ? joinModule(parts.join("/"), rest) : parts.join("/");
-}
-
-function joinModule(dir: string, dotted: string): string {
-  const tail = dotted.split(".").join("/");
-  return dir ? `${dir}/${tail}` : tail;
 }

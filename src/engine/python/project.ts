@@ -1,5 +1,5 @@
-import { handRolledMcpServer } from "./http-sources.js";
 import { PythonModule, type ImportBinding } from "./module.js";
+import { isPythonMcpServer } from "./server-text.js";
 import type { PyNode } from "./parser.js";
 
 /** Files whose imports are indexed for callers: relative imports, MCP servers, and absolute imports of the project's own packages. */
@@ -320,11 +320,6 @@ function treeSuffixesOf(modules: readonly string[]): Map<string, string | null> 
   let suffixes = treeSuffixes.get(modules);
   if (!suffixes) treeSuffixes.set(modules, (suffixes = moduleSuffixes(modules)));
   return suffixes;
-}
-
-/** True for the text of a Python MCP server: an import of the MCP SDK or fastmcp, or a hand-rolled JSON-RPC server. */
-export function isPythonMcpServer(text: string): boolean {
-  return /^\s*(?:from|import)\s+(?:mcp|fastmcp)\b/m.test(text) || handRolledMcpServer(text);
 }
 
 function isMethod(fn: PyNode): boolean {
