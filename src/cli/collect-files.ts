@@ -1,6 +1,7 @@
 import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, join, relative, sep } from "node:path";
-import type { CodeContext } from "../engine/context.js";
+import { ignoreMatcher } from "../config/repo-config.js";
+import { contextClassifier, type CodeContext, type ContextPaths } from "../engine/context.js";
 import { isAnalyzable, isDependencyFile } from "../engine/language.js";
 import { isVendoredFolder, machineWritten } from "../engine/machine-written.js";
 import type { SkippedFile, SourceInput } from "../engine/types.js";
@@ -22,6 +23,34 @@ export interface CollectOptions {
   contextOf?: (path: string, text: string) => CodeContext;
   /** Keep generated files (the repository counts findings in generated code). */
   keepGenerated?: boolean;
+}
+
+/**
+ * A folder (or one file) to walk, as plain data that another thread can receive: the repository
+ * config's `ignore` globs and context paths, the size limits, whether vendored and generated code
+ * is read (see `CollectOptions`).
+ */
+export interface FolderWalk {
+  target: string;
+  isDirectory: boolean;
+  ignore: string[];
+  paths?: ContextPaths;
+  maxFileBytes: number;
+  maxDependencyFileBytes: number;
+  includeVendored?: boolean;
+  keepGenerated?: boolean;
+}
+
+/** The walk options a `FolderWalk` stands for. */
+export function collectOptionsOf(walk: FolderWalk): CollectOptions {
+  return {
+    ignored: ignoreMatcher(walk),
+    maxFileBytes: walk.maxFileBytes,
+    maxDependencyFileBytes: walk.maxDependencyFileBytes,
+    ...(walk.includeVendored !== undefined ? { includeVendored: walk.includeVendored } : {}),
+    contextOf: contextClassifier(walk.paths),
+    ...(walk.keepGenerated !== undefined ? { keepGenerated: walk.keepGenerated } : {}),
+  };
 }
 
 export interface CollectedFiles {

@@ -5,10 +5,9 @@ import { applySuggestions, unifiedDiff } from "./apply-fixes.js";
 import { CONFIG_PATH, DEFAULT_CONFIG, ignoreMatcher, parseRepoConfig, treatmentOf, type RepoConfig } from "../config/repo-config.js";
 import { formatInventoryText } from "./format-inventory.js";
 import { atOrAbove, SEVERITIES, type AnalyzeOptions, type Finding, type Severity, type SourceInput, type Suggestion } from "../engine/types.js";
-import { contextClassifier } from "../engine/context.js";
 import { openResultCache, type ResultCache } from "../scan/result-cache.js";
-import { scanFile, scanTree, type ScanFile } from "../scan/tree-scan.js";
-import { collectFiles, walkFiles, type CollectOptions } from "./collect-files.js";
+import { scanFolder } from "../scan/tree-scan.js";
+import { collectFiles, collectOptionsOf, type FolderWalk } from "./collect-files.js";
 import { formatSarif } from "./format-sarif.js";
 import { formatText } from "./format-text.js";
 import { packageVersion } from "./package-info.js";
@@ -241,34 +240,35 @@ async function scan(args: ScanArgs, io: CliIo): Promise<number> {
   const started = performance.now();
   const { target, isDirectory, config } = openTarget(args.path, io);
 
-  const collect: CollectOptions = {
-    ignored: ignoreMatcher(config),
+  const walk: FolderWalk = {
+    target,
+    isDirectory,
+    ignore: config.ignore,
+    paths: config.paths,
     maxFileBytes: config.max_file_size_kb * 1024,
     maxDependencyFileBytes: config.max_dependency_file_mb * 1024 * 1024,
     includeVendored: args.includeVendored,
-    contextOf: contextClassifier(config.paths),
     // A repository that counts findings in generated code has it read.
     keepGenerated: config.contexts.generated !== "listed",
   };
   const options = { rules: config.rules, allowSuppressions: config.allow_suppressions, paths: config.paths };
   if (!args.fix) {
     // The tree is read once to plan it and each text let go: threads read a unit's files again.
-    const files: ScanFile[] = [];
-    const skipped = walkFiles(target, isDirectory, collect, (file) => void files.push(scanFile(file, { absolute: file.absolute })));
     const cache = await cliCache(io);
     const progress = progressReporter(io.stderr, args.quiet);
-    let result;
+    let scanned;
     try {
-      result = await scanTree(files, options, { jobs: args.jobs, cache, onProgress: progress.update, memoryBudgetBytes: memoryBudget(io.env) });
+      scanned = await scanFolder(walk, options, { jobs: args.jobs, cache, onProgress: progress.update, memoryBudgetBytes: memoryBudget(io.env) });
     } finally {
       progress.end();
       await cache?.close();
     }
+    const { result, skipped } = scanned;
     for (const error of result.errors) io.stderr.write(`mcp-review: warning: rule ${error.ruleId} failed on ${error.path}: ${error.message}\n`);
     const report = scanReport(result, skipped, Math.round(performance.now() - started), { units: result.units, jobs: args.jobs });
     return emit(report, args, io, args.failOn ?? config.fail_on, "", config);
   }
-  const collected = collectFiles(target, isDirectory, collect);
+  const collected = collectFiles(target, isDirectory, collectOptionsOf(walk));
   const result = (await engine()).analyze(collected.files, { ...options, verifyFixes: args.fix });
   for (const error of result.errors) io.stderr.write(`mcp-review: warning: rule ${error.ruleId} failed on ${error.path}: ${error.message}\n`);
   const report = scanReport(result, collected.skipped, Math.round(performance.now() - started));

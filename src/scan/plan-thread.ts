@@ -1,10 +1,18 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { planUnits, type FileFacts } from "../engine/units.js";
+import type { FolderWalk } from "../cli/collect-files.js";
+import type { FileFacts } from "../engine/file-facts.js";
+import { planUnits } from "../engine/units.js";
+import { planFolder } from "./tree-scan.js";
 
 /**
- * Plans a tree on a thread of its own (see `onPlanThread`): the import maps and resolutions
- * planning builds over every file are let go with the thread, instead of staying in the scan's
- * heap as committed memory for as long as the scan runs.
+ * Plans a scan on a thread of its own (see `onPlanThread`): from the facts of a tree's files, or
+ * walking a folder, reading each file once. What that allocates goes with the thread; only the
+ * plan (and for a folder, its files' digests and paths, and what was skipped) comes back.
  */
-parentPort!.postMessage(planUnits(workerData as FileFacts[]));
+const request = workerData as { facts: FileFacts[] } | { walk: FolderWalk };
+try {
+  parentPort!.postMessage({ plan: "facts" in request ? planUnits(request.facts) : await planFolder(request.walk) });
+} catch (error) {
+  parentPort!.postMessage({ error: error instanceof Error ? error.message : String(error) });
+}
 parentPort!.close();

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { collectOptionsOf, walkFiles, type FolderWalk } from "../cli/collect-files.js";
 import { emptyResult, mergeResults } from "../engine/results.js";
-import type { AnalysisResult, AnalyzeOptions, SourceInput, TreeFacts } from "../engine/types.js";
+import type { AnalysisResult, AnalyzeOptions, SkippedFile, SourceInput, TreeFacts } from "../engine/types.js";
 import { factsOf, type FileFacts } from "../engine/file-facts.js";
 import type { AnalysisUnit, UnitPlan } from "../engine/units.js";
 import { contentDigest, optionsDigest, unitKey } from "./digest.js";
@@ -82,7 +83,7 @@ const YOUNG_GENERATION_MB = 6;
 export const THREAD_BYTES = 100 * MB;
 /**
  * What a scan's threads may hold together, engines included (see `onThreads`): with the calling
- * thread (about 90 MB with the CLI loaded), a scan stays under 400 MB unless one unit alone needs
+ * thread (about 85 MB with the CLI loaded), a scan stays under 400 MB unless one unit alone needs
  * more. A thread between units holds 130-170 MB, so on this budget a second thread runs beside the
  * first only for small units. `SCAN_MEMORY_MB` sets it for the CLI.
  */
@@ -100,6 +101,36 @@ export function scanFile(file: SourceInput, where: { absolute?: string; keepText
 }
 
 /**
+ * `scanTree` over a folder on disk, which it walks itself (reading each file once for what
+ * planning needs and its digest), and what the walk did not read. With threads, the walk and the plan
+ * run on a thread of their own that is gone before analysis starts (see `onPlanThread`).
+ */
+export async function scanFolder(walk: FolderWalk, options: AnalyzeOptions, settings: TreeScanSettings): Promise<{ result: TreeScanResult; skipped: SkippedFile[] }> {
+  const started = performance.now();
+  const { plan, files, skipped } = threaded(settings) ? await onPlanThread<PlannedFolder>({ walk }) : await planFolder(walk);
+  return { result: await scanPlanned(plan, files, options, settings, started), skipped };
+}
+
+/** A walked and planned folder: its plan, its files (their digests and where they are), what was skipped. */
+export interface PlannedFolder {
+  plan: UnitPlan;
+  files: PlannedFile[];
+  skipped: SkippedFile[];
+}
+
+/** A file of a planned tree: its digest and where a thread reads it (its facts served the plan). */
+export type PlannedFile = Omit<ScanFile, "facts">;
+
+/** Walks and plans a folder (`scanFolder`, and its planning thread). */
+export async function planFolder(walk: FolderWalk): Promise<PlannedFolder> {
+  const files: ScanFile[] = [];
+  const skipped = walkFiles(walk.target, walk.isDirectory, collectOptionsOf(walk), (file) => void files.push(scanFile(file, { absolute: file.absolute })));
+  const { planUnits } = await import("../engine/units.js");
+  const plan = planUnits(files.map((f) => f.facts));
+  return { plan, files: files.map(({ facts: _, ...file }) => file), skipped };
+}
+
+/**
  * Analyzes a whole tree: split into units (`planUnits`), each looked up in the cache by its key
  * (`unitKey`), the others analyzed on `jobs` threads, largest first, and stored. The result is
  * that of `analyze(files, options)`. Memory is that of the largest units in flight, not of the tree.
@@ -108,7 +139,12 @@ export async function scanTree(files: readonly ScanFile[], options: AnalyzeOptio
   const started = performance.now();
   const facts = files.map((f) => f.facts);
   // With threads, planning and what it allocates go to a thread of its own (see `onPlanThread`).
-  const plan = threaded(settings) ? await onPlanThread(facts) : (await import("../engine/units.js")).planUnits(facts);
+  const plan = threaded(settings) ? await onPlanThread<UnitPlan>({ facts }) : (await import("../engine/units.js")).planUnits(facts);
+  return scanPlanned(plan, files, options, settings, started);
+}
+
+/** The units of a planned tree, read back from the cache or analyzed (see `scanTree`). */
+async function scanPlanned(plan: UnitPlan, files: readonly PlannedFile[], options: AnalyzeOptions, settings: TreeScanSettings, started: number): Promise<TreeScanResult> {
   const byPath = new Map(files.map((f) => [f.path, f]));
   const wanted = options.only ? new Set(options.only) : undefined;
   const work = plan.units
@@ -201,18 +237,23 @@ function threaded(settings: TreeScanSettings): boolean {
 }
 
 /**
- * `planUnits` on a thread of its own, for scans that analyze on threads: planning a large tree
- * allocates some tens of megabytes (import maps, resolutions) that this thread's heap would keep
- * committed for the whole scan (measured over the bench tree: 115 -> 93 MB). The plan comes back
- * once the thread is gone, and its memory with it.
+ * Plans on a thread of its own (`plan-thread.ts`), for scans that analyze on threads: from the
+ * facts of a tree's files, or walking a folder itself. Reading every file and planning allocate
+ * some tens of megabytes that this thread's heap would keep committed for the whole scan
+ * (measured over the bench tree with the CLI loaded: the process held 108 MB when analysis
+ * started; walking and planning on a thread, 83-85 MB). The answer comes once the thread is gone,
+ * and its memory with it.
  */
-function onPlanThread(facts: FileFacts[]): Promise<UnitPlan> {
+function onPlanThread<T>(request: { facts: FileFacts[] } | { walk: FolderWalk }): Promise<T> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(PLAN_THREAD, { workerData: facts });
-    let plan: UnitPlan | undefined;
-    worker.once("message", (message: UnitPlan) => (plan = message));
+    const worker = new Worker(PLAN_THREAD, { workerData: request, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+    let answer: { plan?: T; error?: string } | undefined;
+    worker.once("message", (message: { plan?: T; error?: string }) => (answer = message));
     worker.once("error", (error) => reject(new Error(`planning the scan failed: ${error.message}`)));
-    worker.once("exit", () => (plan ? resolve(plan) : reject(new Error("planning the scan failed: its thread stopped without a plan"))));
+    worker.once("exit", () => {
+      if (answer?.plan !== undefined) resolve(answer.plan);
+      else reject(new Error(`planning the scan failed: ${answer?.error ?? "its thread stopped without a plan"}`));
+    });
   });
 }
 

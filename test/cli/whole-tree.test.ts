@@ -96,6 +96,10 @@ describe("mcp-review scan of a whole tree", () => {
   it("on threads, finds what it finds on the calling thread (the built CLI)", () => {
     for (let i = 0; i < 6; i++) write(`s${i}/server.ts`, SERVER), write(`s${i}/run.ts`, i % 2 ? HELPER : HELPER.replace("execSync(cmd)", '"ok"'));
     write("mcp.json", JSON.stringify({ mcpServers: { a: { command: "npx", args: ["-y", "some-server"] } } }));
+    // What the walk does not read, and what the engine cannot parse, are said either way.
+    write("node_modules/dep/run.ts", HELPER);
+    write("public/app.min.js", "var a=1;");
+    write("broken/server.ts", `${HELPER}export const = ;\n`);
     const cli = (jobs: string, env: Record<string, string> = {}) =>
       execFileSync(process.execPath, [join(ROOT, "dist/src/cli/main.js"), "scan", root, "--format", "json", "--fail-on", "none", "--jobs", jobs], { encoding: "utf8", env: { ...process.env, ...env } });
     const one = JSON.parse(cli("1"));
@@ -103,6 +107,9 @@ describe("mcp-review scan of a whole tree", () => {
     expect(one.findings.length).toBeGreaterThan(3);
     expect(two.findings).toEqual(one.findings);
     expect(two.stats.filesScanned).toBe(one.stats.filesScanned);
+    expect(one.stats.skipped).toEqual({ vendored: 1, minified: 1, "parse-error": 1 });
+    expect(two.stats.skipped).toEqual(one.stats.skipped);
+    expect(two.stats.skippedFiles).toEqual(one.stats.skippedFiles);
     // A memory budget no unit fits beside another: the second thread is let go and each unit runs alone, none lost.
     const alone = JSON.parse(cli("2", { SCAN_MEMORY_MB: "0.001" }));
     expect(alone.findings).toEqual(one.findings);
