@@ -290,9 +290,11 @@ export function onThreads<W extends { unit: AnalysisUnit }>(queue: readonly W[],
       threads.add(thread);
       return thread;
     };
+    /** Threads on their way out: the scan ends once they are gone, and their memory with them. */
+    const exits: Promise<number>[] = [];
     const retire = (thread: Thread) => {
       threads.delete(thread);
-      void thread.worker.terminate();
+      exits.push(thread.worker.terminate());
     };
     /** What the threads other than `except` hold or will need, together. */
     const besides = (except?: Thread) => {
@@ -344,7 +346,7 @@ export function onThreads<W extends { unit: AnalysisUnit }>(queue: readonly W[],
       }
       if (pending.length === 0) {
         for (const thread of [...threads]) if (thread.cost === undefined) retire(thread);
-        if (threads.size === 0) resolve(results);
+        if (threads.size === 0) void Promise.all(exits).then(() => resolve(results));
       }
     };
     schedule();
