@@ -259,10 +259,10 @@ function onPlanThread<T>(request: { facts: FileFacts[] } | { walk: FolderWalk })
 
 /**
  * Units analyzed on threads, in the order of `queue` (largest first), each on a thread whose
- * memory leaves room for it within `budget`. What a thread costs is what it holds (its engine, the heap and WebAssembly
- * memory its last units left, reported after each unit) or, while it analyzes a unit, what the
- * unit will need beside a fresh engine if that is more: V8 reuses the heap a thread holds, and the
- * parsers' memory never shrinks. A thread that holds much more than a fresh one after a unit is
+ * memory leaves room for it within `budget`. What a thread costs is what it holds (its engine,
+ * the heap and WebAssembly memory its last units left, reported after each unit) or, while it
+ * analyzes a unit, what the unit will need beside a fresh engine if that is more: V8 reuses the
+ * heap a thread holds, and the parsers' memory never shrinks. A thread that holds much more than a fresh one after a unit is
  * replaced (its memory goes with it). An idle thread takes the largest unit that fits beside the
  * others; when none does, it lets idle threads go to make room, takes any unit when it is alone,
  * or waits. Threads let go are started again when a unit fits beside those left: loading the
