@@ -15,11 +15,15 @@ export interface CallArgs {
 /** The arguments of a call, read once per call. */
 export const callArgs: (call: PyNode) => CallArgs = perNode(readCallArgs);
 
+/** What most calls have none of, shared: a call's arguments are kept for as long as its tree. */
+const NONE: readonly PyNode[] = Object.freeze([]);
+const NO_KEYWORDS: ReadonlyMap<string, PyNode> = new Map();
+
 function readCallArgs(call: PyNode): CallArgs {
   const positional: PyNode[] = [];
-  const keywords = new Map<string, PyNode>();
-  const listSplats: PyNode[] = [];
-  const dictSplats: PyNode[] = [];
+  let keywords: Map<string, PyNode> | undefined;
+  let listSplats: PyNode[] | undefined;
+  let dictSplats: PyNode[] | undefined;
   let splat = false;
   const list = call.childForFieldName("arguments");
   if (list?.type === "argument_list") {
@@ -30,15 +34,16 @@ function readCallArgs(call: PyNode): CallArgs {
       if (type === "keyword_argument") {
         const name = arg.childForFieldName("name")?.text;
         const value = arg.childForFieldName("value");
-        if (name && value) keywords.set(name, value);
+        if (name && value) (keywords ??= new Map()).set(name, value);
       } else if (type === "list_splat" || type === "dictionary_splat") {
         splat = true;
         const inner = arg.namedChildren[0];
-        if (inner) (type === "list_splat" ? listSplats : dictSplats).push(inner);
+        if (inner && type === "list_splat") (listSplats ??= []).push(inner);
+        else if (inner) (dictSplats ??= []).push(inner);
       } else positional.push(arg);
     }
   } else if (list) positional.push(list); // a generator expression
-  return { positional, keywords, splat, listSplats, dictSplats };
+  return { positional: positional.length > 0 ? positional : NONE, keywords: keywords ?? NO_KEYWORDS, splat, listSplats: listSplats ?? NONE, dictSplats: dictSplats ?? NONE };
 }
 
 /** The callee of a call (`subprocess.run` of `subprocess.run(cmd)`), read once per call: every rule asks it of every call. */
