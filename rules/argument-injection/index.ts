@@ -3,37 +3,17 @@ import { moduleRefOf } from "../../src/engine/imports.js";
 import { describeSources, type ToolHandler } from "../../src/engine/mcp.js";
 import type { Rule } from "../../src/engine/rule.js";
 import { argvElements } from "../../src/engine/argv.js";
-import { endMarkerOf, PROGRAM_OPTIONS, programOptions, wordRoles, type WordRole } from "../../src/engine/program-options.js";
+import { DANGEROUS_OPTIONS, endMarkerOf, programOptions, wordRoles, type WordRole } from "../../src/engine/program-options.js";
 import { NOT_AN_OPTION } from "../../src/engine/sanitizers.js";
 import { abbreviate, constantString, elided, followConst, propertyValue, unwrap, descendantsOfKind } from "../../src/engine/values.js";
-import { checkPython, MENTIONS_PY } from "./python.js";
+import { checkPython } from "./python.js";
+import { meta } from "./meta.js";
 
 const PROCESS_COMMANDS = new Set(["spawn", "spawnSync", "execFile", "execFileSync", "fork"]);
 const SHELL_PROGRAM = /^(?:\/(?:usr\/)?bin\/)?(?:sh|bash|zsh|dash|ksh|fish|cmd(?:\.exe)?|powershell(?:\.exe)?|pwsh)$/i;
 const SHELL_FLAG = /^(?:-c|\/c|-command)$/i;
-/** Options known to run a command or write a file when a value reaches them, by program (from the shared table). */
-export const DANGEROUS_OPTIONS: Record<string, string> = Object.fromEntries(
-  Object.entries(PROGRAM_OPTIONS).flatMap(([program, o]) => (o.dangerous ? [[program, o.dangerous]] : [])),
-);
-
 export const argumentInjection: Rule = {
-  meta: {
-    id: "argument-injection",
-    title: "Tool input can become an option of a program",
-    severity: "high",
-    cwe: "CWE-88",
-    confidence: "medium",
-    languages: ["typescript", "javascript", "python"],
-    references: [
-      "https://cwe.mitre.org/data/definitions/88.html",
-      "https://sonarsource.github.io/argument-injection-vectors/",
-      "https://nodejs.org/api/child_process.html#child_processexecfilefile-args-options-callback",
-    ],
-    description:
-      "An MCP handler passes tool input as an argument to execFile/spawn (or a Python subprocess argument list) without a shell, but with no `--` before it and nothing stopping it from starting with `-`. The program then reads it as an option: `--upload-pack=...` for git, `--pre=...` for rg, `-exec` for find run commands of the caller's choosing.",
-    mentions: /child_process|(?:^|[^.\w$])(?:exec|spawn)\w*\s*\(/,
-    mentionsPython: MENTIONS_PY,
-  },
+  meta,
   checkPython,
   check(ctx) {
     for (const call of descendantsOfKind(ctx.sourceFile, SyntaxKind.CallExpression)) {

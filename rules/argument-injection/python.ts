@@ -4,7 +4,7 @@ import { inputLabel } from "../../src/engine/python/describe.js";
 import type { PyNode } from "../../src/engine/python/parser.js";
 import { listElements } from "../../src/engine/python/pieces.js";
 import { abbreviatePy, callArgs, calleeOf, constantString, unwrapPy } from "../../src/engine/python/values.js";
-import { DANGEROUS_OPTIONS } from "./index.js";
+import { DANGEROUS_OPTIONS } from "../../src/engine/program-options.js";
 
 const ARGV_FUNCTIONS = new Set(["subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output", "subprocess.Popen"]);
 const EXEC_FUNCTIONS = new Set(["asyncio.create_subprocess_exec", "os.execv", "os.execvp", "os.execvpe", "os.spawnv", "os.spawnvp"]);

@@ -4,27 +4,11 @@ import { judgeListen, listenSites, type HostOutcome, type ListenSite } from "../
 import { whereIs } from "../../src/engine/cross-file.js";
 import type { Rule, RuleContext } from "../../src/engine/rule.js";
 import { abbreviate, elided, propertyName, unwrap, withoutComments } from "../../src/engine/values.js";
-import { checkPython, MENTIONS_PY } from "./python.js";
+import { checkPython } from "./python.js";
+import { meta } from "./meta.js";
 
 export const bindAllInterfaces: Rule = {
-  meta: {
-    id: "bind-all-interfaces",
-    title: "MCP server listens on all network interfaces",
-    severity: "high",
-    cwe: "CWE-1327",
-    confidence: "medium",
-    languages: ["typescript", "javascript", "python"],
-    references: [
-      "https://cwe.mitre.org/data/definitions/1327.html",
-      "https://nodejs.org/api/net.html#serverlistenport-host-backlog-callback",
-      "https://modelcontextprotocol.io/specification/2025-06-18/basic/transports#security-warning",
-      "https://www.backslash.security/blog/hundreds-of-mcp-servers-vulnerable-to-abuse",
-    ],
-    description:
-      "An MCP server over HTTP/SSE that listens on 0.0.0.0, ::, or on no explicit host (Node's default is every interface) can be reached by anyone on the same network — café Wi-Fi, an office LAN, other containers — who can then call its tools (\"NeighborJack\").",
-    mentions: /\.listen\s*\(|\bserve\s*\(/,
-    mentionsPython: MENTIONS_PY,
-  },
+  meta,
   checkPython,
   check(ctx) {
     if (!ctx.mcp.isMcpServer || isMcpClientOnly(ctx.sourceFile)) return;

@@ -3,30 +3,15 @@ import { moduleRefOf } from "../../src/engine/imports.js";
 import { describeSources } from "../../src/engine/mcp.js";
 import type { Rule } from "../../src/engine/rule.js";
 import { abbreviate, constantString, declarationOf, descendantsOfKind, unwrap } from "../../src/engine/values.js";
-import { checkPython, MENTIONS_PY } from "./python.js";
+import { checkPython } from "./python.js";
+import { meta } from "./meta.js";
 
 /** Callee names worth resolving: the rest of a file's calls are skipped before any symbol lookup. */
 const CODE_RUNNERS = new Set(["eval", "Function", "setTimeout", "setInterval", "runInNewContext", "runInThisContext", "runInContext", "compileFunction", "Script", "SourceTextModule"]);
 const VM_FUNCTIONS = new Set(["runInNewContext", "runInThisContext", "runInContext", "compileFunction", "Script", "SourceTextModule"]);
 
 export const codeInjection: Rule = {
-  meta: {
-    id: "code-injection",
-    title: "Tool input is run as code",
-    severity: "critical",
-    cwe: "CWE-95",
-    confidence: "high",
-    languages: ["typescript", "javascript", "python"],
-    references: [
-      "https://cwe.mitre.org/data/definitions/95.html",
-      "https://nodejs.org/api/vm.html#vm-executing-javascript",
-      "https://owasp.org/www-community/attacks/Code_Injection",
-    ],
-    description:
-      "An MCP handler evaluates tool input as code: eval, new Function, the vm module (which is not a security sandbox), or setTimeout with a string; in Python eval, exec or compile. Whoever controls the tool arguments — the model, or a prompt injection it read — runs arbitrary JavaScript with the server's privileges.",
-    mentions: /\beval\s*\(|\bFunction\s*\(|\bvm\b|runIn\w*Context|compileFunction|set(?:Timeout|Interval)\s*\(\s*[`"'\w]/,
-    mentionsPython: MENTIONS_PY,
-  },
+  meta,
   checkPython,
   check(ctx) {
     const sinks: { node: CallExpression | NewExpression; code: Node; what: string }[] = [];

@@ -5,7 +5,8 @@ import { describeSources } from "../../src/engine/mcp.js";
 import { SHELL_QUOTING, WEB_URL_SCHEME } from "../../src/engine/sanitizers.js";
 import { abbreviate, constantString, elided, followConst, propertyValue, unwrap, descendantsOfKind, withoutComments } from "../../src/engine/values.js";
 import { commandPieces, toArgv } from "./remediation.js";
-import { checkPython, MENTIONS_PY } from "./python.js";
+import { checkPython } from "./python.js";
+import { meta } from "./meta.js";
 
 const SHELL_COMMANDS = new Set(["exec", "execSync"]);
 const PROCESS_COMMANDS = new Set(["spawn", "spawnSync", "execFile", "execFileSync"]);
@@ -13,24 +14,7 @@ const SHELL_PROGRAM = /^(?:\/(?:usr\/)?bin\/)?(?:sh|bash|zsh|dash|ksh|fish|cmd(?
 const SHELL_FLAG = /^(?:-c|\/c|-command)$/i;
 
 export const commandInjection: Rule = {
-  meta: {
-    id: "command-injection",
-    title: "Tool input reaches a shell command",
-    severity: "high",
-    cwe: "CWE-78",
-    confidence: "high",
-    languages: ["typescript", "javascript", "python"],
-    references: [
-      "https://cwe.mitre.org/data/definitions/78.html",
-      "https://nodejs.org/api/child_process.html#spawning-shell-commands",
-      "https://owasp.org/www-community/attacks/Command_Injection",
-      "https://modelcontextprotocol.io/specification/2025-06-18/basic/security_best_practices",
-    ],
-    description:
-      "An MCP tool handler passes its input to a function that runs a shell (child_process exec, execSync, spawn with shell: true, sh -c; Python subprocess with shell=True, os.system, os.popen). The model chooses tool arguments, and a prompt injection in anything it reads can choose them too: shell syntax in the argument runs arbitrary commands with the server's privileges. The `open` package and Electron's `shell.openExternal` are command sinks too, and in MCP client code the remote server's OAuth authorization URL and requests are input (CVE-2025-6514).",
-    mentions: /child_process|(?:^|[^.\w$])(?:exec|spawn)\w*\s*\(|["'`](?:-c|\/c)["'`]|["'](?:open|opn|better-opn|electron)["']/,
-    mentionsPython: MENTIONS_PY,
-  },
+  meta,
   checkPython,
   check(ctx) {
     for (const call of descendantsOfKind(ctx.sourceFile, SyntaxKind.CallExpression)) {

@@ -1,4 +1,4 @@
-import { splitCommand } from "../../src/engine/argv.js";
+import { splitCommand } from "../../src/engine/split-command.js";
 import type { PythonRuleContext } from "../../src/engine/python/context.js";
 import { toolsLabel as inputLabel } from "../../src/engine/python/describe.js";
 import type { PyNode } from "../../src/engine/python/parser.js";

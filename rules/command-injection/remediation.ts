@@ -1,5 +1,5 @@
 import { Node, SyntaxKind } from "ts-morph";
-import { splitCommand, type CommandPiece } from "../../src/engine/argv.js";
+import { splitCommand, type CommandPiece } from "../../src/engine/split-command.js";
 import { constInitializer, declarationOf, unwrap } from "../../src/engine/values.js";
 
 type Piece = CommandPiece<Node>;

@@ -3,7 +3,8 @@ import { mcpEndpoints } from "../../src/engine/http.js";
 import { headerChecks, type SelfComparison } from "../../src/engine/origin.js";
 import type { Rule, RuleContext } from "../../src/engine/rule.js";
 import { abbreviate, constantString, descendantsOfKind, propertyName, propertyValue, unwrap } from "../../src/engine/values.js";
-import { checkPython, MENTIONS_PY } from "./python.js";
+import { checkPython } from "./python.js";
+import { meta } from "./meta.js";
 
 const TRANSPORTS = /^(?:\w+\.)?(?:StreamableHTTPServerTransport|SSEServerTransport|WebStandardStreamableHTTPServerTransport)$/;
 /** Host validation by the SDK: its middleware or its express app factory. Hand-written checks are judged by headerChecks. */
@@ -12,23 +13,7 @@ const SDK_VALIDATION = /\b(?:hostHeaderValidation|localhostHostValidation|create
 const PROTECTION_OPTION = /dns[-_]?rebinding|host[-_]?(?:header[-_]?)?(?:validation|check)|origin[-_]?(?:validation|check)/i;
 
 export const dnsRebinding: Rule = {
-  meta: {
-    id: "dns-rebinding",
-    title: "MCP HTTP transport without DNS-rebinding protection",
-    severity: "high",
-    cwe: "CWE-346",
-    confidence: "medium",
-    languages: ["typescript", "javascript", "python"],
-    references: [
-      "https://cwe.mitre.org/data/definitions/346.html",
-      "https://modelcontextprotocol.io/specification/2025-06-18/basic/transports#security-warning",
-      "https://github.com/modelcontextprotocol/typescript-sdk/security/advisories/GHSA-w48q-cv73-mx4w",
-    ],
-    description:
-      "A Streamable HTTP or SSE MCP transport with no Host/Origin validation and no authentication: a web page the user visits can rebind its own domain name to 127.0.0.1 and call the local server's tools from the browser. The MCP specification requires servers to validate the Origin header. An Origin check that compares the Origin with the request's own Host header, and transport code whose protection defaults to off, validate nothing either.",
-    mentions: /StreamableHTTPServerTransport|SSEServerTransport|DnsRebinding/,
-    mentionsPython: MENTIONS_PY,
-  },
+  meta,
   checkPython,
   check(ctx) {
     checkProtectionDefaults(ctx);

@@ -2,35 +2,19 @@ import { Node, SyntaxKind, ts } from "ts-morph";
 import { looksLikeSecret } from "../../src/engine/config/index.js";
 import type { Rule } from "../../src/engine/rule.js";
 import { descendantsOfKindWhere, propertyName } from "../../src/engine/values.js";
-import { checkPython, MENTIONS_PY } from "./python.js";
+import { checkPython } from "./python.js";
 import { verifiableCredential } from "./verifiable.js";
+import { meta } from "./meta.js";
+import { secretKind } from "./secret-kind.js";
 
 /** Shorter literals are never reported. */
 const MIN_SECRET_LENGTH = 16;
 
-/** Names whose value is a credential. Stricter than the config rule's: code has `author`, `authUrl`, `tokenizer`. */
-const SECRET_NAME = /(?:token|secret|passw(?:or)?d|^pwd$|api[_-]?key|apikey|access[_-]?key|private[_-]?key|client[_-]?secret|credential|^auth$|authorization|bearer)(?!izer|s?(?:url|uri|path|file|endpoint|header|name|type|count|length|limit|regex|pattern|env|var|key_?name)\b)/i;
 /** A PEM private key with its body: a bare header is a parser's constant, not a key. */
 const PRIVATE_KEY = /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----(?:\\n|\s)*[A-Za-z0-9+/=]{40,}/;
 
 export const hardcodedSecret: Rule = {
-  meta: {
-    id: "hardcoded-secret",
-    title: "Secret written into server code",
-    severity: "high",
-    cwe: "CWE-798",
-    confidence: "medium",
-    languages: ["typescript", "javascript", "python"],
-    references: [
-      "https://cwe.mitre.org/data/definitions/798.html",
-      "https://docs.github.com/en/code-security/secret-scanning/introduction/supported-secret-scanning-patterns",
-      "https://cheatsheetseries.owasp.org/cheatsheets/Secrets_Management_Cheat_Sheet.html",
-    ],
-    description:
-      "A token, API key, private key or password written literally in server code is readable by everyone who can read the repository, its forks and its published package, and cannot be rotated without a release. MCP servers often hold exactly these: GitHub, OpenAI, Anthropic, Slack, AWS and database credentials.",
-    mentions: /gh[pousr]_|github_pat_|\bsk-|\b(?:AKIA|ASIA)[0-9A-Z]{16}|xox[abposr]-|_live_|glpat-|AIza|PRIVATE KEY|:\/\/[^\s:@/"'`]+:[^\s@/"'`]+@|(?:token|secret|passw|pwd|api[_-]?key|apikey|access[_-]?key|credential|auth|bearer)\w*["']?\s*[:=]\s*["'`]/i,
-    mentionsPython: MENTIONS_PY,
-  },
+  meta,
   checkPython,
   check(ctx) {
     // Test code holds fake credentials on purpose: there, only a verifiable one is reported.
@@ -77,28 +61,6 @@ export const hardcodedSecret: Rule = {
     }
   },
 };
-
-export function secretKind(value: string, name: string | undefined): string | undefined {
-  const match = looksLikeSecret(value, name && SECRET_NAME.test(name) ? name : "");
-  // Documented sample credentials (AWS's AKIAIOSFODNN7EXAMPLE) and redacted values are not secrets.
-  if (!match || /example|redacted|x{6,}|\*{4,}/i.test(value)) return undefined;
-  // A regular expression's source (`[A-Za-z0-9._~+/-]+=*`) is a pattern for tokens, not one.
-  if (match.kind === "credential" && /[[\](){}\\|\s]/.test(value)) return undefined;
-  // client_secret_basic, bearer_token_header: a name of a method or field, not a value.
-  if (match.kind === "credential" && (/^[a-z]+(?:[_-][a-z]+)+$/.test(value) || /(?:method|mode|type|scheme|style|kind|format)s?$/i.test(name ?? ""))) return undefined;
-  // A URL, a path (`/rest/oauth2/token`, `api/v1/keys`) or a constant's name is where a secret is found, not one.
-  if (match.kind === "credential" && (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) || isPath(value) || /^[A-Z_]+$/.test(value))) return undefined;
-  return match.kind;
-}
-
-/**
- * A path of words (`/rest/oauth2/latest/token`), not base64 that happens to hold slashes: no
- * segment mixes cases the way random text does (`wJalrXUtnFEMI/K7MDENG/bPxRfiCY`).
- */
-function isPath(value: string): boolean {
-  if (!/^\/?[\w.-]+\/[\w./-]+$/.test(value)) return false;
-  return value.split("/").every((segment) => (segment.match(/[A-Z]/g)?.length ?? 0) < 2 || !/[a-z]/.test(segment));
-}
 
 /** The variable, property or parameter the literal is the value of. */
 function nameOf(literal: Node): string | undefined {

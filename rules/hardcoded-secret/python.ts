@@ -1,7 +1,7 @@
 import type { PythonRuleContext } from "../../src/engine/python/context.js";
 import type { PyNode } from "../../src/engine/python/parser.js";
 import { stringLiteral } from "../../src/engine/python/values.js";
-import { secretKind } from "./index.js";
+import { secretKind } from "./secret-kind.js";
 import { verifiableCredential } from "./verifiable.js";
 
 const PRIVATE_KEY = /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----/;

@@ -5,7 +5,8 @@ import type { Rule, RuleContext } from "../../src/engine/rule.js";
 import { CONTAINMENT_HELPER, PATH_CONTAINMENT } from "../../src/engine/sanitizers.js";
 import { isFunctionLike } from "../../src/engine/taint.js";
 import { abbreviate, constantString, constInitializer, declarationOf, descendantsOfKind, unwrap } from "../../src/engine/values.js";
-import { checkPython, MENTIONS_PY } from "./python.js";
+import { checkPython } from "./python.js";
+import { meta } from "./meta.js";
 
 const FS_MODULES = new Set(["fs", "fs/promises", "fs-extra", "graceful-fs"]);
 /** fs functions, and which of their arguments are paths. */
@@ -26,24 +27,7 @@ const WRITES = /write|append|rm|unlink|rename|copy|cp\b|mkdir|chmod|chown|trunca
 const ROOT_NAME = /root|dir|base|allowed|home|workspace|folder|sandbox|prefix|cwd/i;
 
 export const pathTraversal: Rule = {
-  meta: {
-    id: "path-traversal",
-    title: "Tool input chooses a file path outside the allowed directory",
-    severity: "high",
-    cwe: "CWE-22",
-    confidence: "high",
-    languages: ["typescript", "javascript", "python"],
-    references: [
-      "https://cwe.mitre.org/data/definitions/22.html",
-      "https://github.com/modelcontextprotocol/servers/security/advisories/GHSA-hc55-p739-j48w",
-      "https://nodejs.org/api/path.html#pathrelativefrom-to",
-      "https://owasp.org/www-community/attacks/Path_Traversal",
-    ],
-    description:
-      "An MCP handler passes tool, resource or prompt input to a filesystem call without checking that the resolved path stays inside the directory the server is meant to expose. `../`, an absolute path or a symlink then reads or writes any file the server can reach: SSH keys, cloud credentials, other MCP servers' configs. A prefix check without a separator (`full.startsWith(root)`) lets `/data-evil` pass for `/data`. A validator that checks the unresolved path when `realpath` fails (a new file) lets a symlinked directory redirect writes.",
-    mentions: /\bfs\b|fs-extra|graceful-fs|sendFile|\.startsWith\(\s*[\w.]*(?:root|dir|base|allowed|home|workspace|folder|sandbox|prefix)/i,
-    mentionsPython: MENTIONS_PY,
-  },
+  meta,
   checkPython,
   check(ctx) {
     checkUnresolvedFallbacks(ctx);

@@ -2,7 +2,8 @@ import { Node, SyntaxKind, type CallExpression } from "ts-morph";
 import { describeSources, type ToolHandler } from "../../src/engine/mcp.js";
 import type { Rule, RuleContext } from "../../src/engine/rule.js";
 import { abbreviate, constantString, declarationOf, descendantsOfKind, unwrap, withoutComments } from "../../src/engine/values.js";
-import { checkPython, MENTIONS_PY } from "./python.js";
+import { checkPython } from "./python.js";
+import { meta } from "./meta.js";
 
 const QUERY_METHODS = new Set([
   "query", "execute", "exec", "prepare", "raw", "all", "get", "run", "each", "unsafe", "whereRaw", "orderByRaw",
@@ -14,24 +15,7 @@ const DB_RECEIVER = /(?:^|\.|_)(?:db|database|sql|sqlite|conn|connection|client|
 const SQL_TEXT = /\b(?:select\s[\s\S]*\bfrom|insert\s+into|update\s+\S+\s+set|delete\s+from|create\s+(?:table|index|view)|drop\s+(?:table|index|view)|alter\s+table|pragma|where|order\s+by)\b/i;
 
 export const sqlInjection: Rule = {
-  meta: {
-    id: "sql-injection",
-    title: "Tool input is concatenated into SQL",
-    severity: "high",
-    cwe: "CWE-89",
-    confidence: "high",
-    languages: ["typescript", "javascript", "python"],
-    references: [
-      "https://cwe.mitre.org/data/definitions/89.html",
-      "https://cheatsheetseries.owasp.org/cheatsheets/Query_Parameterization_Cheat_Sheet.html",
-      "https://owasp.org/www-community/attacks/SQL_Injection",
-    ],
-    description:
-      "An MCP handler builds an SQL statement from tool input by concatenation, a template literal or a Python f-string or `%` and runs it (query, execute, prepare, all, run, knex.raw, $queryRawUnsafe). Quotes in the input end the string literal, so the caller reads or changes any table the server's database user can reach.",
-    // Linear on any text: `\w+Raw` backtracks quadratically over minified code (46 s on node_modules).
-    mentions: /\bselect\s+(?:\*|[\w"`.]+)|\binsert\s+into\b|\bdelete\s+from\b|\bupdate\s+[\w"`.]+\s+set\b|\b(?:create|drop|alter)\s+table\b|\$(?:query|execute)RawUnsafe|Raw\s*\(|\b(?:knex|sequelize|prisma|sqlite3?|mysql2?|pg|postgres|database|db|pool)\b/i,
-    mentionsPython: MENTIONS_PY,
-  },
+  meta,
   checkPython,
   check(ctx) {
     for (const call of descendantsOfKind(ctx.sourceFile, SyntaxKind.CallExpression)) {

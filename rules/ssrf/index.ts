@@ -5,7 +5,8 @@ import type { Rule } from "../../src/engine/rule.js";
 import { URL_HOST_ALLOWLIST } from "../../src/engine/sanitizers.js";
 import type { Sanitizer } from "../../src/engine/taint.js";
 import { abbreviate, elided, constantString, declarationOf, propertyValue, unwrap, descendantsOfKind } from "../../src/engine/values.js";
-import { checkPython, MENTIONS_PY } from "./python.js";
+import { checkPython } from "./python.js";
+import { meta } from "./meta.js";
 
 const HTTP_MODULES = new Set(["axios", "got", "got-scraping", "node-fetch", "undici", "ky", "superagent", "needle", "request", "cross-fetch", "isomorphic-fetch", "make-fetch-happen"]);
 /** Methods that derive a configured client from a module's default one: `axios.create()`, `got.extend()`. */
@@ -23,24 +24,7 @@ const FIXED_HOST = /^[a-z][a-z0-9+.-]*:\/\/[^/?#${}]+[/?#]/i;
 const FIXED_HOST_OR_ALLOWLIST: Sanitizer = { ...URL_HOST_ALLOWLIST, safeValue: (expr) => hasFixedHost(expr), safePrefix: (prefix) => FIXED_HOST.test(prefix) };
 
 export const ssrf: Rule = {
-  meta: {
-    id: "ssrf",
-    title: "Tool input chooses the URL of a server-side request",
-    severity: "high",
-    cwe: "CWE-918",
-    confidence: "high",
-    languages: ["typescript", "javascript", "python"],
-    references: [
-      "https://cwe.mitre.org/data/definitions/918.html",
-      "https://owasp.org/www-community/attacks/Server_Side_Request_Forgery",
-      "https://cheatsheetseries.owasp.org/cheatsheets/Server_Side_Request_Forgery_Prevention_Cheat_Sheet.html",
-      "https://modelcontextprotocol.io/specification/2025-06-18/basic/security_best_practices",
-    ],
-    description:
-      "An MCP handler sends a request to a URL that tool input chooses (fetch, axios, got, http.request; requests, httpx, urllib, aiohttp) with no host allowlist. The server then reaches what the caller cannot: cloud metadata endpoints (169.254.169.254), localhost admin ports, the internal network, and returns the answer to the model.",
-    mentions: /\bfetch\b|axios|\bgot\b|undici|\bky\b|superagent|needle|https?\.(?:get|request)|\brequest\(/,
-    mentionsPython: MENTIONS_PY,
-  },
+  meta,
   checkPython,
   check(ctx) {
     for (const call of descendantsOfKind(ctx.sourceFile, SyntaxKind.CallExpression)) {

@@ -1,7 +1,8 @@
 import { Node, SyntaxKind } from "ts-morph";
 import type { Rule } from "../../src/engine/rule.js";
 import { abbreviate, constantString, descendantsOfKind, propertyName, unwrap } from "../../src/engine/values.js";
-import { checkPython, MENTIONS_PY } from "./python.js";
+import { checkPython } from "./python.js";
+import { meta } from "./meta.js";
 
 /** Options that switch certificate checks off when false. */
 const VERIFY_OPTIONS = new Set(["rejectUnauthorized", "strictSSL", "verifySSL", "sslVerify", "verify"]);
@@ -9,23 +10,7 @@ const VERIFY_OPTIONS = new Set(["rejectUnauthorized", "strictSSL", "verifySSL", 
 const INSECURE_OPTIONS = new Set(["insecure", "insecureSkipVerify", "allowInsecure", "ignoreHTTPSErrors", "skipTlsVerify", "skipSslVerify"]);
 
 export const tlsVerificationDisabled: Rule = {
-  meta: {
-    id: "tls-verification-disabled",
-    title: "TLS certificate verification is turned off",
-    severity: "high",
-    cwe: "CWE-295",
-    confidence: "high",
-    languages: ["typescript", "javascript", "python"],
-    references: [
-      "https://cwe.mitre.org/data/definitions/295.html",
-      "https://nodejs.org/api/tls.html#tlsconnectoptions-callback",
-      "https://nodejs.org/api/cli.html#node_tls_reject_unauthorizedvalue",
-    ],
-    description:
-      "`rejectUnauthorized: false`, `NODE_TLS_REJECT_UNAUTHORIZED=0` or a `checkServerIdentity` that accepts everything makes HTTPS accept any certificate. Anyone on the network path can then read and change the server's traffic, including the API tokens it sends upstream and the data it hands to the model.",
-    mentions: /rejectUnauthorized|NODE_TLS_REJECT_UNAUTHORIZED|strictSSL|checkServerIdentity|insecure|verifySSL|sslVerify|ignoreHTTPSErrors/i,
-    mentionsPython: MENTIONS_PY,
-  },
+  meta,
   checkPython,
   check(ctx) {
         for (const prop of descendantsOfKind(ctx.sourceFile, SyntaxKind.PropertyAssignment)) {

@@ -1,7 +1,9 @@
 import { Node, SyntaxKind } from "ts-morph";
 import type { Rule, RuleContext } from "../../src/engine/rule.js";
 import { abbreviate, declarationOf, descendantsOfKind, propertyName, unwrap } from "../../src/engine/values.js";
-import { checkPython, MENTIONS_PY } from "./python.js";
+import { checkPython } from "./python.js";
+import { meta } from "./meta.js";
+import { passthroughMessage } from "./message.js";
 
 /** The client's credential as the server received it. */
 const INCOMING =
@@ -10,24 +12,7 @@ const INCOMING =
 const INCOMING_HEADERS = /^(?:req|request|c\.req|ctx\.request|ctx\.req|extra\.requestInfo)\s*(?:\?\.|\.)\s*headers$/;
 
 export const tokenPassthrough: Rule = {
-  meta: {
-    id: "token-passthrough",
-    title: "The client's token is passed through to another service",
-    severity: "high",
-    cwe: "CWE-441",
-    confidence: "medium",
-    languages: ["typescript", "javascript", "python"],
-    references: [
-      "https://cwe.mitre.org/data/definitions/441.html",
-      "https://modelcontextprotocol.io/specification/2025-06-18/basic/security_best_practices#token-passthrough",
-      "https://modelcontextprotocol.io/specification/2025-06-18/basic/authorization#access-token-privilege-restriction",
-      "https://datatracker.ietf.org/doc/html/rfc8693",
-    ],
-    description:
-      "An MCP server forwards the Authorization token its client sent (or the whole incoming header set) to an upstream API. The MCP specification forbids this: the token was issued for the MCP server, the upstream cannot tell who is really calling, audit trails and rate limits break, and a stolen token opens every service that accepts it.",
-    mentions: /authorization|authInfo|headers/i,
-    mentionsPython: MENTIONS_PY,
-  },
+  meta,
   checkPython,
   check(ctx) {
     if (!ctx.mcp.isMcpServer) return;
@@ -50,11 +35,6 @@ export const tokenPassthrough: Rule = {
     }
   },
 };
-
-/** What a token handed on means, the same in both languages. */
-export function passthroughMessage(what: string): string {
-  return `${what} to another service. The token was issued for this MCP server; passing it through lets the upstream be called with the user's authority by whoever holds it, bypasses the upstream's own audience checks and rate limits, and leaves no trace of which client really acted. The MCP specification forbids token passthrough.`;
-}
 
 function report(ctx: RuleContext, node: Node, what: string): void {
   ctx.report({

@@ -1,7 +1,7 @@
 import type { PythonRuleContext } from "../../src/engine/python/context.js";
 import type { PyNode } from "../../src/engine/python/parser.js";
 import { abbreviatePy, callArgs, calleeOf, constantString, enclosingFunction, unwrapPy } from "../../src/engine/python/values.js";
-import { passthroughMessage } from "./index.js";
+import { passthroughMessage } from "./message.js";
 
 /** Text pre-filter: the incoming Authorization header, a verified access token, or the incoming header set. */
 export const MENTIONS_PY = /authorization|get_access_token|get_http_headers|\.headers\b/i;

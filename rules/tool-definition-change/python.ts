@@ -1,5 +1,14 @@
 import type { Span } from "../../src/engine/config/index.js";
-import type { Definition } from "./index.js";
+import type { TextRuleContext } from "../../src/engine/rule.js";
+import { compareTools, type Definition } from "./compare.js";
+
+/** The Python check, on the text of both versions: a changed tool definition, found by `compareTools`. */
+export function checkText(ctx: TextRuleContext): void {
+  if (ctx.language !== "python" || ctx.base === undefined) return;
+  for (const change of compareTools(pythonToolDefinitions(ctx.base), pythonToolDefinitions(ctx.text))) {
+    ctx.report({ offset: change.at.offset, length: change.at.length, severity: change.severity, message: change.message, remediation: change.remediation });
+  }
+}
 
 const TOOL_DECORATOR = /^[ \t]*@[\w.]*\btool\s*\(/gm;
 /** No server defines more tools than this in one file; the cap bounds the work on hostile input. */

@@ -2,7 +2,7 @@ import type { PythonRuleContext } from "../../src/engine/python/context.js";
 import type { PyNode } from "../../src/engine/python/parser.js";
 import { stringPieces } from "../../src/engine/python/pieces.js";
 import { callArgs, calleeOf, constantString, unwrapPy } from "../../src/engine/python/values.js";
-import { poisoningMessage, poisoningReasons, POISONING_REMEDIATION } from "./index.js";
+import { poisoningMessage, poisoningReasons, POISONING_REMEDIATION } from "./reasons.js";
 
 /** Text pre-filter: FastMCP and low-level servers both import from `mcp` or `fastmcp`. */
 export const MENTIONS_PY = /\b(?:mcp|fastmcp)\b/;

@@ -100,3 +100,8 @@ function takesNext(known: ProgramOptions | undefined, option: string): boolean {
   if (option.includes("=")) return false;
   return !!known && (known.takesValue.has(option) || option in (known.dangerousValues ?? {}));
 }
+
+/** Options known to run a command or write a file when a value reaches them, by program (from `PROGRAM_OPTIONS`). */
+export const DANGEROUS_OPTIONS: Record<string, string> = Object.fromEntries(
+  Object.entries(PROGRAM_OPTIONS).flatMap(([program, o]) => (o.dangerous ? [[program, o.dangerous]] : [])),
+);
