@@ -50,3 +50,11 @@ export function isProjectConfig(path: string): boolean {
 export function isAnalyzable(path: string): boolean {
   return languageOf(path) !== undefined || isProjectConfig(path);
 }
+
+/** Whether `analyze` needs its TypeScript side for these paths: one of them is TypeScript or JavaScript. */
+export function needsScripts(paths: readonly string[]): boolean {
+  return paths.some((path) => {
+    const language = languageOf(path);
+    return language === "typescript" || language === "javascript";
+  });
+}

@@ -65,7 +65,7 @@ export async function analyzeBaselineCached(files: readonly SourceInput[], head:
   const request = baselineRequest(files, head, diff);
   if (!request) return undefined;
   const started = performance.now();
-  const before = await scanTree(request.files.map((f) => scanFile(f)), { ...options, only: request.only, onlyRules: request.onlyRules }, { jobs: 1, cache });
+  const before = await scanTree(request.files.map((f) => scanFile(f)), { ...options, only: request.only, onlyRules: request.onlyRules }, { jobs: 0, cache });
   return {
     fingerprints: [...before.findings, ...before.suppressed.map((s) => s.finding)].map((f) => f.fingerprint),
     durationMs: Math.round(performance.now() - started),

@@ -5,6 +5,7 @@ import { collectOptionsOf, walkFiles, type FolderWalk } from "../cli/collect-fil
 import { emptyResult, mergeResults } from "../engine/results.js";
 import type { AnalysisResult, AnalyzeOptions, SkippedFile, SourceInput, TreeFacts } from "../engine/types.js";
 import { factsOf, type FileFacts } from "../engine/file-facts.js";
+import { needsScripts } from "../engine/language.js";
 import type { AnalysisUnit, UnitPlan } from "../engine/units.js";
 import { contentDigest, optionsDigest, unitKey } from "./digest.js";
 import { engineVersion } from "./engine-version.js";
@@ -43,7 +44,11 @@ export interface ScanProgress {
 }
 
 export interface TreeScanSettings {
-  /** Threads that analyze units; 1 analyzes on the calling thread. */
+  /**
+   * Threads that analyze units. 0 analyzes on the calling thread, whose memory nothing bounds (V8
+   * grows a heap it is not told to keep small: 1.4 GB over the bench tree against 0.4 GB on one
+   * thread); for callers that already run on a thread of their own, over a few files.
+   */
   jobs: number;
   cache?: ResultCache;
   onProgress?: (progress: ScanProgress) => void;
@@ -57,18 +62,14 @@ export interface TreeScanResult extends AnalysisResult {
 
 const MB = 1024 * 1024;
 /**
- * A thread that holds this much more than a fresh one after a unit is replaced: V8 keeps the heap
- * a large unit grew, and the parsers' WebAssembly memory never shrinks. Loading the engine again
- * costs about a second of CPU, so only after large units: at 64 MB more, threads were replaced
- * 10 to 18 times over the bench tree and the scan took 40 % longer.
+ * A thread that holds this much more than a fresh one of its kind after a unit is replaced: V8
+ * keeps the heap a large unit grew, and the parsers' WebAssembly memory never shrinks. Loading the
+ * TypeScript engine again costs about a second of CPU, so only after large units (at 64 MB more,
+ * threads were replaced 10 to 18 times over the bench tree and the scan took 40 % longer); loading
+ * the Python side costs a quarter of that, and a thread that analyzed Python units holds 30-60 MB
+ * more after each large one than the unit needed on a fresh thread.
  */
-const REPLACE_ABOVE_BYTES = 128 * MB;
-/**
- * What a thread holds beside the heap and WebAssembly memory it reports: the memory V8 allocated
- * outside its heap while compiling and collecting (about 36 MB at its peak, which the allocator
- * keeps), its stacks. Measured as the resident memory a thread holds beyond what it reports.
- */
-const THREAD_NATIVE_BYTES = 32 * MB;
+const REPLACE_ABOVE_BYTES = { scripts: 128 * MB, scriptless: 96 * MB } as const;
 /**
  * The young generation of a scan thread's heap (V8's default grows it to 48 MB): where the engine's
  * short-lived objects are collected. A small one is collected more often and holds less; this
@@ -77,17 +78,19 @@ const THREAD_NATIVE_BYTES = 32 * MB;
  */
 const YOUNG_GENERATION_MB = 6;
 /**
- * What a scan thread holds with the engine loaded and no unit: the TypeScript compiler, ts-morph,
- * the rules and the Python parser (measured: about 100 MB of resident memory a thread).
+ * What a fresh scan thread holds, by the units it takes (see `onThreads`): with TypeScript or
+ * JavaScript files, the TypeScript compiler, ts-morph and the rules (measured: 75-81 MB of resident
+ * memory after a tiny unit); without, the Python parser and the rules' Python side (23 MB).
  */
-export const THREAD_BYTES = 100 * MB;
+export const THREAD_BYTES = { scripts: 80 * MB, scriptless: 30 * MB } as const;
 /**
  * What a scan's threads may hold together, engines included (see `onThreads`): with the calling
- * thread (about 85 MB with the CLI loaded), a scan stays under 400 MB unless one unit alone needs
- * more. A thread between units holds 130-170 MB, so on this budget a second thread runs beside the
- * first only for small units. `SCAN_MEMORY_MB` sets it for the CLI.
+ * thread (about 85 MB with the CLI loaded) and what the estimates miss, a scan stays under 400 MB
+ * unless one unit alone needs more. Over the bench tree, two runs each: 240 MB 375-378 MB at the
+ * peak, 260-280 MB 394-407 MB, 320 MB 418-451 MB, for about the same time on 2 cores (two
+ * analyses side by side run at about half speed each). `SCAN_MEMORY_MB` sets it for the CLI.
  */
-export const MEMORY_BUDGET_BYTES = 320 * MB;
+export const MEMORY_BUDGET_BYTES = 240 * MB;
 
 /** A file to scan from its text: its facts and digest are read now; `keepText` keeps the text to hand to a thread. */
 export function scanFile(file: SourceInput, where: { absolute?: string; keepText?: boolean } = {}): ScanFile {
@@ -195,12 +198,14 @@ async function scanPlanned(plan: UnitPlan, files: readonly PlannedFile[], option
     });
 
   if (!threaded(settings) || misses.length <= 1) {
-    // The engine is loaded only where it runs: with threads, this thread only plans and merges.
-    const { analyzeUnit } = await import("../engine/analyze-units.js");
+    // The engine is loaded only where it runs (with threads, this thread only plans and merges),
+    // and its TypeScript side only for units that have TypeScript or JavaScript files.
+    const { analyzeUnit } = await import("../engine/analyze-unit.js");
+    const scripts = misses.some((w) => needsScripts(w.unit.files)) ? (await import("../engine/analyze.js")).analyze : undefined;
     for (const w of misses) {
       report(w.unit);
       const sources = new Map(unitFiles(w.unit).map((f) => [f.path, { path: f.path, content: f.content ?? readFileSync(f.absolute!, "utf8"), ...(f.base !== undefined ? { base: f.base } : {}) }]));
-      const result = analyzeUnit(w.unit, (p) => sources.get(p)!, options, plan.tree) ?? emptyResult();
+      const result = analyzeUnit(w.unit, (p) => sources.get(p)!, options, plan.tree, scripts) ?? emptyResult();
       const digests = Object.fromEntries([...sources.values()].map((s) => [s.path, contentDigest(s.content, s.base)]));
       results.push(result);
       store(w, result, digests);
@@ -233,7 +238,7 @@ const PLAN_THREAD = new URL("./plan-thread.js", import.meta.url);
 
 /** Whether a scan analyzes on threads: run from the TypeScript sources (tests), there is no thread script and the calling thread does it all. */
 function threaded(settings: TreeScanSettings): boolean {
-  return settings.jobs > 1 && existsSync(fileURLToPath(UNIT_THREAD));
+  return settings.jobs >= 1 && existsSync(fileURLToPath(UNIT_THREAD));
 }
 
 /**
@@ -259,14 +264,17 @@ function onPlanThread<T>(request: { facts: FileFacts[] } | { walk: FolderWalk })
 
 /**
  * Units analyzed on threads, in the order of `queue` (largest first), each on a thread whose
- * memory leaves room for it within `budget`. What a thread costs is what it holds (its engine,
- * the heap and WebAssembly memory its last units left, reported after each unit) or, while it
- * analyzes a unit, what the unit will need beside a fresh engine if that is more: V8 reuses the
- * heap a thread holds, and the parsers' memory never shrinks. A thread that holds much more than a fresh one after a unit is
- * replaced (its memory goes with it). An idle thread takes the largest unit that fits beside the
- * others; when none does, it lets idle threads go to make room, takes any unit when it is alone,
- * or waits. Threads let go are started again when a unit fits beside those left: loading the
- * engine costs a second of CPU, so a thread is kept rather than started again where memory allows.
+ * memory leaves room for it within `budget`. Threads are of two kinds, fixed by the first unit
+ * they take: those that analyze units with TypeScript or JavaScript files load the TypeScript
+ * compiler, the others never do (see `THREAD_BYTES`), and each takes only units of its kind, so
+ * that neither holds the other's engine and memory. What a thread costs is what it holds (its
+ * engine, the heap and WebAssembly memory its last units left, reported after each unit) or, while
+ * it analyzes a unit, what the unit will need on a fresh thread of its kind if that is more: V8
+ * reuses the heap a thread holds, and the parsers' memory never shrinks. A thread that holds much
+ * more than a fresh one after a unit is replaced (its memory goes with it), and one with no unit of
+ * its kind left is let go. An idle thread takes the largest unit of its kind that fits beside the
+ * others; when none does, it lets idle threads go to make room, takes any unit of its kind when it
+ * is alone, or waits. Threads are started while a unit fits beside the others on a fresh thread.
  */
 export function onThreads<W extends { unit: AnalysisUnit }>(queue: readonly W[], pool: ThreadPool<W>): Promise<AnalysisResult[]> {
   const { script, jobs, budget, tree, options, filesOf, started, finished } = pool;
@@ -282,11 +290,11 @@ export function onThreads<W extends { unit: AnalysisUnit }>(queue: readonly W[],
       for (const thread of threads) void thread.worker.terminate();
       reject(error);
     };
-    const spawn = (): Thread => {
+    const spawn = (kind: ThreadKind): Thread => {
       const worker = new Worker(script, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
       worker.postMessage({ type: "init", tree, options });
       worker.on("error", (error) => fail(new Error(`a scan thread crashed: ${error.message}`)));
-      const thread: Thread = { worker, held: THREAD_BYTES };
+      const thread: Thread = { worker, kind, held: THREAD_BYTES[kind] };
       threads.add(thread);
       return thread;
     };
@@ -299,25 +307,26 @@ export function onThreads<W extends { unit: AnalysisUnit }>(queue: readonly W[],
     /** What the threads other than `except` hold or will need, together. */
     const besides = (except?: Thread) => {
       let bytes = 0;
-      for (const other of threads) if (other !== except) bytes += other.cost ?? other.held + THREAD_NATIVE_BYTES;
+      for (const other of threads) if (other !== except) bytes += other.cost ?? other.held;
       return bytes;
     };
+    const ofKind = (kind: ThreadKind) => pending.filter((w) => kindOf(w.unit) === kind);
+    /** The largest pending unit of the thread's kind that fits beside the others, taken from `pending`. */
     const pick = (thread: Thread): W | undefined => {
       const room = budget - besides(thread);
-      const i = pending.findIndex((w) => costOf(thread.held, w.unit) <= room);
+      const i = pending.findIndex((w) => kindOf(w.unit) === thread.kind && costOf(thread.held, thread.kind, w.unit) <= room);
       return i < 0 ? undefined : pending.splice(i, 1)[0];
     };
     const run = (thread: Thread, w: W) => {
-      const cost = costOf(thread.held, w.unit);
-      thread.cost = cost;
+      thread.cost = costOf(thread.held, thread.kind, w.unit);
       started(w.unit);
       thread.worker.once("message", (message: { result?: AnalysisResult; digests?: Record<string, string>; heldBytes?: number; error?: string }) => {
         thread.cost = undefined;
         if (message.error !== undefined || !message.result) return fail(new Error(`analysis of ${labelOf(w.unit)} failed: ${message.error}`));
         results.push(message.result);
         finished(w, message.result, message.digests ?? {});
-        thread.held = Math.max(THREAD_BYTES, message.heldBytes ?? THREAD_BYTES);
-        if (thread.held > THREAD_BYTES + REPLACE_ABOVE_BYTES) retire(thread);
+        thread.held = Math.max(THREAD_BYTES[thread.kind], message.heldBytes ?? 0);
+        if (thread.held > THREAD_BYTES[thread.kind] + REPLACE_ABOVE_BYTES[thread.kind]) retire(thread);
         schedule();
       });
       thread.worker.postMessage({ type: "unit", id: nextId++, unit: w.unit, files: filesOf(w.unit) });
@@ -326,23 +335,28 @@ export function onThreads<W extends { unit: AnalysisUnit }>(queue: readonly W[],
     const schedule = () => {
       if (failed) return;
       for (const thread of [...threads]) {
-        if (thread.cost !== undefined || !threads.has(thread) || pending.length === 0) continue;
+        if (thread.cost !== undefined || !threads.has(thread)) continue;
+        const mine = ofKind(thread.kind);
+        if (mine.length === 0) {
+          retire(thread);
+          continue;
+        }
         let w = pick(thread);
         if (!w && [...threads].some((t) => t !== thread && t.cost === undefined)) {
           // Idle threads hold memory a unit could use: let them go and look again.
           for (const other of [...threads]) if (other !== thread && other.cost === undefined) retire(other);
           w = pick(thread);
         }
-        if (!w && threads.size === 1) w = pending.shift();
+        if (!w && threads.size === 1) w = pending.splice(pending.indexOf(mine[0]!), 1)[0];
         if (w) run(thread, w);
       }
-      // Start threads while a unit fits beside the others' memory.
+      // Start threads while a unit fits beside the others on a fresh thread of its kind.
       while (!failed && threads.size < jobs && pending.length > 0) {
         const room = budget - besides();
-        if (threads.size > 0 && !pending.some((w) => costOf(THREAD_BYTES, w.unit) <= room)) break;
-        const thread = spawn();
-        const w = threads.size === 1 ? pending.shift()! : pick(thread)!;
-        run(thread, w);
+        const i = threads.size === 0 ? 0 : pending.findIndex((w) => costOf(THREAD_BYTES[kindOf(w.unit)], kindOf(w.unit), w.unit) <= room);
+        if (i < 0) break;
+        const w = pending.splice(i, 1)[0]!;
+        run(spawn(kindOf(w.unit)), w);
       }
       if (pending.length === 0) {
         for (const thread of [...threads]) if (thread.cost === undefined) retire(thread);
@@ -367,30 +381,40 @@ export interface ThreadPool<W> {
   finished: (w: W, result: AnalysisResult, digests: Record<string, string>) => void;
 }
 
-/** A scan thread: what it held after its last unit (its engine alone when fresh), and what it costs while it analyzes one. */
+/** Whether a thread analyzes units with TypeScript or JavaScript files (and loads the TypeScript compiler for them) or the others. */
+type ThreadKind = keyof typeof THREAD_BYTES;
+
+function kindOf(unit: AnalysisUnit): ThreadKind {
+  return needsScripts(unit.files) ? "scripts" : "scriptless";
+}
+
+/** A scan thread: its kind, what it held after its last unit (its engine alone when fresh), and what it costs while it analyzes one. */
 interface Thread {
   worker: Worker;
+  kind: ThreadKind;
   held: number;
   cost?: number;
 }
 
 /**
- * What a thread that holds `held` costs while it analyzes `unit`: the more of what it holds and
- * what the unit needs beside a fresh engine (the heap it holds is reused, not added to).
+ * What a thread of `kind` that holds `held` costs while it analyzes `unit`: the more of what it
+ * holds and what the unit needs on a fresh thread of its kind (the heap it holds is reused, not
+ * added to).
  */
-function costOf(held: number, unit: AnalysisUnit): number {
-  return Math.max(held, THREAD_BYTES + estimatedBytes(unit)) + THREAD_NATIVE_BYTES;
+function costOf(held: number, kind: ThreadKind, unit: AnalysisUnit): number {
+  return Math.max(held, THREAD_BYTES[kind] + estimatedBytes(kind, unit));
 }
 
 /**
- * What analyzing a unit holds in memory at its peak beside the engine, roughly: 24 MB (the
- * compiler's and the rules' state of any analysis) and 3 KB a line (syntax trees, what the rules
- * keep of them, and the garbage they leave before a collection). Measured as the resident memory
- * a thread grows by: about 100 MB for 25 kLOC of TypeScript, 190 MB for 68 kLOC of TypeScript,
- * 140 MB for 75 kLOC of Python, whose trees live in WebAssembly memory.
+ * What analyzing a unit holds in memory at its peak beside a fresh engine, roughly: 8 MB and, a
+ * line, 1.75 KB of TypeScript or JavaScript (syntax trees, the binder's symbols, what the rules keep
+ * of them, and the garbage they leave before a collection) or 1.5 KB of Python (whose trees live in
+ * WebAssembly memory). Measured as the resident memory a fresh thread grows to: 90-107 MB for 9-16
+ * kLOC of TypeScript, 120-125 MB for 25 kLOC, 190 MB for 68 kLOC; 87 MB for 40 kLOC of Python,
+ * 104-125 MB for 63-65 kLOC, 231 MB for 142 kLOC.
  */
-function estimatedBytes(unit: AnalysisUnit): number {
-  return 24 * MB + unit.lines * 3 * 1024;
+function estimatedBytes(kind: ThreadKind, unit: AnalysisUnit): number {
+  return 8 * MB + unit.lines * (kind === "scripts" ? 1792 : 1536);
 }
 
 /** Where a unit's files are: their common folder (or the one file), and how many there are. */

@@ -14,6 +14,15 @@ const server = new McpServer({ name: "ops", version: "1.0.0" });
 server.tool("run", { cmd: z.string() }, async ({ cmd }) => ({ content: [{ type: "text", text: run(cmd) }] }));
 `;
 const HELPER = `import { execSync } from "node:child_process";\nexport function run(cmd: string): string { return execSync(cmd).toString(); }\n`;
+const PY_SERVER = `import subprocess
+from mcp.server.fastmcp import FastMCP
+
+mcp = FastMCP("ops")
+
+@mcp.tool()
+def run(cmd: str) -> str:
+    return subprocess.run(cmd, shell=True, capture_output=True, text=True).stdout
+`;
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
 let root: string;
@@ -93,23 +102,32 @@ describe("mcp-review scan of a whole tree", () => {
     }
   });
 
-  it("on threads, finds what it finds on the calling thread (the built CLI)", () => {
+  it("on threads, finds what it finds on the calling thread (the built CLI)", async () => {
     for (let i = 0; i < 6; i++) write(`s${i}/server.ts`, SERVER), write(`s${i}/run.ts`, i % 2 ? HELPER : HELPER.replace("execSync(cmd)", '"ok"'));
+    // Python units go to threads that never load the TypeScript compiler.
+    for (let i = 0; i < 3; i++) write(`py${i}/server.py`, PY_SERVER);
     write("mcp.json", JSON.stringify({ mcpServers: { a: { command: "npx", args: ["-y", "some-server"] } } }));
     // What the walk does not read, and what the engine cannot parse, are said either way.
     write("node_modules/dep/run.ts", HELPER);
     write("public/app.min.js", "var a=1;");
     write("broken/server.ts", `${HELPER}export const = ;\n`);
     const cli = (jobs: string, env: Record<string, string> = {}) =>
-      execFileSync(process.execPath, [join(ROOT, "dist/src/cli/main.js"), "scan", root, "--format", "json", "--fail-on", "none", "--jobs", jobs], { encoding: "utf8", env: { ...process.env, ...env } });
+      execFileSync(process.execPath, [join(ROOT, "dist/src/cli/main.js"), "scan", ".", "--format", "json", "--fail-on", "none", "--jobs", jobs], { cwd: root, encoding: "utf8", env: { ...process.env, ...env } });
+    // From the TypeScript sources there is no thread script: the scan runs on the calling thread.
+    const calling = JSON.parse((await run(["scan", ".", "--format", "json", "--fail-on", "none"])).stdout);
     const one = JSON.parse(cli("1"));
     const two = JSON.parse(cli("2"));
-    expect(one.findings.length).toBeGreaterThan(3);
-    expect(two.findings).toEqual(one.findings);
+    expect(calling.findings.filter((f: { path: string }) => f.path.endsWith(".ts")).length).toBe(3);
+    expect(calling.findings.filter((f: { path: string }) => f.path.endsWith(".py")).map((f: { ruleId: string }) => f.ruleId)).toEqual(["command-injection", "command-injection", "command-injection"]);
+    expect(one.findings).toEqual(calling.findings);
+    expect(two.findings).toEqual(calling.findings);
+    expect(one.stats.filesScanned).toBe(calling.stats.filesScanned);
     expect(two.stats.filesScanned).toBe(one.stats.filesScanned);
-    expect(one.stats.skipped).toEqual({ vendored: 1, minified: 1, "parse-error": 1 });
-    expect(two.stats.skipped).toEqual(one.stats.skipped);
-    expect(two.stats.skippedFiles).toEqual(one.stats.skippedFiles);
+    expect(calling.stats.skipped).toEqual({ vendored: 1, minified: 1, "parse-error": 1 });
+    expect(one.stats.skipped).toEqual(calling.stats.skipped);
+    expect(two.stats.skipped).toEqual(calling.stats.skipped);
+    expect(one.stats.skippedFiles).toEqual(calling.stats.skippedFiles);
+    expect(two.stats.skippedFiles).toEqual(calling.stats.skippedFiles);
     // A memory budget no unit fits beside another: the second thread is let go and each unit runs alone, none lost.
     const alone = JSON.parse(cli("2", { SCAN_MEMORY_MB: "0.001" }));
     expect(alone.findings).toEqual(one.findings);

@@ -34,7 +34,7 @@ server.tool("go", { cmd: z.string() }, async ({ cmd }) => ({ content: [{ type: "
 const SHELL = `import { execSync } from "node:child_process";\nexport function run(cmd: string): string { return execSync(cmd).toString(); }\n`;
 const QUOTED = `import { execFileSync } from "node:child_process";\nexport function run(cmd: string): string { return execFileSync("echo", [cmd]).toString(); }\n`;
 
-const scan = (files: readonly SourceInput[], cache?: MemoryResultCache, options: AnalyzeOptions = {}) => scanTree(files.map((f) => scanFile(f)), options, { jobs: 1, cache });
+const scan = (files: readonly SourceInput[], cache?: MemoryResultCache, options: AnalyzeOptions = {}) => scanTree(files.map((f) => scanFile(f)), options, { jobs: 0, cache });
 const same = (result: AnalysisResult) => ({ findings: result.findings, suppressed: result.suppressed, filesAnalyzed: result.stats.filesAnalyzed, linesAnalyzed: result.stats.linesAnalyzed });
 
 describe("a whole-tree scan", () => {
@@ -87,7 +87,7 @@ describe("a whole-tree scan", () => {
   it("says how far it is: files and lines done of the total, and the unit under way", async () => {
     const seen: ScanProgress[] = [];
     const files = CORPUS.slice(0, 40).map((f) => scanFile(f));
-    await scanTree(files, {}, { jobs: 1, onProgress: (p) => seen.push(p) });
+    await scanTree(files, {}, { jobs: 0, onProgress: (p) => seen.push(p) });
     const last = seen[seen.length - 1]!;
     expect(last.filesDone).toBe(last.filesTotal);
     expect(last.filesTotal).toBe(40);
@@ -129,7 +129,8 @@ describe("units on threads", () => {
     expect(roomy.order.map((o) => o.path).sort()).toEqual(["a.ts", "b.ts", "c.ts", "d.ts", "e.ts", "f.ts"]);
     expect(roomy.most).toBe(2);
     expect(new Set(roomy.order.map((o) => o.thread)).size).toBe(2);
-    const tight = await run(units, 2, 200);
+    // A fresh thread for one of these needs about 90 MB, and one that analyzed a unit holds 100 MB.
+    const tight = await run(units, 2, 150);
     expect(tight.order).toHaveLength(6);
     expect(tight.most).toBe(1);
   });
@@ -143,9 +144,26 @@ describe("units on threads", () => {
     expect(d).toBe(c);
   });
 
+  it("keeps units with TypeScript or JavaScript files and the others on threads of their own kind", async () => {
+    const { order } = await run([unit("a.ts"), unit("b.py"), unit("c.js"), unit("d.py"), unit("e.json")], 1, 320);
+    // The first thread took the first unit, then only units of its kind; a thread for the rest followed.
+    expect(order.map((o) => o.path)).toEqual(["a.ts", "c.js", "b.py", "d.py", "e.json"]);
+    const [a, c, b, d, e] = order.map((o) => o.thread);
+    expect(c).toBe(a);
+    expect(b).not.toBe(a);
+    expect([d, e]).toEqual([b, b]);
+    // Two threads side by side: each still takes only units of its kind.
+    const both = await run([unit("a.ts"), unit("b.py"), unit("c.ts"), unit("d.py")], 2, 320);
+    const threadOf = new Map(both.order.map((o) => [o.path, o.thread]));
+    expect(threadOf.get("c.ts")).toBe(threadOf.get("a.ts"));
+    expect(threadOf.get("d.py")).toBe(threadOf.get("b.py"));
+    expect(threadOf.get("a.ts")).not.toBe(threadOf.get("b.py"));
+  });
+
   it("lets an idle thread go when the memory it holds is all that keeps the next unit from running", async () => {
     // Two small units side by side; the large one fits only alone, after the slower small one.
-    const { order, most } = await run([unit("slow-ms-150.ts"), unit("quick-ms-10.ts"), unit("large.ts", 60_000)], 2, 400);
+    // Fresh, a small unit needs about 90 MB, the large one 190 MB; a thread that analyzed one holds 100 MB.
+    const { order, most } = await run([unit("slow-ms-150.ts"), unit("quick-ms-10.ts"), unit("large.ts", 60_000)], 2, 260);
     expect(order.map((o) => o.path)).toEqual(["quick-ms-10.ts", "slow-ms-150.ts", "large.ts"]);
     expect(most).toBe(2);
     // The thread that finished first waited; the large unit went to the other, which let it go.
