@@ -80,7 +80,8 @@ const YOUNG_GENERATION_MB = 6;
 /**
  * What a fresh scan thread holds, by the units it takes (see `onThreads`): with TypeScript or
  * JavaScript files, the TypeScript compiler, ts-morph and the rules (measured: 75-81 MB of resident
- * memory after a tiny unit); without, the Python parser and the rules' Python side (23 MB).
+ * memory after a tiny unit); without, the Python parser and the rules' Python side (23 MB resident;
+ * after a unit it reports at least 49 MB, the WebAssembly memory the parser reserves included).
  */
 export const THREAD_BYTES = { scripts: 80 * MB, scriptless: 30 * MB } as const;
 /**
@@ -280,6 +281,7 @@ export function onThreads<W extends { unit: AnalysisUnit }>(queue: readonly W[],
   const { script, jobs, budget, tree, options, filesOf, started, finished } = pool;
   const results: AnalysisResult[] = [];
   const pending = [...queue];
+  const kinds = new Map(queue.map((w) => [w, kindOf(w.unit)]));
   const threads = new Set<Thread>();
   let nextId = 0;
   let failed = false;
@@ -310,11 +312,10 @@ export function onThreads<W extends { unit: AnalysisUnit }>(queue: readonly W[],
       for (const other of threads) if (other !== except) bytes += other.cost ?? other.held;
       return bytes;
     };
-    const ofKind = (kind: ThreadKind) => pending.filter((w) => kindOf(w.unit) === kind);
-    /** The largest pending unit of the thread's kind that fits beside the others, taken from `pending`. */
-    const pick = (thread: Thread): W | undefined => {
+    /** The largest pending unit of the thread's kind that fits beside the others (any of its kind when `anyFits`), taken from `pending`. */
+    const pick = (thread: Thread, anyFits = false): W | undefined => {
       const room = budget - besides(thread);
-      const i = pending.findIndex((w) => kindOf(w.unit) === thread.kind && costOf(thread.held, thread.kind, w.unit) <= room);
+      const i = pending.findIndex((w) => kinds.get(w) === thread.kind && (anyFits || costOf(thread.held, thread.kind, w.unit) <= room));
       return i < 0 ? undefined : pending.splice(i, 1)[0];
     };
     const run = (thread: Thread, w: W) => {
@@ -336,8 +337,7 @@ export function onThreads<W extends { unit: AnalysisUnit }>(queue: readonly W[],
       if (failed) return;
       for (const thread of [...threads]) {
         if (thread.cost !== undefined || !threads.has(thread)) continue;
-        const mine = ofKind(thread.kind);
-        if (mine.length === 0) {
+        if (!pending.some((w) => kinds.get(w) === thread.kind)) {
           retire(thread);
           continue;
         }
@@ -347,16 +347,16 @@ export function onThreads<W extends { unit: AnalysisUnit }>(queue: readonly W[],
           for (const other of [...threads]) if (other !== thread && other.cost === undefined) retire(other);
           w = pick(thread);
         }
-        if (!w && threads.size === 1) w = pending.splice(pending.indexOf(mine[0]!), 1)[0];
+        if (!w && threads.size === 1) w = pick(thread, true);
         if (w) run(thread, w);
       }
       // Start threads while a unit fits beside the others on a fresh thread of its kind.
       while (!failed && threads.size < jobs && pending.length > 0) {
         const room = budget - besides();
-        const i = threads.size === 0 ? 0 : pending.findIndex((w) => costOf(THREAD_BYTES[kindOf(w.unit)], kindOf(w.unit), w.unit) <= room);
+        const i = threads.size === 0 ? 0 : pending.findIndex((w) => costOf(THREAD_BYTES[kinds.get(w)!], kinds.get(w)!, w.unit) <= room);
         if (i < 0) break;
         const w = pending.splice(i, 1)[0]!;
-        run(spawn(kindOf(w.unit)), w);
+        run(spawn(kinds.get(w)!), w);
       }
       if (pending.length === 0) {
         for (const thread of [...threads]) if (thread.cost === undefined) retire(thread);
