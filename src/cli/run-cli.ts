@@ -67,8 +67,8 @@ Exit status: 0 no finding at or above the fail level, 1 findings, 2 usage or I/O
 
 With REDIS_URL set, results are cached there by content (RESULT_CACHE_MB, default 256): a second
 scan of the same files reads them back. SCAN_MEMORY_MB (default 240) bounds what the analysis
-threads may hold together: what each reports it holds (its engine, about 80 MB for TypeScript
-and JavaScript and 30 MB for Python, and what its last units left) or what its unit needs
+threads may hold together: what each holds (its engine, about 100 MB for TypeScript and
+JavaScript and 30 MB for Python, and what its last units left) or what its unit needs
 (estimated from its lines). A unit too large to share that runs alone; a second thread starts
 only where both fit. --jobs 1 analyzes on one thread, in the same bounds.
 `;

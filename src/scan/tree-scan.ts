@@ -62,14 +62,32 @@ export interface TreeScanResult extends AnalysisResult {
 
 const MB = 1024 * 1024;
 /**
- * A thread that holds this much more than a fresh one of its kind after a unit is replaced: V8
- * keeps the heap a large unit grew, and the parsers' WebAssembly memory never shrinks. Loading the
- * TypeScript engine again costs about a second of CPU, so only after large units (at 64 MB more,
- * threads were replaced 10 to 18 times over the bench tree and the scan took 40 % longer); loading
- * the Python side costs a quarter of that, and a thread that analyzed Python units holds 30-60 MB
- * more after each large one than the unit needed on a fresh thread.
+ * What a scan thread costs, by the units it takes (see `onThreads`): `engine` when fresh, `native`
+ * beside what it reports it holds (what V8 keeps outside its heap after compiling and collecting:
+ * a used thread's resident memory exceeds its report by about 32 MB), and for a unit `unit` and
+ * `line` a line beside a fresh engine. A thread left `replaceAbove` over a fresh one after a unit
+ * is replaced: V8 keeps the heap a large unit grew, and the parsers' memory never shrinks.
+ *
+ * - `scripts`, units with TypeScript or JavaScript files: the TypeScript compiler, ts-morph and the
+ *   rules. A fresh thread measures 75-81 MB resident, and a unit on it 90-107 MB for 9-16 kLOC,
+ *   120-125 MB for 25 kLOC, 190 MB for 68 kLOC; counted larger (24 MB and 3 KB a line on 100 MB),
+ *   because with the measured figures two such threads ran side by side more often, which on 2
+ *   cores bought no time for more memory (the bench tree's TypeScript and JavaScript, two runs
+ *   each: 21.8-23.6 s and 364-378 MB at the peak, against 18.6-19.5 s and 288-304 MB). Reloading
+ *   costs about 1.2 s of CPU, so a thread is replaced only after large units (at 64 MB, 10 to 18
+ *   times over the bench tree and 40 % slower).
+ * - `scriptless`, the others (Python, configs, manifests): the Python parser and the rules' Python
+ *   side, 23 MB resident fresh (after a unit it reports at least 49 MB, the WebAssembly memory the
+ *   parser reserves included); a unit on a fresh one measures 87 MB for 40 kLOC, 104-125 MB for
+ *   63-65 kLOC, 231 MB for 142 kLOC. Without `native`, two Python threads of 40-65 kLOC units ran
+ *   side by side at 112-139 MB reported each and the scan peaked at 406-422 MB. Reloading costs
+ *   0.3 s, and such a thread holds 30-60 MB more after each large unit than the unit needed on a
+ *   fresh one: replaced sooner.
  */
-const REPLACE_ABOVE_BYTES = { scripts: 128 * MB, scriptless: 96 * MB } as const;
+const THREAD_COSTS = {
+  scripts: { engine: 100 * MB, native: 32 * MB, unit: 24 * MB, line: 3 * 1024, replaceAbove: 128 * MB },
+  scriptless: { engine: 30 * MB, native: 32 * MB, unit: 8 * MB, line: 1536, replaceAbove: 96 * MB },
+} as const;
 /**
  * The young generation of a scan thread's heap (V8's default grows it to 48 MB): where the engine's
  * short-lived objects are collected. A small one is collected more often and holds less; this
@@ -78,18 +96,11 @@ const REPLACE_ABOVE_BYTES = { scripts: 128 * MB, scriptless: 96 * MB } as const;
  */
 const YOUNG_GENERATION_MB = 6;
 /**
- * What a fresh scan thread holds, by the units it takes (see `onThreads`): with TypeScript or
- * JavaScript files, the TypeScript compiler, ts-morph and the rules (measured: 75-81 MB of resident
- * memory after a tiny unit); without, the Python parser and the rules' Python side (23 MB resident;
- * after a unit it reports at least 49 MB, the WebAssembly memory the parser reserves included).
- */
-export const THREAD_BYTES = { scripts: 80 * MB, scriptless: 30 * MB } as const;
-/**
  * What a scan's threads may hold together, engines included (see `onThreads`): with the calling
  * thread (about 85 MB with the CLI loaded) and what the estimates miss, a scan stays under 400 MB
- * unless one unit alone needs more. Over the bench tree, two runs each: 240 MB 375-378 MB at the
- * peak, 260-280 MB 394-407 MB, 320 MB 418-451 MB, for about the same time on 2 cores (two
- * analyses side by side run at about half speed each). `SCAN_MEMORY_MB` sets it for the CLI.
+ * unless one unit alone needs more. Over the bench tree, 240 MB peaked at 326-352 MB over four runs
+ * and 280 MB at 389-390 MB over two, in the same time on 2 cores (two analyses side by side each
+ * run at two thirds of the speed of one at best). `SCAN_MEMORY_MB` sets it for the CLI.
  */
 export const MEMORY_BUDGET_BYTES = 240 * MB;
 
@@ -267,7 +278,7 @@ function onPlanThread<T>(request: { facts: FileFacts[] } | { walk: FolderWalk })
  * Units analyzed on threads, in the order of `queue` (largest first), each on a thread whose
  * memory leaves room for it within `budget`. Threads are of two kinds, fixed by the first unit
  * they take: those that analyze units with TypeScript or JavaScript files load the TypeScript
- * compiler, the others never do (see `THREAD_BYTES`), and each takes only units of its kind, so
+ * compiler, the others never do (see `THREAD_COSTS`), and each takes only units of its kind, so
  * that neither holds the other's engine and memory. What a thread costs is what it holds (its
  * engine, the heap and WebAssembly memory its last units left, reported after each unit) or, while
  * it analyzes a unit, what the unit will need on a fresh thread of its kind if that is more: V8
@@ -296,7 +307,7 @@ export function onThreads<W extends { unit: AnalysisUnit }>(queue: readonly W[],
       const worker = new Worker(script, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
       worker.postMessage({ type: "init", tree, options });
       worker.on("error", (error) => fail(new Error(`a scan thread crashed: ${error.message}`)));
-      const thread: Thread = { worker, kind, held: THREAD_BYTES[kind] };
+      const thread: Thread = { worker, kind, held: THREAD_COSTS[kind].engine };
       threads.add(thread);
       return thread;
     };
@@ -309,7 +320,7 @@ export function onThreads<W extends { unit: AnalysisUnit }>(queue: readonly W[],
     /** What the threads other than `except` hold or will need, together. */
     const besides = (except?: Thread) => {
       let bytes = 0;
-      for (const other of threads) if (other !== except) bytes += other.cost ?? other.held;
+      for (const other of threads) if (other !== except) bytes += other.cost ?? other.held + THREAD_COSTS[other.kind].native;
       return bytes;
     };
     /** The largest pending unit of the thread's kind that fits beside the others (any of its kind when `anyFits`), taken from `pending`. */
@@ -326,8 +337,9 @@ export function onThreads<W extends { unit: AnalysisUnit }>(queue: readonly W[],
         if (message.error !== undefined || !message.result) return fail(new Error(`analysis of ${labelOf(w.unit)} failed: ${message.error}`));
         results.push(message.result);
         finished(w, message.result, message.digests ?? {});
-        thread.held = Math.max(THREAD_BYTES[thread.kind], message.heldBytes ?? 0);
-        if (thread.held > THREAD_BYTES[thread.kind] + REPLACE_ABOVE_BYTES[thread.kind]) retire(thread);
+        const { engine, replaceAbove } = THREAD_COSTS[thread.kind];
+        thread.held = Math.max(engine, message.heldBytes ?? 0);
+        if (thread.held > engine + replaceAbove) retire(thread);
         schedule();
       });
       thread.worker.postMessage({ type: "unit", id: nextId++, unit: w.unit, files: filesOf(w.unit) });
@@ -353,7 +365,7 @@ export function onThreads<W extends { unit: AnalysisUnit }>(queue: readonly W[],
       // Start threads while a unit fits beside the others on a fresh thread of its kind.
       while (!failed && threads.size < jobs && pending.length > 0) {
         const room = budget - besides();
-        const i = threads.size === 0 ? 0 : pending.findIndex((w) => costOf(THREAD_BYTES[kinds.get(w)!], kinds.get(w)!, w.unit) <= room);
+        const i = threads.size === 0 ? 0 : pending.findIndex((w) => costOf(THREAD_COSTS[kinds.get(w)!].engine, kinds.get(w)!, w.unit) <= room);
         if (i < 0) break;
         const w = pending.splice(i, 1)[0]!;
         run(spawn(kinds.get(w)!), w);
@@ -382,7 +394,7 @@ export interface ThreadPool<W> {
 }
 
 /** Whether a thread analyzes units with TypeScript or JavaScript files (and loads the TypeScript compiler for them) or the others. */
-type ThreadKind = keyof typeof THREAD_BYTES;
+type ThreadKind = keyof typeof THREAD_COSTS;
 
 function kindOf(unit: AnalysisUnit): ThreadKind {
   return needsScripts(unit.files) ? "scripts" : "scriptless";
@@ -399,22 +411,11 @@ interface Thread {
 /**
  * What a thread of `kind` that holds `held` costs while it analyzes `unit`: the more of what it
  * holds and what the unit needs on a fresh thread of its kind (the heap it holds is reused, not
- * added to).
+ * added to), and what it keeps outside its heap.
  */
 function costOf(held: number, kind: ThreadKind, unit: AnalysisUnit): number {
-  return Math.max(held, THREAD_BYTES[kind] + estimatedBytes(kind, unit));
-}
-
-/**
- * What analyzing a unit holds in memory at its peak beside a fresh engine, roughly: 8 MB and, a
- * line, 1.75 KB of TypeScript or JavaScript (syntax trees, the binder's symbols, what the rules keep
- * of them, and the garbage they leave before a collection) or 1.5 KB of Python (whose trees live in
- * WebAssembly memory). Measured as the resident memory a fresh thread grows to: 90-107 MB for 9-16
- * kLOC of TypeScript, 120-125 MB for 25 kLOC, 190 MB for 68 kLOC; 87 MB for 40 kLOC of Python,
- * 104-125 MB for 63-65 kLOC, 231 MB for 142 kLOC.
- */
-function estimatedBytes(kind: ThreadKind, unit: AnalysisUnit): number {
-  return 8 * MB + unit.lines * (kind === "scripts" ? 1792 : 1536);
+  const costs = THREAD_COSTS[kind];
+  return Math.max(held, costs.engine + costs.unit + unit.lines * costs.line) + costs.native;
 }
 
 /** Where a unit's files are: their common folder (or the one file), and how many there are. */

@@ -129,8 +129,8 @@ describe("units on threads", () => {
     expect(roomy.order.map((o) => o.path).sort()).toEqual(["a.ts", "b.ts", "c.ts", "d.ts", "e.ts", "f.ts"]);
     expect(roomy.most).toBe(2);
     expect(new Set(roomy.order.map((o) => o.thread)).size).toBe(2);
-    // A fresh thread for one of these needs about 90 MB, and one that analyzed a unit holds 100 MB.
-    const tight = await run(units, 2, 150);
+    // A fresh thread for one of these counts about 160 MB, and one that analyzed a unit 132 MB.
+    const tight = await run(units, 2, 200);
     expect(tight.order).toHaveLength(6);
     expect(tight.most).toBe(1);
   });
@@ -162,8 +162,8 @@ describe("units on threads", () => {
 
   it("lets an idle thread go when the memory it holds is all that keeps the next unit from running", async () => {
     // Two small units side by side; the large one fits only alone, after the slower small one.
-    // Fresh, a small unit needs about 90 MB, the large one 190 MB; a thread that analyzed one holds 100 MB.
-    const { order, most } = await run([unit("slow-ms-150.ts"), unit("quick-ms-10.ts"), unit("large.ts", 60_000)], 2, 260);
+    // A small unit counts about 160 MB, the large one 340 MB; a thread that analyzed one 132 MB.
+    const { order, most } = await run([unit("slow-ms-150.ts"), unit("quick-ms-10.ts"), unit("large.ts", 60_000)], 2, 400);
     expect(order.map((o) => o.path)).toEqual(["quick-ms-10.ts", "slow-ms-150.ts", "large.ts"]);
     expect(most).toBe(2);
     // The thread that finished first waited; the large unit went to the other, which let it go.
