@@ -1,5 +1,6 @@
 import { parseDependencies, parseMcpConfig, type McpConfigFile } from "./config/index.js";
 import { contextClassifier, type CodeContext } from "./context.js";
+import { countLines } from "./file-facts.js";
 import { fingerprintFindings } from "./fingerprint.js";
 import { isProjectConfig, languageOf } from "./language.js";
 import { PythonAnalysis } from "./python/run.js";
@@ -321,14 +322,6 @@ function lineAndColumn(text: string, offset: number): { line: number; column: nu
     lineStart = i + 1;
   }
   return { line, column: offset - lineStart + 1 };
-}
-
-/** Lines of a text as the stats count them (an empty text has none). */
-export function countLines(text: string): number {
-  if (text.length === 0) return 0;
-  let n = 1;
-  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
-  return n;
 }
 
 /** Runs the Python checks on the Python files that some rule can fire on, then frees the trees. */

@@ -4,7 +4,7 @@ import { scriptEngine } from "./analyze-scripts.js";
 import type { Rule } from "./rule.js";
 import type { AnalysisResult, AnalyzeOptions, SourceInput } from "./types.js";
 
-export { countLines } from "./analyze-core.js";
+export { countLines } from "./file-facts.js";
 export { createProject } from "./analyze-scripts.js";
 
 /**

@@ -71,7 +71,8 @@ function detached(facts: FileFacts): FileFacts {
   return JSON.parse(JSON.stringify(facts)) as FileFacts;
 }
 
-function countLines(text: string): number {
+/** Lines of a text as the stats count them (an empty text has none). */
+export function countLines(text: string): number {
   if (text.length === 0) return 0;
   let n = 1;
   for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) n++;
