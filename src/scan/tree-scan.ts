@@ -85,16 +85,28 @@ const MB = 1024 * 1024;
  *   fresh one: replaced sooner.
  */
 const THREAD_COSTS = {
-  scripts: { engine: 100 * MB, native: 32 * MB, unit: 24 * MB, line: 3 * 1024, replaceAbove: 128 * MB },
-  scriptless: { engine: 30 * MB, native: 32 * MB, unit: 8 * MB, line: 1536, replaceAbove: 96 * MB },
+  scripts: { engine: 100 * MB, native: 32 * MB, unit: 24 * MB, line: 3 * 1024, replaceAbove: 128 * MB, heapLimitMb: 224 },
+  scriptless: { engine: 30 * MB, native: 32 * MB, unit: 8 * MB, line: 1536, replaceAbove: 96 * MB, heapLimitMb: undefined },
 } as const;
 /**
- * The young generation of a scan thread's heap (V8's default grows it to 48 MB): where the engine's
- * short-lived objects are collected. A small one is collected more often and holds less; this
- * engine's scans were no slower for it (over the bench tree, one run each: 48 MB 48 s and 430 MB at
- * the peak, 12 MB 44 s and 414 MB, 6 MB 38-39 s and 407-410 MB, 3 MB 37 s and 409 MB).
+ * `heapLimitMb` above: the old generation a thread's heap may grow to. V8 lets a heap grow well past
+ * what it keeps alive before it collects, and the resident memory it touched stays with the
+ * process: the TypeScript thread alone took the bench tree's scan from 113 to 419 MB over 9 s of
+ * units that each left 134-175 MB of heap after them (one run; the same code peaked at 350 MB in
+ * another). With the limit V8 collects instead (the bench tree's largest TypeScript unit, 68 kLOC,
+ * runs within 192 MB). A unit that needs more than its thread's limit stops that thread; it is
+ * analyzed again once the others are done, alone on a thread without the limit. Python threads
+ * have none: most of what they hold is the parser's WebAssembly memory, outside V8's heap.
  */
-const YOUNG_GENERATION_MB = 6;
+/**
+ * The young generation of a scan thread's heap (V8's default grows it to 48 MB): where the engine's
+ * short-lived objects are collected. A smaller one is collected more often, and what is still
+ * alive is copied each time: the bench tree's TypeScript and JavaScript analyzed on one thread spent
+ * 7.1 s in these collections with 6 MB, 4.0 s with 16 MB and 3.3 s with V8's default (its Python
+ * 5.2 s, 3.1 s and 2.3 s), read from the thread's garbage collection entries, which do not drift
+ * with this machine's speed as wall times do. 16 MB keeps most of that gain for 10 MB a thread.
+ */
+const YOUNG_GENERATION_MB = 16;
 /**
  * What a scan's threads may hold together, engines included (see `onThreads`): with the calling
  * thread (about 85 MB with the CLI loaded) and what the estimates miss, a scan stays under 400 MB
@@ -294,6 +306,10 @@ export function onThreads<W extends { unit: AnalysisUnit }>(queue: readonly W[],
   const pending = [...queue];
   const kinds = new Map(queue.map((w) => [w, kindOf(w.unit)]));
   const threads = new Set<Thread>();
+  /** The unit each busy thread analyzes. */
+  const inFlight = new Map<Thread, W>();
+  /** Units that needed more heap than their thread's limit: analyzed last, each alone without it. */
+  const alone: W[] = [];
   let nextId = 0;
   let failed = false;
   return new Promise((resolve, reject) => {
@@ -303,11 +319,23 @@ export function onThreads<W extends { unit: AnalysisUnit }>(queue: readonly W[],
       for (const thread of threads) void thread.worker.terminate();
       reject(error);
     };
-    const spawn = (kind: ThreadKind): Thread => {
-      const worker = new Worker(script, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+    const spawn = (kind: ThreadKind, unlimited = false): Thread => {
+      const limit = unlimited ? undefined : THREAD_COSTS[kind].heapLimitMb;
+      const worker = new Worker(script, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB, ...(limit !== undefined ? { maxOldGenerationSizeMb: limit } : {}) } });
       worker.postMessage({ type: "init", tree, options });
-      worker.on("error", (error) => fail(new Error(`a scan thread crashed: ${error.message}`)));
-      const thread: Thread = { worker, kind, held: THREAD_COSTS[kind].engine };
+      const thread: Thread = { worker, kind, held: THREAD_COSTS[kind].engine, limited: limit !== undefined };
+      worker.on("error", (error: Error & { code?: string }) => {
+        const w = inFlight.get(thread);
+        if (error.code === "ERR_WORKER_OUT_OF_MEMORY" && w && thread.limited && threads.has(thread)) {
+          // Its unit needs more than the limit: the thread is gone; the unit waits to run alone.
+          threads.delete(thread);
+          inFlight.delete(thread);
+          alone.push(w);
+          schedule();
+          return;
+        }
+        fail(new Error(`a scan thread crashed${w ? ` analyzing ${labelOf(w.unit)}` : ""}: ${error.message}`));
+      });
       threads.add(thread);
       return thread;
     };
@@ -331,9 +359,11 @@ export function onThreads<W extends { unit: AnalysisUnit }>(queue: readonly W[],
     };
     const run = (thread: Thread, w: W) => {
       thread.cost = costOf(thread.held, thread.kind, w.unit);
+      inFlight.set(thread, w);
       started(w.unit);
       thread.worker.once("message", (message: { result?: AnalysisResult; digests?: Record<string, string>; heldBytes?: number; error?: string }) => {
         thread.cost = undefined;
+        inFlight.delete(thread);
         if (message.error !== undefined || !message.result) return fail(new Error(`analysis of ${labelOf(w.unit)} failed: ${message.error}`));
         results.push(message.result);
         finished(w, message.result, message.digests ?? {});
@@ -372,7 +402,10 @@ export function onThreads<W extends { unit: AnalysisUnit }>(queue: readonly W[],
       }
       if (pending.length === 0) {
         for (const thread of [...threads]) if (thread.cost === undefined) retire(thread);
-        if (threads.size === 0) void Promise.all(exits).then(() => resolve(results));
+        if (threads.size > 0) return;
+        const w = alone.shift();
+        if (w) run(spawn(kinds.get(w)!, true), w);
+        else void Promise.all(exits).then(() => resolve(results));
       }
     };
     schedule();
@@ -406,6 +439,8 @@ interface Thread {
   kind: ThreadKind;
   held: number;
   cost?: number;
+  /** Whether its heap has a limit (see `heapLimitMb`): a unit that needs more is analyzed again without it. */
+  limited: boolean;
 }
 
 /**

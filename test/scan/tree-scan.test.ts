@@ -160,6 +160,40 @@ describe("units on threads", () => {
     expect(threadOf.get("a.ts")).not.toBe(threadOf.get("b.py"));
   });
 
+  it("analyzes a unit that outgrows its thread's heap limit again once the others are done, alone and without the limit", async () => {
+    const units = [unit("a-ms-60.ts"), unit("oom.ts"), unit("b-ms-60.ts"), unit("c.ts"), unit("d.py")];
+    const running = new Set<string>();
+    const startedWith: { path: string; besides: string[] }[] = [];
+    const done: { path: string; thread: number; limited: boolean }[] = [];
+    await onThreads(units, {
+      script: FAKE,
+      jobs: 2,
+      budget: 400 * MB,
+      tree: {},
+      options: {},
+      filesOf: (u) => u.files.map((path) => ({ path, content: "" })),
+      started: (u) => {
+        startedWith.push({ path: u.files[0]!, besides: [...running] });
+        running.add(u.files[0]!);
+      },
+      finished: (w, result) => {
+        running.delete(w.unit.files[0]!);
+        done.push(result as unknown as { path: string; thread: number; limited: boolean });
+      },
+    });
+    // Every unit answered once; the one that stopped its thread came last.
+    expect(done.map((d) => d.path).sort()).toEqual(["a-ms-60.ts", "b-ms-60.ts", "c.ts", "d.py", "oom.ts"]);
+    expect(done[done.length - 1]).toMatchObject({ path: "oom.ts", limited: false });
+    // TypeScript threads have a heap limit, Python threads none.
+    expect(done.filter((d) => d.path.endsWith(".ts") && d.path !== "oom.ts").every((d) => d.limited)).toBe(true);
+    expect(done.find((d) => d.path === "d.py")!.limited).toBe(false);
+    // Its first try ran beside another unit; the second alone, on a thread of its own.
+    const tries = startedWith.filter((s) => s.path === "oom.ts");
+    expect(tries).toHaveLength(2);
+    expect(tries[1]!.besides.filter((p) => p !== "oom.ts")).toEqual([]);
+    expect(done.filter((d) => d.thread === done[done.length - 1]!.thread)).toHaveLength(1);
+  });
+
   it("lets an idle thread go when the memory it holds is all that keeps the next unit from running", async () => {
     // Two small units side by side; the large one fits only alone, after the slower small one.
     // A small unit counts about 160 MB, the large one 340 MB; a thread that analyzed one 132 MB.
