@@ -100,13 +100,15 @@ const THREAD_COSTS = {
  */
 /**
  * The young generation of a scan thread's heap (V8's default grows it to 48 MB): where the engine's
- * short-lived objects are collected. A smaller one is collected more often, and what is still
- * alive is copied each time: the bench tree's TypeScript and JavaScript analyzed on one thread spent
- * 7.1 s in these collections with 6 MB, 4.0 s with 16 MB and 3.3 s with V8's default (its Python
- * 5.2 s, 3.1 s and 2.3 s), read from the thread's garbage collection entries, which do not drift
- * with this machine's speed as wall times do. 16 MB keeps most of that gain for 10 MB a thread.
+ * short-lived objects are collected. A small one is collected more often and holds less; this
+ * engine's scans were no slower for it (over the bench tree, one run each: 48 MB 48 s and 430 MB at
+ * the peak, 12 MB 44 s and 414 MB, 6 MB 38-39 s and 407-410 MB, 3 MB 37 s and 409 MB). Collecting
+ * does cost: the bench tree's TypeScript and JavaScript analyzed on one thread spent 7.1 s in these
+ * collections at 6 MB and 4.0 s at 16 MB (Python 5.2 s and 3.1 s). But at 16 MB threads report
+ * more held after each unit, so more are replaced and start cold: over the bench tree 30 thread
+ * starts against 12, and 48 s against 37 s (one run each, back to back).
  */
-const YOUNG_GENERATION_MB = 16;
+const YOUNG_GENERATION_MB = 6;
 /**
  * What a scan's threads may hold together, engines included (see `onThreads`): with the calling
  * thread (about 85 MB with the CLI loaded) and what the estimates miss, a scan stays under 400 MB
