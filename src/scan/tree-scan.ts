@@ -91,9 +91,9 @@ const THREAD_COSTS = {
 /**
  * `heapLimitMb` above: the old generation a thread's heap may grow to. V8 lets a heap grow well past
  * what it keeps alive before it collects, and the resident memory it touched stays with the
- * process: the TypeScript thread alone took the bench tree's scan from 113 to 419 MB over 9 s of
- * units that each left 134-175 MB of heap after them (one run; the same code peaked at 350 MB in
- * another). With the limit V8 collects instead (the bench tree's largest TypeScript unit, 68 kLOC,
+ * process: with 16 MB young generations, the TypeScript thread alone took the bench tree's scan
+ * from 113 to 419 MB over 9 s of units that each left 134-175 MB of heap after them (one run; the
+ * same code peaked at 350 MB in two others). With the limit V8 collects instead (the bench tree's largest TypeScript unit, 68 kLOC,
  * runs within 192 MB). A unit that needs more than its thread's limit stops that thread; it is
  * analyzed again once the others are done, alone on a thread without the limit. Python threads
  * have none: most of what they hold is the parser's WebAssembly memory, outside V8's heap.
