@@ -83,21 +83,20 @@ const MB = 1024 * 1024;
  *   side by side at 112-139 MB reported each and the scan peaked at 406-422 MB. Reloading costs
  *   0.3 s, and such a thread holds 30-60 MB more after each large unit than the unit needed on a
  *   fresh one: replaced sooner.
+ *
+ * `heapLimitMb` caps the old generation of a thread's heap. V8 lets a heap grow well past what it
+ * keeps alive before it collects, and the resident memory it touched stays with the process: with
+ * 16 MB young generations, the TypeScript thread alone took the bench tree's scan from 113 to 419
+ * MB over 9 s of units that each left 134-175 MB of heap after them (one run; the same code peaked
+ * at 350 MB in two others). With the cap V8 collects instead (the bench tree's largest TypeScript
+ * unit, 68 kLOC, runs within 192 MB). A unit that needs more stops its thread; it is analyzed
+ * again once the others are done, alone on a thread without the cap. Python threads have none:
+ * most of what they hold is the parser's WebAssembly memory, outside V8's heap.
  */
 const THREAD_COSTS = {
   scripts: { engine: 100 * MB, native: 32 * MB, unit: 24 * MB, line: 3 * 1024, replaceAbove: 128 * MB, heapLimitMb: 224 },
   scriptless: { engine: 30 * MB, native: 32 * MB, unit: 8 * MB, line: 1536, replaceAbove: 96 * MB, heapLimitMb: undefined },
 } as const;
-/**
- * `heapLimitMb` above: the old generation a thread's heap may grow to. V8 lets a heap grow well past
- * what it keeps alive before it collects, and the resident memory it touched stays with the
- * process: with 16 MB young generations, the TypeScript thread alone took the bench tree's scan
- * from 113 to 419 MB over 9 s of units that each left 134-175 MB of heap after them (one run; the
- * same code peaked at 350 MB in two others). With the limit V8 collects instead (the bench tree's largest TypeScript unit, 68 kLOC,
- * runs within 192 MB). A unit that needs more than its thread's limit stops that thread; it is
- * analyzed again once the others are done, alone on a thread without the limit. Python threads
- * have none: most of what they hold is the parser's WebAssembly memory, outside V8's heap.
- */
 /**
  * The young generation of a scan thread's heap (V8's default grows it to 48 MB): where the engine's
  * short-lived objects are collected. A small one is collected more often and holds less; this
