@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads";
 import type { FileFacts } from "../engine/inventory/types.js";
+import { needsScripts } from "../engine/language.js";
 import type { AnalyzeOptions, SourceInput } from "../engine/types.js";
 
 /** Files to analyze for an organization scan: `only` are checked, the rest read as context. */
@@ -15,8 +16,18 @@ export interface UnitBatch {
  */
 export type UnitAnalyzer = (batch: UnitBatch) => Promise<FileFacts[]>;
 
-/** The engine on the calling thread, loaded on first use: for tests and the CLI. */
-export const analyzeUnitsInline: UnitAnalyzer = async (batch) => (await import("../engine/inventory.js")).inventoryFacts(batch.files, { ...batch.options, only: batch.only });
+/**
+ * The inventory of one batch, from the engine loaded on first use: its TypeScript side (the
+ * TypeScript compiler and ts-morph) only for a batch with TypeScript or JavaScript files.
+ */
+export async function factsOfBatch(batch: UnitBatch): Promise<FileFacts[]> {
+  const options = { ...batch.options, only: batch.only };
+  if (needsScripts(batch.files.map((f) => f.path))) return (await import("../engine/inventory.js")).inventoryFacts(batch.files, options);
+  return (await import("../engine/inventory-core.js")).inventoryFactsScriptless(batch.files, options);
+}
+
+/** The engine on the calling thread: for tests and the CLI. */
+export const analyzeUnitsInline: UnitAnalyzer = factsOfBatch;
 
 /** One batch may take at most this long before its thread is stopped. */
 export const DEFAULT_UNIT_TIMEOUT_MS = 300_000;

@@ -6,6 +6,7 @@ import { RULES } from "../../rules/index.js";
 import { SCRIPTLESS_RULES } from "../../rules/scriptless.js";
 import { analyze } from "../../src/engine/analyze.js";
 import { analyzeScriptless } from "../../src/engine/analyze-scriptless.js";
+import { inventoryFacts, inventoryFactsScriptless } from "../../src/engine/inventory.js";
 import { needsScripts } from "../../src/engine/language.js";
 import type { AnalysisResult, SourceInput } from "../../src/engine/types.js";
 
@@ -73,5 +74,33 @@ describe("the rules without their TypeScript checks", () => {
     const out = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" })) as { rules: string[]; loaded: string[] };
     expect(out.rules).toEqual(["command-injection"]);
     expect(out.loaded).toEqual([]);
+  });
+});
+
+describe("the inventory without its TypeScript side", () => {
+  it("gives what inventoryFacts gives for every fixture without TypeScript or JavaScript", () => {
+    let tools = 0;
+    for (const folder of fixtureFolders()) {
+      const files = folder.filter((f) => !needsScripts([f.path]));
+      if (files.length === 0) continue;
+      const full = inventoryFacts(files);
+      expect(inventoryFactsScriptless(files)).toEqual(full);
+      tools += full.reduce((n, f) => n + f.tools.length, 0);
+    }
+    expect(tools).toBeGreaterThan(20);
+  });
+
+  it("lets an organization scan's batch of Python load no TypeScript compiler, and one with TypeScript load it (the built thread body)", () => {
+    const script = `
+      import { createRequire } from "node:module";
+      const { factsOfBatch } = await import(${JSON.stringify(join(ROOT, "dist/src/inventory/unit-analyzer.js"))});
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((path) => /[\\/](?:typescript|ts-morph|@ts-morph)[\\/]/.test(path));
+      const py = await factsOfBatch({ files: [{ path: "server.py", content: ${JSON.stringify("from mcp.server.fastmcp import FastMCP\nmcp = FastMCP('py')\n\n@mcp.tool()\ndef hello(name: str) -> str:\n    return name\n")} }], only: ["server.py"], options: {} });
+      const afterPython = loaded();
+      const ts = await factsOfBatch({ files: [{ path: "server.ts", content: ${JSON.stringify('import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";\nconst server = new McpServer({ name: "ts", version: "1.0.0" });\nserver.tool("hello", async () => ({ content: [] }));\n')} }], only: ["server.ts"], options: {} });
+      console.log(JSON.stringify({ tools: [...py, ...ts].flatMap((f) => f.tools.map((t) => t.name)), afterPython, afterTypeScript: loaded() }));
+    `;
+    const out = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" })) as { tools: string[]; afterPython: boolean; afterTypeScript: boolean };
+    expect(out).toEqual({ tools: ["hello", "hello"], afterPython: false, afterTypeScript: true });
   });
 });
