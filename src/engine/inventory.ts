@@ -1,5 +1,5 @@
 import { analyze, createProject } from "./analyze.js";
-import { inventoryFactsWith, type ScriptFacts } from "./inventory-core.js";
+import { inventoryFactsWith } from "./inventory-core.js";
 import { languageOf } from "./language.js";
 import { importSpecifiers, PathIndex } from "./inventory/import-graph.js";
 import { tsFileInventory } from "./inventory/ts-inventory.js";
@@ -38,7 +38,8 @@ export function inventoryFacts(files: readonly SourceInput[], options: AnalyzeOp
   return inventoryFactsWith(analyze, tsFacts, files, options);
 }
 
-const tsFacts: ScriptFacts = (files, isChecked, of) => {
+/** The `ScriptFacts` of the TypeScript inventory: servers, tools and transports of files that mention MCP. */
+function tsFacts(files: readonly SourceInput[], isChecked: (path: string) => boolean, of: (path: string) => FileFacts | undefined): void {
   const wanted = files.filter((f) => isChecked(f.path) && (languageOf(f.path) === "typescript" || languageOf(f.path) === "javascript") && TS_MCP_TEXT.test(f.content) && !of(f.path)?.skipped);
   if (wanted.length === 0) return;
   const project = createProject();
@@ -66,4 +67,4 @@ const tsFacts: ScriptFacts = (files, isChecked, of) => {
       f.ruleErrors.push({ ruleId: "inventory", path: file.path, message: error instanceof RangeError ? "nested too deeply to read its MCP servers" : error instanceof Error ? error.message.slice(0, 200) : String(error) });
     }
   }
-};
+}
