@@ -7,12 +7,13 @@ import type { Finding, SourceInput } from "../src/engine/types.js";
 import { analyzeBaseline, analyzeBaselineCached } from "../src/review/baseline.js";
 import { allLines } from "../src/review/diff-lines.js";
 import { MemoryResultCache } from "../src/scan/result-cache.js";
-import { scanFile, scanTree, type ScanFile } from "../src/scan/tree-scan.js";
+import { scanFile, scanFolder, scanTree, type ScanFile, type ThreadKind, type UnitTiming } from "../src/scan/tree-scan.js";
 
 /**
  * One measurement of `bench/whole-tree.ts`, in a process of its own so that its peak memory is
  * its own. Prints one JSON line: wall and CPU time (every thread of the process), peak RSS, and
- * what was found. Modes: scan (the CLI), ts|python (the scan of one language's files), warm (a
+ * what was found. Modes: scan (the CLI), threads (the CLI's scan, and how its threads were used:
+ * see `threadUse`), ts|python (the scan of one language's files), warm (a
  * scan, then the same again with its cache), before (one analysis of the whole tree, as the CLI
  * did before units), baseline DIR (a pull request's baseline, cold and then warm). The engine is
  * loaded on this thread only by the modes that analyze here, as the CLI loads it only where it runs.
@@ -37,6 +38,11 @@ if (mode === "scan") {
   const code = await runCli(["scan", dir, "--format", "json", "--quiet", "--fail-on", "none", "--jobs", String(jobs), ...rest], { stdout: { write: (s: string) => (stdout += s) }, stderr: process.stderr, cwd: process.cwd(), env: process.env });
   const report = JSON.parse(stdout) as { findings: Finding[]; stats: Record<string, unknown> };
   out = { code, findings: found(report.findings), stats: { ...report.stats, skippedFiles: undefined, suppressed: undefined } };
+} else if (mode === "threads") {
+  const timings: UnitTiming[] = [];
+  const walked = { target: dir, isDirectory: true, ignore: [], maxFileBytes: collect.maxFileBytes, maxDependencyFileBytes: collect.maxDependencyFileBytes };
+  const { result } = await scanFolder(walked, {}, { jobs, onUnitTimed: (t) => void timings.push(t) });
+  out = { findings: found(result.findings), threads: threadUse(timings) };
 } else if (mode === "ts" || mode === "python") {
   const want = mode === "ts" ? ["typescript", "javascript"] : ["python"];
   const files = walk((p) => want.includes(languageOf(p) ?? ""));
@@ -89,3 +95,41 @@ const used = process.cpuUsage(cpu);
 process.stdout.write(`${JSON.stringify({ mode, wallMs: Math.round(performance.now() - started), cpuMs: Math.round((used.user + used.system) / 1000), maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024), jobs, ...out })}\n`, () =>
   process.exit(0),
 );
+
+/**
+ * How a scan's threads were used, from its units' timings: how long they took from the first
+ * unit handed over to the last answered, for how much of it two units or more were in flight, and
+ * by kind of thread (TypeScript/JavaScript or not) how many threads were started, and the units'
+ * lines and summed time (a unit on a freshly started thread, and beside another, takes longer).
+ */
+export function threadUse(timings: readonly UnitTiming[]): ThreadUse {
+  const edges = timings.flatMap((t) => [{ at: t.startMs, step: 1 }, { at: t.endMs, step: -1 }]).sort((a, b) => a.at - b.at || a.step - b.step);
+  let inFlight = 0;
+  let last = 0;
+  let sideBySideMs = 0;
+  for (const { at, step } of edges) {
+    if (inFlight >= 2) sideBySideMs += at - last;
+    inFlight += step;
+    last = at;
+  }
+  const kind = (k: ThreadKind): KindUse => {
+    const mine = timings.filter((t) => t.kind === k);
+    return { units: mine.length, threads: mine.filter((t) => t.firstOnThread).length, lines: mine.reduce((n, t) => n + t.lines, 0), ms: Math.round(mine.reduce((n, t) => n + t.endMs - t.startMs, 0)) };
+  };
+  const spanMs = timings.length === 0 ? 0 : Math.max(...timings.map((t) => t.endMs)) - Math.min(...timings.map((t) => t.startMs));
+  return { spanMs: Math.round(spanMs), sideBySideMs: Math.round(sideBySideMs), scripts: kind("scripts"), scriptless: kind("scriptless") };
+}
+
+export interface ThreadUse {
+  spanMs: number;
+  sideBySideMs: number;
+  scripts: KindUse;
+  scriptless: KindUse;
+}
+
+interface KindUse {
+  units: number;
+  threads: number;
+  lines: number;
+  ms: number;
+}

@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { walkFiles } from "../src/cli/collect-files.js";
 import { languageOf } from "../src/engine/language.js";
 import type { SkippedFile } from "../src/engine/types.js";
+import type { ThreadUse } from "./tree-child.js";
 
 /**
  * A whole-tree scan of DIR: `npm run bench:tree -- DIR` (default: node_modules).
@@ -13,7 +14,8 @@ import type { SkippedFile } from "../src/engine/types.js";
  * by language), the TypeScript/JavaScript and the Python files scanned apart (kLOC/s by
  * language), the same scan again with its result cache warm, and a pull request's baseline of an
  * unchanged base, cold and warm; the scan again with a memory budget that lets any units share
- * the threads (BENCH_ROOMY_MB, default 4096), to show what the default budget costs. BENCH_BEFORE=1 adds one analysis of the whole tree, as the CLI
+ * the threads (BENCH_ROOMY_MB, default 4096), to show what the default budget costs; and how the
+ * threads were used (how long units ran side by side, each kind's units and thread starts). BENCH_BEFORE=1 adds one analysis of the whole tree, as the CLI
  * did before it analyzed in units, and compares the findings. BENCH_JOBS sets --jobs. The load
  * average is printed before and after: on a shared machine, wall time measures the neighbours too.
  */
@@ -75,6 +77,12 @@ console.log(`\n  scan       ${(scan.wallMs / 1000).toFixed(1)} s wall, ${(scan.c
 console.log(`             ${rate(codeLines, scan.wallMs)} over the TS/JS and Python lines (${rate(codeLines, scan.cpuMs)} per CPU second)`);
 console.log(`             peak RSS ${scan.maxRssMb} MB`);
 console.log(`  findings   ${scan.findings!.length}: TS/JS ${found["ts/js"]}, Python ${found.python}, configs and manifests ${found.config}`);
+
+// Where the scan's time went: how long two units were analyzed side by side, and each kind's units.
+const use = measure("threads", dir).threads as ThreadUse;
+const kindLine = (k: typeof use.scripts) => `${(k.ms / 1000).toFixed(1)} s for ${kloc(k.lines)} (${rate(k.lines, k.ms)}) in ${k.units} units on ${k.threads} thread${k.threads === 1 ? "" : "s"}`;
+console.log(`  threads    units in flight ${(use.spanMs / 1000).toFixed(1)} s, two side by side for ${(use.sideBySideMs / 1000).toFixed(1)} s of it (the same scan, measured again)`);
+console.log(`             TS/JS units ${kindLine(use.scripts)}; Python and config units ${kindLine(use.scriptless)}`);
 
 // What the default memory budget costs: the same scan with room for any two units side by side.
 const roomy = process.env.BENCH_ROOMY_MB ?? "4096";

@@ -54,6 +54,19 @@ export interface TreeScanSettings {
   onProgress?: (progress: ScanProgress) => void;
   /** What the threads may hold together, each its engine and its unit (estimated from its lines): default MEMORY_BUDGET_BYTES. */
   memoryBudgetBytes?: number;
+  /** Told of each unit a thread answered, with when: how the threads were used (`npm run bench:tree` sums it up). */
+  onUnitTimed?: (timing: UnitTiming) => void;
+}
+
+/** A unit analyzed on a thread: its kind of thread, its lines, and when it was handed over and answered. */
+export interface UnitTiming {
+  kind: ThreadKind;
+  lines: number;
+  /** Milliseconds since the threads' work began (`onThreads`). */
+  startMs: number;
+  endMs: number;
+  /** Whether its thread was started for it: a fresh thread loads its engine, and its code is not yet optimized. */
+  firstOnThread: boolean;
 }
 
 export interface TreeScanResult extends AnalysisResult {
@@ -247,6 +260,7 @@ async function scanPlanned(plan: UnitPlan, files: readonly PlannedFile[], option
       options,
       filesOf: unitFiles,
       started: report,
+      ...(settings.onUnitTimed ? { timed: settings.onUnitTimed } : {}),
       finished: (w, result, digests) => {
         store(w, result, digests);
         done(w);
@@ -302,7 +316,8 @@ function onPlanThread<T>(request: { facts: FileFacts[] } | { walk: FolderWalk })
  * is alone, or waits. Threads are started while a unit fits beside the others on a fresh thread.
  */
 export function onThreads<W extends { unit: AnalysisUnit }>(queue: readonly W[], pool: ThreadPool<W>): Promise<AnalysisResult[]> {
-  const { script, jobs, budget, tree, options, filesOf, started, finished } = pool;
+  const { script, jobs, budget, tree, options, filesOf, started, finished, timed } = pool;
+  const began = performance.now();
   const results: AnalysisResult[] = [];
   const pending = [...queue];
   const kinds = new Map(queue.map((w) => [w, kindOf(w.unit)]));
@@ -324,7 +339,7 @@ export function onThreads<W extends { unit: AnalysisUnit }>(queue: readonly W[],
       const limit = unlimited ? undefined : THREAD_COSTS[kind].heapLimitMb;
       const worker = new Worker(script, { resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB, ...(limit !== undefined ? { maxOldGenerationSizeMb: limit } : {}) } });
       worker.postMessage({ type: "init", tree, options });
-      const thread: Thread = { worker, kind, held: THREAD_COSTS[kind].engine, limited: limit !== undefined };
+      const thread: Thread = { worker, kind, held: THREAD_COSTS[kind].engine, limited: limit !== undefined, units: 0 };
       worker.on("error", (error: Error & { code?: string }) => {
         const w = inFlight.get(thread);
         if (error.code === "ERR_WORKER_OUT_OF_MEMORY" && w && thread.limited && threads.has(thread)) {
@@ -362,10 +377,13 @@ export function onThreads<W extends { unit: AnalysisUnit }>(queue: readonly W[],
       thread.cost = costOf(thread.held, thread.kind, w.unit);
       inFlight.set(thread, w);
       started(w.unit);
+      const startMs = performance.now() - began;
+      const firstOnThread = thread.units++ === 0;
       thread.worker.once("message", (message: { result?: AnalysisResult; digests?: Record<string, string>; heldBytes?: number; error?: string }) => {
         thread.cost = undefined;
         inFlight.delete(thread);
         if (message.error !== undefined || !message.result) return fail(new Error(`analysis of ${labelOf(w.unit)} failed: ${message.error}`));
+        timed?.({ kind: thread.kind, lines: w.unit.lines, startMs, endMs: performance.now() - began, firstOnThread });
         results.push(message.result);
         finished(w, message.result, message.digests ?? {});
         const { engine, replaceAbove } = THREAD_COSTS[thread.kind];
@@ -425,10 +443,12 @@ export interface ThreadPool<W> {
   filesOf: (unit: AnalysisUnit) => UnitFile[];
   started: (unit: AnalysisUnit) => void;
   finished: (w: W, result: AnalysisResult, digests: Record<string, string>) => void;
+  /** Told of each unit answered, with when (see `UnitTiming`). */
+  timed?: (timing: UnitTiming) => void;
 }
 
 /** Whether a thread analyzes units with TypeScript or JavaScript files (and loads the TypeScript compiler for them) or the others. */
-type ThreadKind = keyof typeof THREAD_COSTS;
+export type ThreadKind = keyof typeof THREAD_COSTS;
 
 function kindOf(unit: AnalysisUnit): ThreadKind {
   return needsScripts(unit.files) ? "scripts" : "scriptless";
@@ -442,6 +462,8 @@ interface Thread {
   cost?: number;
   /** Whether its heap has a limit (see `heapLimitMb`): a unit that needs more is analyzed again without it. */
   limited: boolean;
+  /** Units handed to it so far. */
+  units: number;
 }
 
 /**

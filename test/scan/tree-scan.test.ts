@@ -5,7 +5,7 @@ import { analyze } from "../../src/engine/analyze.js";
 import { isAnalyzable } from "../../src/engine/language.js";
 import type { AnalysisResult, AnalyzeOptions, SourceInput } from "../../src/engine/types.js";
 import { MemoryResultCache } from "../../src/scan/result-cache.js";
-import { onThreads, scanFile, scanTree, type ScanProgress } from "../../src/scan/tree-scan.js";
+import { onThreads, scanFile, scanTree, type ScanProgress, type UnitTiming } from "../../src/scan/tree-scan.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -192,6 +192,36 @@ describe("units on threads", () => {
     expect(tries).toHaveLength(2);
     expect(tries[1]!.besides.filter((p) => p !== "oom.ts")).toEqual([]);
     expect(done.filter((d) => d.thread === done[done.length - 1]!.thread)).toHaveLength(1);
+  });
+
+  it("tells when each unit ran, on which kind of thread, and whether its thread was started for it", async () => {
+    const timings: UnitTiming[] = [];
+    const threadOf = new Map<string, number>();
+    await onThreads([unit("a-ms-80.ts", 3000), unit("b-ms-80.py", 2000), unit("c.ts", 1000), unit("d.py", 500)], {
+      script: FAKE,
+      jobs: 2,
+      budget: 400 * MB,
+      tree: {},
+      options: {},
+      filesOf: (u) => u.files.map((path) => ({ path, content: "" })),
+      started: () => {},
+      finished: (w, result) => void threadOf.set(w.unit.files[0]!, (result as unknown as { thread: number }).thread),
+      timed: (t) => void timings.push(t),
+    });
+    const byLines = new Map(timings.map((t) => [t.lines, t]));
+    expect([...byLines.keys()].sort((a, b) => a - b)).toEqual([500, 1000, 2000, 3000]);
+    expect([3000, 1000].map((n) => byLines.get(n)!.kind)).toEqual(["scripts", "scripts"]);
+    expect([2000, 500].map((n) => byLines.get(n)!.kind)).toEqual(["scriptless", "scriptless"]);
+    // One thread of each kind: its first unit is marked, the one after it on the same thread is not.
+    expect(threadOf.get("c.ts")).toBe(threadOf.get("a-ms-80.ts"));
+    expect(threadOf.get("d.py")).toBe(threadOf.get("b-ms-80.py"));
+    expect([3000, 2000, 1000, 500].map((n) => byLines.get(n)!.firstOnThread)).toEqual([true, true, false, false]);
+    // The two slow units ran side by side; each later unit began once its thread's first was answered.
+    const [a, b, c, d] = [3000, 2000, 1000, 500].map((n) => byLines.get(n)!);
+    expect(a!.endMs - a!.startMs).toBeGreaterThanOrEqual(70);
+    expect(Math.max(a!.startMs, b!.startMs)).toBeLessThan(Math.min(a!.endMs, b!.endMs));
+    expect(c!.startMs).toBeGreaterThanOrEqual(a!.endMs);
+    expect(d!.startMs).toBeGreaterThanOrEqual(b!.endMs);
   });
 
   it("lets an idle thread go when the memory it holds is all that keeps the next unit from running", async () => {
