@@ -101,25 +101,30 @@ describe("units on threads", () => {
   const FAKE = new URL("../support/fake-unit-thread.mjs", import.meta.url);
   const MB = 1024 * 1024;
   const unit = (name: string, lines = 1000) => ({ unit: { files: [name], context: [], lines, dependsOn: "" } });
+  type Pool = Parameters<typeof onThreads<ReturnType<typeof unit>>>[1];
+  /** A pool of `jobs` stand-in threads within `budgetMb`, told what `hooks` say. */
+  const pool = (jobs: number, budgetMb: number, hooks: Pick<Pool, "started" | "finished" | "timed">): Pool => ({
+    script: FAKE,
+    jobs,
+    budget: budgetMb * MB,
+    tree: {},
+    options: {},
+    filesOf: (u) => u.files.map((path) => ({ path, content: "" })),
+    ...hooks,
+  });
   /** Runs units on the stand-in thread; records which thread analyzed each, in order, and how many ran at once. */
   async function run(units: ReturnType<typeof unit>[], jobs: number, budgetMb: number) {
     let inFlight = 0;
     let most = 0;
     const order: { path: string; thread: number }[] = [];
-    await onThreads(units, {
-      script: FAKE,
-      jobs,
-      budget: budgetMb * MB,
-      tree: {},
-      options: {},
-      filesOf: (u) => u.files.map((path) => ({ path, content: "" })),
+    await onThreads(units, pool(jobs, budgetMb, {
       started: () => (most = Math.max(most, ++inFlight)),
       finished: (_, result) => {
         inFlight--;
         const { path, thread } = result as unknown as { path: string; thread: number };
         order.push({ path, thread });
       },
-    });
+    }));
     return { order, most };
   }
 
@@ -165,13 +170,7 @@ describe("units on threads", () => {
     const running = new Set<string>();
     const startedWith: { path: string; besides: string[] }[] = [];
     const done: { path: string; thread: number; limited: boolean }[] = [];
-    await onThreads(units, {
-      script: FAKE,
-      jobs: 2,
-      budget: 400 * MB,
-      tree: {},
-      options: {},
-      filesOf: (u) => u.files.map((path) => ({ path, content: "" })),
+    await onThreads(units, pool(2, 400, {
       started: (u) => {
         startedWith.push({ path: u.files[0]!, besides: [...running] });
         running.add(u.files[0]!);
@@ -180,7 +179,7 @@ describe("units on threads", () => {
         running.delete(w.unit.files[0]!);
         done.push(result as unknown as { path: string; thread: number; limited: boolean });
       },
-    });
+    }));
     // Every unit answered once; the one that stopped its thread came last.
     expect(done.map((d) => d.path).sort()).toEqual(["a-ms-60.ts", "b-ms-60.ts", "c.ts", "d.py", "oom.ts"]);
     expect(done[done.length - 1]).toMatchObject({ path: "oom.ts", limited: false });
@@ -197,17 +196,12 @@ describe("units on threads", () => {
   it("tells when each unit ran, on which kind of thread, and whether its thread was started for it", async () => {
     const timings: UnitTiming[] = [];
     const threadOf = new Map<string, number>();
-    await onThreads([unit("a-ms-80.ts", 3000), unit("b-ms-80.py", 2000), unit("c.ts", 1000), unit("d.py", 500)], {
-      script: FAKE,
-      jobs: 2,
-      budget: 400 * MB,
-      tree: {},
-      options: {},
-      filesOf: (u) => u.files.map((path) => ({ path, content: "" })),
+    const units = [unit("a-ms-80.ts", 3000), unit("b-ms-80.py", 2000), unit("c.ts", 1000), unit("d.py", 500)];
+    await onThreads(units, pool(2, 400, {
       started: () => {},
       finished: (w, result) => void threadOf.set(w.unit.files[0]!, (result as unknown as { thread: number }).thread),
       timed: (t) => void timings.push(t),
-    });
+    }));
     const byLines = new Map(timings.map((t) => [t.lines, t]));
     expect([...byLines.keys()].sort((a, b) => a - b)).toEqual([500, 1000, 2000, 3000]);
     expect([3000, 1000].map((n) => byLines.get(n)!.kind)).toEqual(["scripts", "scripts"]);
