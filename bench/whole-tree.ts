@@ -11,11 +11,12 @@ import type { ThreadUse } from "./tree-child.js";
  *
  * Prints the tree (files and lines by language, what was skipped and why), then, each measured in
  * a process of its own: the CLI's scan with the default --jobs (kLOC/s, CPU, peak RSS, findings
- * by language), the TypeScript/JavaScript and the Python files scanned apart (kLOC/s by
- * language), the same scan again with its result cache warm, and a pull request's baseline of an
- * unchanged base, cold and warm; the scan again with a memory budget that lets any units share
- * the threads (BENCH_ROOMY_MB, default 4096), to show what the default budget costs; and how the
- * threads were used (how long units ran side by side, each kind's units and thread starts). BENCH_BEFORE=1 adds one analysis of the whole tree, as the CLI
+ * by language); the same scan again, telling how it used its threads (how long two units ran side
+ * by side, each kind's units, their time and thread starts); the scan with a memory budget that
+ * lets any units share the threads (BENCH_ROOMY_MB, default 4096), to show what the default
+ * budget costs; the TypeScript/JavaScript and the Python files scanned apart (kLOC/s by
+ * language); the same scan again with its result cache warm; and a pull request's baseline of an
+ * unchanged base, cold and warm. BENCH_BEFORE=1 adds one analysis of the whole tree, as the CLI
  * did before it analyzed in units, and compares the findings. BENCH_JOBS sets --jobs. The load
  * average is printed before and after: on a shared machine, wall time measures the neighbours too.
  */
