@@ -31,6 +31,13 @@ function fixtureFolders(): SourceInput[][] {
   return out;
 }
 
+/** The files of each fixture folder that are not TypeScript or JavaScript, for folders that have some. */
+function scriptlessFixtures(): SourceInput[][] {
+  return fixtureFolders()
+    .map((folder) => folder.filter((f) => !needsScripts([f.path])))
+    .filter((files) => files.length > 0);
+}
+
 const comparable = (result: AnalysisResult) => ({ ...result, stats: { ...result.stats, durationMs: 0, ruleMs: {} } });
 
 describe("the rules without their TypeScript checks", () => {
@@ -49,9 +56,7 @@ describe("the rules without their TypeScript checks", () => {
 
   it("find what analyze finds in every fixture without TypeScript or JavaScript: Python, configs, manifests", () => {
     let compared = 0;
-    for (const folder of fixtureFolders()) {
-      const files = folder.filter((f) => !needsScripts([f.path]));
-      if (files.length === 0) continue;
+    for (const files of scriptlessFixtures()) {
       const full = analyze(files);
       expect(comparable(analyzeScriptless(files))).toEqual(comparable(full));
       compared += full.findings.length;
@@ -80,9 +85,7 @@ describe("the rules without their TypeScript checks", () => {
 describe("the inventory without its TypeScript side", () => {
   it("gives what inventoryFacts gives for every fixture without TypeScript or JavaScript", () => {
     let tools = 0;
-    for (const folder of fixtureFolders()) {
-      const files = folder.filter((f) => !needsScripts([f.path]));
-      if (files.length === 0) continue;
+    for (const files of scriptlessFixtures()) {
       const full = inventoryFacts(files);
       expect(inventoryFactsScriptless(files)).toEqual(full);
       tools += full.reduce((n, f) => n + f.tools.length, 0);
